@@ -1,4 +1,6 @@
 /* Reason codes (5.0 2.4) and 3.1.1 return codes: names and where each is defined. */
+#include <strings.h>
+
 #include "internal.h"
 
 #define BIT(t) (1u << (t))
@@ -111,4 +113,22 @@ bool mqtt_reason_valid(uint8_t code, int packet_type, bool sent_by_server, mqtt_
     if (!r || packet_type < 0 || packet_type > 15 || !(r->packets & BIT(packet_type)))
         return false;
     return sent_by_server || !(r->server_only & BIT(packet_type));
+}
+
+static const char *const type_names[16] = {
+    "RESERVED", "CONNECT", "CONNACK", "PUBLISH", "PUBACK", "PUBREC", "PUBREL", "PUBCOMP",
+    "SUBSCRIBE", "SUBACK", "UNSUBSCRIBE", "UNSUBACK", "PINGREQ", "PINGRESP", "DISCONNECT", "AUTH",
+};
+
+const char *mqtt_packet_type_name(int type)
+{
+    return type >= 1 && type <= 15 ? type_names[type] : "RESERVED";
+}
+
+int mqtt_packet_type_by_name(const char *name)
+{
+    for (int t = 1; t <= 15; t++)
+        if (strcasecmp(name, type_names[t]) == 0)
+            return t;
+    return -1;
 }

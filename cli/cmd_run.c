@@ -1,0 +1,337 @@
+/*
+ * mqttspec run / list: select scenarios, run them against a target, write
+ * reports.  Exit: 0 nothing FAILed, 1 a FAIL or ERROR, 2 usage or scenario
+ * errors, 3 target unreachable.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "mqttspec/engine.h"
+
+#ifndef MQTTSPEC_SCENARIO_DIR
+#define MQTTSPEC_SCENARIO_DIR "scenarios"
+#endif
+#ifndef MQTTSPEC_VERSION
+#define MQTTSPEC_VERSION "unknown"
+#endif
+
+enum { EXIT_UNREACHABLE = 3 };
+
+#define MAX_SELECT 64
+
+typedef struct run_args {
+    const char *target;
+    const char *scenarios;
+    unsigned versions;
+    const char *ids[MAX_SELECT], *tags[MAX_SELECT], *excludes[MAX_SELECT];
+    size_t nids, ntags, nexcludes;
+    const char *junit, *json, *md, *trace;
+    bool quiet;
+    mqs_run_opts opts;
+} run_args;
+
+void cmd_run_usage(FILE *out)
+{
+    fputs("usage: mqttspec run --target mqtt://HOST:PORT|mqtts://HOST:PORT [OPTIONS]\n"
+          "       mqttspec list [SELECTION]\n"
+          "\n"
+          "selection:\n"
+          "  -V, --protocol-version V  3.1.1, 5.0 or all (default all; repeatable)\n"
+          "      --id ID               scenario id or glob (repeatable)\n"
+          "      --tag TAG             scenarios with this tag (repeatable)\n"
+          "      --exclude PATTERN     skip ids or tags matching the glob (repeatable)\n"
+          "      --scenarios DIR|FILE  where scenarios are (default: " MQTTSPEC_SCENARIO_DIR ")\n"
+          "run:\n"
+          "  -j, --jobs N              cases in parallel (default 4 x cores)\n"
+          "  -u, --username USER       user name for every connection\n"
+          "  -P, --pw PASS             password for every connection\n"
+          "      --cafile F            CA certificates to verify the target (mqtts)\n"
+          "      --cert F --key F      client certificate and key (mqtts)\n"
+          "      --sni NAME            TLS server name (default: the URL host)\n"
+          "      --insecure            do not verify the target's certificate\n"
+          "      --lacks CAPS          capabilities the target lacks, e.g. qos2,retain (cases needing them SKIP)\n"
+          "      --junit F --json F --md F   reports\n"
+          "      --trace DIR           a transcript file per case\n"
+          "  -q, --quiet               no progress line, only the summary\n"
+          "\n"
+          "Exit status: 0 nothing failed, 1 a FAIL or ERROR, 2 usage or scenario error, 3 target unreachable.\n",
+          out);
+}
+
+static int add_select(const char **list, size_t *n, const char *value)
+{
+    if (*n == MAX_SELECT) {
+        fprintf(stderr, "mqttspec: too many selections\n");
+        return -1;
+    }
+    list[(*n)++] = value;
+    return 0;
+}
+
+static int add_version(run_args *a, const char *value)
+{
+    if (strcmp(value, "all") == 0) {
+        a->versions = 0;
+        return 0;
+    }
+    mqtt_version v = mqs_version_parse(value);
+    if (v == MQTT_VERSION_UNKNOWN) {
+        fprintf(stderr, "mqttspec: unknown protocol version '%s' (use 3.1.1, 5.0 or all)\n", value);
+        return -1;
+    }
+    a->versions |= 1u << v;
+    return 0;
+}
+
+enum {
+    OPT_ID = 256, OPT_TAG, OPT_EXCLUDE, OPT_SCENARIOS, OPT_JUNIT, OPT_JSON, OPT_MD, OPT_TRACE, OPT_CAFILE,
+    OPT_CERT, OPT_KEY, OPT_SNI, OPT_INSECURE, OPT_LACKS, OPT_TARGET
+};
+
+static const struct option long_opts[] = {
+    {"target", required_argument, NULL, OPT_TARGET}, {"protocol-version", required_argument, NULL, 'V'},
+    {"id", required_argument, NULL, OPT_ID},         {"tag", required_argument, NULL, OPT_TAG},
+    {"exclude", required_argument, NULL, OPT_EXCLUDE}, {"scenarios", required_argument, NULL, OPT_SCENARIOS},
+    {"jobs", required_argument, NULL, 'j'},          {"username", required_argument, NULL, 'u'},
+    {"pw", required_argument, NULL, 'P'},            {"cafile", required_argument, NULL, OPT_CAFILE},
+    {"cert", required_argument, NULL, OPT_CERT},     {"key", required_argument, NULL, OPT_KEY},
+    {"sni", required_argument, NULL, OPT_SNI},       {"insecure", no_argument, NULL, OPT_INSECURE},
+    {"lacks", required_argument, NULL, OPT_LACKS},   {"junit", required_argument, NULL, OPT_JUNIT},
+    {"json", required_argument, NULL, OPT_JSON},     {"md", required_argument, NULL, OPT_MD},
+    {"trace", required_argument, NULL, OPT_TRACE},   {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},                {NULL, 0, NULL, 0},
+};
+
+static int parse_jobs(run_args *a, const char *value)
+{
+    char *end;
+    long n = strtol(value, &end, 10);
+    if (*end || n < 1 || n > 1024) {
+        fprintf(stderr, "mqttspec: -j needs a number 1..1024\n");
+        return -1;
+    }
+    a->opts.jobs = (int)n;
+    return 0;
+}
+
+/* One option; -1 on a usage error, 1 for --help. */
+static int take_option(run_args *a, int opt, const char *arg)
+{
+    char err[128];
+    switch (opt) {
+    case OPT_TARGET: a->target = arg; return 0;
+    case 'V': return add_version(a, arg);
+    case OPT_ID: return add_select(a->ids, &a->nids, arg);
+    case OPT_TAG: return add_select(a->tags, &a->ntags, arg);
+    case OPT_EXCLUDE: return add_select(a->excludes, &a->nexcludes, arg);
+    case OPT_SCENARIOS: a->scenarios = arg; return 0;
+    case 'j': return parse_jobs(a, arg);
+    case 'u': a->opts.target.username = arg; return 0;
+    case 'P': a->opts.target.password = arg; return 0;
+    case OPT_CAFILE: a->opts.target.tls.cafile = arg; return 0;
+    case OPT_CERT: a->opts.target.tls.certfile = arg; return 0;
+    case OPT_KEY: a->opts.target.tls.keyfile = arg; return 0;
+    case OPT_SNI: a->opts.target.tls.sni = arg; return 0;
+    case OPT_INSECURE: a->opts.target.tls.insecure = true; return 0;
+    case OPT_LACKS:
+        if (mqs_capabilities_parse(arg, &a->opts.lacks, err, sizeof err) < 0) {
+            fprintf(stderr, "mqttspec: --lacks: %s\n", err);
+            return -1;
+        }
+        return 0;
+    case OPT_JUNIT: a->junit = arg; return 0;
+    case OPT_JSON: a->json = arg; return 0;
+    case OPT_MD: a->md = arg; return 0;
+    case OPT_TRACE: a->trace = arg; return 0;
+    case 'q': a->quiet = true; return 0;
+    case 'h': return 1;
+    default: return -1;
+    }
+}
+
+static int parse_args(run_args *a, int argc, char **argv)
+{
+    memset(a, 0, sizeof *a);
+    mqs_run_opts_init(&a->opts);
+    a->scenarios = getenv("MQTTSPEC_SCENARIOS") ? getenv("MQTTSPEC_SCENARIOS") : MQTTSPEC_SCENARIO_DIR;
+    optind = 1;
+    opterr = 1;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "V:j:u:P:qh", long_opts, NULL)) != -1) {
+        int rc = take_option(a, opt, optarg);
+        if (rc)
+            return rc;
+    }
+    if (optind < argc) {
+        fprintf(stderr, "mqttspec: unexpected argument '%s'\n", argv[optind]);
+        return -1;
+    }
+    return 0;
+}
+
+static int load_scenarios(const run_args *a, mqs_scenario_set *set, mqs_filter *filter)
+{
+    int bad = mqs_scenarios_discover(a->scenarios, set, stderr);
+    if (bad) {
+        fprintf(stderr, "mqttspec: %d scenario file(s) invalid\n", bad);
+        return -1;
+    }
+    if (set->count == 0) {
+        fprintf(stderr, "mqttspec: no scenarios found in %s\n", a->scenarios);
+        return -1;
+    }
+    *filter = (mqs_filter){a->ids, a->nids, a->tags, a->ntags, a->excludes, a->nexcludes};
+    return 0;
+}
+
+int cmd_list(int argc, char **argv)
+{
+    run_args a;
+    int rc = parse_args(&a, argc, argv);
+    if (rc) {
+        cmd_run_usage(rc > 0 ? stdout : stderr);
+        return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    }
+    mqs_scenario_set set;
+    mqs_filter filter;
+    if (load_scenarios(&a, &set, &filter) < 0)
+        return CLI_EXIT_USAGE;
+    for (size_t i = 0; i < set.count; i++) {
+        const mqs_scenario *sc = &set.items[i];
+        if (!mqs_scenario_selected(sc, &filter))
+            continue;
+        char versions[32] = "";
+        for (int k = 0; k < sc->nversions; k++)
+            if (a.versions == 0 || (a.versions & (1u << sc->versions[k])))
+                snprintf(versions + strlen(versions), sizeof versions - strlen(versions), "%s%s",
+                         versions[0] ? "," : "", mqtt_version_name(sc->versions[k]));
+        if (versions[0])
+            printf("%-44s %-10s %s\n", sc->id, versions, sc->title);
+    }
+    mqs_scenarios_free(&set);
+    return CLI_EXIT_OK;
+}
+
+/* ---- reports ---- */
+
+static int write_report(const char *path, int (*writer)(const mqs_run *, FILE *), const mqs_run *run)
+{
+    if (!path)
+        return 0;
+    FILE *f = fopen(path, "w");
+    if (!f || writer(run, f) != 0) {
+        fprintf(stderr, "mqttspec: cannot write %s: %s\n", path, strerror(errno));
+        if (f)
+            fclose(f);
+        return -1;
+    }
+    return fclose(f) == 0 ? 0 : -1;
+}
+
+static int write_traces(const char *dir, const mqs_run *run)
+{
+    if (!dir)
+        return 0;
+    mkdir(dir, 0777);
+    for (size_t i = 0; i < run->ncases; i++) {
+        const mqs_case *c = &run->cases[i];
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s@%s.txt", dir, c->id, c->version);
+        FILE *f = fopen(path, "w");
+        if (!f) {
+            fprintf(stderr, "mqttspec: cannot write %s: %s\n", path, strerror(errno));
+            return -1;
+        }
+        fprintf(f, "%s (%s): %s\n%s\n\n", c->id, c->version, mqs_verdict_name(c->verdict),
+                c->message ? c->message : "");
+        mqs_write_transcript(c, f);
+        fclose(f);
+    }
+    return 0;
+}
+
+/* Non-PASS cases one per line, then the totals. */
+static void print_summary(const mqs_run *run, FILE *out)
+{
+    size_t counts[MQS_VERDICT_COUNT];
+    mqs_run_count(run, counts);
+    for (size_t i = 0; i < run->ncases; i++) {
+        const mqs_case *c = &run->cases[i];
+        if (c->verdict == MQS_PASS)
+            continue;
+        fprintf(out, "%-5s %s (%s)%s%s\n      %s\n", mqs_verdict_name(c->verdict), c->id, c->version,
+                c->statement && c->statement[0] ? " " : "", c->statement ? c->statement : "",
+                c->message ? c->message : "");
+    }
+    fprintf(out, "%zu cases in %.1f s against %s\n", run->ncases, (double)run->duration_ms / 1000.0, run->target);
+    fprintf(out, "%zu passed, %zu failed, %zu skipped, %zu warned, %zu errors\n", counts[MQS_PASS], counts[MQS_FAIL],
+            counts[MQS_SKIP], counts[MQS_WARN], counts[MQS_ERROR]);
+}
+
+static void start_run(mqs_run *run, const char *target)
+{
+    memset(run, 0, sizeof *run);
+    run->tool_version = mqs_strdup(MQTTSPEC_VERSION);
+    run->target = mqs_strdup(target);
+    char stamp[32];
+    time_t now = time(NULL);
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    run->started_at = mqs_strdup(stamp);
+}
+
+static int finish_run(const run_args *a, mqs_run *run)
+{
+    int rc = write_report(a->junit, mqs_write_junit, run) | write_report(a->json, mqs_write_json, run) |
+             write_report(a->md, mqs_write_markdown, run) | write_traces(a->trace, run);
+    print_summary(run, stdout);
+    size_t counts[MQS_VERDICT_COUNT];
+    mqs_run_count(run, counts);
+    if (rc)
+        return CLI_EXIT_USAGE;
+    return counts[MQS_FAIL] || counts[MQS_ERROR] ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    run_args a;
+    int rc = parse_args(&a, argc, argv);
+    if (rc) {
+        cmd_run_usage(rc > 0 ? stdout : stderr);
+        return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    }
+    char err[300];
+    if (!a.target) {
+        fprintf(stderr, "mqttspec: run needs --target URL\n");
+        return CLI_EXIT_USAGE;
+    }
+    if (mqs_url_parse(a.target, &a.opts.target.url, err, sizeof err) < 0) {
+        fprintf(stderr, "mqttspec: --target: %s\n", err);
+        return CLI_EXIT_USAGE;
+    }
+    mqs_scenario_set set;
+    mqs_filter filter;
+    if (load_scenarios(&a, &set, &filter) < 0)
+        return CLI_EXIT_USAGE;
+    if (!mqs_target_reachable(&a.opts, err, sizeof err)) {
+        fprintf(stderr, "mqttspec: target %s unreachable: %s\n", a.target, err);
+        mqs_scenarios_free(&set);
+        return EXIT_UNREACHABLE;
+    }
+    a.opts.progress = !a.quiet && isatty(STDERR_FILENO) && !getenv("CI");
+    mqs_run run;
+    start_run(&run, a.target);
+    int64_t t0 = mqs_now_ms();
+    mqs_run_all(&set, &filter, a.versions, &a.opts, &run);
+    run.duration_ms = mqs_now_ms() - t0;
+    rc = finish_run(&a, &run);
+    mqs_run_free(&run);
+    mqs_scenarios_free(&set);
+    return rc;
+}

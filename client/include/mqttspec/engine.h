@@ -1,0 +1,54 @@
+/*
+ * The scenario engine: runs scenarios against a target and fills the result
+ * model.  One case = one scenario at one protocol version.  Cases run in
+ * parallel on worker threads; each case drives its connections from one
+ * poll loop, and every wait has a deadline.
+ */
+#ifndef MQTTSPEC_ENGINE_H
+#define MQTTSPEC_ENGINE_H
+
+#include "mqttspec/result.h"
+#include "mqttspec/scenario.h"
+#include "mqttspec/transport.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct mqs_target {
+    mqs_url url;
+    mqs_tls_opts tls;
+    const char *username; /* used by every connect that names none */
+    const char *password;
+} mqs_target;
+
+typedef struct mqs_run_opts {
+    mqs_target target;
+    unsigned lacks;        /* capabilities the target lacks: cases requiring one SKIP */
+    int jobs;              /* parallel cases */
+    bool progress;         /* a progress line on stderr */
+    char run_tag[16];      /* random, makes {prefix} and {cid} unique across runs */
+    int connect_timeout_ms;
+} mqs_run_opts;
+
+/* Fill opts with defaults (jobs = cores, a fresh random run tag). */
+void mqs_run_opts_init(mqs_run_opts *opts);
+
+/* Run one scenario at one version as case number `index` of the run. */
+void mqs_run_case(const mqs_scenario *sc, mqtt_version v, const mqs_run_opts *opts, unsigned index, mqs_case *out);
+
+/*
+ * Run every selected scenario at every selected version (versions: bitmask
+ * of 1 << mqtt_version; 0 = all the scenario lists).  Cases come out in
+ * scenario order, whatever order they finished in.
+ */
+void mqs_run_all(const mqs_scenario_set *set, const mqs_filter *filter, unsigned versions,
+                 const mqs_run_opts *opts, mqs_run *run);
+
+/* Is the target reachable at all (a TCP/TLS connect)? err says why not. */
+bool mqs_target_reachable(const mqs_run_opts *opts, char *err, size_t err_cap);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,76 @@
+/*
+ * Byte-stream transports shared by the scenario engine (client side) and
+ * broker-sim (server side): plain TCP and TLS (OpenSSL).  Sockets are
+ * non-blocking; the owner polls transport_fd() and calls read/write.  Every
+ * call that may wait takes an absolute deadline (ms, CLOCK_MONOTONIC).
+ */
+#ifndef MQTTSPEC_TRANSPORT_H
+#define MQTTSPEC_TRANSPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Milliseconds on CLOCK_MONOTONIC. */
+int64_t mqs_now_ms(void);
+
+/* mqtt://HOST:PORT (default port 1883) or mqtts://HOST:PORT (default 8883);
+ * HOST may be a name, an IPv4 address or [IPv6]. */
+typedef struct mqs_url {
+    bool tls;
+    char host[256];
+    char port[8];
+} mqs_url;
+int mqs_url_parse(const char *url, mqs_url *out, char *err, size_t err_cap);
+
+typedef struct mqs_tls_opts {
+    const char *cafile;   /* trust anchors; NULL: system default */
+    const char *certfile; /* our certificate (client auth, or the server's) */
+    const char *keyfile;
+    const char *sni;      /* client: server name to send and verify; NULL: the URL host */
+    bool insecure;        /* client: skip peer verification (off by default) */
+} mqs_tls_opts;
+
+typedef struct mqs_transport mqs_transport;
+
+/* Result of read/write beyond byte counts. */
+#define MQS_IO_AGAIN (-1)  /* would block: poll and retry */
+#define MQS_IO_ERROR (-2)  /* connection failed or reset; see mqs_transport_error */
+
+/* Connect (TCP, then the TLS handshake for mqtts) before the deadline.
+ * NULL on failure with a message in err ("connection refused", "certificate verify failed: ..."). */
+mqs_transport *mqs_transport_connect(const mqs_url *url, const mqs_tls_opts *tls, int64_t deadline_ms, char *err,
+                                     size_t err_cap);
+/* >0 bytes read, 0 orderly close by the peer, MQS_IO_AGAIN, or MQS_IO_ERROR. */
+ssize_t mqs_transport_read(mqs_transport *t, void *buf, size_t len);
+/* Write everything before the deadline. 0 on success, MQS_IO_ERROR on failure or timeout. */
+int mqs_transport_write_all(mqs_transport *t, const void *buf, size_t len, int64_t deadline_ms);
+/* Bytes TLS holds decrypted but not yet read (poll won't report them). */
+size_t mqs_transport_pending(mqs_transport *t);
+int mqs_transport_fd(const mqs_transport *t);
+const char *mqs_transport_error(const mqs_transport *t);
+/* Close without anything more on the wire than TCP's own FIN (no TLS close_notify either):
+ * what a client that vanishes does.  Frees t. */
+void mqs_transport_drop(mqs_transport *t);
+/* Orderly close (TLS close_notify, then FIN).  Frees t. */
+void mqs_transport_close(mqs_transport *t);
+
+/* ---- server side ---- */
+typedef struct mqs_listener mqs_listener;
+/* Listen on url's host:port ("0" picks an ephemeral port); tls->certfile/keyfile for mqtts. */
+mqs_listener *mqs_listen(const mqs_url *url, const mqs_tls_opts *tls, char *err, size_t err_cap);
+int mqs_listener_fd(const mqs_listener *l);
+int mqs_listener_port(const mqs_listener *l);
+/* Accept one pending connection (TLS handshake completed before the deadline); NULL if none or failed. */
+mqs_transport *mqs_accept(mqs_listener *l, int64_t deadline_ms, char *err, size_t err_cap);
+void mqs_listener_close(mqs_listener *l);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,247 @@
+/*
+ * The connections of one case: open, send, receive into per-connection
+ * inboxes, close.  Every byte received goes through the codec's framer and
+ * strict decoder (client role); every wait ends at a deadline.
+ */
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_internal.h"
+#include "mqttspec/packet_json.h"
+
+int64_t mqs_rel(const runctx *x) { return mqs_now_ms() - x->t0; }
+
+conn *mqs_conn_get(runctx *x, const char *name)
+{
+    for (int i = 0; i < x->nconns; i++)
+        if (strcmp(x->conns[i].name, name) == 0)
+            return &x->conns[i];
+    if (x->nconns == MQS_MAX_CONNS)
+        return NULL;
+    conn *c = &x->conns[x->nconns++];
+    memset(c, 0, sizeof *c);
+    snprintf(c->name, sizeof c->name, "%s", name);
+    return c;
+}
+
+static void inbox_clear(conn *c)
+{
+    while (c->count)
+        mqs_inbox_pop(c);
+    c->head = 0;
+}
+
+bool mqs_conn_open(runctx *x, conn *c)
+{
+    char err[256];
+    int64_t deadline = mqs_now_ms() + x->opts->connect_timeout_ms;
+    if (deadline > x->hard_deadline)
+        deadline = x->hard_deadline;
+    if (c->t)
+        mqs_conn_drop(x, c, false);
+    c->t = mqs_transport_connect(&x->opts->target.url, &x->opts->target.tls, deadline, err, sizeof err);
+    if (!c->t) {
+        mqs_case_error(x, "cannot connect '%s' to the target: %s", c->name, err);
+        return false;
+    }
+    if (!c->storage)
+        c->storage = malloc(MQS_STREAM_CAP);
+    mqtt_stream_init(&c->stream, c->storage, MQS_STREAM_CAP);
+    inbox_clear(c);
+    c->closed = false;
+    c->last_sent_at = mqs_rel(x);
+    mqs_case_event(x->res, mqs_rel(x), MQS_EV_OPENED, c->name, "connection opened", NULL, 0);
+    return true;
+}
+
+void mqs_conn_drop(runctx *x, conn *c, bool orderly)
+{
+    if (!c->t)
+        return;
+    if (orderly)
+        mqs_transport_close(c->t);
+    else
+        mqs_transport_drop(c->t);
+    c->t = NULL;
+    if (!c->closed)
+        mqs_case_event(x->res, mqs_rel(x), MQS_EV_DROPPED, c->name,
+                       orderly ? "we closed the connection" : "we dropped the connection (no DISCONNECT)", NULL, 0);
+    c->closed = false;
+    inbox_clear(c);
+}
+
+bool mqs_conn_send(runctx *x, conn *c, const uint8_t *raw, size_t len, const char *line)
+{
+    mqs_case_event(x->res, mqs_rel(x), MQS_EV_SENT, c->name, line, raw, len);
+    c->last_sent_at = mqs_rel(x);
+    if (c->closed) {
+        mqs_case_event(x->res, mqs_rel(x), MQS_EV_NOTE, c->name, "not sent: the peer had closed the connection",
+                       NULL, 0);
+        return true; /* what the peer did is for the next expectation to judge */
+    }
+    if (mqs_transport_write_all(c->t, raw, len, mqs_now_ms() + 5000) != 0) {
+        /* A broker may close while we write (e.g. after a protocol error): a fact, not a harness failure. */
+        mqs_case_event(x->res, mqs_rel(x), MQS_EV_NOTE, c->name, "write failed: connection closed or reset",
+                       NULL, 0);
+    }
+    return true;
+}
+
+/* ---- receiving ---- */
+
+static void inbox_push(conn *c, int64_t at, cJSON *json, const char *line)
+{
+    if (c->head + c->count == c->cap) {
+        if (c->head > 0) { /* reuse consumed slots before growing */
+            memmove(c->inbox, c->inbox + c->head, c->count * sizeof *c->inbox);
+            c->head = 0;
+        } else {
+            c->cap = c->cap ? c->cap * 2 : 16;
+            c->inbox = realloc(c->inbox, c->cap * sizeof *c->inbox);
+        }
+    }
+    inbound *in = &c->inbox[c->head + c->count++];
+    in->at = at;
+    in->json = json;
+    snprintf(in->line, sizeof in->line, "%s", line);
+}
+
+inbound *mqs_inbox_peek(conn *c) { return c->count ? &c->inbox[c->head] : NULL; }
+
+void mqs_inbox_pop(conn *c)
+{
+    if (!c->count)
+        return;
+    cJSON_Delete(c->inbox[c->head].json);
+    c->head++;
+    c->count--;
+    if (!c->count)
+        c->head = 0;
+}
+
+static void mark_closed(runctx *x, conn *c, const char *why)
+{
+    if (c->closed)
+        return;
+    c->closed = true;
+    c->closed_at = mqs_rel(x);
+    mqs_case_event(x->res, c->closed_at, MQS_EV_CLOSED, c->name, why, NULL, 0);
+}
+
+/* Take every complete packet out of the stream. */
+static void parse_received(runctx *x, conn *c)
+{
+    mqtt_decode_opts opts = {x->v, MQTT_ROLE_CLIENT, 0};
+    for (;;) {
+        mqtt_packet pkt;
+        mqtt_bytes raw;
+        mqtt_error err;
+        mqtt_status st = mqtt_stream_next(&c->stream, &opts, &pkt, &raw, &err);
+        if (st == MQTT_NEED_MORE)
+            return;
+        if (st == MQTT_MALFORMED) {
+            mqs_case_fail_codec(x, c, &err);
+            return;
+        }
+        char line[240];
+        mqtt_print(&pkt, x->v, line, sizeof line);
+        mqs_case_event(x->res, mqs_rel(x), MQS_EV_RECEIVED, c->name, line, raw.ptr, raw.len);
+        inbox_push(c, mqs_rel(x), mqtt_packet_to_json(&pkt, x->v), line);
+    }
+}
+
+/* The codec keeps unparsed bytes; a truncated packet at close is worth saying. */
+static void note_leftover(runctx *x, conn *c)
+{
+    size_t left = c->stream.end - c->stream.start;
+    if (left) {
+        char note[96];
+        snprintf(note, sizeof note, "%zu bytes of an incomplete packet were left when the connection closed", left);
+        mqs_case_event(x->res, mqs_rel(x), MQS_EV_NOTE, c->name, note, c->stream.buf + c->stream.start, left);
+    }
+}
+
+static void read_conn(runctx *x, conn *c)
+{
+    for (;;) {
+        size_t avail;
+        uint8_t *dst = mqtt_stream_space(&c->stream, &avail);
+        if (avail == 0) { /* a packet larger than we can hold */
+            mqs_case_error(x, "'%s': the target sent a packet larger than %u bytes", c->name, MQS_STREAM_CAP);
+            return;
+        }
+        ssize_t n = mqs_transport_read(c->t, dst, avail);
+        if (n == MQS_IO_AGAIN)
+            return;
+        if (n == 0 || n == MQS_IO_ERROR) {
+            parse_received(x, c);
+            note_leftover(x, c);
+            mark_closed(x, c, n == 0 ? "the peer closed the connection" : "the connection was reset");
+            return;
+        }
+        mqtt_stream_commit(&c->stream, (size_t)n);
+        parse_received(x, c);
+        if (x->stop)
+            return;
+    }
+}
+
+/* One poll over the open connections, reading what arrives, for at most until-now ms. */
+static void pump_once(runctx *x, int64_t until)
+{
+    struct pollfd pfd[MQS_MAX_CONNS];
+    conn *who[MQS_MAX_CONNS];
+    int n = 0, timeout;
+    bool buffered = false;
+    for (int i = 0; i < x->nconns; i++) {
+        conn *c = &x->conns[i];
+        if (!c->t || c->closed)
+            continue;
+        buffered |= mqs_transport_pending(c->t) > 0;
+        pfd[n] = (struct pollfd){.fd = mqs_transport_fd(c->t), .events = POLLIN};
+        who[n++] = c;
+    }
+    int64_t left = until - mqs_now_ms();
+    timeout = buffered || left < 0 ? 0 : (int)left;
+    if (poll(pfd, (nfds_t)n, timeout) < 0 && !buffered)
+        return;
+    for (int i = 0; i < n && !x->stop; i++)
+        if (pfd[i].revents || mqs_transport_pending(who[i]->t))
+            read_conn(x, who[i]);
+}
+
+static int64_t clamp(runctx *x, int64_t deadline)
+{
+    return deadline < x->hard_deadline ? deadline : x->hard_deadline;
+}
+
+void mqs_conn_wait(runctx *x, conn *c, int64_t deadline)
+{
+    deadline = clamp(x, deadline);
+    while (!x->stop && c->count == 0 && !c->closed && mqs_now_ms() < deadline)
+        pump_once(x, deadline);
+}
+
+void mqs_pump_until(runctx *x, int64_t deadline)
+{
+    deadline = clamp(x, deadline);
+    do
+        pump_once(x, deadline);
+    while (!x->stop && mqs_now_ms() < deadline);
+}
+
+void mqs_conns_free(runctx *x)
+{
+    for (int i = 0; i < x->nconns; i++) {
+        conn *c = &x->conns[i];
+        if (c->t)
+            mqs_transport_drop(c->t);
+        inbox_clear(c);
+        free(c->inbox);
+        free(c->storage);
+        cJSON_Delete(c->last_connect);
+    }
+    x->nconns = 0;
+}

@@ -1,0 +1,601 @@
+/*
+ * Running one case: the steps of a scenario at one protocol version.  A step
+ * that sees something the scenario does not allow ends the case with FAIL
+ * (or records a WARN for "should" steps), naming the step, the field, what
+ * was expected and what arrived.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_internal.h"
+#include "match.h"
+#include "mqttspec/packet_json.h"
+#include "scenario_internal.h"
+
+#define DEFAULT_WITHIN_MS 3000
+
+/* ---- verdicts ---- */
+
+/* The statements of the step (else of the scenario) for this version, comma-separated. */
+static void cited_statements(runctx *x, char *out, size_t cap)
+{
+    const cJSON *spec = cJSON_GetObjectItemCaseSensitive(x->step, "spec");
+    if (!spec)
+        spec = x->sc->spec;
+    char prefix[16];
+    snprintf(prefix, sizeof prefix, "%s:", mqtt_version_name(x->v));
+    out[0] = '\0';
+    for (const cJSON *s = spec ? spec->child : NULL; s; s = s->next) {
+        if (strncmp(s->valuestring, prefix, strlen(prefix)) != 0)
+            continue;
+        size_t len = strlen(out);
+        snprintf(out + len, cap - len, "%s%s", len ? ", " : "", s->valuestring);
+    }
+}
+
+static bool step_is_should(runctx *x)
+{
+    const cJSON *sev = cJSON_GetObjectItemCaseSensitive(x->step, "severity");
+    return cJSON_IsString(sev) && strcmp(sev->valuestring, "should") == 0;
+}
+
+static void set_detail(runctx *x, const cJSON *expected, const char *actual)
+{
+    free(x->res->expected);
+    free(x->res->actual);
+    x->res->expected = expected ? cJSON_Print(expected) : NULL;
+    x->res->actual = actual ? strdup(actual) : NULL;
+}
+
+/*
+ * The step failed: "FILE: step N: FIELD expected X vs actual Y".  A "should"
+ * step, or a timing inside the tolerance band (warn_only), gives WARN and the
+ * case goes on; anything else is a FAIL and ends it.
+ */
+static bool step_failed(runctx *x, bool warn_only, const char *field, const char *why, const cJSON *expected,
+                        const char *actual)
+{
+    char msg[1024], stmt[256];
+    bool warn = warn_only || step_is_should(x);
+    snprintf(msg, sizeof msg, "%s: step %d: %s%s%s", x->sc->file, x->step_no, field ? field : "", field ? " " : "",
+             why);
+    cited_statements(x, stmt, sizeof stmt);
+    mqs_case_event(x->res, mqs_rel(x), MQS_EV_NOTE, NULL, msg, NULL, 0);
+    if (warn) {
+        if (x->res->verdict == MQS_PASS) {
+            mqs_case_set(x->res, MQS_WARN, x->step_no, stmt, msg);
+            set_detail(x, expected, actual);
+        }
+        return true;
+    }
+    mqs_case_set(x->res, MQS_FAIL, x->step_no, stmt, msg);
+    set_detail(x, expected, actual);
+    x->stop = true;
+    return false;
+}
+
+void mqs_case_error(runctx *x, const char *fmt, ...)
+{
+    /* fmt comes from this file's callers only (declared printf-like in engine_internal.h). */
+    char why[512], msg[800];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    snprintf(msg, sizeof msg, "%s: step %d: %s", x->sc->file, x->step_no, why);
+    mqs_case_event(x->res, mqs_rel(x), MQS_EV_NOTE, NULL, msg, NULL, 0);
+    mqs_case_set(x->res, MQS_ERROR, x->step_no, NULL, msg);
+    x->stop = true;
+}
+
+/* The target sent bytes the codec rejects: the codec names the statement. */
+void mqs_case_fail_codec(runctx *x, conn *c, const mqtt_error *err)
+{
+    char why[400], stmt[64], msg[800];
+    mqtt_err_format(err, x->v, why, sizeof why);
+    const char *id = mqtt_err_statement(err->code, x->v);
+    snprintf(stmt, sizeof stmt, "%s:%s", mqtt_version_name(x->v), id ? id : "local-limit");
+    snprintf(msg, sizeof msg, "%s: step %d: [%s] malformed packet from the target: %s", x->sc->file, x->step_no,
+             c->name, why);
+    const uint8_t *p = c->stream.buf + c->stream.start;
+    size_t n = c->stream.end - c->stream.start;
+    mqs_case_event(x->res, mqs_rel(x), MQS_EV_RECEIVED, c->name, "MALFORMED", p, n);
+    mqs_case_set(x->res, MQS_FAIL, x->step_no, stmt, msg);
+    x->stop = true;
+}
+
+/* ---- building what we send ---- */
+
+static cJSON *substituted(runctx *x, const cJSON *tmpl)
+{
+    char err[200];
+    mqs_vars vars = {x->captures, x->prefix, x->cid};
+    cJSON *out = mqs_substitute(tmpl, &vars, err, sizeof err);
+    if (!out)
+        mqs_case_error(x, "%s", err);
+    return out;
+}
+
+/* Encode a packet given in JSON form (after substitution) and send it. */
+static bool send_json(runctx *x, conn *c, const cJSON *tmpl)
+{
+    cJSON *json = substituted(x, tmpl);
+    if (!json)
+        return false;
+    mqtt_packet pkt;
+    char err[300];
+    uint8_t *wire = NULL;
+    bool ok = false;
+    if (mqtt_packet_from_json(json, x->v, &pkt, x->arena, MQS_ARENA_CAP, err, sizeof err) < 0) {
+        mqs_case_error(x, "packet%s", err);
+    } else {
+        size_t size = mqtt_encoded_size(&pkt, x->v);
+        wire = size ? malloc(size) : NULL;
+        if (!wire || mqtt_encode(&pkt, x->v, wire, size) != size) {
+            mqs_case_error(x, "the packet cannot be encoded");
+        } else {
+            char line[240];
+            mqtt_print(&pkt, x->v, line, sizeof line);
+            ok = mqs_conn_send(x, c, wire, size, line);
+        }
+    }
+    free(wire);
+    cJSON_Delete(json);
+    return ok;
+}
+
+static bool send_hex(runctx *x, conn *c, const char *hex)
+{
+    size_t n = 0;
+    mqs_hex_decode(hex, NULL, 0, &n);
+    uint8_t *raw = malloc(n ? n : 1);
+    mqs_hex_decode(hex, raw, n, &n);
+    /* Say what the bytes are, as our codec reads them in the target's role. */
+    char line[300] = "raw bytes";
+    mqtt_decode_opts opts = {x->v, MQTT_ROLE_SERVER, 0};
+    mqtt_packet pkt;
+    mqtt_error err;
+    size_t used;
+    mqtt_status st = mqtt_decode(raw, n, &opts, &pkt, &used, &err);
+    if (st == MQTT_COMPLETE) {
+        mqtt_print(&pkt, x->v, line, sizeof line);
+    } else if (st == MQTT_MALFORMED) {
+        char why[240];
+        mqtt_err_format(&err, x->v, why, sizeof why);
+        snprintf(line, sizeof line, "raw bytes, malformed on purpose: %s", why);
+    }
+    bool ok = mqs_conn_send(x, c, raw, n, line);
+    free(raw);
+    return ok;
+}
+
+/* ---- expectations ---- */
+
+static const char *step_conn_name(runctx *x) { return x->step->child->valuestring; }
+
+static int within_ms(runctx *x, const char *key, int dflt)
+{
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(x->step, key);
+    return cJSON_IsNumber(w) ? w->valueint : dflt;
+}
+
+/* What arrived instead, for messages: the packet's one-liner and JSON, or the close. */
+static void describe_actual(conn *c, char *out, size_t cap, int waited_ms)
+{
+    inbound *in = mqs_inbox_peek(c);
+    if (in) {
+        char *json = cJSON_PrintUnformatted(in->json);
+        snprintf(out, cap, "%s %s", in->line, json ? json : "");
+        free(json);
+    } else if (c->closed) {
+        snprintf(out, cap, "connection closed by the peer");
+    } else {
+        snprintf(out, cap, "nothing within %d ms", waited_ms);
+    }
+}
+
+/* Match the pattern against the first packet waiting on c; consumes it on success. */
+static bool take_matching(runctx *x, conn *c, const cJSON *pattern, char *path, size_t path_cap, char *why,
+                          size_t why_cap)
+{
+    inbound *in = mqs_inbox_peek(c);
+    if (!in || !mqs_pattern_match(pattern, in->json, x->captures, path, path_cap, why, why_cap))
+        return false;
+    mqs_inbox_pop(c);
+    return true;
+}
+
+/* Complete a pattern from a step: substitutions, and "type" defaulted where the step implies it. */
+static cJSON *pattern_of(runctx *x, const cJSON *tmpl, const char *default_type)
+{
+    cJSON *p = substituted(x, tmpl);
+    if (p && default_type && !cJSON_GetObjectItemCaseSensitive(p, "type"))
+        cJSON_AddStringToObject(p, "type", default_type);
+    return p;
+}
+
+static bool expect_one(runctx *x, conn *c, const cJSON *pattern, int ms)
+{
+    int64_t deadline = mqs_now_ms() + ms;
+    mqs_conn_wait(x, c, deadline);
+    if (x->stop)
+        return false;
+    char path[256] = "", why[1400] = "", actual[900];
+    if (take_matching(x, c, pattern, path, sizeof path, why, sizeof why))
+        return true;
+    describe_actual(c, actual, sizeof actual, ms);
+    if (!mqs_inbox_peek(c)) {
+        char e[400];
+        mqs_json_brief(pattern, e, sizeof e);
+        snprintf(why, sizeof why, "expected %s vs actual %s", e, actual);
+        return step_failed(x, false, "packet", why, pattern, actual);
+    }
+    return step_failed(x, false, path, why, pattern, actual);
+}
+
+/* Several packets in any order: each arriving packet must match one still awaited. */
+static bool expect_any_order(runctx *x, conn *c, cJSON *patterns, int ms)
+{
+    int64_t deadline = mqs_now_ms() + ms;
+    int n = cJSON_GetArraySize(patterns);
+    bool done[64] = {false};
+    for (int matched = 0; matched < n && n <= 64;) {
+        mqs_conn_wait(x, c, deadline);
+        if (x->stop)
+            return false;
+        bool hit = false;
+        for (int i = 0; i < n && !hit; i++)
+            if (!done[i] && take_matching(x, c, cJSON_GetArrayItem(patterns, i), NULL, 0, NULL, 0))
+                hit = done[i] = true;
+        if (hit) {
+            matched++;
+            continue;
+        }
+        char actual[900], why[1600];
+        describe_actual(c, actual, sizeof actual, ms);
+        cJSON *missing = cJSON_CreateArray();
+        for (int i = 0; i < n; i++)
+            if (!done[i])
+                cJSON_AddItemToArray(missing, cJSON_Duplicate(cJSON_GetArrayItem(patterns, i), true));
+        char e[600];
+        mqs_json_brief(missing, e, sizeof e);
+        snprintf(why, sizeof why, "expected one of %s (any order) vs actual %s", e, actual);
+        bool r = step_failed(x, false, "packets", why, missing, actual);
+        cJSON_Delete(missing);
+        return r;
+    }
+    return true;
+}
+
+static bool step_expect(runctx *x, conn *c)
+{
+    int ms = within_ms(x, "within_ms", DEFAULT_WITHIN_MS);
+    const cJSON *one = cJSON_GetObjectItemCaseSensitive(x->step, "packet");
+    cJSON *pattern = pattern_of(x, one ? one : cJSON_GetObjectItemCaseSensitive(x->step, "packets"), NULL);
+    if (!pattern)
+        return false;
+    bool ok;
+    if (one) {
+        ok = expect_one(x, c, pattern, ms);
+    } else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x->step, "any_order"))) {
+        ok = expect_any_order(x, c, pattern, ms);
+    } else {
+        int64_t deadline = mqs_now_ms() + ms;
+        ok = true;
+        for (cJSON *p = pattern->child; p && ok; p = p->next)
+            ok = expect_one(x, c, p, (int)(deadline - mqs_now_ms() > 0 ? deadline - mqs_now_ms() : 0));
+    }
+    cJSON_Delete(pattern);
+    return ok;
+}
+
+/* In 5.0 a peer may send DISCONNECT with a reason code >= 0x80 before it closes (4.13). */
+static bool closing_disconnect(runctx *x, const inbound *in)
+{
+    if (x->v != MQTT_V5)
+        return false;
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(in->json, "type");
+    const cJSON *code = cJSON_GetObjectItemCaseSensitive(in->json, "code");
+    return cJSON_IsString(type) && strcmp(type->valuestring, "DISCONNECT") == 0 && cJSON_IsNumber(code) &&
+           code->valueint >= 0x80;
+}
+
+/* Wait for the close, letting a closing DISCONNECT pass.  True if closed; *other set if something else came. */
+static bool wait_close(runctx *x, conn *c, int64_t deadline, bool *other)
+{
+    *other = false;
+    for (;;) {
+        mqs_conn_wait(x, c, deadline);
+        inbound *in = mqs_inbox_peek(c);
+        if (x->stop)
+            return false;
+        if (in && closing_disconnect(x, in)) {
+            mqs_inbox_pop(c);
+            continue;
+        }
+        if (in) {
+            *other = true;
+            return false;
+        }
+        return c->closed;
+    }
+}
+
+static bool outcome_matches(runctx *x, conn *c, const cJSON *o, int64_t deadline)
+{
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "close"))) {
+        bool other;
+        inbound *in = mqs_inbox_peek(c);
+        if (in && !closing_disconnect(x, in))
+            return false;
+        return wait_close(x, c, deadline, &other);
+    }
+    cJSON *pattern = pattern_of(x, cJSON_GetObjectItemCaseSensitive(o, "packet"), NULL);
+    bool ok = pattern && take_matching(x, c, pattern, NULL, 0, NULL, 0);
+    cJSON_Delete(pattern);
+    if (ok && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "then_close"))) {
+        bool other;
+        ok = wait_close(x, c, deadline, &other);
+    }
+    return ok;
+}
+
+static bool step_one_of(runctx *x, conn *c)
+{
+    int ms = within_ms(x, "within_ms", DEFAULT_WITHIN_MS);
+    int64_t deadline = mqs_now_ms() + ms;
+    const cJSON *outcomes = cJSON_GetObjectItemCaseSensitive(x->step, "outcomes");
+    mqs_conn_wait(x, c, deadline);
+    if (x->stop)
+        return false;
+    for (const cJSON *o = outcomes->child; o; o = o->next)
+        if (outcome_matches(x, c, o, deadline))
+            return true;
+    if (x->stop)
+        return false;
+    char actual[900], e[600], why[1600];
+    describe_actual(c, actual, sizeof actual, ms);
+    cJSON *expected = substituted(x, outcomes);
+    mqs_json_brief(expected, e, sizeof e);
+    snprintf(why, sizeof why, "expected one of %s vs actual %s", e, actual);
+    bool r = step_failed(x, false, "outcome", why, expected, actual);
+    cJSON_Delete(expected);
+    return r;
+}
+
+/* ---- closing and timing ---- */
+
+typedef struct window {
+    bool set;
+    int lo, hi, tolerance;
+    bool early_warns;
+} window;
+
+static window window_of(runctx *x)
+{
+    window w = {0};
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(x->step, "window_ms");
+    const cJSON *early = cJSON_GetObjectItemCaseSensitive(x->step, "early");
+    w.tolerance = within_ms(x, "tolerance_ms", 500);
+    w.early_warns = cJSON_IsString(early) && strcmp(early->valuestring, "warn") == 0;
+    if (arr) {
+        w.set = true;
+        w.lo = arr->child->valueint;
+        w.hi = arr->child->next->valueint;
+    }
+    return w;
+}
+
+/* Judge when the close came, measured from `since` (ms since the case started). */
+static bool judge_close_time(runctx *x, conn *c, const window *w, int64_t since)
+{
+    int64_t t = c->closed_at - since;
+    char why[300];
+    if (t >= w->lo && t <= w->hi)
+        return true;
+    bool early = t < w->lo;
+    bool in_band = early ? t >= w->lo - w->tolerance : t <= w->hi + w->tolerance;
+    snprintf(why, sizeof why, "expected the close %d..%d ms after %s vs actual %lld ms (tolerance %d ms)", w->lo,
+             w->hi, since == c->last_sent_at ? "our last packet" : "the step started", (long long)t, w->tolerance);
+    char actual[64];
+    snprintf(actual, sizeof actual, "closed after %lld ms", (long long)t);
+    return step_failed(x, in_band || (early && w->early_warns), "close time", why, NULL, actual);
+}
+
+static bool step_expect_close(runctx *x, conn *c)
+{
+    window w = window_of(x);
+    const cJSON *since_j = cJSON_GetObjectItemCaseSensitive(x->step, "since");
+    bool from_last_sent = cJSON_IsString(since_j) && strcmp(since_j->valuestring, "last_sent") == 0;
+    int64_t since = from_last_sent ? c->last_sent_at : mqs_rel(x);
+    int ms = w.set ? w.hi + w.tolerance : within_ms(x, "within_ms", DEFAULT_WITHIN_MS);
+    int64_t deadline = x->t0 + since + ms + 1;
+    bool other;
+    if (wait_close(x, c, deadline, &other))
+        return w.set ? judge_close_time(x, c, &w, since) : true;
+    if (x->stop)
+        return false;
+    char actual[900], why[1100];
+    describe_actual(c, actual, sizeof actual, (int)(mqs_rel(x) - since));
+    snprintf(why, sizeof why, "expected the connection closed within %d ms vs actual %s", ms, actual);
+    return step_failed(x, false, "close", why, NULL, actual);
+}
+
+static bool step_expect_nothing(runctx *x, conn *c)
+{
+    int ms = within_ms(x, "for_ms", 1000);
+    mqs_pump_until(x, mqs_now_ms() + ms);
+    if (x->stop)
+        return false;
+    if (!mqs_inbox_peek(c) && !c->closed)
+        return true;
+    char actual[900], why[1100];
+    describe_actual(c, actual, sizeof actual, ms);
+    snprintf(why, sizeof why, "expected nothing for %d ms vs actual %s", ms, actual);
+    return step_failed(x, false, "packet", why, NULL, actual);
+}
+
+/* ---- connecting ---- */
+
+/* The CONNECT template of this step: the step's fields over the last connect's, plus target credentials. */
+static cJSON *connect_template(runctx *x, conn *c, bool reconnect)
+{
+    cJSON *tmpl = mqs_connect_json(x->step, reconnect ? c->last_connect : NULL);
+    const mqs_target *t = &x->opts->target;
+    if (tmpl && t->username && !cJSON_GetObjectItemCaseSensitive(tmpl, "username")) {
+        cJSON_AddStringToObject(tmpl, "username", t->username);
+        if (t->password)
+            cJSON_AddStringToObject(tmpl, "password", t->password);
+    }
+    return tmpl;
+}
+
+static bool step_connect(runctx *x, conn *c, bool reconnect)
+{
+    cJSON *tmpl = connect_template(x, c, reconnect);
+    if (!tmpl || !mqs_conn_open(x, c) || !send_json(x, c, tmpl)) {
+        cJSON_Delete(tmpl);
+        return false;
+    }
+    cJSON_Delete(c->last_connect);
+    c->last_connect = tmpl;
+    const cJSON *connack = cJSON_GetObjectItemCaseSensitive(x->step, "connack");
+    if (cJSON_IsNull(connack))
+        return true;
+    cJSON *dflt = cJSON_Parse("{\"code\": 0}");
+    cJSON *pattern = pattern_of(x, connack ? connack : dflt, "CONNACK");
+    bool ok = pattern && expect_one(x, c, pattern, DEFAULT_WITHIN_MS);
+    cJSON_Delete(pattern);
+    cJSON_Delete(dflt);
+    return ok;
+}
+
+static bool step_disconnect(runctx *x, conn *c)
+{
+    cJSON *pkt = mqs_disconnect_json(x->step);
+    bool ok = pkt && send_json(x, c, pkt);
+    cJSON_Delete(pkt);
+    if (ok)
+        mqs_conn_drop(x, c, true);
+    return ok;
+}
+
+/* ---- dispatch ---- */
+
+static bool run_step(runctx *x)
+{
+    const char *action = x->step->child->string;
+    if (strcmp(action, "sleep_ms") == 0) {
+        mqs_pump_until(x, mqs_now_ms() + x->step->child->valueint);
+        return !x->stop;
+    }
+    conn *c = mqs_conn_get(x, step_conn_name(x));
+    if (!c) {
+        mqs_case_error(x, "too many connections");
+        return false;
+    }
+    if (strcmp(action, "connect") == 0 || strcmp(action, "reconnect") == 0)
+        return step_connect(x, c, action[0] == 'r');
+    if (strcmp(action, "open") == 0)
+        return mqs_conn_open(x, c);
+    if (!c->t && strcmp(action, "drop") != 0) {
+        mqs_case_error(x, "connection '%s' is not open", c->name);
+        return false;
+    }
+    if (strcmp(action, "send") == 0) {
+        const cJSON *hex = cJSON_GetObjectItemCaseSensitive(x->step, "hex");
+        return hex ? send_hex(x, c, hex->valuestring)
+                   : send_json(x, c, cJSON_GetObjectItemCaseSensitive(x->step, "packet"));
+    }
+    if (strcmp(action, "expect") == 0)
+        return step_expect(x, c);
+    if (strcmp(action, "one_of") == 0)
+        return step_one_of(x, c);
+    if (strcmp(action, "expect_close") == 0)
+        return step_expect_close(x, c);
+    if (strcmp(action, "expect_nothing") == 0)
+        return step_expect_nothing(x, c);
+    if (strcmp(action, "drop") == 0) {
+        mqs_conn_drop(x, c, false);
+        return true;
+    }
+    return step_disconnect(x, c);
+}
+
+/* ---- one case ---- */
+
+static void fill_case_header(mqs_case *out, const mqs_scenario *sc, mqtt_version v)
+{
+    out->id = mqs_strdup(sc->id);
+    out->title = mqs_strdup(sc->title);
+    out->file = mqs_strdup(sc->file);
+    out->version = mqs_strdup(mqtt_version_name(v));
+    out->ntags = sc->tags ? (size_t)cJSON_GetArraySize(sc->tags) : 0;
+    out->tags = calloc(out->ntags + 1, sizeof *out->tags);
+    for (size_t i = 0; i < out->ntags; i++)
+        out->tags[i] = mqs_strdup(cJSON_GetArrayItem(sc->tags, (int)i)->valuestring);
+    out->nspec = (size_t)cJSON_GetArraySize(sc->spec);
+    out->spec = calloc(out->nspec + 1, sizeof *out->spec);
+    for (size_t i = 0; i < out->nspec; i++)
+        out->spec[i] = mqs_strdup(cJSON_GetArrayItem(sc->spec, (int)i)->valuestring);
+}
+
+static bool lacks_capability(const mqs_scenario *sc, const mqs_run_opts *opts, mqs_case *out)
+{
+    unsigned missing = sc->requires & opts->lacks;
+    if (!missing)
+        return false;
+    char msg[256] = "the target lacks:";
+    for (unsigned bit = 1; bit; bit <<= 1)
+        if (missing & bit)
+            snprintf(msg + strlen(msg), sizeof msg - strlen(msg), " %s", mqs_capability_name(bit));
+    mqs_case_set(out, MQS_SKIP, 0, NULL, msg);
+    return true;
+}
+
+static void init_ctx(runctx *x, const mqs_scenario *sc, mqtt_version v, const mqs_run_opts *opts, unsigned index,
+                     mqs_case *out)
+{
+    memset(x, 0, sizeof *x);
+    x->sc = sc;
+    x->v = v;
+    x->opts = opts;
+    x->res = out;
+    x->t0 = mqs_now_ms();
+    x->hard_deadline = x->t0 + sc->timeout_ms;
+    x->captures = cJSON_CreateObject();
+    x->arena = malloc(MQS_ARENA_CAP);
+    /* Unique per run and case: parallel cases and earlier runs never share topics or sessions. */
+    snprintf(x->prefix, sizeof x->prefix, "mqttspec/%s/%u", opts->run_tag, index);
+    snprintf(x->cid, sizeof x->cid, "ms%.8s%04x", opts->run_tag, index & 0xFFFF);
+}
+
+void mqs_run_case(const mqs_scenario *sc, mqtt_version v, const mqs_run_opts *opts, unsigned index, mqs_case *out)
+{
+    fill_case_header(out, sc, v);
+    out->verdict = MQS_PASS;
+    if (lacks_capability(sc, opts, out))
+        return;
+    runctx x;
+    init_ctx(&x, sc, v, opts, index, out);
+    int i = 0;
+    for (const cJSON *step = sc->steps->child; step && !x.stop; step = step->next) {
+        x.step_no = ++i;
+        x.step = step;
+        if (!mqs_step_applies(step, v))
+            continue;
+        char note[128];
+        snprintf(note, sizeof note, "step %d: %s %s", i, step->child->string,
+                 cJSON_IsString(step->child) ? step->child->valuestring : "");
+        mqs_case_event(out, mqs_rel(&x), MQS_EV_NOTE, NULL, note, NULL, 0);
+        run_step(&x);
+        if (!x.stop && mqs_now_ms() >= x.hard_deadline)
+            mqs_case_error(&x, "the case ran past its timeout of %d ms", sc->timeout_ms);
+    }
+    out->duration_ms = mqs_rel(&x);
+    mqs_conns_free(&x);
+    cJSON_Delete(x.captures);
+    free(x.arena);
+}

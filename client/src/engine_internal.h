@@ -1,0 +1,68 @@
+/* State of one running case, shared by the engine's files. */
+#ifndef MQTTSPEC_ENGINE_INTERNAL_H
+#define MQTTSPEC_ENGINE_INTERNAL_H
+
+#include <cjson/cJSON.h>
+
+#include "mqttspec/codec.h"
+#include "mqttspec/engine.h"
+
+#define MQS_MAX_CONNS 16
+#define MQS_STREAM_CAP (1u << 20) /* largest packet a case can receive */
+#define MQS_ARENA_CAP (1u << 20)  /* scratch for building packets to send */
+
+typedef struct inbound {
+    int64_t at;    /* ms since the case started */
+    cJSON *json;   /* the packet in JSON form */
+    char line[240]; /* one-liner */
+} inbound;
+
+typedef struct conn {
+    char name[24];
+    mqs_transport *t; /* NULL when not open */
+    uint8_t *storage;
+    mqtt_stream stream;
+    inbound *inbox;   /* received, not yet consumed by a step */
+    size_t head, count, cap;
+    bool closed;      /* the peer closed (or reset) the open transport */
+    int64_t closed_at, last_sent_at;
+    cJSON *last_connect; /* template of the last CONNECT, for reconnect */
+} conn;
+
+typedef struct runctx {
+    const mqs_scenario *sc;
+    mqtt_version v;
+    const mqs_run_opts *opts;
+    mqs_case *res;
+    int64_t t0;            /* CLOCK_MONOTONIC ms at start */
+    int64_t hard_deadline; /* t0 + timeout_ms */
+    conn conns[MQS_MAX_CONNS];
+    int nconns;
+    cJSON *captures;
+    char prefix[96];
+    char cid[24];
+    int step_no;           /* 1-based index in the file */
+    const cJSON *step;
+    bool stop;             /* a FAIL or ERROR decided the case */
+    uint8_t *arena;
+} runctx;
+
+/* conn.c */
+int64_t mqs_rel(const runctx *x);
+conn *mqs_conn_get(runctx *x, const char *name);
+bool mqs_conn_open(runctx *x, conn *c);
+void mqs_conn_drop(runctx *x, conn *c, bool orderly);
+bool mqs_conn_send(runctx *x, conn *c, const uint8_t *raw, size_t len, const char *line);
+/* Wait until c has a packet, is closed, or the deadline (absolute ms) passes. */
+void mqs_conn_wait(runctx *x, conn *c, int64_t deadline);
+/* Read whatever arrives on any connection until the deadline. */
+void mqs_pump_until(runctx *x, int64_t deadline);
+inbound *mqs_inbox_peek(conn *c);
+void mqs_inbox_pop(conn *c);
+void mqs_conns_free(runctx *x);
+
+/* engine.c */
+__attribute__((format(printf, 2, 3))) void mqs_case_error(runctx *x, const char *fmt, ...);
+void mqs_case_fail_codec(runctx *x, conn *c, const mqtt_error *err);
+
+#endif

@@ -1,0 +1,117 @@
+/* Running many cases in parallel: a fixed list of cases, workers taking the next one. */
+#include <openssl/rand.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mqttspec/engine.h"
+
+void mqs_run_opts_init(mqs_run_opts *opts)
+{
+    memset(opts, 0, sizeof *opts);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    /* Cases mostly wait on the network, so more than one per core keeps the run short. */
+    opts->jobs = cores > 0 ? (int)cores * 4 : 4;
+    opts->connect_timeout_ms = 5000;
+    unsigned char r[4];
+    if (RAND_bytes(r, sizeof r) != 1)
+        memset(r, 0, sizeof r);
+    snprintf(opts->run_tag, sizeof opts->run_tag, "%02x%02x%02x%02x", r[0], r[1], r[2], r[3]);
+}
+
+bool mqs_target_reachable(const mqs_run_opts *opts, char *err, size_t err_cap)
+{
+    mqs_transport *t = mqs_transport_connect(&opts->target.url, &opts->target.tls,
+                                             mqs_now_ms() + opts->connect_timeout_ms, err, err_cap);
+    if (!t)
+        return false;
+    mqs_transport_drop(t);
+    return true;
+}
+
+typedef struct job {
+    const mqs_scenario *sc;
+    mqtt_version v;
+    mqs_case *out;
+} job;
+
+typedef struct pool {
+    job *jobs;
+    size_t njobs;
+    atomic_size_t next;
+    atomic_size_t done;
+    const mqs_run_opts *opts;
+    pthread_mutex_t progress_lock;
+} pool;
+
+static void progress(pool *p, const mqs_case *c)
+{
+    size_t done = atomic_fetch_add(&p->done, 1) + 1;
+    if (!p->opts->progress)
+        return;
+    pthread_mutex_lock(&p->progress_lock);
+    fprintf(stderr, "\r\033[K[%zu/%zu] %-5s %s (%s)", done, p->njobs, mqs_verdict_name(c->verdict), c->id,
+            c->version);
+    if (done == p->njobs)
+        fprintf(stderr, "\r\033[K");
+    fflush(stderr);
+    pthread_mutex_unlock(&p->progress_lock);
+}
+
+static void *worker(void *arg)
+{
+    pool *p = arg;
+    for (;;) {
+        size_t i = atomic_fetch_add(&p->next, 1);
+        if (i >= p->njobs)
+            return NULL;
+        job *j = &p->jobs[i];
+        mqs_run_case(j->sc, j->v, p->opts, (unsigned)i, j->out);
+        progress(p, j->out);
+    }
+}
+
+static bool version_selected(unsigned versions, mqtt_version v)
+{
+    return versions == 0 || (versions & (1u << v));
+}
+
+void mqs_run_all(const mqs_scenario_set *set, const mqs_filter *filter, unsigned versions,
+                 const mqs_run_opts *opts, mqs_run *run)
+{
+    /* Allocate every case first: the array must not move while workers write into it. */
+    size_t n = 0;
+    for (size_t i = 0; i < set->count; i++)
+        for (int k = 0; k < set->items[i].nversions; k++)
+            if (mqs_scenario_selected(&set->items[i], filter) && version_selected(versions, set->items[i].versions[k]))
+                n++;
+    job *jobs = calloc(n ? n : 1, sizeof *jobs);
+    size_t first = run->ncases;
+    for (size_t i = 0, j = 0; i < set->count; i++)
+        for (int k = 0; k < set->items[i].nversions; k++)
+            if (mqs_scenario_selected(&set->items[i], filter) && version_selected(versions, set->items[i].versions[k])) {
+                mqs_run_add_case(run);
+                jobs[j++] = (job){&set->items[i], set->items[i].versions[k], NULL};
+            }
+    for (size_t j = 0; j < n; j++)
+        jobs[j].out = &run->cases[first + j];
+
+    pool p = {.jobs = jobs, .njobs = n, .opts = opts};
+    atomic_init(&p.next, 0);
+    atomic_init(&p.done, 0);
+    pthread_mutex_init(&p.progress_lock, NULL);
+    int nthreads = opts->jobs < 1 ? 1 : opts->jobs;
+    if ((size_t)nthreads > n)
+        nthreads = n ? (int)n : 1;
+    pthread_t *threads = calloc((size_t)nthreads, sizeof *threads);
+    for (int t = 0; t < nthreads; t++)
+        pthread_create(&threads[t], NULL, worker, &p);
+    for (int t = 0; t < nthreads; t++)
+        pthread_join(threads[t], NULL);
+    pthread_mutex_destroy(&p.progress_lock);
+    free(threads);
+    free(jobs);
+}

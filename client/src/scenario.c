@@ -1,0 +1,811 @@
+/*
+ * Loading scenario files.  Everything a typo could break is checked here, at
+ * load time, so a bad file costs exit 2 and a pointer to the mistake instead
+ * of a false verdict later.
+ */
+#define _DEFAULT_SOURCE /* DT_DIR, fnmatch */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "mqttspec/packet_json.h"
+#include "mqttspec/scenario.h"
+#include "scenario_internal.h"
+
+/* ---- capabilities ---- */
+
+static const char *const cap_names[] = {
+    "qos1", "qos2", "retain", "wildcards", "shared_subscriptions", "subscription_identifiers",
+    "topic_alias", "will", "persistent_sessions",
+};
+#define CAP_COUNT (sizeof cap_names / sizeof cap_names[0])
+
+const char *mqs_capability_name(unsigned bit)
+{
+    for (unsigned i = 0; i < CAP_COUNT; i++)
+        if (bit == 1u << i)
+            return cap_names[i];
+    return "?";
+}
+
+static int capability_bit(const char *name)
+{
+    for (unsigned i = 0; i < CAP_COUNT; i++)
+        if (strcmp(name, cap_names[i]) == 0)
+            return (int)(1u << i);
+    return -1;
+}
+
+int mqs_capabilities_parse(const char *list, unsigned *out, char *err, size_t err_cap)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", list);
+    *out = 0;
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        int bit = capability_bit(tok);
+        if (bit < 0) {
+            snprintf(err, err_cap, "unknown capability '%s'", tok);
+            return -1;
+        }
+        *out |= (unsigned)bit;
+    }
+    return 0;
+}
+
+mqtt_version mqs_version_parse(const char *s)
+{
+    if (strcmp(s, "3.1") == 0)
+        return MQTT_V31;
+    if (strcmp(s, "3.1.1") == 0)
+        return MQTT_V311;
+    if (strcmp(s, "5.0") == 0 || strcmp(s, "5") == 0)
+        return MQTT_V5;
+    return MQTT_VERSION_UNKNOWN;
+}
+
+/* ---- validation context ---- */
+
+typedef struct vctx {
+    const char *file;
+    char *err;
+    size_t err_cap;
+    char path[256];
+    const mqs_scenario *sc;
+    char names[16][24]; /* connections opened so far */
+    int nnames;
+} vctx;
+
+__attribute__((format(printf, 3, 4))) static int verr(vctx *v, const char *field, const char *fmt, ...);
+
+static int verr(vctx *v, const char *field, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    snprintf(v->err, v->err_cap, "%s: %s%s%s: %s", v->file, v->path[0] ? v->path : "",
+             field ? "/" : (v->path[0] ? "" : "/"), field ? field : "", msg);
+    return -1;
+}
+
+/* Append "/seg" to the path; returns the old length for path_pop. */
+static size_t path_push(vctx *v, const char *seg)
+{
+    size_t old = strlen(v->path);
+    snprintf(v->path + old, sizeof v->path - old, "/%s", seg);
+    return old;
+}
+
+static size_t path_push_index(vctx *v, int i)
+{
+    char seg[16];
+    snprintf(seg, sizeof seg, "%d", i);
+    return path_push(v, seg);
+}
+
+static void path_pop(vctx *v, size_t old) { v->path[old] = '\0'; }
+
+static bool in_list(const char *s, const char *const *list)
+{
+    for (; *list; list++)
+        if (strcmp(s, *list) == 0)
+            return true;
+    return false;
+}
+
+static int check_keys(vctx *v, const cJSON *obj, const char *const *allowed, const char *const *common)
+{
+    for (const cJSON *m = obj->child; m; m = m->next)
+        if (!in_list(m->string, allowed) && !(common && in_list(m->string, common)))
+            return verr(v, m->string, "unknown field");
+    return 0;
+}
+
+static int get_int(vctx *v, const cJSON *obj, const char *key, int lo, int hi, int *out)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!it)
+        return 0;
+    if (!cJSON_IsNumber(it) || it->valuedouble != (double)(int)it->valuedouble || it->valueint < lo ||
+        it->valueint > hi)
+        return verr(v, key, "must be an integer %d..%d", lo, hi);
+    *out = it->valueint;
+    return 1;
+}
+
+static int check_string_enum(vctx *v, const cJSON *obj, const char *key, const char *const *values)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!it)
+        return 0;
+    if (!cJSON_IsString(it) || !in_list(it->valuestring, values))
+        return verr(v, key, "must be one of the documented values");
+    return 0;
+}
+
+static int check_bool(vctx *v, const cJSON *obj, const char *key)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return it && !cJSON_IsBool(it) ? verr(v, key, "must be true or false") : 0;
+}
+
+/* ---- top level ---- */
+
+static bool kebab_case(const char *s)
+{
+    if (!*s || *s == '-')
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || (*p == '-' && p[1] && p[1] != '-')))
+            return false;
+    return true;
+}
+
+/* "3.1.1:MQTT-4.3.3-2" */
+static bool statement_ref(const char *s)
+{
+    const char *colon = strchr(s, ':');
+    if (!colon || strncmp(colon + 1, "MQTT-", 5) != 0)
+        return false;
+    char version[8];
+    size_t n = (size_t)(colon - s);
+    if (n >= sizeof version)
+        return false;
+    memcpy(version, s, n);
+    version[n] = '\0';
+    if (mqs_version_parse(version) == MQTT_VERSION_UNKNOWN)
+        return false;
+    int a, b, c, d, used = 0;
+    return sscanf(colon + 6, "%d.%d.%d-%d%n", &a, &b, &c, &d, &used) == 4 && colon[6 + used] == '\0';
+}
+
+static int check_string_array(vctx *v, const cJSON *obj, const char *key, bool required, bool (*ok)(const char *))
+{
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!arr)
+        return required ? verr(v, key, "required") : 0;
+    if (!cJSON_IsArray(arr) || (required && cJSON_GetArraySize(arr) == 0))
+        return verr(v, key, required ? "must be a non-empty array of strings" : "must be an array of strings");
+    int i = 0;
+    for (const cJSON *it = arr->child; it; it = it->next, i++) {
+        if (!cJSON_IsString(it) || (ok && !ok(it->valuestring))) {
+            size_t mark = path_push(v, key);
+            char idx[16];
+            snprintf(idx, sizeof idx, "%d", i);
+            int rc = verr(v, idx, ok == statement_ref ? "must look like \"3.1.1:MQTT-x.y.z-n\" or \"5.0:MQTT-x.y.z-n\""
+                                                      : "invalid value");
+            path_pop(v, mark);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static bool known_version(const char *s) { return mqs_version_parse(s) != MQTT_VERSION_UNKNOWN; }
+static bool known_capability(const char *s) { return capability_bit(s) >= 0; }
+static bool any_string(const char *s) { return s != NULL; }
+
+static int load_header(vctx *v, mqs_scenario *sc)
+{
+    static const char *const top_keys[] = {"id", "title", "description", "spec", "versions", "tags",
+                                           "requires", "timeout_ms", "steps", NULL};
+    const cJSON *root = sc->root;
+    if (!cJSON_IsObject(root))
+        return verr(v, NULL, "a scenario must be a JSON object");
+    if (check_keys(v, root, top_keys, NULL))
+        return -1;
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(root, "id");
+    const cJSON *title = cJSON_GetObjectItemCaseSensitive(root, "title");
+    if (!cJSON_IsString(id) || !kebab_case(id->valuestring))
+        return verr(v, "id", "required: a kebab-case string such as \"qos2-inbound-flow\"");
+    if (!cJSON_IsString(title) || !title->valuestring[0])
+        return verr(v, "title", "required: a non-empty string");
+    const cJSON *desc = cJSON_GetObjectItemCaseSensitive(root, "description");
+    if (desc && !cJSON_IsString(desc))
+        return verr(v, "description", "must be a string");
+    if (check_string_array(v, root, "spec", true, statement_ref) ||
+        check_string_array(v, root, "versions", true, known_version) ||
+        check_string_array(v, root, "tags", false, any_string) ||
+        check_string_array(v, root, "requires", false, known_capability))
+        return -1;
+    sc->id = id->valuestring;
+    sc->title = title->valuestring;
+    sc->spec = cJSON_GetObjectItemCaseSensitive(root, "spec");
+    sc->tags = cJSON_GetObjectItemCaseSensitive(root, "tags");
+    const cJSON *vs = cJSON_GetObjectItemCaseSensitive(root, "versions");
+    for (const cJSON *it = vs->child; it && sc->nversions < MQS_MAX_VERSIONS; it = it->next)
+        sc->versions[sc->nversions++] = mqs_version_parse(it->valuestring);
+    const cJSON *req = cJSON_GetObjectItemCaseSensitive(root, "requires");
+    for (const cJSON *it = req ? req->child : NULL; it; it = it->next)
+        sc->requires |= (unsigned)capability_bit(it->valuestring);
+    sc->timeout_ms = 30000;
+    if (get_int(v, root, "timeout_ms", 100, 600000, &sc->timeout_ms) < 0)
+        return -1;
+    sc->steps = cJSON_GetObjectItemCaseSensitive(root, "steps");
+    if (!cJSON_IsArray(sc->steps) || cJSON_GetArraySize(sc->steps) == 0)
+        return verr(v, "steps", "required: a non-empty array");
+    return 0;
+}
+
+/* ---- packets and patterns ---- */
+
+/* A copy of j where "${var}" strings become 1, so the packet can be checked before captures exist. */
+static cJSON *with_dummy_captures(const cJSON *j)
+{
+    cJSON *copy = cJSON_Duplicate(j, true);
+    cJSON *stack[64];
+    int top = 0;
+    if (copy)
+        stack[top++] = copy;
+    while (top) {
+        cJSON *n = stack[--top];
+        for (cJSON *c = n->child; c; c = c->next) {
+            if (cJSON_IsString(c) && strncmp(c->valuestring, "${", 2) == 0 && c->valuestring[strlen(c->valuestring) - 1] == '}') {
+                cJSON *one = cJSON_CreateNumber(1);
+                if (c->string) /* keep the key: the old item and its name are freed */
+                    one->string = strdup(c->string);
+                cJSON_ReplaceItemViaPointer(n, c, one);
+                c = one;
+            }
+            if (c->child && top < 64)
+                stack[top++] = c;
+        }
+    }
+    return copy;
+}
+
+static int check_packet(vctx *v, const cJSON *packet, const char *key, const mqs_scenario *sc,
+                        const cJSON *step)
+{
+    if (!cJSON_IsObject(packet))
+        return verr(v, key, "must be an object (a packet in JSON form)");
+    cJSON *probe = with_dummy_captures(packet);
+    uint8_t *arena = malloc(1 << 20);
+    int rc = 0;
+    for (int i = 0; i < sc->nversions && rc == 0; i++) {
+        if (!mqs_step_applies(step, sc->versions[i]))
+            continue;
+        mqtt_packet pkt;
+        char why[300];
+        if (mqtt_packet_from_json(probe, sc->versions[i], &pkt, arena, 1 << 20, why, sizeof why) < 0) {
+            size_t mark = path_push(v, key);
+            /* why is "/pointer: message" relative to the packet */
+            snprintf(v->err, v->err_cap, "%s: %s%s (at %s)", v->file, v->path, why,
+                     mqtt_version_name(sc->versions[i]));
+            path_pop(v, mark);
+            rc = -1;
+        }
+    }
+    free(arena);
+    cJSON_Delete(probe);
+    return rc;
+}
+
+static const char *const pattern_keys[] = {
+    "type", "flags", "dup", "qos", "retain", "topic", "topic_hex", "packet_id", "payload", "payload_hex",
+    "properties", "properties_hex", "code", "reason", "codes", "reasons", "session_present", "connack_flags",
+    "has_code", "has_props", "subscriptions", "filters", "client_id", "client_id_hex", "clean_start", "keep_alive",
+    "will", "username", "username_hex", "password", "password_hex", "protocol_name", "protocol_level",
+    "connect_flags", NULL};
+static const char *const entry_keys[] = {"filter", "filter_hex", "qos", "no_local", "retain_as_published",
+                                         "retain_handling", "options", NULL};
+static const char *const will_keys[] = {"topic", "topic_hex", "payload", "payload_hex", "qos", "retain",
+                                        "properties", "properties_hex", NULL};
+static const char *const operators[] = {"$any_of", "$range", "$capture", "$absent", "$present", NULL};
+
+static bool is_operator(const cJSON *j)
+{
+    return cJSON_IsObject(j) && j->child && j->child->string && j->child->string[0] == '$';
+}
+
+static int check_operator(vctx *v, const cJSON *op)
+{
+    const cJSON *m = op->child;
+    if (m->next || !in_list(m->string, operators))
+        return verr(v, m->string, "unknown operator (use $any_of, $range, $capture, $absent or $present)");
+    if (strcmp(m->string, "$any_of") == 0 && !cJSON_IsArray(m))
+        return verr(v, m->string, "must be an array of values");
+    if (strcmp(m->string, "$range") == 0 &&
+        (!cJSON_IsArray(m) || cJSON_GetArraySize(m) != 2 || !cJSON_IsNumber(m->child) ||
+         !cJSON_IsNumber(m->child->next) || m->child->valuedouble > m->child->next->valuedouble))
+        return verr(v, m->string, "must be [lo, hi] with lo <= hi");
+    if (strcmp(m->string, "$capture") == 0 && !cJSON_IsString(m))
+        return verr(v, m->string, "must be a variable name");
+    if ((strcmp(m->string, "$absent") == 0 || strcmp(m->string, "$present") == 0) && !cJSON_IsTrue(m))
+        return verr(v, m->string, "must be true");
+    return 0;
+}
+
+static int check_pattern_object(vctx *v, const cJSON *obj, const char *const *keys);
+
+static int check_pattern_value(vctx *v, const cJSON *val, const char *key)
+{
+    if (is_operator(val))
+        return check_operator(v, val);
+    if (strcmp(key, "properties") == 0) {
+        if (!cJSON_IsObject(val))
+            return verr(v, NULL, "must be an object of properties");
+        for (const cJSON *p = val->child; p; p = p->next)
+            if (mqtt_prop_by_key(p->string) < 0)
+                return verr(v, p->string, "unknown property");
+        return 0;
+    }
+    if (strcmp(key, "will") == 0)
+        return cJSON_IsObject(val) ? check_pattern_object(v, val, will_keys) : verr(v, NULL, "must be an object");
+    if (strcmp(key, "subscriptions") == 0 && cJSON_IsArray(val)) {
+        int i = 0;
+        for (const cJSON *e = val->child; e; e = e->next, i++) {
+            size_t mark = path_push_index(v, i);
+            int rc = cJSON_IsObject(e) ? check_pattern_object(v, e, entry_keys) : verr(v, NULL, "must be an object");
+            path_pop(v, mark);
+            if (rc)
+                return rc;
+        }
+    }
+    if (strcmp(key, "type") == 0 && (!cJSON_IsString(val) || mqtt_packet_type_by_name(val->valuestring) < 0))
+        return verr(v, NULL, "unknown packet type");
+    return 0;
+}
+
+static int check_pattern_object(vctx *v, const cJSON *obj, const char *const *keys)
+{
+    for (const cJSON *m = obj->child; m; m = m->next) {
+        if (!in_list(m->string, keys))
+            return verr(v, m->string, "unknown field (patterns use the packet JSON form)");
+        size_t mark = path_push(v, m->string);
+        int rc = check_pattern_value(v, m, m->string);
+        path_pop(v, mark);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int check_pattern(vctx *v, const cJSON *pattern, const char *key)
+{
+    size_t mark = path_push(v, key);
+    int rc = cJSON_IsObject(pattern) ? check_pattern_object(v, pattern, pattern_keys)
+                                     : verr(v, NULL, "must be an object (a packet pattern)");
+    path_pop(v, mark);
+    return rc;
+}
+
+/* ---- steps ---- */
+
+static const char *const actions[] = {"connect", "reconnect", "open", "send", "expect", "one_of", "expect_close",
+                                      "expect_nothing", "sleep_ms", "drop", "disconnect", NULL};
+static const char *const common_keys[] = {"versions", "spec", "severity", "comment", NULL};
+
+static int check_conn_name(vctx *v, const cJSON *step, bool opens)
+{
+    const cJSON *name = step->child;
+    if (!cJSON_IsString(name) || !name->valuestring[0] || strlen(name->valuestring) > 16)
+        return verr(v, name->string, "must name a connection (1-16 characters)");
+    for (const char *p = name->valuestring; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '_')
+            return verr(v, name->string, "connection names use letters, digits and _");
+    for (int i = 0; i < v->nnames; i++)
+        if (strcmp(v->names[i], name->valuestring) == 0)
+            return 0;
+    if (!opens)
+        return verr(v, name->string, "connection '%s' is not opened by an earlier step", name->valuestring);
+    if (v->nnames >= 16)
+        return verr(v, name->string, "at most 16 connections per scenario");
+    snprintf(v->names[v->nnames++], sizeof v->names[0], "%s", name->valuestring);
+    return 0;
+}
+
+static int check_connect_step(vctx *v, const cJSON *step)
+{
+    static const char *const keys[] = {"connect", "reconnect", "client_id", "clean_start", "keep_alive",
+                                       "username", "password", "will", "properties", "connack", "packet", NULL};
+    if (check_keys(v, step, keys, common_keys) || check_conn_name(v, step, true))
+        return -1;
+    const cJSON *connack = cJSON_GetObjectItemCaseSensitive(step, "connack");
+    if (connack && !cJSON_IsNull(connack) && check_pattern(v, connack, "connack"))
+        return -1;
+    /* The CONNECT it will send must build at every version it runs at. */
+    cJSON *connect = mqs_connect_json(step, NULL);
+    int rc = connect ? check_packet(v, connect, "packet", v->sc, step) : verr(v, NULL, "out of memory");
+    cJSON_Delete(connect);
+    return rc;
+}
+
+static int check_expect_step(vctx *v, const cJSON *step)
+{
+    static const char *const keys[] = {"expect", "packet", "packets", "any_order", "within_ms", NULL};
+    int ms;
+    if (check_keys(v, step, keys, common_keys) || check_conn_name(v, step, false) ||
+        get_int(v, step, "within_ms", 1, 600000, &ms) < 0 || check_bool(v, step, "any_order"))
+        return -1;
+    const cJSON *one = cJSON_GetObjectItemCaseSensitive(step, "packet");
+    const cJSON *many = cJSON_GetObjectItemCaseSensitive(step, "packets");
+    if (!one == !many)
+        return verr(v, NULL, "needs exactly one of \"packet\" or \"packets\"");
+    if (one)
+        return check_pattern(v, one, "packet");
+    if (!cJSON_IsArray(many) || cJSON_GetArraySize(many) == 0)
+        return verr(v, "packets", "must be a non-empty array of patterns");
+    size_t mark = path_push(v, "packets");
+    int i = 0, rc = 0;
+    for (const cJSON *p = many->child; p && !rc; p = p->next, i++) {
+        char idx[16];
+        snprintf(idx, sizeof idx, "%d", i);
+        rc = check_pattern(v, p, idx);
+    }
+    path_pop(v, mark);
+    return rc;
+}
+
+static int check_outcome(vctx *v, const cJSON *o)
+{
+    static const char *const keys[] = {"packet", "then_close", "close", NULL};
+    if (!cJSON_IsObject(o))
+        return verr(v, NULL, "must be an object");
+    if (check_keys(v, o, keys, NULL) || check_bool(v, o, "then_close") || check_bool(v, o, "close"))
+        return -1;
+    const cJSON *packet = cJSON_GetObjectItemCaseSensitive(o, "packet");
+    bool close = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "close"));
+    if (!packet == !close)
+        return verr(v, NULL, "an outcome is {\"packet\": ...} or {\"close\": true}");
+    return packet ? check_pattern(v, packet, "packet") : 0;
+}
+
+static int check_one_of_step(vctx *v, const cJSON *step)
+{
+    static const char *const keys[] = {"one_of", "outcomes", "within_ms", NULL};
+    int ms;
+    if (check_keys(v, step, keys, common_keys) || check_conn_name(v, step, false) ||
+        get_int(v, step, "within_ms", 1, 600000, &ms) < 0)
+        return -1;
+    const cJSON *outcomes = cJSON_GetObjectItemCaseSensitive(step, "outcomes");
+    if (!cJSON_IsArray(outcomes) || cJSON_GetArraySize(outcomes) < 1)
+        return verr(v, "outcomes", "required: a non-empty array");
+    size_t mark = path_push(v, "outcomes");
+    int i = 0, rc = 0;
+    for (const cJSON *o = outcomes->child; o && !rc; o = o->next, i++) {
+        size_t m2 = path_push_index(v, i);
+        rc = check_outcome(v, o);
+        path_pop(v, m2);
+    }
+    path_pop(v, mark);
+    return rc;
+}
+
+static int check_close_step(vctx *v, const cJSON *step)
+{
+    static const char *const keys[] = {"expect_close", "within_ms", "window_ms", "tolerance_ms", "since",
+                                       "early", NULL};
+    static const char *const since[] = {"step", "last_sent", NULL};
+    static const char *const early[] = {"fail", "warn", NULL};
+    int ms;
+    if (check_keys(v, step, keys, common_keys) || check_conn_name(v, step, false) ||
+        get_int(v, step, "within_ms", 1, 600000, &ms) < 0 || get_int(v, step, "tolerance_ms", 0, 600000, &ms) < 0 ||
+        check_string_enum(v, step, "since", since) || check_string_enum(v, step, "early", early))
+        return -1;
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(step, "window_ms");
+    if (w && (!cJSON_IsArray(w) || cJSON_GetArraySize(w) != 2 || !cJSON_IsNumber(w->child) ||
+              !cJSON_IsNumber(w->child->next) || w->child->valuedouble < 0 ||
+              w->child->valuedouble > w->child->next->valuedouble))
+        return verr(v, "window_ms", "must be [lo, hi] in ms with 0 <= lo <= hi");
+    return 0;
+}
+
+static int check_simple_step(vctx *v, const cJSON *step, const char *action)
+{
+    int ms;
+    if (strcmp(action, "sleep_ms") == 0) {
+        static const char *const keys[] = {"sleep_ms", NULL};
+        return check_keys(v, step, keys, common_keys) || get_int(v, step, "sleep_ms", 0, 600000, &ms) < 0 ? -1 : 0;
+    }
+    if (strcmp(action, "expect_nothing") == 0) {
+        static const char *const keys[] = {"expect_nothing", "for_ms", NULL};
+        if (check_keys(v, step, keys, common_keys) || check_conn_name(v, step, false))
+            return -1;
+        int rc = get_int(v, step, "for_ms", 1, 600000, &ms);
+        return rc < 0 ? -1 : rc == 0 ? verr(v, "for_ms", "required") : 0;
+    }
+    if (strcmp(action, "drop") == 0) {
+        static const char *const keys[] = {"drop", NULL};
+        return check_keys(v, step, keys, common_keys) || check_conn_name(v, step, false) ? -1 : 0;
+    }
+    if (strcmp(action, "open") == 0) {
+        static const char *const keys[] = {"open", NULL};
+        return check_keys(v, step, keys, common_keys) || check_conn_name(v, step, true) ? -1 : 0;
+    }
+    /* disconnect */
+    static const char *const keys[] = {"disconnect", "packet", NULL};
+    if (check_keys(v, step, keys, common_keys) || check_conn_name(v, step, false))
+        return -1;
+    cJSON *pkt = mqs_disconnect_json(step);
+    int rc = pkt ? check_packet(v, pkt, "packet", v->sc, step) : verr(v, NULL, "out of memory");
+    cJSON_Delete(pkt);
+    return rc;
+}
+
+static int check_send_step(vctx *v, const cJSON *step)
+{
+    static const char *const keys[] = {"send", "packet", "hex", NULL};
+    if (check_keys(v, step, keys, common_keys) || check_conn_name(v, step, false))
+        return -1;
+    const cJSON *packet = cJSON_GetObjectItemCaseSensitive(step, "packet");
+    const cJSON *hex = cJSON_GetObjectItemCaseSensitive(step, "hex");
+    if (!packet == !hex)
+        return verr(v, NULL, "needs exactly one of \"packet\" or \"hex\"");
+    if (hex) {
+        size_t n = 0;
+        if (!cJSON_IsString(hex) || mqs_hex_decode(hex->valuestring, NULL, 0, &n) < 0 || n == 0)
+            return verr(v, "hex", "must be hex bytes, e.g. \"30 05 00 03 61 2b 62\"");
+        return 0;
+    }
+    return check_packet(v, packet, "packet", v->sc, step);
+}
+
+static int check_step_common(vctx *v, const cJSON *step)
+{
+    static const char *const severities[] = {"must", "should", NULL};
+    if (check_string_array(v, step, "versions", false, known_version) ||
+        check_string_array(v, step, "spec", false, statement_ref) ||
+        check_string_enum(v, step, "severity", severities))
+        return -1;
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(step, "comment");
+    return c && !cJSON_IsString(c) ? verr(v, "comment", "must be a string") : 0;
+}
+
+static int check_step(vctx *v, const cJSON *step)
+{
+    if (!cJSON_IsObject(step) || !step->child)
+        return verr(v, NULL, "a step is an object whose first field names its action");
+    const char *action = step->child->string;
+    if (!in_list(action, actions))
+        return verr(v, action, "unknown action (first field of a step names it)");
+    if (check_step_common(v, step))
+        return -1;
+    if (strcmp(action, "connect") == 0 || strcmp(action, "reconnect") == 0)
+        return check_connect_step(v, step);
+    if (strcmp(action, "send") == 0)
+        return check_send_step(v, step);
+    if (strcmp(action, "expect") == 0)
+        return check_expect_step(v, step);
+    if (strcmp(action, "one_of") == 0)
+        return check_one_of_step(v, step);
+    if (strcmp(action, "expect_close") == 0)
+        return check_close_step(v, step);
+    return check_simple_step(v, step, action);
+}
+
+static int load_steps(vctx *v, const mqs_scenario *sc)
+{
+    size_t mark = path_push(v, "steps");
+    int i = 0, rc = 0;
+    for (const cJSON *step = sc->steps->child; step && !rc; step = step->next, i++) {
+        size_t m2 = path_push_index(v, i);
+        rc = check_step(v, step);
+        path_pop(v, m2);
+    }
+    path_pop(v, mark);
+    return rc;
+}
+
+/* ---- files ---- */
+
+static char *read_file(const char *path, char *err, size_t err_cap)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, err_cap, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len + 4096 + 1 > cap) {
+            cap = cap ? cap * 2 : 8192;
+            char *nb = realloc(buf, cap);
+            if (!nb)
+                break;
+            buf = nb;
+        }
+        size_t n = fread(buf + len, 1, cap - len - 1, f);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    fclose(f);
+    if (buf)
+        buf[len] = '\0';
+    return buf;
+}
+
+/* Line and column of a parse error, for a message people can act on. */
+static void parse_error(const char *path, const char *text, const char *at, char *err, size_t err_cap)
+{
+    int line = 1, col = 1;
+    for (const char *p = text; at && p < at; p++) {
+        if (*p == '\n') {
+            line++;
+            col = 1;
+        } else {
+            col++;
+        }
+    }
+    snprintf(err, err_cap, "%s: /: invalid JSON at line %d column %d", path, line, col);
+}
+
+int mqs_scenario_load(const char *path, mqs_scenario *out, char *err, size_t err_cap)
+{
+    memset(out, 0, sizeof *out);
+    char *text = read_file(path, err, err_cap);
+    if (!text)
+        return -1;
+    const char *end = NULL;
+    out->root = cJSON_ParseWithOpts(text, &end, true);
+    if (!out->root) {
+        parse_error(path, text, end ? end : cJSON_GetErrorPtr(), err, err_cap);
+        free(text);
+        return -1;
+    }
+    free(text);
+    out->file = strdup(path);
+    vctx v = {.file = path, .err = err, .err_cap = err_cap, .sc = out};
+    if (load_header(&v, out) || load_steps(&v, out)) {
+        mqs_scenario_free(out);
+        return -1;
+    }
+    return 0;
+}
+
+void mqs_scenario_free(mqs_scenario *sc)
+{
+    cJSON_Delete(sc->root);
+    free(sc->file);
+    memset(sc, 0, sizeof *sc);
+}
+
+bool mqs_scenario_has_version(const mqs_scenario *sc, mqtt_version v)
+{
+    for (int i = 0; i < sc->nversions; i++)
+        if (sc->versions[i] == v)
+            return true;
+    return false;
+}
+
+/* ---- discovery and selection ---- */
+
+typedef struct path_list {
+    char **items;
+    size_t count, cap;
+} path_list;
+
+static void path_list_add(path_list *l, const char *path)
+{
+    if (l->count == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        l->items = realloc(l->items, l->cap * sizeof *l->items);
+    }
+    l->items[l->count++] = strdup(path);
+}
+
+static bool is_scenario_file(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 5 && strcmp(name + n - 5, ".json") == 0 && strcmp(name, "schema.json") != 0 && name[0] != '.';
+}
+
+static void walk(const char *dir, path_list *out)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (stat(path, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode))
+            walk(path, out);
+        else if (is_scenario_file(e->d_name))
+            path_list_add(out, path);
+    }
+    closedir(d);
+}
+
+static int by_id(const void *a, const void *b)
+{
+    return strcmp(((const mqs_scenario *)a)->id, ((const mqs_scenario *)b)->id);
+}
+
+int mqs_scenarios_discover(const char *dir, mqs_scenario_set *set, FILE *errors)
+{
+    path_list paths = {0};
+    struct stat st;
+    if (stat(dir, &st) == 0 && S_ISREG(st.st_mode))
+        path_list_add(&paths, dir); /* a single file */
+    else
+        walk(dir, &paths);
+    set->items = calloc(paths.count ? paths.count : 1, sizeof *set->items);
+    set->count = 0;
+    int failures = 0;
+    for (size_t i = 0; i < paths.count; i++) {
+        char err[1024];
+        if (mqs_scenario_load(paths.items[i], &set->items[set->count], err, sizeof err) == 0)
+            set->count++;
+        else {
+            failures++;
+            if (errors)
+                fprintf(errors, "%s\n", err);
+        }
+        free(paths.items[i]);
+    }
+    free(paths.items);
+    qsort(set->items, set->count, sizeof *set->items, by_id);
+    for (size_t i = 1; i < set->count; i++) {
+        if (strcmp(set->items[i].id, set->items[i - 1].id) == 0) {
+            failures++;
+            if (errors)
+                fprintf(errors, "%s: /id: \"%s\" is also the id of %s\n", set->items[i].file, set->items[i].id,
+                        set->items[i - 1].file);
+        }
+    }
+    return failures;
+}
+
+void mqs_scenarios_free(mqs_scenario_set *set)
+{
+    for (size_t i = 0; i < set->count; i++)
+        mqs_scenario_free(&set->items[i]);
+    free(set->items);
+    set->items = NULL;
+    set->count = 0;
+}
+
+static bool has_tag(const mqs_scenario *sc, const char *pattern)
+{
+    for (const cJSON *t = sc->tags ? sc->tags->child : NULL; t; t = t->next)
+        if (fnmatch(pattern, t->valuestring, 0) == 0)
+            return true;
+    return false;
+}
+
+bool mqs_scenario_selected(const mqs_scenario *sc, const mqs_filter *f)
+{
+    bool id_ok = f->nids == 0, tag_ok = f->ntags == 0;
+    for (size_t i = 0; i < f->nids && !id_ok; i++)
+        id_ok = fnmatch(f->ids[i], sc->id, 0) == 0;
+    for (size_t i = 0; i < f->ntags && !tag_ok; i++)
+        tag_ok = has_tag(sc, f->tags[i]);
+    for (size_t i = 0; i < f->nexcludes; i++)
+        if (fnmatch(f->excludes[i], sc->id, 0) == 0 || has_tag(sc, f->excludes[i]))
+            return false;
+    return id_ok && tag_ok;
+}

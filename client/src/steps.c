@@ -1,0 +1,78 @@
+/* What steps turn into on the wire, shared by the loader (to check it) and the engine (to send it). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../cli/hex.h"
+#include "scenario_internal.h"
+
+bool mqs_step_applies(const cJSON *step, mqtt_version v)
+{
+    const cJSON *versions = cJSON_GetObjectItemCaseSensitive(step, "versions");
+    if (!versions)
+        return true;
+    for (const cJSON *it = versions->child; it; it = it->next)
+        if (cJSON_IsString(it) && strcmp(it->valuestring, mqtt_version_name(v)) == 0)
+            return true;
+    return false;
+}
+
+/* Fields of a connect step that go into the CONNECT packet as they are. */
+static const char *const connect_fields[] = {"client_id", "clean_start", "keep_alive", "username",
+                                             "password",  "will",        "properties"};
+
+static void copy_field(cJSON *dst, const cJSON *src, const char *key)
+{
+    const cJSON *it = src ? cJSON_GetObjectItemCaseSensitive(src, key) : NULL;
+    if (!it)
+        return;
+    cJSON_DeleteItemFromObjectCaseSensitive(dst, key);
+    cJSON_AddItemToObject(dst, key, cJSON_Duplicate(it, true));
+}
+
+cJSON *mqs_connect_json(const cJSON *step, const cJSON *prev)
+{
+    const cJSON *packet = cJSON_GetObjectItemCaseSensitive(step, "packet");
+    if (!packet && prev)
+        packet = cJSON_GetObjectItemCaseSensitive(prev, "packet");
+    if (packet)
+        return cJSON_Duplicate(packet, true);
+    cJSON *out = cJSON_CreateObject();
+    if (!out)
+        return NULL;
+    cJSON_AddStringToObject(out, "type", "CONNECT");
+    /* The default client id is unique to the run, scenario and connection. */
+    char id[64];
+    snprintf(id, sizeof id, "{cid}%s", step->child->valuestring);
+    cJSON_AddStringToObject(out, "client_id", id);
+    for (size_t i = 0; i < sizeof connect_fields / sizeof connect_fields[0]; i++) {
+        copy_field(out, prev, connect_fields[i]);
+        copy_field(out, step, connect_fields[i]);
+    }
+    return out;
+}
+
+cJSON *mqs_disconnect_json(const cJSON *step)
+{
+    const cJSON *packet = cJSON_GetObjectItemCaseSensitive(step, "packet");
+    cJSON *out = packet ? cJSON_Duplicate(packet, true) : cJSON_CreateObject();
+    if (out && !cJSON_GetObjectItemCaseSensitive(out, "type"))
+        cJSON_AddStringToObject(out, "type", "DISCONNECT");
+    return out;
+}
+
+int mqs_hex_decode(const char *text, uint8_t *out, size_t cap, size_t *n)
+{
+    byte_buf buf = {0};
+    hex_error err;
+    bool ok = hex_append(&buf, text, strlen(text), &err);
+    *n = buf.len;
+    if (ok && out) {
+        if (buf.len > cap)
+            ok = false;
+        else
+            memcpy(out, buf.data, buf.len);
+    }
+    byte_buf_free(&buf);
+    return ok ? 0 : -1;
+}

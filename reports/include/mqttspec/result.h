@@ -1,0 +1,97 @@
+/*
+ * The result model: what a run produced, independent of how it is shown.
+ * The engine fills it; reports/ writes it as JUnit XML, JSON, Markdown and
+ * plain transcripts.  All strings are owned (heap) and freed by mqs_run_free.
+ */
+#ifndef MQTTSPEC_RESULT_H
+#define MQTTSPEC_RESULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum mqs_verdict {
+    MQS_PASS = 0,  /* every step matched an allowed outcome */
+    MQS_WARN = 1,  /* a SHOULD was broken, or a timing fell in the tolerance band */
+    MQS_SKIP = 2,  /* the target lacks a capability the scenario requires */
+    MQS_FAIL = 3,  /* a MUST was broken: cites the statement, has a transcript */
+    MQS_ERROR = 4, /* the harness could not run the case */
+} mqs_verdict;
+#define MQS_VERDICT_COUNT 5
+
+const char *mqs_verdict_name(mqs_verdict v); /* "PASS" ... */
+
+typedef enum mqs_event_kind {
+    MQS_EV_SENT,      /* a packet we sent */
+    MQS_EV_RECEIVED,  /* a packet the peer sent */
+    MQS_EV_OPENED,    /* transport connected */
+    MQS_EV_CLOSED,    /* the peer closed the connection (or reset it) */
+    MQS_EV_DROPPED,   /* we closed without DISCONNECT */
+    MQS_EV_NOTE,      /* anything else worth reading: a malformed packet, a step boundary */
+} mqs_event_kind;
+
+typedef struct mqs_event {
+    int64_t t_ms;     /* since the case started */
+    mqs_event_kind kind;
+    char *conn;       /* connection name from the scenario */
+    char *text;       /* decoded one-liner, or the note */
+    uint8_t *raw;     /* bytes on the wire (SENT/RECEIVED), may be NULL */
+    size_t raw_len;
+} mqs_event;
+
+typedef struct mqs_case {
+    char *id;         /* scenario id */
+    char *title;
+    char *file;       /* scenario file, as given to the runner */
+    char *version;    /* "3.1.1" or "5.0" */
+    char **tags;
+    size_t ntags;
+    char **spec;      /* statements the scenario checks, version-qualified */
+    size_t nspec;
+    mqs_verdict verdict;
+    int step;         /* 1-based step that decided a non-PASS verdict, 0 if none */
+    char *statement;  /* the statement a FAIL/WARN cites, e.g. "3.1.1:MQTT-4.3.3-2" */
+    char *message;    /* "FILE: step N: FIELD expected X vs actual Y", or why SKIP/ERROR */
+    char *expected;   /* what the failing step expected (JSON), may be NULL */
+    char *actual;     /* what arrived instead (JSON or "connection closed"), may be NULL */
+    int64_t duration_ms;
+    mqs_event *events;
+    size_t nevents;
+    size_t events_cap;
+} mqs_case;
+
+typedef struct mqs_run {
+    char *tool_version;
+    char *target;     /* URL */
+    char *started_at; /* ISO 8601 UTC */
+    int64_t duration_ms;
+    mqs_case *cases;
+    size_t ncases;
+    size_t cases_cap;
+} mqs_run;
+
+/* Helpers the engine uses to fill the model (they copy their arguments). */
+mqs_case *mqs_run_add_case(mqs_run *run);
+void mqs_case_event(mqs_case *c, int64_t t_ms, mqs_event_kind kind, const char *conn, const char *text,
+                    const uint8_t *raw, size_t raw_len);
+void mqs_case_set(mqs_case *c, mqs_verdict v, int step, const char *statement, const char *message);
+void mqs_run_free(mqs_run *run);
+void mqs_run_count(const mqs_run *run, size_t counts[MQS_VERDICT_COUNT]);
+char *mqs_strdup(const char *s); /* NULL-safe */
+
+/* Writers; 0 on success, -1 on an I/O error. */
+int mqs_write_junit(const mqs_run *run, FILE *out);
+int mqs_write_json(const mqs_run *run, FILE *out);
+int mqs_write_markdown(const mqs_run *run, FILE *out);
+/* The transcript of one case, as text: one line per event, with time, connection, direction, one-liner and hex. */
+int mqs_write_transcript(const mqs_case *c, FILE *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
