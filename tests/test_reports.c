@@ -1,0 +1,551 @@
+/*
+ * reports/: the result model's helpers and the four writers.  One run holds
+ * all five verdicts and strings built to break naive writers (XML and
+ * Markdown specials, control bytes, bytes that are not UTF-8, backtick
+ * fences); each format is rendered to memory and checked, the JSON is parsed
+ * back, and the JUnit is validated by a real consumer (xmllint against
+ * tests/data/junit.xsd).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "mqttspec/result.h"
+
+#ifndef MQTTSPEC_SOURCE_DIR
+#define MQTTSPEC_SOURCE_DIR "."
+#endif
+
+/* Nasty on purpose: every XML special, C0 controls, DEL, invalid and valid UTF-8, a Markdown fence and pipe. */
+#define NASTY "a&b<c>d\"e'f]]>\x01\x1b[31m\x7f|`````|\xff\xc0\xaf\xed\xa0\x80\xef\xbf\xbe caf\xc3\xa9 \xf0\x9f\x98\x80"
+
+typedef int (*writer_fn)(const mqs_run *, FILE *);
+
+static char **string_list(const char *a, const char *b, size_t *n)
+{
+    char **list = calloc(2, sizeof *list);
+    assert_non_null(list);
+    list[0] = mqs_strdup(a);
+    list[1] = mqs_strdup(b);
+    *n = 2;
+    return list;
+}
+
+static mqs_case *add_case(mqs_run *run, const char *id, const char *version, mqs_verdict v, const char *statement,
+                          const char *message)
+{
+    mqs_case *c = mqs_run_add_case(run);
+    assert_non_null(c);
+    c->id = mqs_strdup(id);
+    c->title = mqs_strdup("Title of ");
+    c->file = mqs_strdup("scenarios/x.json");
+    c->version = mqs_strdup(version);
+    c->tags = string_list("tag-a", "tag-b", &c->ntags);
+    c->spec = string_list("5.0:MQTT-4.3.3-2", "5.0:MQTT-4.3.3-3", &c->nspec);
+    c->duration_ms = 1234;
+    mqs_case_set(c, v, v == MQS_PASS ? 0 : 3, statement, message);
+    return c;
+}
+
+static void add_fail_transcript(mqs_case *c)
+{
+    static const uint8_t publish[] = {0x30, 0x0c, 0x00, 0x03, 'a', '/', 'b', 'h', 'e', 'l', 'l', 'o', '!', '!'};
+    uint8_t big[200];
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = (uint8_t)i;
+    mqs_case_event(c, 0, MQS_EV_OPENED, "pub", NULL, NULL, 0);
+    mqs_case_event(c, 12, MQS_EV_SENT, "pub", "PUBLISH (d0, q0, r0, m0, 'a/b', ... (7 bytes))", publish,
+                   sizeof publish);
+    mqs_case_event(c, 15, MQS_EV_RECEIVED, "pub", "PUBLISH big", big, sizeof big);
+    mqs_case_event(c, 20, MQS_EV_NOTE, NULL, "note: " NASTY "\nsecond line", NULL, 0);
+    mqs_case_event(c, 1500, MQS_EV_CLOSED, "pub", NULL, NULL, 0);
+    mqs_case_event(c, 1501, MQS_EV_DROPPED, "sub", "by step 4", NULL, 0);
+}
+
+/* Five cases, one per verdict, over two protocol versions. */
+static void build_run(mqs_run *run)
+{
+    memset(run, 0, sizeof *run);
+    run->tool_version = mqs_strdup("0.1.0");
+    run->target = mqs_strdup("mqtt://127.0.0.1:1883/?a=1&b=<2>");
+    run->started_at = mqs_strdup("2024-05-01T12:00:00Z");
+    run->duration_ms = 4321;
+
+    add_case(run, "connect-basic", "3.1.1", MQS_PASS, NULL, NULL);
+    mqs_case *c = add_case(run, "qos2-no-dup", "5.0", MQS_FAIL, "5.0:MQTT-4.3.3-2", "step 3: " NASTY);
+    c->expected = mqs_strdup("{\n  \"type\": \"PUBREC\"\n}");
+    c->actual = mqs_strdup("connection closed ``` & <eof>");
+    add_fail_transcript(c);
+    c = add_case(run, "keepalive-window", "5.0", MQS_WARN, "5.0:MQTT-3.1.2-22", "1.6x keep-alive, in tolerance");
+    mqs_case_event(c, 90000, MQS_EV_CLOSED, "ka", "after 90.000 s", NULL, 0);
+    add_case(run, "shared-sub", "5.0", MQS_SKIP, NULL, "target lacks shared subscriptions <$share>");
+    c = add_case(run, "will-delay", "3.1.1", MQS_ERROR, NULL, "target unreachable: ECONNREFUSED\r\n");
+    mqs_case_event(c, 3, MQS_EV_NOTE, "will", "connect failed", NULL, 0);
+}
+
+/*
+ * Everything written to f, as a heap string.  A temporary file rather than
+ * open_memstream: gcc -O3 takes the memstream's buffer for a pointer to the
+ * local that holds it (-Wdangling-pointer).
+ */
+static char *slurp(FILE *f)
+{
+    long len = ftell(f);
+    assert_true(len >= 0);
+    rewind(f);
+    char *buf = malloc((size_t)len + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
+    buf[len] = '\0';
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(strlen(buf), (size_t)len); /* no NUL slipped into the output */
+    return buf;
+}
+
+static char *render(writer_fn fn, const mqs_run *run)
+{
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    assert_int_equal(fn(run, f), 0);
+    return slurp(f);
+}
+
+static char *render_transcript(const mqs_case *c)
+{
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    assert_int_equal(mqs_write_transcript(c, f), 0);
+    return slurp(f);
+}
+
+static size_t count_of(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+/* Strict UTF-8 (RFC 3629), written independently of reports/text.c. */
+static int utf8_valid(const unsigned char *s)
+{
+    while (*s) {
+        uint32_t cp;
+        int n;
+        if (*s < 0x80) {
+            s++;
+            continue;
+        } else if ((*s & 0xE0) == 0xC0) {
+            cp = *s & 0x1F, n = 1;
+        } else if ((*s & 0xF0) == 0xE0) {
+            cp = *s & 0x0F, n = 2;
+        } else if ((*s & 0xF8) == 0xF0) {
+            cp = *s & 0x07, n = 3;
+        } else {
+            return 0;
+        }
+        for (int i = 1; i <= n; i++) {
+            if ((s[i] & 0xC0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (s[i] & 0x3F);
+        }
+        static const uint32_t min[] = {0, 0x80, 0x800, 0x10000};
+        if (cp < min[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return 0;
+        s += n + 1;
+    }
+    return 1;
+}
+
+/* No control byte but newline (and tab) in text meant for XML, Markdown or a terminal. */
+static void assert_no_controls(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
+            fail_msg("control byte 0x%02x at offset %td", *p, (const char *)p - s);
+}
+
+/* --- the model ----------------------------------------------------------- */
+
+static void test_verdict_names(void **state)
+{
+    (void)state;
+    assert_string_equal(mqs_verdict_name(MQS_PASS), "PASS");
+    assert_string_equal(mqs_verdict_name(MQS_WARN), "WARN");
+    assert_string_equal(mqs_verdict_name(MQS_SKIP), "SKIP");
+    assert_string_equal(mqs_verdict_name(MQS_FAIL), "FAIL");
+    assert_string_equal(mqs_verdict_name(MQS_ERROR), "ERROR");
+    assert_string_equal(mqs_verdict_name((mqs_verdict)42), "INVALID");
+    assert_null(mqs_strdup(NULL));
+}
+
+static void test_add_case_grows_and_zeroes(void **state)
+{
+    (void)state;
+    mqs_run run = {0};
+    for (int i = 0; i < 50; i++) {
+        mqs_case *c = mqs_run_add_case(&run);
+        assert_non_null(c);
+        assert_null(c->id);
+        assert_int_equal(c->verdict, MQS_PASS);
+        assert_int_equal(c->nevents, 0);
+        char id[16];
+        snprintf(id, sizeof id, "case-%d", i);
+        c->id = mqs_strdup(id);
+        c->verdict = (mqs_verdict)(i % MQS_VERDICT_COUNT);
+    }
+    assert_int_equal(run.ncases, 50);
+    assert_string_equal(run.cases[49].id, "case-49");
+    size_t counts[MQS_VERDICT_COUNT];
+    mqs_run_count(&run, counts);
+    for (int v = 0; v < MQS_VERDICT_COUNT; v++)
+        assert_int_equal(counts[v], 10);
+    mqs_run_free(&run);
+    assert_null(run.cases);
+    assert_int_equal(run.ncases, 0);
+    mqs_run_free(&run); /* freeing an empty run is harmless */
+}
+
+static void test_event_copies(void **state)
+{
+    (void)state;
+    mqs_run run = {0};
+    mqs_case *c = mqs_run_add_case(&run);
+    char conn[] = "sub";
+    char text[] = "SUBACK (m1, 1)";
+    uint8_t raw[] = {0x90, 0x03, 0x00, 0x01, 0x01};
+    for (int i = 0; i < 40; i++)
+        mqs_case_event(c, i, MQS_EV_RECEIVED, conn, text, raw, sizeof raw);
+    mqs_case_event(c, 41, MQS_EV_NOTE, NULL, NULL, NULL, 0);
+    conn[0] = 'X';
+    text[0] = 'X';
+    raw[0] = 0;
+    assert_int_equal(c->nevents, 41);
+    assert_string_equal(c->events[39].conn, "sub");
+    assert_string_equal(c->events[39].text, "SUBACK (m1, 1)");
+    assert_int_equal(c->events[39].raw_len, sizeof raw);
+    assert_int_equal(c->events[39].raw[0], 0x90);
+    assert_int_equal(c->events[39].t_ms, 39);
+    assert_null(c->events[40].conn);
+    assert_null(c->events[40].raw);
+    mqs_run_free(&run);
+}
+
+static void test_case_set_replaces(void **state)
+{
+    (void)state;
+    mqs_run run = {0};
+    mqs_case *c = mqs_run_add_case(&run);
+    mqs_case_set(c, MQS_FAIL, 2, "5.0:MQTT-1", "first");
+    mqs_case_set(c, MQS_WARN, 4, c->statement, c->message); /* its own strings back in */
+    assert_int_equal(c->verdict, MQS_WARN);
+    assert_int_equal(c->step, 4);
+    assert_string_equal(c->statement, "5.0:MQTT-1");
+    assert_string_equal(c->message, "first");
+    mqs_case_set(c, MQS_PASS, 0, NULL, NULL);
+    assert_null(c->statement);
+    assert_null(c->message);
+    mqs_run_free(&run);
+}
+
+/* --- transcript ------------------------------------------------------------ */
+
+static void test_transcript_lines(void **state)
+{
+    (void)state;
+    mqs_run run;
+    build_run(&run);
+    char *t = render_transcript(&run.cases[1]);
+    assert_non_null(strstr(t, "+     0.000 s  [pub] == opened\n"));
+    assert_non_null(strstr(t, "+     0.012 s  [pub] -> PUBLISH (d0, q0, r0, m0, 'a/b', ... (7 bytes))\n"
+                              "               30 0c 00 03 61 2f 62 68 65 6c 6c 6f 21 21\n"));
+    assert_non_null(strstr(t, "+     0.015 s  [pub] <- PUBLISH big\n               00 01 02"));
+    assert_non_null(strstr(t, " 3e 3f ... 136 more bytes\n"));
+    assert_non_null(strstr(t, "+     0.020 s  [-] ## note: a&b<c>d\"e'f]]>\\x01\\x1B[31m\\x7F"));
+    assert_non_null(strstr(t, "\\xFF\\xC0\\xAF\\xED\\xA0\\x80\\xEF\\xBF\\xBE caf\xc3\xa9 \xf0\x9f\x98\x80\\x0Asecond"));
+    assert_non_null(strstr(t, "+     1.500 s  [pub] == closed by peer\n"));
+    assert_non_null(strstr(t, "+     1.501 s  [sub] == dropped (no DISCONNECT): by step 4\n"));
+    assert_int_equal(count_of(t, "\n"), 8); /* six events, two hex lines */
+    assert_no_controls(t);
+    assert_true(utf8_valid((const unsigned char *)t));
+    free(t);
+    mqs_run_free(&run);
+}
+
+/* --- JUnit ----------------------------------------------------------------- */
+
+static void test_junit_content(void **state)
+{
+    (void)state;
+    mqs_run run;
+    build_run(&run);
+    char *x = render(mqs_write_junit, &run);
+    assert_true(utf8_valid((const unsigned char *)x));
+    assert_no_controls(x);
+    assert_non_null(strstr(x, "<testsuites name=\"mqttspec\" tests=\"5\" failures=\"1\" errors=\"1\" skipped=\"1\""
+                              " time=\"4.321\">"));
+    assert_non_null(strstr(x, "<testsuite name=\"mqttspec 3.1.1\" tests=\"2\" failures=\"0\" errors=\"1\""
+                              " skipped=\"0\" time=\"2.468\" timestamp=\"2024-05-01T12:00:00\">"));
+    assert_non_null(strstr(x, "<testsuite name=\"mqttspec 5.0\" tests=\"3\" failures=\"1\" errors=\"0\""
+                              " skipped=\"1\""));
+    assert_non_null(strstr(x, "<testcase classname=\"mqttspec.3.1.1.connect\" name=\"connect-basic\""
+                              " time=\"1.234\"/>"));
+    assert_non_null(strstr(x, "<failure message=\"5.0:MQTT-4.3.3-2: step 3: a&amp;b&lt;c&gt;d&quot;e&apos;f]]&gt;"
+                              "\\x01\\x1B[31m\\x7F|`````|\\xFF"));
+    assert_non_null(strstr(x, "type=\"5.0:MQTT-4.3.3-2\">"));
+    assert_non_null(strstr(x, "expected: {\n  &quot;type&quot;: &quot;PUBREC&quot;\n}\n"
+                              "actual:   connection closed ``` &amp; &lt;eof&gt;\n"));
+    assert_non_null(strstr(x, "transcript:\n+     0.000 s  [pub] == opened\n"));
+    assert_non_null(strstr(x, "<system-out>WARN: 5.0:MQTT-3.1.2-22: 1.6x keep-alive, in tolerance\n"));
+    assert_non_null(strstr(x, "<skipped message=\"target lacks shared subscriptions &lt;$share&gt;\"/>"));
+    assert_non_null(strstr(x, "<error message=\"target unreachable: ECONNREFUSED\\x0D&#10;\" type=\"ERROR\">"));
+    assert_non_null(strstr(x, "<property name=\"target\" value=\"mqtt://127.0.0.1:1883/?a=1&amp;b=&lt;2&gt;\"/>"));
+    assert_int_equal(count_of(x, "<testcase "), 5);
+    assert_int_equal(count_of(x, "<testsuite "), 2);
+    free(x);
+    mqs_run_free(&run);
+}
+
+static int have_xmllint(void)
+{
+    return system("command -v xmllint >/dev/null 2>&1") == 0;
+}
+
+/* Writes text to a fresh temporary file; returns its path (static buffer). */
+static const char *temp_file(const char *text)
+{
+    static char path[64];
+    snprintf(path, sizeof path, "/tmp/mqttspec-junit-XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    size_t len = strlen(text);
+    assert_int_equal(write(fd, text, len), (ssize_t)len);
+    assert_int_equal(close(fd), 0);
+    return path;
+}
+
+/* xmllint's exit status validating text against tests/data/junit.xsd; quiet hides its messages. */
+static int xmllint_validate(const char *text, bool quiet)
+{
+    const char *path = temp_file(text);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "xmllint --noout --schema '%s/tests/data/junit.xsd' '%s'%s", MQTTSPEC_SOURCE_DIR, path,
+             quiet ? " >/dev/null 2>&1" : "");
+    int rc = system(cmd);
+    unlink(path);
+    return rc;
+}
+
+static void test_junit_validates(void **state)
+{
+    (void)state;
+    if (!have_xmllint()) {
+        print_message("xmllint not found: JUnit schema validation skipped\n");
+        skip();
+    }
+    /* The check must be able to fail, or passing it means nothing. */
+    assert_int_not_equal(xmllint_validate("<testsuites><testsuite tests=\"1\"/></testsuites>", true), 0);
+
+    mqs_run run;
+    build_run(&run);
+    char *x = render(mqs_write_junit, &run);
+    assert_int_equal(xmllint_validate(x, false), 0);
+    free(x);
+    mqs_run_free(&run);
+
+    mqs_run empty = {0};
+    x = render(mqs_write_junit, &empty);
+    assert_int_equal(xmllint_validate(x, false), 0);
+    free(x);
+}
+
+/* --- JSON ------------------------------------------------------------------ */
+
+static const cJSON *member(const cJSON *obj, const char *key)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!item)
+        fail_msg("missing key \"%s\"", key);
+    return item;
+}
+
+static double number(const cJSON *obj, const char *key)
+{
+    const cJSON *item = member(obj, key);
+    assert_true(cJSON_IsNumber(item));
+    return item->valuedouble;
+}
+
+static const char *string(const cJSON *obj, const char *key)
+{
+    const cJSON *item = member(obj, key);
+    assert_true(cJSON_IsString(item));
+    return item->valuestring;
+}
+
+static void check_json_summary(const cJSON *root)
+{
+    const cJSON *sum = member(root, "summary");
+    static const char *const keys[] = {"PASS", "FAIL", "WARN", "SKIP", "ERROR"};
+    for (size_t i = 0; i < 5; i++)
+        assert_true(number(sum, keys[i]) == 1);
+    assert_true(number(sum, "total") == 5);
+}
+
+static void check_json_fail_case(const cJSON *c)
+{
+    assert_string_equal(string(c, "id"), "qos2-no-dup");
+    assert_string_equal(string(c, "version"), "5.0");
+    assert_string_equal(string(c, "verdict"), "FAIL");
+    assert_string_equal(string(c, "statement"), "5.0:MQTT-4.3.3-2");
+    assert_true(number(c, "step") == 3);
+    assert_true(number(c, "duration_ms") == 1234);
+    assert_string_equal(string(c, "expected"), "{\n  \"type\": \"PUBREC\"\n}");
+    /* Controls survive exactly (JSON escapes them); bytes that are not UTF-8 become \xNN text. */
+    assert_string_equal(string(c, "message"), "step 3: a&b<c>d\"e'f]]>\x01\x1b[31m\x7f|`````|"
+                                              "\\xFF\\xC0\\xAF\\xED\\xA0\\x80\\xEF\\xBF\\xBE caf\xc3\xa9 \xf0\x9f\x98\x80");
+    assert_int_equal(cJSON_GetArraySize(member(c, "tags")), 2);
+    assert_string_equal(cJSON_GetArrayItem(member(c, "spec"), 1)->valuestring, "5.0:MQTT-4.3.3-3");
+
+    const cJSON *tr = member(c, "transcript");
+    assert_int_equal(cJSON_GetArraySize(tr), 6);
+    const cJSON *sent = cJSON_GetArrayItem(tr, 1);
+    assert_true(number(sent, "t_ms") == 12);
+    assert_string_equal(string(sent, "kind"), "sent");
+    assert_string_equal(string(sent, "conn"), "pub");
+    assert_string_equal(string(sent, "hex"), "300c0003612f6268656c6c6f2121");
+    const cJSON *note = cJSON_GetArrayItem(tr, 3);
+    assert_string_equal(string(note, "kind"), "note");
+    assert_true(cJSON_IsNull(member(note, "conn")));
+    assert_true(cJSON_IsNull(member(note, "hex")));
+    assert_int_equal(strlen(string(cJSON_GetArrayItem(tr, 2), "hex")), 400); /* not capped */
+}
+
+static void test_json_round_trip(void **state)
+{
+    (void)state;
+    mqs_run run;
+    build_run(&run);
+    char *j = render(mqs_write_json, &run);
+    assert_true(utf8_valid((const unsigned char *)j));
+    cJSON *root = cJSON_Parse(j);
+    assert_non_null(root);
+    assert_string_equal(string(root, "format"), "mqttspec-report");
+    assert_true(number(root, "format_version") == 1);
+    assert_string_equal(string(root, "tool_version"), "0.1.0");
+    assert_string_equal(string(root, "target"), "mqtt://127.0.0.1:1883/?a=1&b=<2>");
+    assert_string_equal(string(root, "started_at"), "2024-05-01T12:00:00Z");
+    assert_true(number(root, "duration_ms") == 4321);
+    check_json_summary(root);
+
+    const cJSON *cases = member(root, "cases");
+    assert_int_equal(cJSON_GetArraySize(cases), 5);
+    const cJSON *pass = cJSON_GetArrayItem(cases, 0);
+    assert_string_equal(string(pass, "verdict"), "PASS");
+    assert_true(cJSON_IsNull(member(pass, "statement")));
+    assert_true(cJSON_IsNull(member(pass, "expected")));
+    assert_null(cJSON_GetObjectItemCaseSensitive(pass, "transcript")); /* PASS carries none */
+    check_json_fail_case(cJSON_GetArrayItem(cases, 1));
+    for (int i = 2; i < 5; i++)
+        assert_true(cJSON_IsArray(member(cJSON_GetArrayItem(cases, i), "transcript")));
+    assert_string_equal(string(cJSON_GetArrayItem(cases, 4), "verdict"), "ERROR");
+    cJSON_Delete(root);
+    free(j);
+    mqs_run_free(&run);
+}
+
+/* --- Markdown -------------------------------------------------------------- */
+
+static void test_markdown_content(void **state)
+{
+    (void)state;
+    mqs_run run;
+    build_run(&run);
+    char *m = render(mqs_write_markdown, &run);
+    assert_true(utf8_valid((const unsigned char *)m));
+    assert_no_controls(m);
+    assert_non_null(strstr(m, "- **Target:** mqtt://127.0.0.1:1883/?a=1\\&b=\\<2\\>\n"));
+    assert_non_null(strstr(m, "| PASS | FAIL | WARN | SKIP | ERROR | total |\n|---:|---:|---:|---:|---:|---:|\n"
+                              "| 1 | 1 | 1 | 1 | 1 | 5 |\n"));
+    assert_non_null(strstr(m, "| connect-basic | 3.1.1 | PASS |  |\n"));
+    assert_non_null(strstr(m, "| qos2-no-dup | 5.0 | FAIL | 5.0:MQTT-4.3.3-2 |\n"));
+    assert_int_equal(count_of(m, "\n### "), 4); /* every non-PASS case, not the PASS one */
+    assert_null(strstr(m, "### PASS"));
+    /* The pipe and backticks of the message cannot break out of the paragraph. */
+    assert_non_null(strstr(m, "**Message:** step 3: a\\&b\\<c\\>d\"e'f\\]\\]\\>\\\\x01\\\\x1B\\[31m\\\\x7F\\|"
+                              "\\`\\`\\`\\`\\`\\|"));
+    /* A diff block whose fence outgrows the ``` inside it. */
+    assert_non_null(strstr(m, "````diff\n--- expected\n+++ actual\n-{\n-  \"type\": \"PUBREC\"\n-}\n"
+                              "+connection closed ``` & <eof>\n````\n"));
+    /* The transcript's note holds five backticks: its fence has six. */
+    assert_non_null(strstr(m, "**Transcript:**\n\n``````\n+     0.000 s  [pub] == opened\n"));
+    assert_non_null(strstr(m, "**Message:** target unreachable: ECONNREFUSED\\\\x0D<br>\n"));
+    free(m);
+    mqs_run_free(&run);
+}
+
+/* --- shared behaviour ------------------------------------------------------ */
+
+static void test_empty_run(void **state)
+{
+    (void)state;
+    mqs_run run = {0};
+    char *x = render(mqs_write_junit, &run);
+    assert_non_null(strstr(x, "<testsuites name=\"mqttspec\" tests=\"0\""));
+    free(x);
+    char *j = render(mqs_write_json, &run);
+    cJSON *root = cJSON_Parse(j);
+    assert_non_null(root);
+    assert_true(number(member(root, "summary"), "total") == 0);
+    assert_true(cJSON_IsNull(member(root, "target")));
+    cJSON_Delete(root);
+    free(j);
+    char *m = render(mqs_write_markdown, &run);
+    assert_null(strstr(m, "## Details"));
+    free(m);
+}
+
+/* A stream that cannot be written must give -1, not a silently short report. */
+static void test_write_errors_reported(void **state)
+{
+    (void)state;
+    mqs_run run;
+    build_run(&run);
+    FILE *ro = fopen("/dev/null", "r");
+    assert_non_null(ro);
+    assert_int_equal(mqs_write_junit(&run, ro), -1);
+    assert_int_equal(mqs_write_json(&run, ro), -1);
+    assert_int_equal(mqs_write_markdown(&run, ro), -1);
+    assert_int_equal(mqs_write_transcript(&run.cases[1], ro), -1);
+    fclose(ro);
+    mqs_run_free(&run);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_verdict_names),
+        cmocka_unit_test(test_add_case_grows_and_zeroes),
+        cmocka_unit_test(test_event_copies),
+        cmocka_unit_test(test_case_set_replaces),
+        cmocka_unit_test(test_transcript_lines),
+        cmocka_unit_test(test_junit_content),
+        cmocka_unit_test(test_junit_validates),
+        cmocka_unit_test(test_json_round_trip),
+        cmocka_unit_test(test_markdown_content),
+        cmocka_unit_test(test_empty_run),
+        cmocka_unit_test(test_write_errors_reported),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
