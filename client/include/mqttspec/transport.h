@@ -3,6 +3,8 @@
  * broker-sim (server side): plain TCP and TLS (OpenSSL).  Sockets are
  * non-blocking; the owner polls transport_fd() and calls read/write.  Every
  * call that may wait takes an absolute deadline (ms, CLOCK_MONOTONIC).
+ * The first TLS context made sets SIGPIPE to SIG_IGN if it still has the
+ * default action (OpenSSL writes with write(2)); plain TCP uses MSG_NOSIGNAL.
  */
 #ifndef MQTTSPEC_TRANSPORT_H
 #define MQTTSPEC_TRANSPORT_H
@@ -62,11 +64,13 @@ void mqs_transport_close(mqs_transport *t);
 
 /* ---- server side ---- */
 typedef struct mqs_listener mqs_listener;
-/* Listen on url's host:port ("0" picks an ephemeral port); tls->certfile/keyfile for mqtts. */
+/* Listen on url's host:port ("0" picks an ephemeral port); tls->certfile/keyfile for mqtts,
+ * and with tls->cafile a client certificate signed by it is required. */
 mqs_listener *mqs_listen(const mqs_url *url, const mqs_tls_opts *tls, char *err, size_t err_cap);
 int mqs_listener_fd(const mqs_listener *l);
 int mqs_listener_port(const mqs_listener *l);
-/* Accept one pending connection (TLS handshake completed before the deadline); NULL if none or failed. */
+/* Accept one pending connection (TLS handshake completed before the deadline); NULL if none
+ * (err is then "") or failed (err says why). */
 mqs_transport *mqs_accept(mqs_listener *l, int64_t deadline_ms, char *err, size_t err_cap);
 void mqs_listener_close(mqs_listener *l);
 
