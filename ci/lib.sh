@@ -1,0 +1,60 @@
+# Helpers for the real-broker gates: free ports, readiness, certificates, verdict baselines.
+# Source it; every function is small and says what it waits for.
+
+# A TCP port nobody listens on right now (the kernel picks it).
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_port PORT SECONDS: until something accepts on 127.0.0.1:PORT.
+wait_port() {
+  local port=$1 deadline=$((SECONDS + $2))
+  while ((SECONDS < deadline)); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/${port}") 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "nothing listens on 127.0.0.1:${port} after $2 s" >&2
+  return 1
+}
+
+# make_certs DIR: a throwaway CA and a server certificate for 127.0.0.1/localhost (never committed).
+make_certs() {
+  local dir=$1
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+    -subj "/CN=mqttspec test CA" -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -subj "/CN=localhost" -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$dir/san.ext"
+  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial \
+    -days 2 -extfile "$dir/san.ext" -out "$dir/server.pem" 2>/dev/null
+}
+
+# check_baseline REPORT.json BASELINE: every case's verdict equals the baseline's
+# ("id@version VERDICT" lines; cases not listed must PASS). Prints the differences.
+check_baseline() {
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+report, baseline = sys.argv[1], sys.argv[2]
+expected = {}
+for line in open(baseline):
+    line = line.split("#", 1)[0].strip()
+    if line:
+        key, verdict = line.split()
+        expected[key] = verdict
+cases = json.load(open(report))["cases"]
+diff = 0
+for c in cases:
+    key = f'{c["id"]}@{c["version"]}'
+    want = expected.pop(key, "PASS")
+    if c["verdict"] != want:
+        diff += 1
+        print(f"  {key}: expected {want}, got {c['verdict']}: {c.get('message') or ''}")
+for key, want in expected.items():
+    diff += 1
+    print(f"  {key}: expected {want}, but no such case ran")
+print(f"baseline {baseline}: {len(cases)} cases, {diff} differences")
+sys.exit(1 if diff else 0)
+PY
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The mosquitto gate: start Debian's mosquitto by hand on loopback with our
+# config (a plain TCP and a TLS listener, certificates made now), run the whole
+# suite against both listeners, stop it by pid.  Passes when every verdict is
+# the one ci/targets/mosquitto.baseline records (PASS unless listed there,
+# each listed deviation documented in docs/targets/mosquitto.md).
+#   usage: ci/mosquitto-gate.sh [BUILD_DIR] [OUT_DIR]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. ci/lib.sh
+
+build=${1:-build/dev}
+out=${2:-$build/gate-mosquitto}
+mqttspec="$build/cli/mqttspec"
+mkdir -p "$out"
+work=$(mktemp -d)
+pid=""
+cleanup() {
+  if [[ -n $pid ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+make_certs "$work"
+# mosquitto started as root drops to its own user, which must read these throwaway files.
+chmod 755 "$work"
+chmod 644 "$work"/*
+tcp=$(free_port)
+tls=$(free_port)
+cat >"$work/mosquitto.conf" <<CONF
+per_listener_settings false
+allow_anonymous true
+persistence false
+log_dest stderr
+log_type error
+log_type warning
+listener ${tcp} 127.0.0.1
+listener ${tls} 127.0.0.1
+cafile ${work}/ca.pem
+certfile ${work}/server.pem
+keyfile ${work}/server.key
+CONF
+
+mosquitto -c "$work/mosquitto.conf" >"$out/mosquitto.log" 2>&1 &
+pid=$!
+wait_port "$tcp" 10
+wait_port "$tls" 10
+echo "mosquitto $(mosquitto -h 2>/dev/null | head -1 | awk '{print $3}') pid ${pid} on tcp ${tcp}, tls ${tls}"
+
+rc=0
+run_suite() { # NAME URL [extra options]
+  local name=$1 url=$2
+  shift 2
+  local status=0
+  "$mqttspec" run --target "$url" -q --junit "$out/$name.xml" --json "$out/$name.json" \
+    --md "$out/$name.md" --trace "$out/trace-$name" "$@" || status=$?
+  if ((status > 1)); then
+    echo "mqttspec run against $name exited $status" >&2
+    rc=1
+    return
+  fi
+  xmllint --noout --schema tests/data/junit.xsd "$out/$name.xml" || rc=1
+  check_baseline "$out/$name.json" ci/targets/mosquitto.baseline || rc=1
+}
+run_suite mosquitto-tcp "mqtt://127.0.0.1:${tcp}"
+run_suite mosquitto-tls "mqtts://127.0.0.1:${tls}" --cafile "$work/ca.pem"
+
+kill "$pid"
+wait "$pid" 2>/dev/null || true
+pid=""
+exit "$rc"

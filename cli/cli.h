@@ -1,0 +1,23 @@
+/* The mqttspec command: one entry point per subcommand. */
+#ifndef MQTTSPEC_CLI_H
+#define MQTTSPEC_CLI_H
+
+#include <stdio.h>
+
+/* Exit statuses shared by every subcommand (see docs: 0 ok, 1 findings, 2 usage). */
+enum {
+    CLI_EXIT_OK = 0,
+    CLI_EXIT_FAIL = 1,
+    CLI_EXIT_USAGE = 2,
+};
+
+/* A subcommand gets argv from its own name on (argv[0] is "decode"). */
+typedef int (*cli_command_fn)(int argc, char **argv);
+
+int cmd_decode(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+void cmd_run_usage(FILE *out);
+void cmd_decode_usage(FILE *out);
+
+#endif

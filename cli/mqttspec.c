@@ -1,0 +1,94 @@
+/*
+ * mqttspec: MQTT conformance and fuzz harness.  This file only dispatches to
+ * the subcommands; each lives in its own cmd_*.c.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#ifndef MQTTSPEC_VERSION
+#define MQTTSPEC_VERSION "unknown"
+#endif
+
+typedef struct command {
+    const char *name;
+    cli_command_fn run;
+    const char *summary;
+} command;
+
+/* Later: run, list, sim, fuzz, coverage, report -- one line each here. */
+static const command commands[] = {
+    {"run", cmd_run, "run conformance scenarios against a broker"},
+    {"list", cmd_list, "list the scenarios a selection picks"},
+    {"decode", cmd_decode, "decode and validate MQTT packets given as hex or a file"},
+};
+
+enum { COMMAND_COUNT = sizeof commands / sizeof commands[0] };
+
+static void usage(FILE *out)
+{
+    fputs("usage: mqttspec COMMAND [OPTIONS] [ARGS]\n"
+          "       mqttspec --help | --version\n"
+          "\n"
+          "commands:\n",
+          out);
+    for (size_t i = 0; i < COMMAND_COUNT; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fputs("\n"
+          "'mqttspec COMMAND --help' describes a command.\n"
+          "Exit status: 0 success, 1 a check failed, 2 usage error.\n",
+          out);
+}
+
+static const command *find_command(const char *name)
+{
+    for (size_t i = 0; i < COMMAND_COUNT; i++) {
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    }
+    return NULL;
+}
+
+static int unknown_command(const char *name)
+{
+    fprintf(stderr, "mqttspec: unknown %s '%s'\n", name[0] == '-' ? "option" : "command", name);
+    fputs("Try 'mqttspec --help'.\n", stderr);
+    return CLI_EXIT_USAGE;
+}
+
+/* "mqttspec help decode" is "mqttspec decode --help". */
+static int help(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stdout);
+        return CLI_EXIT_OK;
+    }
+    const command *cmd = find_command(argv[1]);
+    if (!cmd)
+        return unknown_command(argv[1]);
+    char help_flag[] = "--help";
+    char *args[] = {argv[1], help_flag, NULL};
+    return cmd->run(2, args);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0)
+        return help(1, argv + 1);
+    if (strcmp(name, "help") == 0)
+        return help(argc - 1, argv + 1);
+    if (strcmp(name, "--version") == 0) {
+        printf("mqttspec %s\n", MQTTSPEC_VERSION);
+        return CLI_EXIT_OK;
+    }
+    const command *cmd = find_command(name);
+    if (!cmd)
+        return unknown_command(name);
+    return cmd->run(argc - 1, argv + 1);
+}
