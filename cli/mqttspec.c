@@ -17,7 +17,7 @@ typedef struct command {
     const char *summary;
 } command;
 
-/* Later: run, list, sim, fuzz, coverage, report -- one line each here. */
+/* One line per subcommand; sim, fuzz, coverage and report will join them. */
 static const command commands[] = {
     {"run", cmd_run, "run conformance scenarios against a broker"},
     {"list", cmd_list, "list the scenarios a selection picks"},

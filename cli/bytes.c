@@ -1,0 +1,49 @@
+#include "bytes.h"
+
+#include <stdlib.h>
+
+void byte_buf_free(byte_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+/* Room for `more` bytes after len, doubling so appends stay linear. */
+static bool byte_buf_reserve(byte_buf *b, size_t more)
+{
+    if (more <= b->cap - b->len)
+        return true;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap - b->len < more) {
+        if (cap > SIZE_MAX / 2)
+            return false;
+        cap *= 2;
+    }
+    uint8_t *p = realloc(b->data, cap);
+    if (!p)
+        return false;
+    b->data = p;
+    b->cap = cap;
+    return true;
+}
+
+bool byte_buf_push(byte_buf *b, uint8_t v)
+{
+    if (!byte_buf_reserve(b, 1))
+        return false;
+    b->data[b->len++] = v;
+    return true;
+}
+
+bool byte_buf_read_all(byte_buf *b, FILE *f)
+{
+    for (;;) {
+        if (!byte_buf_reserve(b, 4096))
+            return false;
+        size_t n = fread(b->data + b->len, 1, b->cap - b->len, f);
+        b->len += n;
+        if (n == 0)
+            return !ferror(f);
+    }
+}

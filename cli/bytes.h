@@ -1,0 +1,21 @@
+/* A growable byte buffer for command input. */
+#ifndef MQTTSPEC_CLI_BYTES_H
+#define MQTTSPEC_CLI_BYTES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct byte_buf {
+    uint8_t *data;
+    size_t len;
+    size_t cap;
+} byte_buf;
+
+void byte_buf_free(byte_buf *b);
+bool byte_buf_push(byte_buf *b, uint8_t v);
+/* Appends everything up to end of file; false on a read or memory error. */
+bool byte_buf_read_all(byte_buf *b, FILE *f);
+
+#endif
