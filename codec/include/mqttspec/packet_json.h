@@ -11,7 +11,8 @@
  * - mqtt_packet_from_json is strict about the JSON (unknown fields, wrong
  *   types and out-of-range numbers are errors, so typos cannot pass silently)
  *   but permissive about MQTT: it builds invalid packets on request through
- *   explicit overrides ("flags", "connect_flags", "options", "properties_hex"...).
+ *   explicit overrides ("flags", "connect_flags", "connack_flags", "options",
+ *   "properties_hex", "subscriptions_hex", "filters_hex").
  */
 #ifndef MQTTSPEC_PACKET_JSON_H
 #define MQTTSPEC_PACKET_JSON_H
@@ -29,10 +30,12 @@ extern "C" {
 #endif
 
 /*
- * The JSON form of pkt as exchanged at `version` (a CONNECT is shown by the
- * protocol level it carries when that is 3, 4 or 5).  The result owns copies
- * of every string; free it with cJSON_Delete.  NULL if out of memory or the
- * packet type is outside 1..15.
+ * The JSON form of pkt as exchanged at `version` (a CONNECT is shown in the
+ * layout of the protocol level it carries, as mqtt_encode writes it).
+ * pkt->flags is read as the nibble on the wire, as mqtt_decode and
+ * mqtt_packet_from_json set it: a packet built by hand should set it too.
+ * The result owns copies of every string; free it with cJSON_Delete.  NULL
+ * if out of memory or the packet type is outside 1..15.
  */
 cJSON *mqtt_packet_to_json(const mqtt_packet *pkt, mqtt_version version);
 
