@@ -88,38 +88,6 @@ void jx_hex_decode(const char *s, uint8_t *out)
         out[i] = (uint8_t)(jx_hex_digit(s[2 * i]) << 4 | jx_hex_digit(s[2 * i + 1]));
 }
 
-uint8_t jx_default_flags(const mqtt_packet *pkt)
-{
-    const mqtt_publish *p = &pkt->u.publish;
-    switch (pkt->type) {
-    case MQTT_PUBLISH:
-        return (uint8_t)((p->dup ? 0x08 : 0) | (p->qos & 0x03) << 1 | (p->retain ? 0x01 : 0));
-    case MQTT_PUBREL:
-    case MQTT_SUBSCRIBE:
-    case MQTT_UNSUBSCRIBE:
-        return 0x02;
-    default:
-        return 0;
-    }
-}
-
-uint8_t jx_connect_flags(const mqtt_connect *c)
-{
-    uint8_t f = 0;
-    if (c->has_username)
-        f |= 0x80;
-    if (c->has_password)
-        f |= 0x40;
-    if (c->will_retain)
-        f |= 0x20;
-    f |= (uint8_t)((c->will_qos & 0x03) << 3);
-    if (c->will)
-        f |= 0x04;
-    if (c->clean_start)
-        f |= 0x02;
-    return f;
-}
-
 static void path_append(jx_path *p, const char *s, size_t n)
 {
     if (p->len + n >= sizeof p->buf)

@@ -31,11 +31,6 @@ void jx_hex_decode(const char *s, uint8_t *out);
 /* Value of one hex digit, -1 if c is not one. */
 int jx_hex_digit(char c);
 
-/* The fixed-header nibble mqtt_encode derives from the fields when flags_override is false. */
-uint8_t jx_default_flags(const mqtt_packet *pkt);
-/* Connect Flags byte implied by the CONNECT's fields (bit 0, reserved, clear);
- * the same bits mqtt_encode computes. */
-uint8_t jx_connect_flags(const mqtt_connect *c);
 
 /* A JSON pointer (RFC 6901) built while walking a document. */
 typedef struct jx_path {

@@ -723,7 +723,7 @@ static int from_connect(fj *c, const cJSON *obj, mqtt_packet *pkt)
     if (check_fields(c, obj, connect_fields, props_fields) < 0 || connect_header(c, obj, k) < 0 ||
         connect_payload(c, obj, k) < 0)
         return -1;
-    k->flags = jx_connect_flags(k);
+    k->flags = mqtt_connect_flags(k);
     return member(obj, "connect_flags") != NULL ? apply_connect_flags(c, obj, k) : 0;
 }
 
@@ -973,7 +973,7 @@ int mqtt_packet_from_json(const cJSON *json, mqtt_version version, mqtt_packet *
     out->type = c.type;
     if (from_body(&c, json, out) < 0)
         return -1;
-    out->flags = jx_default_flags(out);
+    out->flags = mqtt_fixed_header_flags(out);
     out->flags_override = member(json, "flags") != NULL;
     return get_u8(&c, json, "flags", 0x0F, &out->flags);
 }

@@ -264,7 +264,7 @@ static bool connect_to_json(cJSON *obj, const mqtt_connect *c, mqtt_version vers
     /* What the encoder writes that the fields below cannot show: the reserved
      * bit (the one bit it takes from c->flags), Will QoS / Retain without a Will. */
     if ((c->flags & 0x01) || (!c->will && (c->will_qos || c->will_retain)))
-        ok = ok && add_num(obj, "connect_flags", jx_connect_flags(c) | (c->flags & 0x01));
+        ok = ok && add_num(obj, "connect_flags", mqtt_connect_flags(c));
     ok = ok && add_bool(obj, "clean_start", c->clean_start) && add_num(obj, "keep_alive", c->keep_alive);
     ok = ok && (!v5 || add_props(obj, c->props)) && add_text(obj, "client_id", c->client_id);
     ok = ok && (!c->will || add_will(obj, c, v5));
@@ -411,7 +411,7 @@ cJSON *mqtt_packet_to_json(const mqtt_packet *pkt, mqtt_version version)
     bool ok = add_str(obj, "type", mqtt_packet_type_name(pkt->type));
     /* Shown when the encoder must be told: an override, or a decoded nibble it
      * would not derive (3.1 lets DUP ride on PUBREL, SUBSCRIBE, UNSUBSCRIBE). */
-    if (pkt->flags_override || (pkt->flags & 0x0F) != jx_default_flags(pkt))
+    if (pkt->flags_override || (pkt->flags & 0x0F) != mqtt_fixed_header_flags(pkt))
         ok = ok && add_num(obj, "flags", pkt->flags & 0x0F);
     if (!ok || !body_to_json(obj, pkt, version)) {
         cJSON_Delete(obj);

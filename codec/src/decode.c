@@ -704,6 +704,8 @@ mqtt_status mqtt_decode(const uint8_t *buf, size_t len, const mqtt_decode_opts *
     dctx c = {buf, buf + header, buf + total, opts->version, opts->role, err};
     if (!decode_body(&c, out))
         return MQTT_MALFORMED;
+    /* 3.1 may set DUP on PUBREL/SUBSCRIBE/UNSUBSCRIBE: keep it so re-encoding gives the same bytes. */
+    out->flags_override = out->type != MQTT_PUBLISH && out->flags != mqtt_fixed_header_flags(out);
     *consumed = total;
     return MQTT_COMPLETE;
 }

@@ -116,7 +116,7 @@ static void write_props(mqtt_writer *w, mqtt_props props)
 
 /* ---- bodies ---- */
 
-static uint8_t connect_flags(const mqtt_connect *cn)
+uint8_t mqtt_connect_flags(const mqtt_connect *cn)
 {
     return (uint8_t)((cn->has_username ? 0x80 : 0) | (cn->has_password ? 0x40 : 0) | (cn->will_retain ? 0x20 : 0) |
                      ((cn->will_qos & 3) << 3) | (cn->will ? 0x04 : 0) | (cn->clean_start ? 0x02 : 0) |
@@ -134,7 +134,7 @@ static void write_connect(mqtt_writer *w, const mqtt_connect *cn, mqtt_version v
     }
     write_view(w, name);
     mqtt_write_u8(w, level);
-    mqtt_write_u8(w, connect_flags(cn));
+    mqtt_write_u8(w, mqtt_connect_flags(cn));
     mqtt_write_u16(w, cn->keep_alive);
     if (level == MQTT_V5)
         write_props(w, cn->props);
@@ -221,18 +221,19 @@ static void write_body(mqtt_writer *w, const mqtt_packet *pkt, mqtt_version vers
     }
 }
 
+uint8_t mqtt_fixed_header_flags(const mqtt_packet *pkt)
+{
+    if (pkt->type == MQTT_PUBLISH)
+        return (uint8_t)((pkt->u.publish.dup ? 0x08 : 0) | ((pkt->u.publish.qos & 3) << 1) |
+                         (pkt->u.publish.retain ? 0x01 : 0));
+    if (pkt->type == MQTT_PUBREL || pkt->type == MQTT_SUBSCRIBE || pkt->type == MQTT_UNSUBSCRIBE)
+        return 0x02;
+    return 0;
+}
+
 static uint8_t first_byte(const mqtt_packet *pkt)
 {
-    uint8_t flags;
-    if (pkt->flags_override)
-        flags = pkt->flags & 0x0F;
-    else if (pkt->type == MQTT_PUBLISH)
-        flags = (uint8_t)((pkt->u.publish.dup ? 0x08 : 0) | ((pkt->u.publish.qos & 3) << 1) |
-                          (pkt->u.publish.retain ? 0x01 : 0));
-    else if (pkt->type == MQTT_PUBREL || pkt->type == MQTT_SUBSCRIBE || pkt->type == MQTT_UNSUBSCRIBE)
-        flags = 0x02;
-    else
-        flags = 0;
+    uint8_t flags = pkt->flags_override ? pkt->flags & 0x0F : mqtt_fixed_header_flags(pkt);
     return (uint8_t)((pkt->type & 0x0F) << 4 | flags);
 }
 

@@ -350,6 +350,10 @@ mqtt_status mqtt_stream_next(mqtt_stream *s, const mqtt_decode_opts *opts, mqtt_
  * For CONNECT the level written is pkt->u.connect.protocol_level.
  */
 size_t mqtt_encoded_size(const mqtt_packet *pkt, mqtt_version version);
+/* The fixed-header flags the spec lists for pkt's type (PUBLISH: from dup/qos/retain). */
+uint8_t mqtt_fixed_header_flags(const mqtt_packet *pkt);
+/* The Connect Flags byte the fields of c describe (bit 0, reserved, taken from c->flags). */
+uint8_t mqtt_connect_flags(const mqtt_connect *c);
 /* Encode into buf; returns bytes written, or 0 if cap is too small or the packet cannot be represented. */
 size_t mqtt_encode(const mqtt_packet *pkt, mqtt_version version, uint8_t *buf, size_t cap);
 
