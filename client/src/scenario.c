@@ -311,7 +311,7 @@ static int check_packet(vctx *v, const cJSON *packet, const char *key, const mqs
 static const char *const pattern_keys[] = {
     "type", "flags", "dup", "qos", "retain", "topic", "topic_hex", "packet_id", "payload", "payload_hex",
     "properties", "properties_hex", "code", "reason", "codes", "reasons", "session_present", "connack_flags",
-    "has_code", "has_props", "subscriptions", "filters", "client_id", "client_id_hex", "clean_start", "keep_alive",
+    "has_code", "has_props", "subscriptions", "subscriptions_hex", "filters", "filters_hex", "client_id", "client_id_hex", "clean_start", "keep_alive",
     "will", "username", "username_hex", "password", "password_hex", "protocol_name", "protocol_level",
     "connect_flags", NULL};
 static const char *const entry_keys[] = {"filter", "filter_hex", "qos", "no_local", "retain_as_published",
