@@ -28,7 +28,8 @@ enum { EXIT_UNREACHABLE = 3 };
 
 typedef struct run_args {
     const char *target;
-    const char *scenarios;
+    const char *scenarios[MAX_SELECT];
+    size_t nscenarios;
     unsigned versions;
     const char *ids[MAX_SELECT], *tags[MAX_SELECT], *excludes[MAX_SELECT];
     size_t nids, ntags, nexcludes;
@@ -47,7 +48,7 @@ void cmd_run_usage(FILE *out)
           "      --id ID               scenario id or glob (repeatable)\n"
           "      --tag TAG             scenarios with this tag (repeatable)\n"
           "      --exclude PATTERN     skip ids or tags matching the glob (repeatable)\n"
-          "      --scenarios DIR|FILE  where scenarios are (default: " MQTTSPEC_SCENARIO_DIR ")\n"
+          "      --scenarios DIR|FILE  where scenarios are (repeatable; default: " MQTTSPEC_SCENARIO_DIR ")\n"
           "run:\n"
           "  -j, --jobs N              cases in parallel (default 4 x cores)\n"
           "  -u, --username USER       user name for every connection\n"
@@ -131,7 +132,7 @@ static int take_option(run_args *a, int opt, const char *arg)
     case OPT_ID: return add_select(a->ids, &a->nids, arg);
     case OPT_TAG: return add_select(a->tags, &a->ntags, arg);
     case OPT_EXCLUDE: return add_select(a->excludes, &a->nexcludes, arg);
-    case OPT_SCENARIOS: a->scenarios = arg; return 0;
+    case OPT_SCENARIOS: return add_select(a->scenarios, &a->nscenarios, arg);
     case 'j': return parse_jobs(a, arg);
     case 'u': a->opts.target.username = arg; return 0;
     case 'P': a->opts.target.password = arg; return 0;
@@ -160,7 +161,6 @@ static int parse_args(run_args *a, int argc, char **argv)
 {
     memset(a, 0, sizeof *a);
     mqs_run_opts_init(&a->opts);
-    a->scenarios = getenv("MQTTSPEC_SCENARIOS") ? getenv("MQTTSPEC_SCENARIOS") : MQTTSPEC_SCENARIO_DIR;
     optind = 1;
     opterr = 1;
     int opt;
@@ -173,18 +173,20 @@ static int parse_args(run_args *a, int argc, char **argv)
         fprintf(stderr, "mqttspec: unexpected argument '%s'\n", argv[optind]);
         return -1;
     }
+    if (a->nscenarios == 0) /* the installed or source-tree set, unless MQTTSPEC_SCENARIOS names another */
+        a->scenarios[a->nscenarios++] = getenv("MQTTSPEC_SCENARIOS") ? getenv("MQTTSPEC_SCENARIOS") : MQTTSPEC_SCENARIO_DIR;
     return 0;
 }
 
 static int load_scenarios(const run_args *a, mqs_scenario_set *set, mqs_filter *filter)
 {
-    int bad = mqs_scenarios_discover(a->scenarios, set, stderr);
+    int bad = mqs_scenarios_discover(a->scenarios, a->nscenarios, set, stderr);
     if (bad) {
         fprintf(stderr, "mqttspec: %d scenario file(s) invalid\n", bad);
         return -1;
     }
     if (set->count == 0) {
-        fprintf(stderr, "mqttspec: no scenarios found in %s\n", a->scenarios);
+        fprintf(stderr, "mqttspec: no scenarios found in %s%s\n", a->scenarios[0], a->nscenarios > 1 ? " ..." : "");
         return -1;
     }
     *filter = (mqs_filter){a->ids, a->nids, a->tags, a->ntags, a->excludes, a->nexcludes};

@@ -67,6 +67,10 @@ static void operators(void **state)
                          "{\"properties\":{\"topic_alias\":3}}", NULL, path, why));
     assert_true(matches("{\"packet_id\":{\"$present\":true}}", "{\"packet_id\":3}", NULL, path, why));
     assert_false(matches("{\"packet_id\":{\"$present\":true}}", "{}", NULL, path, why));
+    assert_true(matches("{\"packet_id\":{\"$not\":7}}", "{\"packet_id\":8}", NULL, path, why));
+    assert_false(matches("{\"packet_id\":{\"$not\":7}}", "{\"packet_id\":7}", NULL, path, why));
+    assert_string_equal(why, "expected anything but 7 vs actual 7");
+    assert_false(matches("{\"qos\":{\"$not\":{\"$any_of\":[1,2]}}}", "{\"qos\":2}", NULL, path, why));
 }
 
 static void captures_only_on_a_full_match(void **state)

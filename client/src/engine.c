@@ -325,6 +325,9 @@ static bool wait_close(runctx *x, conn *c, int64_t deadline, bool *other)
 
 static bool outcome_matches(runctx *x, conn *c, const cJSON *o, int64_t deadline)
 {
+    /* The wait before the outcomes ran to the deadline unless something happened. */
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "nothing")))
+        return !mqs_inbox_peek(c) && !c->closed;
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "close"))) {
         bool other;
         inbound *in = mqs_inbox_peek(c);

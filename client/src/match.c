@@ -181,6 +181,19 @@ static bool match_operator(mctx *m, const cJSON *op, const cJSON *a)
     }
     if (strcmp(name, "$present") == 0)
         return true; /* absence is caught by the caller */
+    if (strcmp(name, "$not") == 0) {
+        char ignored_path[8], ignored_why[8];
+        cJSON *scratch = cJSON_CreateObject(); /* captures inside $not never count */
+        mctx probe = {scratch, ignored_path, sizeof ignored_path, ignored_why, sizeof ignored_why};
+        bool hit = match_node(&probe, op, a);
+        cJSON_Delete(scratch);
+        if (!hit)
+            return true;
+        char e[180], v[160];
+        mqs_json_brief(op, v, sizeof v);
+        snprintf(e, sizeof e, "anything but %s", v);
+        return mismatch_text(m, e, a);
+    }
     if (strcmp(name, "$range") == 0) {
         double lo = op->child->valuedouble, hi = op->child->next->valuedouble;
         if (cJSON_IsNumber(a) && a->valuedouble >= lo && a->valuedouble <= hi)

@@ -318,7 +318,7 @@ static const char *const entry_keys[] = {"filter", "filter_hex", "qos", "no_loca
                                          "retain_handling", "options", NULL};
 static const char *const will_keys[] = {"topic", "topic_hex", "payload", "payload_hex", "qos", "retain",
                                         "properties", "properties_hex", NULL};
-static const char *const operators[] = {"$any_of", "$range", "$capture", "$absent", "$present", NULL};
+static const char *const operators[] = {"$any_of", "$range", "$capture", "$absent", "$present", "$not", NULL};
 
 static bool is_operator(const cJSON *j)
 {
@@ -329,7 +329,7 @@ static int check_operator(vctx *v, const cJSON *op)
 {
     const cJSON *m = op->child;
     if (m->next || !in_list(m->string, operators))
-        return verr(v, m->string, "unknown operator (use $any_of, $range, $capture, $absent or $present)");
+        return verr(v, m->string, "unknown operator (use $any_of, $range, $capture, $absent, $present or $not)");
     if (strcmp(m->string, "$any_of") == 0 && !cJSON_IsArray(m))
         return verr(v, m->string, "must be an array of values");
     if (strcmp(m->string, "$range") == 0 &&
@@ -466,15 +466,17 @@ static int check_expect_step(vctx *v, const cJSON *step)
 
 static int check_outcome(vctx *v, const cJSON *o)
 {
-    static const char *const keys[] = {"packet", "then_close", "close", NULL};
+    static const char *const keys[] = {"packet", "then_close", "close", "nothing", NULL};
     if (!cJSON_IsObject(o))
         return verr(v, NULL, "must be an object");
-    if (check_keys(v, o, keys, NULL) || check_bool(v, o, "then_close") || check_bool(v, o, "close"))
+    if (check_keys(v, o, keys, NULL) || check_bool(v, o, "then_close") || check_bool(v, o, "close") ||
+        check_bool(v, o, "nothing"))
         return -1;
     const cJSON *packet = cJSON_GetObjectItemCaseSensitive(o, "packet");
-    bool close = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "close"));
-    if (!packet == !close)
-        return verr(v, NULL, "an outcome is {\"packet\": ...} or {\"close\": true}");
+    int kinds = (packet != NULL) + cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "close")) +
+                cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "nothing"));
+    if (kinds != 1)
+        return verr(v, NULL, "an outcome is {\"packet\": ...}, {\"close\": true} or {\"nothing\": true}");
     return packet ? check_pattern(v, packet, "packet") : 0;
 }
 
@@ -745,14 +747,16 @@ static int by_id(const void *a, const void *b)
     return strcmp(((const mqs_scenario *)a)->id, ((const mqs_scenario *)b)->id);
 }
 
-int mqs_scenarios_discover(const char *dir, mqs_scenario_set *set, FILE *errors)
+int mqs_scenarios_discover(const char *const *roots, size_t nroots, mqs_scenario_set *set, FILE *errors)
 {
     path_list paths = {0};
-    struct stat st;
-    if (stat(dir, &st) == 0 && S_ISREG(st.st_mode))
-        path_list_add(&paths, dir); /* a single file */
-    else
-        walk(dir, &paths);
+    for (size_t r = 0; r < nroots; r++) {
+        struct stat st;
+        if (stat(roots[r], &st) == 0 && S_ISREG(st.st_mode))
+            path_list_add(&paths, roots[r]); /* a single file */
+        else
+            walk(roots[r], &paths);
+    }
     set->items = calloc(paths.count ? paths.count : 1, sizeof *set->items);
     set->count = 0;
     int failures = 0;

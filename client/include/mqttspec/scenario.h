@@ -60,11 +60,11 @@ typedef struct mqs_scenario_set {
 } mqs_scenario_set;
 
 /*
- * Load every *.json below dir (recursively; schema.json excluded) and check
- * ids are unique.  Returns the number of files that failed; each error line
- * goes to errors (one per line) if not NULL.
+ * Load every *.json below each path (a folder, searched recursively with
+ * schema.json excluded, or a single file) and check ids are unique.  Returns
+ * the number of files that failed; each error line goes to errors if not NULL.
  */
-int mqs_scenarios_discover(const char *dir, mqs_scenario_set *set, FILE *errors);
+int mqs_scenarios_discover(const char *const *paths, size_t npaths, mqs_scenario_set *set, FILE *errors);
 void mqs_scenarios_free(mqs_scenario_set *set);
 
 /* Selection: ids (exact or glob), tags, exclusions (glob on id or tag). */
