@@ -19,6 +19,7 @@ static bool fail_byte(dctx *c, mqtt_err code, const uint8_t *field, const uint8_
     c->err->code = code;
     c->err->offset = (uint32_t)(field - c->pkt);
     c->err->byte = (uint32_t)(byte - c->pkt);
+    c->err->version = (uint8_t)c->v;
     return false;
 }
 
@@ -158,8 +159,8 @@ static bool rd_prop_strings(dctx *c, uint8_t type, mqtt_property *pr, const uint
 
 static bool rd_prop_value(dctx *c, uint8_t type, mqtt_property *pr, const uint8_t *at)
 {
-    uint8_t b;
-    uint16_t h;
+    uint8_t b = 0;
+    uint16_t h = 0;
     switch (type) {
     case MQTT_PT_BYTE:
         if (!rd_u8(c, &b))
@@ -299,8 +300,16 @@ static bool rd_will(dctx *c, mqtt_connect *cn)
         return false;
     if (c->p >= c->end)
         return fail(c, MQTT_E_WILL_FIELDS_MISSING, c->p);
-    if (!rd_utf8(c, &cn->will_topic))
+    const uint8_t *topic_at = c->p;
+    if (!rd_bytes(c, &cn->will_topic))
         return false;
+    /* The Will is published to it: a Topic Name, with the rules of 4.7. */
+    size_t bad = 0;
+    mqtt_err e = mqtt_check_topic_name(cn->will_topic, &bad);
+    if (e == MQTT_E_TOPIC_NAME_WILDCARD)
+        e = MQTT_E_WILL_TOPIC_WILDCARD;
+    if (e)
+        return e == MQTT_E_TOPIC_NAME_EMPTY ? fail(c, e, topic_at) : fail_byte(c, e, topic_at, cn->will_topic.ptr + bad);
     if (c->p >= c->end)
         return fail(c, MQTT_E_WILL_FIELDS_MISSING, c->p);
     return rd_bytes(c, &cn->will_payload);
@@ -454,11 +463,17 @@ static bool rd_reason_tail(dctx *c, int type, uint8_t *code, bool *has_code, boo
     *has_code = true;
     if (!mqtt_reason_valid(*code, type, c->role == MQTT_ROLE_CLIENT, MQTT_V5))
         return fail(c, ack_reason_error(type), at);
-    if (c->p == c->end)
+    /* 3.15.2.1: AUTH omits the Property Length only together with the Reason Code. */
+    if (c->p == c->end && type != MQTT_AUTH)
         return true;
     uint64_t seen;
+    const uint8_t *props_at = c->p;
     *has_props = true;
-    return rd_props(c, type, props, &seen) && at_end(c);
+    if (!rd_props(c, type, props, &seen) || !at_end(c))
+        return false;
+    if (type == MQTT_AUTH && !(seen & BIT64(MQTT_PROP_AUTHENTICATION_METHOD))) /* 3.15.2.2.2 */
+        return fail(c, MQTT_E_AUTH_METHOD_MISSING, props_at);
+    return true;
 }
 
 static bool decode_ack(dctx *c, mqtt_packet *pkt)
@@ -507,6 +522,8 @@ static bool rd_filter(dctx *c, mqtt_bytes *filter)
         return false;
     size_t bad = 0;
     mqtt_err e = mqtt_check_topic_filter(*filter, c->v, &bad);
+    if (e == MQTT_E_TOPIC_FILTER_EMPTY)
+        return fail(c, e, at);
     return e ? fail_byte(c, e, at, filter->ptr + bad) : true;
 }
 
@@ -535,7 +552,7 @@ static bool decode_sub_unsub(dctx *c, mqtt_packet *pkt)
     s->list.count = 0;
     while (c->p < c->end) {
         mqtt_bytes filter;
-        uint8_t opt;
+        uint8_t opt = 0;
         if (!rd_filter(c, &filter))
             return false;
         const uint8_t *opt_at = c->p;
@@ -684,6 +701,7 @@ mqtt_status mqtt_decode(const uint8_t *buf, size_t len, const mqtt_decode_opts *
         if (opts->max_packet_size && total > opts->max_packet_size) {
             err->code = MQTT_E_TOO_LARGE;
             err->offset = err->byte = 0;
+            err->version = (uint8_t)opts->version;
             return MQTT_MALFORMED;
         }
         if (len < total)

@@ -50,6 +50,8 @@ uint8_t mqtt_err_reason_code(mqtt_err code)
 
 size_t mqtt_err_format(const mqtt_error *err, mqtt_version version, char *buf, size_t cap)
 {
+    if (err->version)
+        version = (mqtt_version)err->version;
     const char *stmt = mqtt_err_statement(err->code, version);
     /* 3.1 has no statement numbers of its own: its rules are cited by 3.1.1's. */
     const char *cited = version == MQTT_V5 ? "5.0" : "3.1.1";
@@ -63,7 +65,7 @@ size_t mqtt_err_format(const mqtt_error *err, mqtt_version version, char *buf, s
         n = snprintf(buf, cap, "%s:%s at %s: %s (%s)", cited, stmt, where, mqtt_err_message(err->code),
                      mqtt_err_name(err->code));
     else
-        n = snprintf(buf, cap, "local limit at %s: %s (%s)", where, mqtt_err_message(err->code),
-                     mqtt_err_name(err->code));
+        n = snprintf(buf, cap, "%s at %s: %s (%s)", err->code == MQTT_E_TOO_LARGE ? "local limit" : "no statement in this version",
+                     where, mqtt_err_message(err->code), mqtt_err_name(err->code));
     return n < 0 ? 0 : (size_t)n;
 }

@@ -6,6 +6,7 @@ static mqtt_status frame_fail(mqtt_error *err, mqtt_err code, uint32_t offset)
     err->code = code;
     err->offset = offset;
     err->byte = offset;
+    err->version = 0; /* set by the caller that knows it */
     return MQTT_MALFORMED;
 }
 
@@ -18,12 +19,18 @@ mqtt_status mqtt_frame(const uint8_t *buf, size_t len, uint32_t max_packet_size,
     uint32_t rl;
     bool minimal;
     int n = varint_read(buf + 1, buf + len, &rl, &minimal);
-    if (n < 0)
-        return frame_fail(err, MQTT_E_VARINT_TOO_LONG, 1);
+    if (n < 0) {
+        frame_fail(err, MQTT_E_VARINT_TOO_LONG, 1);
+        err->version = (uint8_t)version;
+        return MQTT_MALFORMED;
+    }
     if (n == 0)
         return MQTT_NEED_MORE;
-    if (!minimal && version == MQTT_V5)
-        return frame_fail(err, MQTT_E_VARINT_NOT_MINIMAL, 1);
+    if (!minimal && version == MQTT_V5) {
+        frame_fail(err, MQTT_E_VARINT_NOT_MINIMAL, 1);
+        err->version = MQTT_V5;
+        return MQTT_MALFORMED;
+    }
     size_t total = 1 + (size_t)n + rl;
     if (max_packet_size && total > max_packet_size)
         return frame_fail(err, MQTT_E_TOO_LARGE, 0);

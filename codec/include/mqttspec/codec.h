@@ -75,6 +75,8 @@ typedef struct mqtt_error {
     uint32_t offset; /* byte offset of the offending field from the packet start */
     uint32_t byte;   /* offset of the exact offending byte (e.g. the '+' in a topic);
                         equals offset when the field as a whole is at fault */
+    uint8_t version; /* the protocol level the rule was judged under (a CONNECT's own
+                        level once read), 0 if not known; mqtt_err_format prefers it */
 } mqtt_error;
 
 const char *mqtt_err_name(mqtt_err code);    /* "TOPIC_NAME_WILDCARD" */

@@ -62,6 +62,7 @@
   X(DUP_ON_QOS0, "MQTT-3.3.1-2", "MQTT-3.3.1-2", 0x82, "DUP is 1 on a QoS 0 PUBLISH") \
   X(TOPIC_NAME_WILDCARD, "MQTT-3.3.2-2", "MQTT-3.3.2-2", 0x90, "PUBLISH Topic Name contains a wildcard character") \
   X(TOPIC_NAME_EMPTY, "MQTT-4.7.3-1", "MQTT-4.7.3-1", 0x82, "PUBLISH Topic Name is empty (5.0: allowed only with a Topic Alias)") \
+  X(WILL_TOPIC_WILDCARD, "MQTT-4.7.1-1", "MQTT-4.7.0-1", 0x90, "Will Topic (a Topic Name) contains a wildcard character") \
   X(TOPIC_ALIAS_ZERO, NULL, "MQTT-3.3.2-8", 0x94, "Topic Alias is 0") \
   X(SUBSCRIPTION_ID_FROM_CLIENT, NULL, "MQTT-3.3.4-6", 0x82, "PUBLISH from a client carries a Subscription Identifier") \
   X(RESPONSE_TOPIC_WILDCARD, NULL, "MQTT-3.3.2-14", 0x82, "Response Topic contains a wildcard character") \
@@ -93,6 +94,7 @@
   X(PROPERTY_NOT_ALLOWED, NULL, "MQTT-4.13.1-1", 0x82, "property not allowed in this packet (2.2.2.2)") \
   X(PROPERTY_DUPLICATE, NULL, "MQTT-4.13.1-1", 0x82, "property appears more than once (section 3.x.2.2 of the packet)") \
   X(PROPERTY_VALUE, NULL, "MQTT-4.13.1-1", 0x82, "property value out of its allowed range (section 3.x.2.2 of the packet)") \
+  X(AUTH_METHOD_MISSING, NULL, "MQTT-4.13.1-1", 0x82, "AUTH with properties but no Authentication Method (3.15.2.2.2)") \
   X(AUTH_DATA_WITHOUT_METHOD, NULL, "MQTT-4.13.1-1", 0x82, "Authentication Data without Authentication Method (3.1.2.11.10)") \
   X(SESSION_EXPIRY_FROM_SERVER, NULL, "MQTT-3.14.2-2", 0x82, "server DISCONNECT carries a Session Expiry Interval")
 
