@@ -51,6 +51,8 @@ bool mqs_conn_open(runctx *x, conn *c)
     mqtt_stream_init(&c->stream, c->storage, MQS_STREAM_CAP);
     inbox_clear(c);
     c->closed = false;
+    c->connack_seen = false;
+    c->level = 0;
     c->last_sent_at = mqs_rel(x);
     mqs_case_event(x->res, mqs_rel(x), MQS_EV_OPENED, c->name, "connection opened", NULL, 0);
     return true;
@@ -65,9 +67,10 @@ void mqs_conn_drop(runctx *x, conn *c, bool orderly)
     else
         mqs_transport_drop(c->t);
     c->t = NULL;
-    if (!c->closed)
-        mqs_case_event(x->res, mqs_rel(x), MQS_EV_DROPPED, c->name,
-                       orderly ? "we closed the connection" : "we dropped the connection (no DISCONNECT)", NULL, 0);
+    if (!c->closed && orderly)
+        mqs_case_event(x->res, mqs_rel(x), MQS_EV_NOTE, c->name, "we closed the connection after DISCONNECT", NULL, 0);
+    else if (!c->closed)
+        mqs_case_event(x->res, mqs_rel(x), MQS_EV_DROPPED, c->name, "by the scenario", NULL, 0);
     c->closed = false;
     inbox_clear(c);
 }
@@ -130,15 +133,55 @@ static void mark_closed(runctx *x, conn *c, const char *why)
     mqs_case_event(x->res, c->closed_at, MQS_EV_CLOSED, c->name, why, NULL, 0);
 }
 
+/* 5.0: a Server Keep Alive in CONNACK replaces the client's value (MQTT-3.2.2-21). */
+static void note_server_keep_alive(conn *c, const mqtt_packet *pkt)
+{
+    mqtt_property prop;
+    if (pkt->type == MQTT_CONNACK)
+        c->connack_seen = true;
+    if (pkt->type == MQTT_CONNACK && mqtt_prop_find(pkt->u.connack.props, MQTT_PROP_SERVER_KEEP_ALIVE, &prop))
+        c->keep_alive_s = (int)prop.value;
+}
+
+/*
+ * After a CONNECT at a level we do not speak (a conformance probe), the
+ * server may answer in the 3.1.1 layout (3.1.1 MQTT-3.1.2-2) or the 5.0 one
+ * (0x84): a CONNACK that decodes in either is what it is.
+ */
+static mqtt_status decode_unknown_level_connack(conn *c, mqtt_packet *pkt, mqtt_bytes *raw, mqtt_version *as)
+{
+    static const mqtt_version layouts[] = {MQTT_V311, MQTT_V5};
+    for (size_t i = 0; i < 2; i++) {
+        mqtt_decode_opts opts = {layouts[i], MQTT_ROLE_CLIENT, 0};
+        mqtt_error ignored;
+        mqtt_stream probe = c->stream;
+        if (mqtt_stream_next(&probe, &opts, pkt, raw, &ignored) == MQTT_COMPLETE && pkt->type == MQTT_CONNACK) {
+            c->stream = probe;
+            *as = layouts[i];
+            return MQTT_COMPLETE;
+        }
+    }
+    return MQTT_MALFORMED;
+}
+
+/* Replies are judged at the level of the CONNECT actually sent on this connection. */
+static mqtt_version reply_version(runctx *x, const conn *c)
+{
+    return c->level > 0 ? (mqtt_version)c->level : x->v;
+}
+
 /* Take every complete packet out of the stream. */
 static void parse_received(runctx *x, conn *c)
 {
-    mqtt_decode_opts opts = {x->v, MQTT_ROLE_CLIENT, 0};
     for (;;) {
+        mqtt_version v = reply_version(x, c);
+        mqtt_decode_opts opts = {v, MQTT_ROLE_CLIENT, 0};
         mqtt_packet pkt;
         mqtt_bytes raw;
         mqtt_error err;
         mqtt_status st = mqtt_stream_next(&c->stream, &opts, &pkt, &raw, &err);
+        if (st == MQTT_MALFORMED && c->level < 0 && !c->connack_seen)
+            st = decode_unknown_level_connack(c, &pkt, &raw, &v);
         if (st == MQTT_NEED_MORE)
             return;
         if (st == MQTT_MALFORMED) {
@@ -146,9 +189,10 @@ static void parse_received(runctx *x, conn *c)
             return;
         }
         char line[240];
-        mqtt_print(&pkt, x->v, line, sizeof line);
+        mqtt_print(&pkt, v, line, sizeof line);
         mqs_case_event(x->res, mqs_rel(x), MQS_EV_RECEIVED, c->name, line, raw.ptr, raw.len);
-        inbox_push(c, mqs_rel(x), mqtt_packet_to_json(&pkt, x->v), line);
+        note_server_keep_alive(c, &pkt);
+        inbox_push(c, mqs_rel(x), mqtt_packet_to_json(&pkt, v), line);
     }
 }
 

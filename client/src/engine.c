@@ -95,8 +95,9 @@ void mqs_case_fail_codec(runctx *x, conn *c, const mqtt_error *err)
 {
     char why[400], stmt[64], msg[800];
     mqtt_err_format(err, x->v, why, sizeof why);
-    const char *id = mqtt_err_statement(err->code, x->v);
-    snprintf(stmt, sizeof stmt, "%s:%s", mqtt_version_name(x->v), id ? id : "local-limit");
+    mqtt_version v = err->version ? (mqtt_version)err->version : x->v;
+    const char *id = mqtt_err_statement(err->code, v);
+    snprintf(stmt, sizeof stmt, "%s:%s", mqtt_version_name(v), id ? id : "local-limit");
     snprintf(msg, sizeof msg, "%s: step %d: [%s] malformed packet from the target: %s", x->sc->file, x->step_no,
              c->name, why);
     const uint8_t *p = c->stream.buf + c->stream.start;
@@ -116,6 +117,15 @@ static cJSON *substituted(runctx *x, const cJSON *tmpl)
     if (!out)
         mqs_case_error(x, "%s", err);
     return out;
+}
+
+/* Replies are decoded at the level of the CONNECT we send; -1 marks a level we do not speak. */
+static void note_connect_level(conn *c, const mqtt_packet *pkt, mqtt_status st)
+{
+    if (st == MQTT_NEED_MORE || pkt->type != MQTT_CONNECT)
+        return;
+    uint8_t level = pkt->u.connect.protocol_level;
+    c->level = st == MQTT_COMPLETE && level >= MQTT_V31 && level <= MQTT_V5 ? level : -1;
 }
 
 /* Encode a packet given in JSON form (after substitution) and send it. */
@@ -138,6 +148,7 @@ static bool send_json(runctx *x, conn *c, const cJSON *tmpl)
         } else {
             char line[240];
             mqtt_print(&pkt, x->v, line, sizeof line);
+            note_connect_level(c, &pkt, MQTT_COMPLETE);
             ok = mqs_conn_send(x, c, wire, size, line);
         }
     }
@@ -159,6 +170,10 @@ static bool send_hex(runctx *x, conn *c, const char *hex)
     mqtt_error err;
     size_t used;
     mqtt_status st = mqtt_decode(raw, n, &opts, &pkt, &used, &err);
+    if (n && raw[0] >> 4 == MQTT_CONNECT) {
+        pkt.type = MQTT_CONNECT; /* a malformed CONNECT still decides how replies are read */
+        note_connect_level(c, &pkt, st == MQTT_COMPLETE ? st : MQTT_MALFORMED);
+    }
     if (st == MQTT_COMPLETE) {
         mqtt_print(&pkt, x->v, line, sizeof line);
     } else if (st == MQTT_MALFORMED) {
@@ -292,9 +307,9 @@ static bool step_expect(runctx *x, conn *c)
 }
 
 /* In 5.0 a peer may send DISCONNECT with a reason code >= 0x80 before it closes (4.13). */
-static bool closing_disconnect(runctx *x, const inbound *in)
+static bool closing_disconnect(runctx *x, const conn *c, const inbound *in)
 {
-    if (x->v != MQTT_V5)
+    if (x->v != MQTT_V5 || !c->connack_seen) /* never before a CONNACK: MQTT-3.14.0-1 */
         return false;
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(in->json, "type");
     const cJSON *code = cJSON_GetObjectItemCaseSensitive(in->json, "code");
@@ -311,7 +326,7 @@ static bool wait_close(runctx *x, conn *c, int64_t deadline, bool *other)
         inbound *in = mqs_inbox_peek(c);
         if (x->stop)
             return false;
-        if (in && closing_disconnect(x, in)) {
+        if (in && closing_disconnect(x, c, in)) {
             mqs_inbox_pop(c);
             continue;
         }
@@ -331,7 +346,7 @@ static bool outcome_matches(runctx *x, conn *c, const cJSON *o, int64_t deadline
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "close"))) {
         bool other;
         inbound *in = mqs_inbox_peek(c);
-        if (in && !closing_disconnect(x, in))
+        if (in && !closing_disconnect(x, c, in))
             return false;
         return wait_close(x, c, deadline, &other);
     }
@@ -391,6 +406,21 @@ static window window_of(runctx *x)
     return w;
 }
 
+/* "keep_alive_window": [f_lo, f_hi] -> the window in ms for the keep-alive in force on c. */
+static void keep_alive_window(runctx *x, conn *c, window *w)
+{
+    const cJSON *k = cJSON_GetObjectItemCaseSensitive(x->step, "keep_alive_window");
+    if (!k)
+        return;
+    w->set = true;
+    w->lo = (int)(k->child->valuedouble * c->keep_alive_s * 1000.0);
+    w->hi = (int)(k->child->next->valuedouble * c->keep_alive_s * 1000.0);
+    char note[128];
+    snprintf(note, sizeof note, "keep-alive in force on %s: %d s, close window %d..%d ms", c->name, c->keep_alive_s,
+             w->lo, w->hi);
+    mqs_case_event(x->res, mqs_rel(x), MQS_EV_NOTE, c->name, note, NULL, 0);
+}
+
 /* Judge when the close came, measured from `since` (ms since the case started). */
 static bool judge_close_time(runctx *x, conn *c, const window *w, int64_t since)
 {
@@ -410,6 +440,12 @@ static bool judge_close_time(runctx *x, conn *c, const window *w, int64_t since)
 static bool step_expect_close(runctx *x, conn *c)
 {
     window w = window_of(x);
+    keep_alive_window(x, c, &w);
+    if (cJSON_GetObjectItemCaseSensitive(x->step, "keep_alive_window") && c->keep_alive_s == 0) {
+        /* The server turned keep-alive off (5.0 Server Keep Alive 0): there is no close to time. */
+        mqs_case_event(x->res, mqs_rel(x), MQS_EV_NOTE, c->name, "keep-alive 0 in force: no close expected", NULL, 0);
+        return true;
+    }
     const cJSON *since_j = cJSON_GetObjectItemCaseSensitive(x->step, "since");
     bool from_last_sent = cJSON_IsString(since_j) && strcmp(since_j->valuestring, "last_sent") == 0;
     int64_t since = from_last_sent ? c->last_sent_at : mqs_rel(x);
@@ -464,6 +500,8 @@ static bool step_connect(runctx *x, conn *c, bool reconnect)
     }
     cJSON_Delete(c->last_connect);
     c->last_connect = tmpl;
+    const cJSON *ka = cJSON_GetObjectItemCaseSensitive(tmpl, "keep_alive");
+    c->keep_alive_s = cJSON_IsNumber(ka) ? ka->valueint : 60; /* the JSON form's default */
     const cJSON *connack = cJSON_GetObjectItemCaseSensitive(x->step, "connack");
     if (cJSON_IsNull(connack))
         return true;

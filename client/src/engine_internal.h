@@ -27,6 +27,9 @@ typedef struct conn {
     bool closed;      /* the peer closed (or reset) the open transport */
     int64_t closed_at, last_sent_at;
     cJSON *last_connect; /* template of the last CONNECT, for reconnect */
+    int keep_alive_s;    /* the keep-alive in force: CONNECT's, or the CONNACK's Server Keep Alive */
+    bool connack_seen;   /* a CONNACK arrived on this transport */
+    int level;           /* protocol level of the CONNECT we sent (0: none yet, or not 3/4/5) */
 } conn;
 
 typedef struct runctx {

@@ -69,6 +69,9 @@ static char *expand(const char *s, const mqs_vars *vars, char *err, size_t err_c
         } else if (strncmp(s, "{cid}", 5) == 0) {
             sb_add(&b, vars->cid, strlen(vars->cid));
             s += 5;
+        } else if (strncmp(s, "${prefix}", 9) == 0 || strncmp(s, "${cid}", 6) == 0) {
+            sb_add(&b, "$", 1); /* a '$' topic before a substitution, e.g. "${prefix}/x" */
+            s++;
         } else if (s[0] == '$' && s[1] == '{' && strchr(s, '}')) {
             const char *name = s + 2, *end = strchr(s, '}');
             const cJSON *v = capture_of(vars, name, (size_t)(end - name));

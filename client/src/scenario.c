@@ -503,8 +503,8 @@ static int check_one_of_step(vctx *v, const cJSON *step)
 
 static int check_close_step(vctx *v, const cJSON *step)
 {
-    static const char *const keys[] = {"expect_close", "within_ms", "window_ms", "tolerance_ms", "since",
-                                       "early", NULL};
+    static const char *const keys[] = {"expect_close", "within_ms", "window_ms", "keep_alive_window", "tolerance_ms",
+                                       "since", "early", NULL};
     static const char *const since[] = {"step", "last_sent", NULL};
     static const char *const early[] = {"fail", "warn", NULL};
     int ms;
@@ -517,6 +517,11 @@ static int check_close_step(vctx *v, const cJSON *step)
               !cJSON_IsNumber(w->child->next) || w->child->valuedouble < 0 ||
               w->child->valuedouble > w->child->next->valuedouble))
         return verr(v, "window_ms", "must be [lo, hi] in ms with 0 <= lo <= hi");
+    const cJSON *k = cJSON_GetObjectItemCaseSensitive(step, "keep_alive_window");
+    if (k && (w || !cJSON_IsArray(k) || cJSON_GetArraySize(k) != 2 || !cJSON_IsNumber(k->child) ||
+              !cJSON_IsNumber(k->child->next) || k->child->valuedouble < 0 ||
+              k->child->valuedouble > k->child->next->valuedouble))
+        return verr(v, "keep_alive_window", "must be [lo, hi] factors of the keep-alive in force, without window_ms");
     return 0;
 }
 
