@@ -43,11 +43,11 @@ stage dev preset dev
 stage clang preset clang
 stage asan preset asan
 
-# ---- more stages go here ----
-# The real-broker gate: mosquitto started by hand on free loopback ports, the
-# whole suite run against it with the dev build (ci/mosquitto-gate.sh, being
-# written). To enable it, uncomment:
-#   stage mosquitto-gate bash ci/mosquitto-gate.sh build/dev
+# ---- real brokers ----
+# mosquitto started by hand on free loopback ports (TCP and TLS), the whole
+# suite run against both with the dev build; every verdict must match
+# ci/targets/mosquitto.baseline.
+stage mosquitto-gate bash ci/mosquitto-gate.sh build/dev
 
 total=$((SECONDS - t_start))
 echo

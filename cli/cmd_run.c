@@ -50,7 +50,7 @@ void cmd_run_usage(FILE *out)
           "      --exclude PATTERN     skip ids or tags matching the glob (repeatable)\n"
           "      --scenarios DIR|FILE  where scenarios are (repeatable; default: " MQTTSPEC_SCENARIO_DIR ")\n"
           "run:\n"
-          "  -j, --jobs N              cases in parallel (default 4 x cores)\n"
+          "  -j, --jobs N              cases in parallel (default 8 x cores, at most 64)\n"
           "  -u, --username USER       user name for every connection\n"
           "  -P, --pw PASS             password for every connection\n"
           "      --cafile F            CA certificates to verify the target (mqtts)\n"

@@ -13,8 +13,10 @@ void mqs_run_opts_init(mqs_run_opts *opts)
 {
     memset(opts, 0, sizeof *opts);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    /* Cases mostly wait on the network, so more than one per core keeps the run short. */
-    opts->jobs = cores > 0 ? (int)cores * 4 : 4;
+    /* Cases mostly wait on the network and on timers, so many per core keep the run short. */
+    opts->jobs = cores > 0 ? (int)cores * 8 : 8;
+    if (opts->jobs > 64)
+        opts->jobs = 64;
     opts->connect_timeout_ms = 5000;
     unsigned char r[4];
     if (RAND_bytes(r, sizeof r) != 1)
