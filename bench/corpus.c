@@ -292,6 +292,7 @@ static int gen_mixed_common(corpus_buf *out, bool server_to_client_only)
 {
     mixed_ctx ctx;
     mqtt_writer w;
+    memset(&ctx, 0, sizeof(ctx));
     fill_payload(ctx.payload, PAYLOAD_LEN, 2);
     mqtt_writer_init(&w, ctx.storage, sizeof(ctx.storage));
     ctx.subs = sub_list_311(&w);
@@ -365,7 +366,7 @@ static mqtt_list sub_list_5(mqtt_writer *w)
 {
     const sub_spec subs[] = {
         {LIT("a/+/c"), 0x01 | MQTT_SUBOPT_NO_LOCAL},
-        {LIT("x/#"), 0x00 | MQTT_SUBOPT_RETAIN_AS_PUBLISHED},
+        {LIT("x/#"), MQTT_SUBOPT_RETAIN_AS_PUBLISHED}, /* QoS 0 */
         {LIT("$share/g/sensors/+/temp"), 0x02},
     };
     return build_sub_list(w, subs, sizeof(subs) / sizeof(subs[0]));
@@ -375,6 +376,7 @@ static mqtt_list sub_list_5(mqtt_writer *w)
 static int mixed5_ctx_init(mixed_ctx *ctx, unsigned seed)
 {
     mqtt_writer w;
+    memset(ctx, 0, sizeof(*ctx));
     fill_payload(ctx->payload, PAYLOAD_LEN, seed);
     mqtt_writer_init(&w, ctx->storage, sizeof(ctx->storage));
     ctx->props = publish5_props(&w);
