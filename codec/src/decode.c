@@ -689,8 +689,8 @@ static bool decode_body(dctx *c, mqtt_packet *pkt)
     }
 }
 
-mqtt_status mqtt_decode(const uint8_t *buf, size_t len, const mqtt_decode_opts *opts, mqtt_packet *out,
-                        size_t *consumed, mqtt_error *err)
+mqtt_status mqtt_decode_full(const uint8_t *buf, size_t len, const mqtt_decode_opts *opts, mqtt_packet *out,
+                             size_t *consumed, mqtt_error *err)
 {
     size_t header, total;
     uint32_t rl;

@@ -16,16 +16,19 @@ mqtt_err mqtt_check_topic_name(mqtt_bytes topic, size_t *bad_at)
 }
 
 /* Wildcards must fill whole levels; '#' only as the last level. */
-static mqtt_err check_wildcards(const uint8_t *s, size_t n, size_t *bad_at)
+mqtt_err mqtt_check_wildcards(const uint8_t *s, size_t n, size_t *bad_at)
 {
     for (size_t i = 0; i < n; i++) {
+        uint8_t c = s[i];
+        if (c != '+' && c != '#')
+            continue;
         bool level_start = i == 0 || s[i - 1] == '/';
-        bool level_end = i + 1 == n || s[i + 1] == '/';
-        if (s[i] == '+' && !(level_start && level_end)) {
+        bool last = i + 1 == n;
+        if (c == '+' && !(level_start && (last || s[i + 1] == '/'))) {
             *bad_at = i;
             return MQTT_E_TOPIC_FILTER_PLUS;
         }
-        if (s[i] == '#' && !(level_start && i + 1 == n)) {
+        if (c == '#' && !(level_start && last)) {
             *bad_at = i;
             return MQTT_E_TOPIC_FILTER_HASH;
         }
@@ -49,7 +52,7 @@ static mqtt_err check_shared(const uint8_t *s, size_t n, size_t *bad_at)
         *bad_at = i;
         return MQTT_E_SHARE_NAME;
     }
-    mqtt_err e = check_wildcards(s + i + 1, n - i - 1, bad_at);
+    mqtt_err e = mqtt_check_wildcards(s + i + 1, n - i - 1, bad_at);
     if (e)
         *bad_at += i + 1;
     return e;
@@ -72,7 +75,7 @@ mqtt_err mqtt_check_topic_filter(mqtt_bytes filter, mqtt_version version, size_t
         if (version == MQTT_V5 && is_shared(filter.ptr, filter.len))
             e = check_shared(filter.ptr, filter.len, &at);
         else
-            e = check_wildcards(filter.ptr, filter.len, &at);
+            e = mqtt_check_wildcards(filter.ptr, filter.len, &at);
     }
     if (bad_at)
         *bad_at = at;

@@ -6,72 +6,7 @@
  * rest.  U+FEFF passes untouched (MQTT-1.5.3-3).
  */
 #include "internal.h"
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
-#define ONES 0x0101010101010101ull
-#define HIGHS 0x8080808080808080ull
-
-static inline uint64_t has_zero_byte(uint64_t x) { return (x - ONES) & ~x & HIGHS; }
-
-/* Non-zero if any of the 8 bytes is NUL, >= 0x80, or (when asked) a wildcard. */
-static inline uint64_t unusual8(const uint8_t *s, uint64_t wild_mask)
-{
-    uint64_t x;
-    memcpy(&x, s, 8);
-    uint64_t hits = has_zero_byte(x) | (x & HIGHS);
-    hits |= has_zero_byte(x ^ (ONES * '+')) & wild_mask;
-    hits |= has_zero_byte(x ^ (ONES * '#')) & wild_mask;
-    return hits;
-}
-
-#if defined(__SSE2__)
-static inline int unusual16(const uint8_t *s, __m128i wild_plus, __m128i wild_hash)
-{
-    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
-    __m128i hits = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_setzero_si128()), v);
-    hits = _mm_or_si128(hits, _mm_cmpeq_epi8(v, wild_plus));
-    hits = _mm_or_si128(hits, _mm_cmpeq_epi8(v, wild_hash));
-    return _mm_movemask_epi8(hits);
-}
-#endif
-
-/* True if s is plain ASCII with no NUL (and no wildcard when forbidden).
- * Reads only s[0..n-1]. */
-static bool plain_ascii(const uint8_t *s, size_t n, bool forbid_wildcards)
-{
-    if (n >= 16) {
-#if defined(__SSE2__)
-        /* A byte no ASCII text holds (0xFF) stands in for a wildcard test we don't want. */
-        __m128i plus = _mm_set1_epi8(forbid_wildcards ? '+' : (char)0xFF);
-        __m128i hash = _mm_set1_epi8(forbid_wildcards ? '#' : (char)0xFF);
-        size_t i = 0;
-        for (; i + 16 <= n; i += 16)
-            if (unusual16(s + i, plus, hash))
-                return false;
-        return i == n || !unusual16(s + n - 16, plus, hash);
-#else
-        uint64_t wild = forbid_wildcards ? HIGHS : 0;
-        size_t i = 0;
-        for (; i + 8 <= n; i += 8)
-            if (unusual8(s + i, wild))
-                return false;
-        return i == n || !unusual8(s + n - 8, wild);
-#endif
-    }
-    if (n >= 8) {
-        uint64_t wild = forbid_wildcards ? HIGHS : 0;
-        return !unusual8(s, wild) && !unusual8(s + n - 8, wild);
-    }
-    for (size_t i = 0; i < n; i++) {
-        uint8_t c = s[i];
-        if (c == 0 || c >= 0x80 || (forbid_wildcards && (c == '+' || c == '#')))
-            return false;
-    }
-    return true;
-}
+#include "scan.h"
 
 /* Length of the well-formed sequence starting at s[0] (a lead byte >= 0x80), or 0. */
 static size_t multibyte_len(const uint8_t *s, size_t left)
@@ -106,7 +41,7 @@ static size_t multibyte_len(const uint8_t *s, size_t left)
 
 mqtt_err utf8_check(const uint8_t *s, size_t n, bool forbid_wildcards, size_t *bad_at)
 {
-    if (plain_ascii(s, n, forbid_wildcards))
+    if (scan_plain_ascii(s, n, forbid_wildcards))
         return MQTT_E_OK;
     for (size_t i = 0; i < n;) {
         uint8_t c = s[i];

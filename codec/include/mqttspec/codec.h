@@ -317,7 +317,7 @@ typedef struct mqtt_decode_opts {
 
 /*
  * Decode and validate the first packet of buf.  MQTT_COMPLETE sets *consumed
- * to its size.  A CONNECT is parsed by the level it carries, whatever
+ * to its size (on other results *consumed may change and means nothing).  A CONNECT is parsed by the level it carries, whatever
  * opts->version says (its level is out->u.connect.protocol_level).
  */
 mqtt_status mqtt_decode(const uint8_t *buf, size_t len, const mqtt_decode_opts *opts, mqtt_packet *out,
