@@ -1,0 +1,109 @@
+/*
+ * broker-sim: a small in-memory MQTT broker (3.1, 3.1.1 and 5.0) on the
+ * mqttspec codec and transport, with named quirks that break chosen rules
+ * of the specification on purpose so that the scenario suite can be shown
+ * to catch them.
+ *
+ * The broker runs one poll(2) event loop on a thread of its own:
+ *
+ *     sim_config cfg;
+ *     sim_config_init(&cfg);
+ *     sim_config_add_listener(&cfg, "mqtt://127.0.0.1:0", NULL, 0);
+ *     char err[256];
+ *     sim_broker *b = sim_start(&cfg, err, sizeof err);   // listening on return
+ *     int port = sim_port(b, 0);                          // the port "0" picked
+ *     ...                                                 // run clients against it
+ *     sim_stop(b);                                        // closes everything, frees b
+ *
+ * Everything the broker holds (sessions, retained messages) lives in memory
+ * and ends with sim_stop.  The config is copied by sim_start; the strings it
+ * points to must stay valid until sim_stop.
+ */
+#ifndef MQTTSPEC_SIM_H
+#define MQTTSPEC_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- quirks: deliberate deviations from the specification ---- */
+
+typedef enum sim_quirk_id {
+    SIM_Q_QOS2_AS_PUBACK,        /* answer a QoS 2 PUBLISH with PUBACK */
+    SIM_Q_DUP_REDELIVER,         /* deliver again when a QoS 2 PUBLISH is resent before PUBREL */
+    SIM_Q_NO_WILL,               /* never publish Will Messages */
+    SIM_Q_WILL_ON_DISCONNECT,    /* publish the Will even after DISCONNECT (5.0: 0x00) */
+    SIM_Q_KEEPALIVE_IGNORE,      /* never close a connection for keep-alive */
+    SIM_Q_KEEPALIVE_3X,          /* close after 3 x Keep Alive instead of 1.5 x */
+    SIM_Q_DROP_OFFLINE_QOS1,     /* do not queue QoS 1 messages for offline sessions */
+    SIM_Q_KEEP_SESSION_ON_CLEAN, /* CleanSession / Clean Start 1 resumes the stored session */
+    SIM_Q_WRONG_SESSION_PRESENT, /* CONNACK Session Present inverted */
+    SIM_Q_RETAINED_WITHOUT_FLAG, /* retained messages sent on subscribe carry RETAIN 0 */
+    SIM_Q_SUBACK_EXTRA_CODE,     /* SUBACK carries one return code more than the SUBSCRIBE has filters */
+    SIM_Q_SESSIONS_NEVER_EXPIRE, /* 5.0: ignore Session Expiry Interval, keep sessions forever */
+    SIM_Q_PINGREQ_UNANSWERED,    /* never send PINGRESP */
+    SIM_Q_COUNT
+} sim_quirk_id;
+
+typedef uint32_t sim_quirk_set; /* one bit per sim_quirk_id */
+#define SIM_QUIRK_BIT(q) ((sim_quirk_set)1u << (q))
+
+typedef struct sim_quirk_info {
+    const char *name;        /* "qos2-as-puback": what --quirk takes */
+    const char *statements;  /* the statements it breaks, "3.1.1:MQTT-4.3.3-2 5.0:MQTT-4.3.3-8" */
+    const char *description; /* one sentence */
+} sim_quirk_info;
+
+/* The table entry of q; NULL if q is out of range. */
+const sim_quirk_info *sim_quirk_info_of(sim_quirk_id q);
+/* The quirk called name, or -1. */
+int sim_quirk_by_name(const char *name);
+
+/* ---- configuration ---- */
+
+#define SIM_MAX_LISTENERS 8
+
+typedef struct sim_listener_config {
+    const char *url;      /* mqtt://HOST:PORT or mqtts://HOST:PORT; port 0 picks a free one */
+    const char *certfile; /* mqtts: the server certificate and key */
+    const char *keyfile;
+    const char *cafile;   /* mqtts: if set, clients must present a certificate it signed */
+    sim_quirk_set quirks; /* quirks of connections accepted here */
+} sim_listener_config;
+
+typedef struct sim_config {
+    sim_listener_config listeners[SIM_MAX_LISTENERS];
+    size_t n_listeners;
+    uint16_t server_keep_alive;   /* 5.0: announce and enforce this Server Keep Alive; 0: the client's */
+    uint16_t topic_alias_maximum; /* 5.0: Topic Alias Maximum announced in CONNACK; 0: no aliases */
+    uint32_t max_packet_size;     /* largest packet accepted (5.0: announced in CONNACK) */
+    FILE *log;                    /* one line per packet and event; NULL: silent */
+} sim_config;
+
+/* Defaults: no listener, no Server Keep Alive, 10 topic aliases, 1 MiB packets, no log. */
+void sim_config_init(sim_config *cfg);
+/* Append a listener; false if the table is full.  TLS files may be NULL for mqtt://. */
+bool sim_config_add_listener(sim_config *cfg, const char *url, const char *certfile, const char *keyfile,
+                             sim_quirk_set quirks);
+
+/* ---- running ---- */
+
+typedef struct sim_broker sim_broker;
+
+/* Open every listener and start the event loop on its own thread.
+ * NULL on failure, with the reason in err ("mqtt://127.0.0.1:1: bind: Permission denied"). */
+sim_broker *sim_start(const sim_config *cfg, char *err, size_t err_cap);
+/* The TCP port listener i (in configuration order) is bound to; -1 if there is none. */
+int sim_port(const sim_broker *b, size_t listener);
+/* Stop the loop, close every connection (no Will is published) and free everything. */
+void sim_stop(sim_broker *b);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,237 @@
+/* CONNECT (accept or refuse, session takeover, Clean Start) and DISCONNECT. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define SIM_V31_MAX_CLIENT_ID 23 /* 3.1 refuses longer identifiers (CONNACK 2) */
+
+/* ---- refusing ---- */
+
+static void send_connack(sim_conn *c, bool session_present, uint8_t code, mqtt_props props)
+{
+    mqtt_packet pkt = {.type = MQTT_CONNACK};
+    pkt.u.connack.flags = session_present ? 1 : 0;
+    pkt.u.connack.code = code;
+    pkt.u.connack.props = props;
+    sim_send(c, &pkt);
+}
+
+/* CONNACK with a refusal code (0: none fits, close silently), then close: the connection never served a session. */
+static void refuse(sim_conn *c, mqtt_version v, uint8_t code, const char *why)
+{
+    c->version = v;
+    if (code)
+        send_connack(c, false, code, (mqtt_props){NULL, 0});
+    sim_conn_close(c, 0, why);
+}
+
+/* The refusal a 5.0 server gives for a codec error: its reason code if CONNACK may carry it. */
+static uint8_t connack_code_for(mqtt_err code)
+{
+    uint8_t rc = mqtt_err_reason_code(code);
+    return mqtt_reason_valid(rc, MQTT_CONNACK, true, MQTT_V5) ? rc : 0x81;
+}
+
+void sim_on_connect_malformed(sim_conn *c, const mqtt_packet *pkt, const mqtt_error *err)
+{
+    char why[256];
+    uint8_t level = pkt->u.connect.protocol_level;
+    mqtt_err_format(err, level == MQTT_V5 ? MQTT_V5 : MQTT_V311, why, sizeof why);
+    switch (err->code) {
+    case MQTT_E_PROTOCOL_LEVEL:
+        /* 3.1.1 MQTT-3.1.2-2 demands return code 1 in its layout; 5.0's 0x84 is only a MAY, and the
+         * client's level says nothing about which layout it reads. */
+        refuse(c, MQTT_V311, 0x01, why);
+        return;
+    case MQTT_E_CLIENT_ID_EMPTY_PERSISTENT:
+        refuse(c, MQTT_V311, 0x02, why); /* 3.1.1 MQTT-3.1.3-8 */
+        return;
+    case MQTT_E_PROTOCOL_NAME:
+        refuse(c, MQTT_V311, 0, why); /* not MQTT at all: MQTT-3.1.2-1 lets us just close */
+        return;
+    default:
+        if (level == MQTT_V5)
+            refuse(c, MQTT_V5, connack_code_for(err->code), why);
+        else
+            refuse(c, MQTT_V311, 0, why); /* 3.1.1 MQTT-3.1.4-1: close without CONNACK */
+        return;
+    }
+}
+
+/* Checks the codec leaves to the receiver; true if the CONNECT was refused. */
+static bool refused_by_content(sim_conn *c, const mqtt_connect *cn)
+{
+    mqtt_version v = (mqtt_version)cn->protocol_level;
+    size_t bad;
+    mqtt_property pr;
+    if (cn->will && mqtt_check_topic_name(cn->will_topic, &bad) != MQTT_E_OK) {
+        refuse(c, v, v == MQTT_V5 ? 0x90 : 0, "Will Topic is not a valid Topic Name");
+        return true;
+    }
+    if (v == MQTT_V31 && (cn->client_id.len == 0 || cn->client_id.len > SIM_V31_MAX_CLIENT_ID)) {
+        refuse(c, v, 0x02, "3.1 Client Identifier must have 1 to 23 characters");
+        return true;
+    }
+    if (v == MQTT_V5 && mqtt_prop_find(cn->props, MQTT_PROP_AUTHENTICATION_METHOD, &pr)) {
+        refuse(c, v, 0x8C, "no enhanced authentication method is supported");
+        return true;
+    }
+    return false;
+}
+
+/* ---- accepting ---- */
+
+/* The client's 5.0 limits on what we send. */
+static void take_client_limits(sim_conn *c, const mqtt_connect *cn)
+{
+    mqtt_property pr;
+    if (mqtt_prop_find(cn->props, MQTT_PROP_RECEIVE_MAXIMUM, &pr))
+        c->recv_max = (uint16_t)pr.value;
+    if (mqtt_prop_find(cn->props, MQTT_PROP_MAXIMUM_PACKET_SIZE, &pr))
+        c->max_packet = pr.value;
+}
+
+static uint32_t session_expiry_asked(const sim_conn *c, const mqtt_connect *cn)
+{
+    if (c->version != MQTT_V5)
+        return cn->clean_start ? 0 : SIM_EXPIRY_NEVER;
+    mqtt_property pr;
+    return mqtt_prop_find(cn->props, MQTT_PROP_SESSION_EXPIRY_INTERVAL, &pr) ? pr.value : 0;
+}
+
+/* MQTT-3.1.4-3 (5.0) / MQTT-3.1.4-2 (3.1.1): the client id is connected elsewhere: close that connection. */
+static void take_over(sim_session *s)
+{
+    sim_conn *old = s->conn;
+    sim_log(s->b, "session '%s' taken over from #%u", s->client_id, old->id);
+    sim_conn_close(old, 0x8E, "session taken over");
+}
+
+/* Clean Start handling; returns the session to serve and whether it existed. */
+static sim_session *open_session(sim_conn *c, mqtt_bytes client_id, bool clean_start, bool *present)
+{
+    sim_broker *b = c->b;
+    sim_session *s = sim_session_find(b, client_id);
+    if (s && s->conn) {
+        take_over(s);
+        s = sim_session_find(b, client_id); /* closing may have ended it */
+    }
+    if (s && clean_start && !sim_quirk(c->quirks, SIM_Q_KEEP_SESSION_ON_CLEAN)) {
+        sim_session_end(s); /* publishes a Will still waiting for its delay: the session ends */
+        s = NULL;
+    }
+    *present = s != NULL;
+    if (s) {
+        sim_will_free(s->will); /* MQTT-3.1.3-9: the client is back before its Will was due */
+        s->will = NULL;
+        return s;
+    }
+    return sim_session_new(b, client_id);
+}
+
+/* An empty client id is given one of ours (5.0: announced in CONNACK). */
+static mqtt_bytes assign_client_id(sim_conn *c, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "sim-%u-%u", c->id, ++c->b->next_assigned_id);
+    return (mqtt_bytes){(const uint8_t *)buf, (uint32_t)strlen(buf)};
+}
+
+static void write_u_prop(mqtt_writer *w, uint8_t id, uint32_t value)
+{
+    mqtt_property pr = {.id = id, .value = value};
+    mqtt_write_property(w, &pr);
+}
+
+/* 5.0 CONNACK properties: what this server differs in from the defaults a client assumes. */
+static mqtt_props connack_props(const sim_conn *c, mqtt_bytes assigned_id, uint8_t *buf, size_t cap)
+{
+    const sim_config *cfg = &c->b->cfg;
+    mqtt_writer w;
+    mqtt_writer_init(&w, buf, cap);
+    if (assigned_id.len) {
+        mqtt_property pr = {.id = MQTT_PROP_ASSIGNED_CLIENT_IDENTIFIER, .data = assigned_id};
+        mqtt_write_property(&w, &pr);
+    }
+    if (cfg->server_keep_alive)
+        write_u_prop(&w, MQTT_PROP_SERVER_KEEP_ALIVE, cfg->server_keep_alive);
+    if (cfg->topic_alias_maximum)
+        write_u_prop(&w, MQTT_PROP_TOPIC_ALIAS_MAXIMUM, cfg->topic_alias_maximum);
+    if (cfg->max_packet_size)
+        write_u_prop(&w, MQTT_PROP_MAXIMUM_PACKET_SIZE, cfg->max_packet_size);
+    write_u_prop(&w, MQTT_PROP_SHARED_SUBSCRIPTION_AVAILABLE, 0);
+    return (mqtt_props){buf, (uint32_t)w.len};
+}
+
+static void bind_session(sim_conn *c, sim_session *s, uint32_t expiry_s)
+{
+    c->s = s;
+    s->conn = c;
+    s->quirks = c->quirks;
+    s->expires_at = 0;
+    bool never = c->version == MQTT_V5 && sim_quirk(c->quirks, SIM_Q_SESSIONS_NEVER_EXPIRE);
+    s->expiry_s = never ? SIM_EXPIRY_NEVER : expiry_s;
+    c->connect_expiry_s = expiry_s;
+}
+
+void sim_on_connect(sim_conn *c, const mqtt_packet *pkt)
+{
+    const mqtt_connect *cn = &pkt->u.connect;
+    c->version = (mqtt_version)cn->protocol_level;
+    if (refused_by_content(c, cn))
+        return;
+    if (c->version == MQTT_V5)
+        take_client_limits(c, cn);
+    c->keep_alive = c->version == MQTT_V5 && c->b->cfg.server_keep_alive ? c->b->cfg.server_keep_alive
+                                                                         : cn->keep_alive;
+    char assigned[48];
+    mqtt_bytes client_id = cn->client_id;
+    mqtt_bytes assigned_id = {NULL, 0};
+    if (client_id.len == 0)
+        client_id = assigned_id = assign_client_id(c, assigned, sizeof assigned);
+    bool present;
+    sim_session *s = open_session(c, client_id, cn->clean_start, &present);
+    bind_session(c, s, session_expiry_asked(c, cn));
+    c->will = cn->will ? sim_will_from_connect(cn, c->version) : NULL;
+    bool flag = present && !cn->clean_start;
+    if (!cn->clean_start && sim_quirk(c->quirks, SIM_Q_WRONG_SESSION_PRESENT))
+        flag = !flag;
+    uint8_t props[128];
+    send_connack(c, flag, 0, c->version == MQTT_V5 ? connack_props(c, assigned_id, props, sizeof props)
+                                                    : (mqtt_props){NULL, 0});
+    c->connected = true;
+    sim_log(c->b, "#%u client '%s' %s session (%s)", c->id, s->client_id, present ? "resumes its" : "starts a new",
+            mqtt_version_name(c->version));
+    if (present)
+        sim_session_resend(s);
+    sim_session_pump(s);
+}
+
+/* ---- DISCONNECT ---- */
+
+/* 5.0: a Session Expiry Interval in DISCONNECT replaces the CONNECT's, except that 0 cannot become non-zero. */
+static bool take_disconnect_expiry(sim_conn *c, const mqtt_disconnect *d)
+{
+    mqtt_property pr;
+    if (!mqtt_prop_find(d->props, MQTT_PROP_SESSION_EXPIRY_INTERVAL, &pr))
+        return true;
+    if (c->connect_expiry_s == 0 && pr.value != 0)
+        return false;
+    if (!sim_quirk(c->quirks, SIM_Q_SESSIONS_NEVER_EXPIRE))
+        c->s->expiry_s = pr.value;
+    return true;
+}
+
+void sim_on_disconnect(sim_conn *c, const mqtt_packet *pkt)
+{
+    const mqtt_disconnect *d = &pkt->u.disconnect;
+    if (c->version == MQTT_V5 && !take_disconnect_expiry(c, d)) {
+        sim_protocol_error(c, 0x82, "DISCONNECT sets a Session Expiry Interval after CONNECT had 0 (3.14.2.2.2)");
+        return;
+    }
+    /* Only 0x00 (3.1.1: any DISCONNECT) discards the Will; 0x04 and errors keep it. */
+    bool discard = c->version != MQTT_V5 || d->code == 0x00;
+    c->will_discarded = discard && !sim_quirk(c->quirks, SIM_Q_WILL_ON_DISCONNECT);
+    sim_conn_close(c, 0, "DISCONNECT");
+}

@@ -1,0 +1,222 @@
+/*
+ * broker-sim internals.  Ownership in one picture:
+ *
+ *   sim_broker ─┬─ listeners
+ *               ├─ conns ──── sim_conn ──(s)──▶ sim_session   (a connection serves one session)
+ *               ├─ sessions ─ sim_session ─(conn)─▶ sim_conn  (NULL while the client is away)
+ *               │               ├─ subs
+ *               │               ├─ out: messages towards the client, in flight first, then queued
+ *               │               └─ pending Will (after its connection closed, waiting for the delay)
+ *               └─ retained ─ sim_retained ─▶ sim_msg
+ *
+ * Messages (sim_msg) are reference counted and immutable once published: one
+ * publish is shared by every queue and the retained store.
+ *
+ * Closing: a connection that fails a write is only marked `broken`; the loop
+ * closes it at a safe point (reap in broker.c), so that no list being walked
+ * (routing, timers) loses an element under its feet.
+ */
+#ifndef SIM_INTERNAL_H
+#define SIM_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mqttspec/codec.h"
+#include "mqttspec/sim.h"
+#include "mqttspec/transport.h"
+
+#define SIM_WRITE_TIMEOUT_MS 2000   /* a client that stops reading loses its connection */
+#define SIM_ACCEPT_TIMEOUT_MS 2000  /* TLS handshake */
+#define SIM_STREAM_INITIAL 4096     /* read buffer; grows up to the packet size limit */
+#define SIM_EXPIRY_NEVER UINT32_MAX /* 5.0 Session Expiry Interval 0xFFFFFFFF */
+
+typedef struct sim_conn sim_conn;
+typedef struct sim_session sim_session;
+
+/* An application message. */
+typedef struct sim_msg {
+    unsigned refs;
+    mqtt_bytes topic;
+    mqtt_bytes payload;
+    mqtt_props props; /* 5.0 properties to forward: all but Topic Alias and Message Expiry Interval */
+    uint8_t qos;
+    bool retain;
+    int64_t expires_at; /* ms; 0: no Message Expiry Interval */
+} sim_msg;
+
+typedef struct sim_sub {
+    struct sim_sub *next;
+    mqtt_bytes filter; /* owned */
+    uint8_t options;   /* QoS, No Local, Retain As Published, Retain Handling */
+    uint32_t sub_id;   /* 5.0 Subscription Identifier; 0: none */
+} sim_sub;
+
+typedef enum sim_out_state {
+    SIM_OUT_QUEUED,    /* not sent yet */
+    SIM_OUT_PUBLISHED, /* PUBLISH sent, PUBACK / PUBREC awaited */
+    SIM_OUT_RELEASED,  /* PUBREL sent, PUBCOMP awaited */
+} sim_out_state;
+
+/* One message on its way to one session. */
+typedef struct sim_out {
+    struct sim_out *next;
+    sim_msg *msg;
+    uint8_t qos;
+    bool retain; /* the RETAIN flag to send */
+    sim_out_state state;
+    uint16_t packet_id;
+    uint32_t *sub_ids; /* Subscription Identifiers of the matching subscriptions */
+    unsigned n_sub_ids;
+} sim_out;
+
+typedef struct sim_will {
+    sim_msg *msg;
+    uint32_t delay_s;  /* 5.0 Will Delay Interval */
+    bool has_expiry;   /* 5.0 Message Expiry Interval: counted from publication, not from CONNECT */
+    uint32_t expiry_s;
+} sim_will;
+
+struct sim_session {
+    sim_session *next;
+    sim_broker *b;
+    char *client_id; /* NUL-terminated copy */
+    size_t client_id_len;
+    sim_conn *conn; /* NULL while offline */
+    sim_quirk_set quirks; /* of the listener last connected through */
+    sim_sub *subs;
+    sim_out *out_head, *out_tail;
+    unsigned n_inflight; /* entries of out not QUEUED */
+    uint16_t last_packet_id;
+    uint16_t *awaiting_rel; /* inbound QoS 2: PUBREC sent, PUBREL not yet received */
+    size_t n_awaiting_rel, cap_awaiting_rel;
+    uint32_t expiry_s;   /* after the connection closes; SIM_EXPIRY_NEVER: kept forever */
+    int64_t expires_at;  /* ms, while offline; 0: not counting */
+    sim_will *will;      /* a Will waiting for its delay */
+    int64_t will_at;
+};
+
+struct sim_conn {
+    sim_conn *next;
+    sim_broker *b;
+    mqs_transport *t; /* NULL once closed; the struct lives until the loop reaps it */
+    unsigned id;      /* for the log */
+    sim_quirk_set quirks;
+    mqtt_stream in;
+    mqtt_version version; /* MQTT_VERSION_UNKNOWN until CONNECT */
+    bool connected;       /* CONNACK 0 sent */
+    bool broken;          /* a write failed: close at the next sim_reap */
+    bool will_discarded;  /* DISCONNECT took the Will away */
+    sim_session *s;
+    uint16_t keep_alive; /* in force (the client's or the Server Keep Alive) */
+    uint32_t connect_expiry_s; /* Session Expiry Interval the CONNECT asked for */
+    int64_t last_rx;
+    uint16_t recv_max;       /* client's Receive Maximum */
+    uint32_t max_packet;     /* client's Maximum Packet Size; 0: none */
+    mqtt_bytes *aliases;     /* topic per alias 1..topic_alias_maximum (index 0 unused) */
+    sim_will *will;          /* the Will of this connection */
+    uint8_t *wbuf;           /* encode buffer */
+    size_t wcap;
+};
+
+typedef struct sim_retained {
+    struct sim_retained *next;
+    sim_msg *msg;
+} sim_retained;
+
+typedef struct sim_listener {
+    mqs_listener *l;
+    sim_quirk_set quirks;
+    int port;
+} sim_listener;
+
+struct sim_broker {
+    sim_config cfg;
+    sim_listener listeners[SIM_MAX_LISTENERS];
+    size_t n_listeners;
+    sim_conn *conns;
+    sim_session *sessions;
+    sim_retained *retained;
+    int wake[2]; /* sim_stop writes, the loop polls */
+    pthread_t thread;
+    unsigned next_conn_id;
+    unsigned next_assigned_id;
+};
+
+/* ---- quirks.c ---- */
+static inline bool sim_quirk(sim_quirk_set set, sim_quirk_id q) { return (set & SIM_QUIRK_BIT(q)) != 0; }
+
+/* ---- log.c ---- */
+void sim_log(const sim_broker *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sim_log_packet(const sim_conn *c, const char *dir, const mqtt_packet *pkt);
+
+/* ---- msg.c ---- */
+/* A message from a PUBLISH (or Will) with topic; props are the 5.0 properties as received. */
+sim_msg *sim_msg_new(mqtt_bytes topic, mqtt_bytes payload, mqtt_props props, uint8_t qos, bool retain);
+sim_msg *sim_msg_ref(sim_msg *m);
+void sim_msg_unref(sim_msg *m);
+bool sim_msg_expired(const sim_msg *m, int64_t now);
+mqtt_bytes sim_bytes_dup(mqtt_bytes b);
+bool sim_bytes_eq(mqtt_bytes a, mqtt_bytes b);
+
+/* ---- conn.c ---- */
+sim_conn *sim_conn_new(sim_broker *b, mqs_transport *t, sim_quirk_set quirks);
+void sim_conn_on_readable(sim_conn *c);
+/* Encode and write; false if it could not go out (connection broken, or over the client's limit). */
+bool sim_send(sim_conn *c, const mqtt_packet *pkt);
+/* 5.0: DISCONNECT with this reason code first; then close (the Will is published unless discarded). */
+void sim_conn_close(sim_conn *c, uint8_t reason, const char *why);
+void sim_conn_free(sim_conn *c);
+/* Milliseconds from now until this connection's keep-alive runs out; INT64_MAX if none. */
+int64_t sim_keepalive_deadline(const sim_conn *c);
+/* A protocol violation the codec did not see: 5.0 DISCONNECT with code, then close. */
+void sim_protocol_error(sim_conn *c, uint8_t reason, const char *why);
+
+/* ---- connect.c ---- */
+void sim_on_connect(sim_conn *c, const mqtt_packet *pkt);
+void sim_on_connect_malformed(sim_conn *c, const mqtt_packet *pkt, const mqtt_error *err);
+void sim_on_disconnect(sim_conn *c, const mqtt_packet *pkt);
+
+/* ---- session.c ---- */
+sim_session *sim_session_find(sim_broker *b, mqtt_bytes client_id);
+sim_session *sim_session_new(sim_broker *b, mqtt_bytes client_id);
+/* Discard a session: its subscriptions, queue and any pending Will (published first). */
+void sim_session_end(sim_session *s);
+/* Its connection closed: end it, or keep it (until its expiry). */
+void sim_session_detach(sim_session *s);
+/* Queue a message for the session and send what the flow control allows. */
+void sim_session_enqueue(sim_session *s, sim_msg *m, uint8_t qos, bool retain, const uint32_t *sub_ids,
+                         unsigned n_sub_ids);
+/* Send queued messages while the client's Receive Maximum allows. */
+void sim_session_pump(sim_session *s);
+/* On resume: resend unacknowledged PUBLISH (DUP 1) and PUBREL, in order. */
+void sim_session_resend(sim_session *s);
+sim_out *sim_session_find_out(sim_session *s, uint16_t packet_id);
+void sim_session_remove_out(sim_session *s, sim_out *o);
+bool sim_session_awaiting_rel(const sim_session *s, uint16_t packet_id);
+void sim_session_add_awaiting_rel(sim_session *s, uint16_t packet_id);
+bool sim_session_take_awaiting_rel(sim_session *s, uint16_t packet_id);
+
+/* ---- publish.c ---- */
+void sim_on_publish(sim_conn *c, const mqtt_packet *pkt);
+void sim_on_ack(sim_conn *c, const mqtt_packet *pkt);
+/* Deliver m to every matching subscription; from is the publishing session (No Local), or NULL. */
+void sim_route(sim_broker *b, sim_msg *m, const sim_session *from);
+/* Write one PUBLISH for o to the session's connection. */
+bool sim_send_publish(sim_conn *c, const sim_out *o, bool dup);
+
+/* ---- subscribe.c ---- */
+void sim_on_subscribe(sim_conn *c, const mqtt_packet *pkt);
+void sim_on_unsubscribe(sim_conn *c, const mqtt_packet *pkt);
+void sim_retain_store(sim_broker *b, sim_msg *m);
+void sim_retained_free_all(sim_broker *b);
+
+/* ---- will.c ---- */
+sim_will *sim_will_from_connect(const mqtt_connect *cn, mqtt_version v);
+void sim_will_free(sim_will *w);
+/* The connection closed without discarding its Will: publish it now or after its delay. */
+void sim_will_on_close(sim_conn *c);
+void sim_will_publish(sim_broker *b, sim_will *w);
+
+#endif

@@ -1,0 +1,182 @@
+/*
+ * mqttspec-sim: run broker-sim stand-alone until SIGINT or SIGTERM.
+ * Prints "listening on URL port N" per listener once it accepts
+ * connections (N is the real port when the URL asked for port 0).
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mqttspec/sim.h"
+
+static void usage(FILE *out)
+{
+    fputs("usage: mqttspec-sim --listen URL [--cert F --key F [--cafile F]] [--quirk NAME]... [OPTIONS]\n"
+          "\n"
+          "  --listen URL             mqtt://HOST:PORT or mqtts://HOST:PORT (port 0: any free port; repeatable)\n"
+          "  --cert F --key F         server certificate and key of the mqtts listener before them\n"
+          "  --cafile F               require client certificates signed by this CA (that listener)\n"
+          "  --quirk NAME             break one rule on purpose (repeatable): after a --listen for that\n"
+          "                           listener only, before any --listen for all of them\n"
+          "  --server-keep-alive S    5.0: announce and enforce Server Keep Alive S seconds\n"
+          "  --topic-alias-max N      5.0: Topic Alias Maximum announced (default 10, 0 for none)\n"
+          "  --max-packet-size N      largest packet accepted (default 1048576)\n"
+          "  -v, --verbose            log every packet and event to stderr\n"
+          "  --list-quirks            print the quirk table and exit\n",
+          out);
+}
+
+static void list_quirks(void)
+{
+    for (int q = 0; q < SIM_Q_COUNT; q++) {
+        const sim_quirk_info *qi = sim_quirk_info_of((sim_quirk_id)q);
+        printf("%-24s %s\n%-24s %s\n", qi->name, qi->description, "", qi->statements);
+    }
+}
+
+typedef struct cli {
+    sim_config cfg;
+    sim_quirk_set global_quirks;
+} cli;
+
+/* The value after option argv[*i]; NULL (and a message) if missing. */
+static const char *value_of(int argc, char **argv, int *i)
+{
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "mqttspec-sim: %s needs a value\n", argv[*i]);
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+static bool parse_number(const char *opt, const char *s, unsigned long max, unsigned long *out)
+{
+    char *end;
+    unsigned long v = strtoul(s, &end, 10);
+    if (!*s || *end || v > max) {
+        fprintf(stderr, "mqttspec-sim: %s: '%s' is not a number up to %lu\n", opt, s, max);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+static sim_listener_config *last_listener(cli *o, const char *opt)
+{
+    if (o->cfg.n_listeners == 0) {
+        fprintf(stderr, "mqttspec-sim: %s belongs after a --listen\n", opt);
+        return NULL;
+    }
+    return &o->cfg.listeners[o->cfg.n_listeners - 1];
+}
+
+static bool add_quirk(cli *o, const char *name)
+{
+    int q = sim_quirk_by_name(name);
+    if (q < 0) {
+        fprintf(stderr, "mqttspec-sim: unknown quirk '%s' (see --list-quirks)\n", name);
+        return false;
+    }
+    if (o->cfg.n_listeners)
+        o->cfg.listeners[o->cfg.n_listeners - 1].quirks |= SIM_QUIRK_BIT(q);
+    else
+        o->global_quirks |= SIM_QUIRK_BIT(q);
+    return true;
+}
+
+/* One option (and its value); false on a usage error. */
+static bool parse_option(cli *o, int argc, char **argv, int *i)
+{
+    const char *opt = argv[*i], *v;
+    unsigned long n;
+    sim_listener_config *l;
+    if (strcmp(opt, "-v") == 0 || strcmp(opt, "--verbose") == 0) {
+        o->cfg.log = stderr;
+        return true;
+    }
+    if (!(v = value_of(argc, argv, i)))
+        return false;
+    if (strcmp(opt, "--listen") == 0) {
+        if (sim_config_add_listener(&o->cfg, v, NULL, NULL, 0))
+            return true;
+        fprintf(stderr, "mqttspec-sim: at most %d listeners\n", SIM_MAX_LISTENERS);
+        return false;
+    }
+    if (strcmp(opt, "--quirk") == 0)
+        return add_quirk(o, v);
+    if (strcmp(opt, "--cert") == 0 || strcmp(opt, "--key") == 0 || strcmp(opt, "--cafile") == 0) {
+        if (!(l = last_listener(o, opt)))
+            return false;
+        if (strcmp(opt, "--cert") == 0)
+            l->certfile = v;
+        else if (strcmp(opt, "--key") == 0)
+            l->keyfile = v;
+        else
+            l->cafile = v;
+        return true;
+    }
+    if (strcmp(opt, "--server-keep-alive") == 0 && parse_number(opt, v, 65535, &n)) {
+        o->cfg.server_keep_alive = (uint16_t)n;
+        return true;
+    }
+    if (strcmp(opt, "--topic-alias-max") == 0 && parse_number(opt, v, 65535, &n)) {
+        o->cfg.topic_alias_maximum = (uint16_t)n;
+        return true;
+    }
+    if (strcmp(opt, "--max-packet-size") == 0 && parse_number(opt, v, 268435460, &n) && n > 0) {
+        o->cfg.max_packet_size = (uint32_t)n;
+        return true;
+    }
+    fprintf(stderr, "mqttspec-sim: bad option '%s'\n", opt);
+    return false;
+}
+
+/* Wait for SIGINT or SIGTERM; the mask is set before the loop thread starts, so it inherits it. */
+static void block_stop_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, set, NULL);
+}
+
+int main(int argc, char **argv)
+{
+    cli o = {0};
+    sim_config_init(&o.cfg);
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return 0;
+        }
+        if (strcmp(argv[i], "--list-quirks") == 0) {
+            list_quirks();
+            return 0;
+        }
+        if (!parse_option(&o, argc, argv, &i))
+            return 2;
+    }
+    if (o.cfg.n_listeners == 0) {
+        usage(stderr);
+        return 2;
+    }
+    for (size_t i = 0; i < o.cfg.n_listeners; i++)
+        o.cfg.listeners[i].quirks |= o.global_quirks;
+    sigset_t stop;
+    block_stop_signals(&stop);
+    char err[512];
+    sim_broker *b = sim_start(&o.cfg, err, sizeof err);
+    if (!b) {
+        fprintf(stderr, "mqttspec-sim: %s\n", err);
+        return 1;
+    }
+    for (size_t i = 0; i < o.cfg.n_listeners; i++)
+        printf("listening on %s port %d\n", o.cfg.listeners[i].url, sim_port(b, i));
+    fflush(stdout);
+    int sig;
+    sigwait(&stop, &sig);
+    sim_stop(b);
+    return 0;
+}

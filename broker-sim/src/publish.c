@@ -1,0 +1,234 @@
+/* PUBLISH in, the QoS 1 and 2 acknowledgement flows both ways, routing, PUBLISH out. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define SIM_MAX_SUB_IDS 32 /* Subscription Identifiers carried by one delivery */
+
+static void send_ack(sim_conn *c, uint8_t type, uint16_t packet_id, uint8_t code)
+{
+    mqtt_packet pkt = {.type = type};
+    pkt.u.ack.packet_id = packet_id;
+    pkt.u.ack.code = code;
+    sim_send(c, &pkt);
+}
+
+/* ---- inbound ---- */
+
+/* 5.0 Topic Alias (client to server): set or look up; false if the connection was closed for it. */
+static bool resolve_topic_alias(sim_conn *c, const mqtt_publish *p, mqtt_bytes *topic)
+{
+    mqtt_property pr;
+    *topic = p->topic;
+    if (c->version != MQTT_V5 || !mqtt_prop_find(p->props, MQTT_PROP_TOPIC_ALIAS, &pr))
+        return true;
+    uint16_t max = c->b->cfg.topic_alias_maximum;
+    if (pr.value > max) {
+        sim_protocol_error(c, 0x94, "Topic Alias above the Topic Alias Maximum (MQTT-3.3.2-9)");
+        return false;
+    }
+    if (!c->aliases && !(c->aliases = calloc((size_t)max + 1, sizeof *c->aliases)))
+        abort();
+    mqtt_bytes *slot = &c->aliases[pr.value];
+    if (p->topic.len) {
+        free((void *)slot->ptr);
+        *slot = sim_bytes_dup(p->topic);
+        return true;
+    }
+    if (!slot->ptr) {
+        sim_protocol_error(c, 0x82, "Topic Alias that this connection never set (3.3.2.3.4)");
+        return false;
+    }
+    *topic = *slot;
+    return true;
+}
+
+static void publish_message(sim_conn *c, mqtt_bytes topic, const mqtt_publish *p)
+{
+    mqtt_props props = c->version == MQTT_V5 ? p->props : (mqtt_props){NULL, 0};
+    sim_msg *m = sim_msg_new(topic, p->payload, props, p->qos, p->retain);
+    if (p->retain)
+        sim_retain_store(c->b, m);
+    sim_route(c->b, m, c->s);
+    sim_msg_unref(m);
+}
+
+static void on_publish_qos2(sim_conn *c, mqtt_bytes topic, const mqtt_publish *p)
+{
+    if (sim_quirk(c->quirks, SIM_Q_QOS2_AS_PUBACK)) {
+        publish_message(c, topic, p);
+        send_ack(c, MQTT_PUBACK, p->packet_id, 0);
+        return;
+    }
+    if (!sim_session_awaiting_rel(c->s, p->packet_id)) {
+        publish_message(c, topic, p); /* delivered on receipt (4.3.3 method B) */
+        sim_session_add_awaiting_rel(c->s, p->packet_id);
+    } else if (p->dup && sim_quirk(c->quirks, SIM_Q_DUP_REDELIVER)) {
+        publish_message(c, topic, p);
+    } /* else MQTT-4.3.3-2 / 5.0 MQTT-4.3.3-10: a resend before PUBREL is not delivered again */
+    send_ack(c, MQTT_PUBREC, p->packet_id, 0);
+}
+
+void sim_on_publish(sim_conn *c, const mqtt_packet *pkt)
+{
+    const mqtt_publish *p = &pkt->u.publish;
+    mqtt_bytes topic;
+    if (!resolve_topic_alias(c, p, &topic))
+        return;
+    if (p->qos == 2) {
+        on_publish_qos2(c, topic, p);
+        return;
+    }
+    publish_message(c, topic, p);
+    if (p->qos == 1)
+        send_ack(c, MQTT_PUBACK, p->packet_id, 0);
+}
+
+/* ---- acknowledgements ---- */
+
+static void on_puback(sim_conn *c, const mqtt_ack *a)
+{
+    sim_out *o = sim_session_find_out(c->s, a->packet_id);
+    if (!o || o->qos != 1)
+        return; /* unknown identifier: nothing to release */
+    sim_session_remove_out(c->s, o);
+    sim_session_pump(c->s);
+}
+
+static void on_pubrec(sim_conn *c, const mqtt_ack *a)
+{
+    sim_out *o = sim_session_find_out(c->s, a->packet_id);
+    if (!o || o->qos != 2) {
+        if (c->version == MQTT_V5)
+            send_ack(c, MQTT_PUBREL, a->packet_id, 0x92); /* Packet Identifier not found */
+        return;
+    }
+    if (a->code >= 0x80) { /* 5.0: the client refused the message; the flow ends here */
+        sim_session_remove_out(c->s, o);
+        sim_session_pump(c->s);
+        return;
+    }
+    o->state = SIM_OUT_RELEASED;
+    send_ack(c, MQTT_PUBREL, a->packet_id, 0);
+}
+
+static void on_pubcomp(sim_conn *c, const mqtt_ack *a)
+{
+    sim_out *o = sim_session_find_out(c->s, a->packet_id);
+    if (!o || o->state != SIM_OUT_RELEASED)
+        return;
+    sim_session_remove_out(c->s, o);
+    sim_session_pump(c->s);
+}
+
+static void on_pubrel(sim_conn *c, const mqtt_ack *a)
+{
+    bool known = sim_session_take_awaiting_rel(c->s, a->packet_id);
+    send_ack(c, MQTT_PUBCOMP, a->packet_id, known || c->version != MQTT_V5 ? 0x00 : 0x92);
+}
+
+void sim_on_ack(sim_conn *c, const mqtt_packet *pkt)
+{
+    switch (pkt->type) {
+    case MQTT_PUBACK:
+        on_puback(c, &pkt->u.ack);
+        break;
+    case MQTT_PUBREC:
+        on_pubrec(c, &pkt->u.ack);
+        break;
+    case MQTT_PUBREL:
+        on_pubrel(c, &pkt->u.ack);
+        break;
+    default:
+        on_pubcomp(c, &pkt->u.ack);
+        break;
+    }
+}
+
+/* ---- routing ---- */
+
+/* What a session's matching subscriptions ask for, merged into one delivery (3.3.5 / 5.0 3.3.4). */
+typedef struct sim_match {
+    uint8_t qos;
+    bool retain_as_published;
+    uint32_t sub_ids[SIM_MAX_SUB_IDS];
+    unsigned n_sub_ids;
+} sim_match;
+
+static bool collect_matches(const sim_session *s, const sim_msg *m, bool own_message, sim_match *out)
+{
+    bool any = false;
+    memset(out, 0, sizeof *out);
+    for (const sim_sub *sub = s->subs; sub; sub = sub->next) {
+        if (!mqtt_topic_matches(sub->filter, m->topic))
+            continue;
+        if (own_message && (sub->options & MQTT_SUBOPT_NO_LOCAL))
+            continue; /* 5.0 MQTT-3.8.3-3 */
+        any = true;
+        if (MQTT_SUBOPT_QOS(sub->options) > out->qos)
+            out->qos = MQTT_SUBOPT_QOS(sub->options);
+        if (sub->options & MQTT_SUBOPT_RETAIN_AS_PUBLISHED)
+            out->retain_as_published = true;
+        if (sub->sub_id && out->n_sub_ids < SIM_MAX_SUB_IDS)
+            out->sub_ids[out->n_sub_ids++] = sub->sub_id;
+    }
+    return any;
+}
+
+void sim_route(sim_broker *b, sim_msg *m, const sim_session *from)
+{
+    for (sim_session *s = b->sessions; s; s = s->next) {
+        sim_match mt;
+        if (!collect_matches(s, m, s == from, &mt))
+            continue;
+        uint8_t qos = mt.qos < m->qos ? mt.qos : m->qos;
+        /* 3.1.1 MQTT-3.3.1-9 / 5.0 MQTT-3.3.1-12: a forward clears RETAIN unless Retain As Published */
+        sim_session_enqueue(s, m, qos, m->retain && mt.retain_as_published, mt.sub_ids, mt.n_sub_ids);
+    }
+}
+
+/* ---- outbound PUBLISH ---- */
+
+/* The message's properties, its remaining Message Expiry Interval and our Subscription Identifiers. */
+static void write_publish_props(mqtt_writer *w, const sim_out *o, int64_t now)
+{
+    const sim_msg *m = o->msg;
+    mqtt_write_bytes(w, m->props.ptr, m->props.len);
+    if (m->expires_at) {
+        int64_t left_ms = m->expires_at > now ? m->expires_at - now : 0;
+        mqtt_property pr = {.id = MQTT_PROP_MESSAGE_EXPIRY_INTERVAL, .value = (uint32_t)((left_ms + 999) / 1000)};
+        mqtt_write_property(w, &pr);
+    }
+    for (unsigned i = 0; i < o->n_sub_ids; i++) {
+        mqtt_property pr = {.id = MQTT_PROP_SUBSCRIPTION_IDENTIFIER, .value = o->sub_ids[i]};
+        mqtt_write_property(w, &pr);
+    }
+}
+
+bool sim_send_publish(sim_conn *c, const sim_out *o, bool dup)
+{
+    mqtt_packet pkt = {.type = MQTT_PUBLISH};
+    mqtt_publish *p = &pkt.u.publish;
+    p->dup = dup;
+    p->qos = o->qos;
+    p->retain = o->retain;
+    p->topic = o->msg->topic;
+    p->packet_id = o->qos ? o->packet_id : 0;
+    p->payload = o->msg->payload;
+    uint8_t *props = NULL;
+    if (c->version == MQTT_V5) {
+        int64_t now = mqs_now_ms();
+        mqtt_writer w;
+        mqtt_writer_init(&w, NULL, 0);
+        write_publish_props(&w, o, now);
+        if (w.len && !(props = malloc(w.len)))
+            abort();
+        mqtt_writer_init(&w, props, w.len);
+        write_publish_props(&w, o, now);
+        p->props = (mqtt_props){props, (uint32_t)w.len};
+    }
+    bool sent = sim_send(c, &pkt);
+    free(props);
+    return sent;
+}

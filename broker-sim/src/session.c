@@ -1,0 +1,241 @@
+/*
+ * Sessions: subscriptions, the outbound queue with its in-flight window
+ * (the client's Receive Maximum), packet identifiers, inbound QoS 2 state,
+ * and the session's end (Clean Start, expiry).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+sim_session *sim_session_find(sim_broker *b, mqtt_bytes client_id)
+{
+    for (sim_session *s = b->sessions; s; s = s->next)
+        if (sim_bytes_eq((mqtt_bytes){(const uint8_t *)s->client_id, (uint32_t)s->client_id_len}, client_id))
+            return s;
+    return NULL;
+}
+
+sim_session *sim_session_new(sim_broker *b, mqtt_bytes client_id)
+{
+    sim_session *s = calloc(1, sizeof *s);
+    if (!s)
+        abort();
+    mqtt_bytes id = sim_bytes_dup(client_id);
+    s->b = b;
+    s->client_id = (char *)id.ptr;
+    s->client_id_len = id.len;
+    s->next = b->sessions;
+    b->sessions = s;
+    return s;
+}
+
+static void free_out(sim_out *o)
+{
+    sim_msg_unref(o->msg);
+    free(o->sub_ids);
+    free(o);
+}
+
+static void free_subs(sim_session *s)
+{
+    while (s->subs) {
+        sim_sub *sub = s->subs;
+        s->subs = sub->next;
+        free((void *)sub->filter.ptr);
+        free(sub);
+    }
+}
+
+static void unlink_session(sim_session *s)
+{
+    for (sim_session **pp = &s->b->sessions; *pp; pp = &(*pp)->next)
+        if (*pp == s) {
+            *pp = s->next;
+            return;
+        }
+}
+
+void sim_session_end(sim_session *s)
+{
+    unlink_session(s);
+    if (s->conn)
+        s->conn->s = NULL;
+    if (s->will) {
+        sim_will *w = s->will;
+        s->will = NULL;
+        sim_will_publish(s->b, w); /* 5.0 MQTT-3.1.2-8: the session ends before the Will Delay */
+    }
+    free_subs(s);
+    while (s->out_head) {
+        sim_out *o = s->out_head;
+        s->out_head = o->next;
+        free_out(o);
+    }
+    free(s->awaiting_rel);
+    free(s->client_id);
+    free(s);
+}
+
+void sim_session_detach(sim_session *s)
+{
+    if (s->expiry_s == 0) {
+        sim_session_end(s);
+        return;
+    }
+    s->expires_at = s->expiry_s == SIM_EXPIRY_NEVER ? 0 : mqs_now_ms() + (int64_t)s->expiry_s * 1000;
+}
+
+/* ---- outbound ---- */
+
+sim_out *sim_session_find_out(sim_session *s, uint16_t packet_id)
+{
+    for (sim_out *o = s->out_head; o; o = o->next)
+        if (o->state != SIM_OUT_QUEUED && o->packet_id == packet_id)
+            return o;
+    return NULL;
+}
+
+void sim_session_remove_out(sim_session *s, sim_out *o)
+{
+    sim_out *prev = NULL;
+    for (sim_out *p = s->out_head; p && p != o; p = p->next)
+        prev = p;
+    if (prev)
+        prev->next = o->next;
+    else
+        s->out_head = o->next;
+    if (s->out_tail == o)
+        s->out_tail = prev;
+    if (o->state != SIM_OUT_QUEUED)
+        s->n_inflight--;
+    free_out(o);
+}
+
+/* The next identifier not held by a message in flight (MQTT-2.3.1-2 / 5.0 MQTT-2.2.1-3). */
+static uint16_t next_packet_id(sim_session *s)
+{
+    for (;;) {
+        s->last_packet_id = (uint16_t)(s->last_packet_id == 0xFFFF ? 1 : s->last_packet_id + 1);
+        if (!sim_session_find_out(s, s->last_packet_id))
+            return s->last_packet_id;
+    }
+}
+
+static bool dropped_for_offline(const sim_session *s, uint8_t qos)
+{
+    if (s->conn)
+        return false;
+    /* QoS 0 for an absent client MAY be stored (3.1.2.4): this broker does not. */
+    return qos == 0 || (qos == 1 && sim_quirk(s->quirks, SIM_Q_DROP_OFFLINE_QOS1));
+}
+
+void sim_session_enqueue(sim_session *s, sim_msg *m, uint8_t qos, bool retain, const uint32_t *sub_ids,
+                         unsigned n_sub_ids)
+{
+    if (dropped_for_offline(s, qos) || sim_msg_expired(m, mqs_now_ms()))
+        return;
+    sim_out *o = calloc(1, sizeof *o);
+    if (!o)
+        abort();
+    o->msg = sim_msg_ref(m);
+    o->qos = qos;
+    o->retain = retain;
+    o->state = SIM_OUT_QUEUED;
+    if (n_sub_ids) {
+        o->sub_ids = malloc(n_sub_ids * sizeof *o->sub_ids);
+        if (!o->sub_ids)
+            abort();
+        memcpy(o->sub_ids, sub_ids, n_sub_ids * sizeof *o->sub_ids);
+        o->n_sub_ids = n_sub_ids;
+    }
+    if (s->out_tail)
+        s->out_tail->next = o;
+    else
+        s->out_head = o;
+    s->out_tail = o;
+    sim_session_pump(s);
+}
+
+/* Send one queued entry; false if the window is full or the connection failed. */
+static bool send_queued(sim_session *s, sim_out *o)
+{
+    sim_conn *c = s->conn;
+    if (o->qos > 0) {
+        if (s->n_inflight >= c->recv_max)
+            return false;
+        o->packet_id = next_packet_id(s);
+        o->state = SIM_OUT_PUBLISHED;
+        s->n_inflight++;
+    }
+    bool sent = sim_send_publish(c, o, false);
+    if (c->broken)
+        return false; /* a QoS > 0 message stays in flight and is resent on resume */
+    if (!sent || o->qos == 0)
+        sim_session_remove_out(s, o); /* QoS 0 is done; too big for the client: MQTT-3.1.2-25 discards it */
+    return true;
+}
+
+void sim_session_pump(sim_session *s)
+{
+    if (!s->conn || !s->conn->connected)
+        return;
+    int64_t now = mqs_now_ms();
+    sim_out *o = s->out_head;
+    while (o) {
+        sim_out *next = o->next;
+        if (o->state == SIM_OUT_QUEUED) {
+            if (sim_msg_expired(o->msg, now))
+                sim_session_remove_out(s, o);
+            else if (!send_queued(s, o))
+                return; /* keep the order: nothing overtakes a message that waits */
+        }
+        o = next;
+    }
+}
+
+void sim_session_resend(sim_session *s)
+{
+    for (sim_out *o = s->out_head; o && s->conn && !s->conn->broken; o = o->next) {
+        if (o->state == SIM_OUT_PUBLISHED) {
+            sim_send_publish(s->conn, o, true);
+        } else if (o->state == SIM_OUT_RELEASED) {
+            mqtt_packet pkt = {.type = MQTT_PUBREL};
+            pkt.u.ack.packet_id = o->packet_id;
+            sim_send(s->conn, &pkt);
+        }
+    }
+}
+
+/* ---- inbound QoS 2 ---- */
+
+bool sim_session_awaiting_rel(const sim_session *s, uint16_t packet_id)
+{
+    for (size_t i = 0; i < s->n_awaiting_rel; i++)
+        if (s->awaiting_rel[i] == packet_id)
+            return true;
+    return false;
+}
+
+void sim_session_add_awaiting_rel(sim_session *s, uint16_t packet_id)
+{
+    if (s->n_awaiting_rel == s->cap_awaiting_rel) {
+        size_t cap = s->cap_awaiting_rel ? s->cap_awaiting_rel * 2 : 8;
+        uint16_t *p = realloc(s->awaiting_rel, cap * sizeof *p);
+        if (!p)
+            abort();
+        s->awaiting_rel = p;
+        s->cap_awaiting_rel = cap;
+    }
+    s->awaiting_rel[s->n_awaiting_rel++] = packet_id;
+}
+
+bool sim_session_take_awaiting_rel(sim_session *s, uint16_t packet_id)
+{
+    for (size_t i = 0; i < s->n_awaiting_rel; i++)
+        if (s->awaiting_rel[i] == packet_id) {
+            s->awaiting_rel[i] = s->awaiting_rel[--s->n_awaiting_rel];
+            return true;
+        }
+    return false;
+}

@@ -1,0 +1,168 @@
+/* SUBSCRIBE and UNSUBSCRIBE, and the retained messages a subscription brings. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* ---- retained store ---- */
+
+void sim_retain_store(sim_broker *b, sim_msg *m)
+{
+    sim_retained **pp = &b->retained;
+    while (*pp && !sim_bytes_eq((*pp)->msg->topic, m->topic))
+        pp = &(*pp)->next;
+    if (*pp) { /* replaced, or removed by an empty payload (3.1.1 MQTT-3.3.1-10 / 5.0 MQTT-3.3.1-6) */
+        sim_retained *old = *pp;
+        *pp = old->next;
+        sim_msg_unref(old->msg);
+        free(old);
+    }
+    if (m->payload.len == 0)
+        return; /* never stored (MQTT-3.3.1-11 / 5.0 MQTT-3.3.1-7) */
+    sim_retained *r = malloc(sizeof *r);
+    if (!r)
+        abort();
+    r->msg = sim_msg_ref(m);
+    r->next = b->retained;
+    b->retained = r;
+}
+
+void sim_retained_free_all(sim_broker *b)
+{
+    while (b->retained) {
+        sim_retained *r = b->retained;
+        b->retained = r->next;
+        sim_msg_unref(r->msg);
+        free(r);
+    }
+}
+
+/* Retained messages matching a new subscription, RETAIN 1 (3.1.1 MQTT-3.3.1-8 / 5.0 MQTT-3.3.1-9). */
+static void send_retained(sim_session *s, const sim_sub *sub)
+{
+    bool flag = !sim_quirk(s->quirks, SIM_Q_RETAINED_WITHOUT_FLAG);
+    int64_t now = mqs_now_ms();
+    uint8_t granted = MQTT_SUBOPT_QOS(sub->options);
+    for (sim_retained *r = s->b->retained; r; r = r->next) {
+        if (sim_msg_expired(r->msg, now) || !mqtt_topic_matches(sub->filter, r->msg->topic))
+            continue;
+        uint8_t qos = r->msg->qos < granted ? r->msg->qos : granted;
+        sim_session_enqueue(s, r->msg, qos, flag, &sub->sub_id, sub->sub_id ? 1 : 0);
+    }
+}
+
+/* ---- SUBSCRIBE ---- */
+
+static bool is_shared_filter(mqtt_bytes f) { return f.len >= 7 && memcmp(f.ptr, "$share/", 7) == 0; }
+
+static sim_sub *find_sub(sim_session *s, mqtt_bytes filter)
+{
+    for (sim_sub *sub = s->subs; sub; sub = sub->next)
+        if (sim_bytes_eq(sub->filter, filter))
+            return sub;
+    return NULL;
+}
+
+/* Add or replace (MQTT-3.8.4-3) one subscription; returns it and whether it is new. */
+static sim_sub *subscribe_one(sim_session *s, const mqtt_sub_entry *e, uint32_t sub_id, bool *is_new)
+{
+    sim_sub *sub = find_sub(s, e->filter);
+    *is_new = sub == NULL;
+    if (!sub) {
+        if (!(sub = calloc(1, sizeof *sub)))
+            abort();
+        sub->filter = sim_bytes_dup(e->filter);
+        sim_sub **tail = &s->subs;
+        while (*tail)
+            tail = &(*tail)->next;
+        *tail = sub;
+    }
+    sub->options = e->options;
+    sub->sub_id = sub_id;
+    return sub;
+}
+
+/* Retain Handling: 0 always, 1 only for a new subscription, 2 never (5.0 3.8.3.1). */
+static bool wants_retained(const sim_sub *sub, bool is_new)
+{
+    unsigned rh = MQTT_SUBOPT_RETAIN_HANDLING(sub->options);
+    return rh == 0 || (rh == 1 && is_new);
+}
+
+static void send_suback(sim_conn *c, uint16_t packet_id, const uint8_t *codes, uint32_t n)
+{
+    mqtt_packet pkt = {.type = MQTT_SUBACK};
+    pkt.u.subs.packet_id = packet_id;
+    pkt.u.subs.list = (mqtt_list){codes, n, n};
+    sim_send(c, &pkt);
+}
+
+void sim_on_subscribe(sim_conn *c, const mqtt_packet *pkt)
+{
+    const mqtt_subs *req = &pkt->u.subs;
+    sim_session *s = c->s;
+    mqtt_property pr;
+    uint32_t sub_id = mqtt_prop_find(req->props, MQTT_PROP_SUBSCRIPTION_IDENTIFIER, &pr) ? pr.value : 0;
+    uint32_t n = req->list.count;
+    uint8_t *codes = calloc((size_t)n + 1, 1);
+    sim_sub **retained_for = calloc(n, sizeof *retained_for);
+    if (!codes || !retained_for)
+        abort();
+    mqtt_list_iter it;
+    mqtt_sub_entry e;
+    mqtt_list_iter_init(&it, req->list, true);
+    for (uint32_t i = 0; i < n && mqtt_list_next(&it, &e); i++) {
+        if (c->version == MQTT_V5 && is_shared_filter(e.filter)) {
+            codes[i] = 0x9E; /* Shared Subscriptions not supported (announced in CONNACK) */
+            continue;
+        }
+        bool is_new;
+        sim_sub *sub = subscribe_one(s, &e, sub_id, &is_new);
+        codes[i] = MQTT_SUBOPT_QOS(e.options); /* every QoS is granted as asked */
+        if (wants_retained(sub, is_new))
+            retained_for[i] = sub;
+    }
+    bool extra = sim_quirk(c->quirks, SIM_Q_SUBACK_EXTRA_CODE);
+    if (extra)
+        codes[n] = codes[n - 1]; /* the decoder guarantees n >= 1 (MQTT-3.8.3-3) */
+    send_suback(c, req->packet_id, codes, extra ? n + 1 : n);
+    for (uint32_t i = 0; i < req->list.count; i++)
+        if (retained_for[i])
+            send_retained(s, retained_for[i]);
+    free(codes);
+    free(retained_for);
+}
+
+/* ---- UNSUBSCRIBE ---- */
+
+static bool unsubscribe_one(sim_session *s, mqtt_bytes filter)
+{
+    for (sim_sub **pp = &s->subs; *pp; pp = &(*pp)->next)
+        if (sim_bytes_eq((*pp)->filter, filter)) {
+            sim_sub *sub = *pp;
+            *pp = sub->next;
+            free((void *)sub->filter.ptr);
+            free(sub);
+            return true;
+        }
+    return false;
+}
+
+void sim_on_unsubscribe(sim_conn *c, const mqtt_packet *pkt)
+{
+    const mqtt_subs *req = &pkt->u.subs;
+    uint32_t n = req->list.count;
+    uint8_t *codes = calloc(n ? n : 1, 1);
+    if (!codes)
+        abort();
+    mqtt_list_iter it;
+    mqtt_sub_entry e;
+    mqtt_list_iter_init(&it, req->list, false);
+    for (uint32_t i = 0; i < n && mqtt_list_next(&it, &e); i++)
+        codes[i] = unsubscribe_one(c->s, e.filter) ? 0x00 : 0x11; /* 0x11: No subscription existed */
+    mqtt_packet ack = {.type = MQTT_UNSUBACK};
+    ack.u.subs.packet_id = req->packet_id;
+    ack.u.subs.list = (mqtt_list){codes, n, n};
+    sim_send(c, &ack);
+    free(codes);
+}

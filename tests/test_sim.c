@@ -1,0 +1,787 @@
+/*
+ * broker-sim in-process on 127.0.0.1:0, driven by plain transport clients
+ * that frame and decode every byte with the codec (client role): CONNECT /
+ * CONNACK in both versions and the refusals, QoS 1 and 2 both ways, retained
+ * messages, Wills, keep-alive, malformed input, session resume, takeover,
+ * topic aliases, quirks per listener, and a TLS listener (a throwaway
+ * self-signed certificate made at test time).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "mqttspec/codec.h"
+#include "mqttspec/sim.h"
+#include "mqttspec/transport.h"
+
+enum { WAIT_MS = 3000, QUIET_MS = 200, STORAGE = 1 << 19, BIG = 300000 };
+
+/* ---- a minimal client ---- */
+
+typedef struct client {
+    mqs_transport *t;
+    mqtt_version v;
+    mqtt_stream in;
+    uint8_t storage[STORAGE];
+} client;
+
+typedef enum got { GOT_PACKET, GOT_CLOSE, GOT_NOTHING } got;
+
+static client *client_open_url(const char *base, int port, mqtt_version v, const mqs_tls_opts *tls)
+{
+    char text[128], err[256];
+    snprintf(text, sizeof text, "%s:%d", base, port);
+    mqs_url url;
+    assert_int_equal(mqs_url_parse(text, &url, err, sizeof err), 0);
+    client *c = calloc(1, sizeof *c);
+    assert_non_null(c);
+    c->t = mqs_transport_connect(&url, tls, mqs_now_ms() + WAIT_MS, err, sizeof err);
+    if (!c->t)
+        fail_msg("connect %s: %s", text, err);
+    c->v = v;
+    mqtt_stream_init(&c->in, c->storage, sizeof c->storage);
+    return c;
+}
+
+static client *client_open(int port, mqtt_version v) { return client_open_url("mqtt://127.0.0.1", port, v, NULL); }
+
+static void client_drop(client *c)
+{
+    mqs_transport_drop(c->t);
+    free(c);
+}
+
+static void client_send(client *c, const mqtt_packet *pkt)
+{
+    size_t cap = mqtt_encoded_size(pkt, c->v);
+    uint8_t *buf = malloc(cap);
+    assert_non_null(buf);
+    size_t n = mqtt_encode(pkt, c->v, buf, cap);
+    assert_true(n > 0);
+    assert_int_equal(mqs_transport_write_all(c->t, buf, n, mqs_now_ms() + WAIT_MS), 0);
+    free(buf);
+}
+
+/* The next packet (strictly decoded: a malformed packet from the broker fails the test), a close, or nothing. */
+static got client_wait(client *c, mqtt_packet *out, int ms)
+{
+    int64_t deadline = mqs_now_ms() + ms;
+    for (;;) {
+        mqtt_decode_opts o = {.version = c->v, .role = MQTT_ROLE_CLIENT};
+        mqtt_error err;
+        mqtt_status st = mqtt_stream_next(&c->in, &o, out, NULL, &err);
+        if (st == MQTT_MALFORMED) {
+            char why[256];
+            mqtt_err_format(&err, c->v, why, sizeof why);
+            fail_msg("malformed packet from broker-sim: %s", why);
+        }
+        if (st == MQTT_COMPLETE)
+            return GOT_PACKET;
+        size_t avail;
+        uint8_t *space = mqtt_stream_space(&c->in, &avail);
+        ssize_t n = mqs_transport_read(c->t, space, avail);
+        if (n > 0) {
+            mqtt_stream_commit(&c->in, (size_t)n);
+            continue;
+        }
+        if (n == 0 || n == MQS_IO_ERROR)
+            return GOT_CLOSE;
+        int64_t left = deadline - mqs_now_ms();
+        if (left <= 0)
+            return GOT_NOTHING;
+        struct pollfd pfd = {.fd = mqs_transport_fd(c->t), .events = POLLIN};
+        poll(&pfd, 1, (int)left);
+    }
+}
+
+static void expect_packet(client *c, mqtt_packet *out, uint8_t type)
+{
+    got g = client_wait(c, out, WAIT_MS);
+    if (g != GOT_PACKET)
+        fail_msg("expected %s, got %s", mqtt_packet_type_name(type), g == GOT_CLOSE ? "a close" : "nothing");
+    if (out->type != type)
+        fail_msg("expected %s, got %s", mqtt_packet_type_name(type), mqtt_packet_type_name(out->type));
+}
+
+static void expect_close(client *c, int ms)
+{
+    mqtt_packet p;
+    got g;
+    while ((g = client_wait(c, &p, ms)) == GOT_PACKET)
+        if (p.type != MQTT_DISCONNECT)
+            fail_msg("expected a close, got %s", mqtt_packet_type_name(p.type));
+    assert_int_equal(g, GOT_CLOSE);
+}
+
+static void expect_nothing(client *c)
+{
+    mqtt_packet p;
+    got g = client_wait(c, &p, QUIET_MS);
+    if (g != GOT_NOTHING)
+        fail_msg("expected nothing, got %s", g == GOT_CLOSE ? "a close" : mqtt_packet_type_name(p.type));
+}
+
+static mqtt_bytes text(const char *s) { return (mqtt_bytes){(const uint8_t *)s, (uint32_t)strlen(s)}; }
+
+/* ---- packets ---- */
+
+typedef struct connect_args {
+    const char *id;
+    bool clean;
+    uint16_t keep_alive;
+    mqtt_props props;
+    const char *will_topic, *will_payload;
+    uint8_t will_qos;
+    bool will_retain;
+    mqtt_props will_props;
+} connect_args;
+
+static void send_connect(client *c, const connect_args *a)
+{
+    mqtt_packet p = {.type = MQTT_CONNECT};
+    mqtt_connect *cn = &p.u.connect;
+    cn->protocol_level = (uint8_t)c->v;
+    cn->clean_start = a->clean;
+    cn->keep_alive = a->keep_alive;
+    cn->client_id = text(a->id);
+    cn->props = a->props;
+    if (a->will_topic) {
+        cn->will = true;
+        cn->will_topic = text(a->will_topic);
+        cn->will_payload = text(a->will_payload);
+        cn->will_qos = a->will_qos;
+        cn->will_retain = a->will_retain;
+        cn->will_props = a->will_props;
+    }
+    client_send(c, &p);
+}
+
+/* CONNECT and the CONNACK for it; returns the CONNACK (its properties are views into c). */
+static mqtt_connack connect_with(client *c, const connect_args *a)
+{
+    send_connect(c, a);
+    mqtt_packet p;
+    expect_packet(c, &p, MQTT_CONNACK);
+    return p.u.connack;
+}
+
+static client *connected(int port, mqtt_version v, const char *id)
+{
+    client *c = client_open(port, v);
+    connect_args a = {.id = id, .clean = true, .keep_alive = 60};
+    mqtt_connack ca = connect_with(c, &a);
+    assert_int_equal(ca.code, 0);
+    return c;
+}
+
+static void publish(client *c, const char *topic, const char *payload, uint8_t qos, bool retain, uint16_t id)
+{
+    mqtt_packet p = {.type = MQTT_PUBLISH};
+    p.u.publish.topic = text(topic);
+    p.u.publish.payload = text(payload);
+    p.u.publish.qos = qos;
+    p.u.publish.retain = retain;
+    p.u.publish.packet_id = id;
+    client_send(c, &p);
+}
+
+static void send_ack(client *c, uint8_t type, uint16_t id)
+{
+    mqtt_packet p = {.type = type};
+    p.u.ack.packet_id = id;
+    client_send(c, &p);
+}
+
+static void subscribe(client *c, const char *filter, uint8_t options, uint8_t granted)
+{
+    uint8_t buf[256];
+    mqtt_writer w;
+    mqtt_writer_init(&w, buf, sizeof buf);
+    mqtt_write_sub_entry(&w, text(filter), options);
+    mqtt_packet p = {.type = MQTT_SUBSCRIBE};
+    p.u.subs.packet_id = 1;
+    p.u.subs.list = (mqtt_list){buf, (uint32_t)w.len, 1};
+    client_send(c, &p);
+    expect_packet(c, &p, MQTT_SUBACK);
+    assert_int_equal(p.u.subs.packet_id, 1);
+    assert_int_equal(p.u.subs.list.count, 1);
+    assert_int_equal(p.u.subs.list.ptr[0], granted);
+}
+
+static void expect_publish(client *c, mqtt_packet *p, const char *topic, const char *payload, uint8_t qos)
+{
+    expect_packet(c, p, MQTT_PUBLISH);
+    assert_int_equal(p->u.publish.qos, qos);
+    assert_memory_equal(p->u.publish.topic.ptr, topic, strlen(topic));
+    assert_int_equal(p->u.publish.topic.len, strlen(topic));
+    assert_int_equal(p->u.publish.payload.len, strlen(payload));
+    assert_memory_equal(p->u.publish.payload.ptr, payload, strlen(payload));
+}
+
+/* A property block holding one numeric property. */
+static mqtt_props one_prop(uint8_t *buf, size_t cap, uint8_t id, uint32_t value)
+{
+    mqtt_writer w;
+    mqtt_writer_init(&w, buf, cap);
+    mqtt_property pr = {.id = id, .value = value};
+    mqtt_write_property(&w, &pr);
+    return (mqtt_props){buf, (uint32_t)w.len};
+}
+
+/* ---- fixture: one broker per test ---- */
+
+typedef struct fixture {
+    sim_broker *b;
+    int port;
+} fixture;
+
+static fixture *start_with(sim_config *cfg)
+{
+    char err[256];
+    fixture *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    f->b = sim_start(cfg, err, sizeof err);
+    if (!f->b)
+        fail_msg("sim_start: %s", err);
+    f->port = sim_port(f->b, 0);
+    assert_true(f->port > 0);
+    return f;
+}
+
+static int setup(void **state)
+{
+    sim_config cfg;
+    sim_config_init(&cfg);
+    sim_config_add_listener(&cfg, "mqtt://127.0.0.1:0", NULL, NULL, 0);
+    *state = start_with(&cfg);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    sim_stop(f->b);
+    free(f);
+    return 0;
+}
+
+static int port_of(void **state) { return ((fixture *)*state)->port; }
+
+/* ---- CONNECT ---- */
+
+static void test_connect_311(void **state)
+{
+    client *c = client_open(port_of(state), MQTT_V311);
+    connect_args a = {.id = "c311", .clean = true, .keep_alive = 60};
+    mqtt_connack ca = connect_with(c, &a);
+    assert_int_equal(ca.code, 0);
+    assert_int_equal(ca.flags, 0);
+    mqtt_packet p = {.type = MQTT_PINGREQ};
+    client_send(c, &p);
+    expect_packet(c, &p, MQTT_PINGRESP);
+    client_drop(c);
+}
+
+static void test_connect_5_assigns_client_id(void **state)
+{
+    client *c = client_open(port_of(state), MQTT_V5);
+    connect_args a = {.id = "", .clean = true, .keep_alive = 60};
+    mqtt_connack ca = connect_with(c, &a);
+    assert_int_equal(ca.code, 0);
+    assert_int_equal(ca.flags, 0);
+    mqtt_property pr;
+    assert_true(mqtt_prop_find(ca.props, MQTT_PROP_ASSIGNED_CLIENT_IDENTIFIER, &pr));
+    assert_true(pr.data.len > 0);
+    assert_true(mqtt_prop_find(ca.props, MQTT_PROP_TOPIC_ALIAS_MAXIMUM, &pr));
+    assert_int_equal(pr.value, 10);
+    client_drop(c);
+}
+
+static void test_connect_refusals(void **state)
+{
+    /* 3.1.1: unsupported level -> 0x01, empty id with CleanSession 0 -> 0x02, each then closed. */
+    client *c = client_open(port_of(state), MQTT_V311);
+    mqtt_packet p = {.type = MQTT_CONNECT};
+    p.u.connect.protocol_level = 6;
+    p.u.connect.clean_start = true;
+    p.u.connect.client_id = text("lvl6");
+    client_send(c, &p);
+    c->v = MQTT_V311;
+    expect_packet(c, &p, MQTT_CONNACK);
+    assert_int_equal(p.u.connack.code, 0x01);
+    expect_close(c, WAIT_MS);
+    client_drop(c);
+
+    c = client_open(port_of(state), MQTT_V311);
+    connect_args a = {.id = "", .clean = false};
+    mqtt_connack ca = connect_with(c, &a);
+    assert_int_equal(ca.code, 0x02);
+    expect_close(c, WAIT_MS);
+    client_drop(c);
+
+    /* 5.0: a malformed CONNECT (Will QoS 3) -> CONNACK 0x81 */
+    c = client_open(port_of(state), MQTT_V5);
+    connect_args bad = {.id = "badwill", .clean = true, .will_topic = "w", .will_payload = "x", .will_qos = 3};
+    ca = connect_with(c, &bad);
+    assert_int_equal(ca.code, 0x81);
+    expect_close(c, WAIT_MS);
+    client_drop(c);
+}
+
+static void test_first_packet_not_connect(void **state)
+{
+    client *c = client_open(port_of(state), MQTT_V311);
+    mqtt_packet p = {.type = MQTT_PINGREQ};
+    client_send(c, &p);
+    expect_close(c, WAIT_MS);
+    client_drop(c);
+}
+
+static void test_second_connect_closes_5(void **state)
+{
+    client *c = connected(port_of(state), MQTT_V5, "twice");
+    connect_args a = {.id = "twice", .clean = true};
+    send_connect(c, &a);
+    mqtt_packet p;
+    expect_packet(c, &p, MQTT_DISCONNECT);
+    assert_int_equal(p.u.disconnect.code, 0x82);
+    expect_close(c, WAIT_MS);
+    client_drop(c);
+}
+
+/* ---- QoS ---- */
+
+static void test_qos1_both_ways(void **state)
+{
+    for (mqtt_version v = MQTT_V311; v <= MQTT_V5; v++) {
+        client *sub = connected(port_of(state), v, "q1sub");
+        subscribe(sub, "q1/t", 1, 1);
+        client *pub = connected(port_of(state), v, "q1pub");
+        publish(pub, "q1/t", "one", 1, false, 7);
+        mqtt_packet p;
+        expect_packet(pub, &p, MQTT_PUBACK);
+        assert_int_equal(p.u.ack.packet_id, 7);
+        expect_publish(sub, &p, "q1/t", "one", 1);
+        assert_false(p.u.publish.dup);
+        assert_false(p.u.publish.retain);
+        assert_int_not_equal(p.u.publish.packet_id, 0);
+        send_ack(sub, MQTT_PUBACK, p.u.publish.packet_id);
+        expect_nothing(sub);
+        client_drop(sub);
+        client_drop(pub);
+    }
+}
+
+static void test_qos2_both_ways(void **state)
+{
+    for (mqtt_version v = MQTT_V311; v <= MQTT_V5; v++) {
+        client *sub = connected(port_of(state), v, "q2sub");
+        subscribe(sub, "q2/t", 2, 2);
+        client *pub = connected(port_of(state), v, "q2pub");
+        publish(pub, "q2/t", "two", 2, false, 9);
+        mqtt_packet p;
+        expect_packet(pub, &p, MQTT_PUBREC);
+        assert_int_equal(p.u.ack.packet_id, 9);
+        /* a resend before PUBREL is acknowledged again but not delivered twice */
+        mqtt_packet again = {.type = MQTT_PUBLISH};
+        again.u.publish = (mqtt_publish){.dup = true, .qos = 2, .topic = text("q2/t"), .packet_id = 9,
+                                         .payload = text("two")};
+        client_send(pub, &again);
+        expect_packet(pub, &p, MQTT_PUBREC);
+        send_ack(pub, MQTT_PUBREL, 9);
+        expect_packet(pub, &p, MQTT_PUBCOMP);
+        assert_int_equal(p.u.ack.packet_id, 9);
+
+        expect_publish(sub, &p, "q2/t", "two", 2);
+        uint16_t id = p.u.publish.packet_id;
+        send_ack(sub, MQTT_PUBREC, id);
+        expect_packet(sub, &p, MQTT_PUBREL);
+        assert_int_equal(p.u.ack.packet_id, id);
+        send_ack(sub, MQTT_PUBCOMP, id);
+        expect_nothing(sub);
+        client_drop(sub);
+        client_drop(pub);
+    }
+}
+
+static void test_session_resume_resends_with_dup(void **state)
+{
+    client *sub = client_open(port_of(state), MQTT_V311);
+    /* the Will tells the publisher when the broker has seen the drop */
+    connect_args a = {.id = "resume", .clean = false, .keep_alive = 60, .will_topic = "rs/gone", .will_payload = "."};
+    assert_int_equal(connect_with(sub, &a).flags, 0);
+    subscribe(sub, "rs/t", 1, 1);
+    client *pub = connected(port_of(state), MQTT_V311, "rspub");
+    subscribe(pub, "rs/gone", 0, 0);
+    publish(pub, "rs/t", "first", 1, false, 1);
+    mqtt_packet p;
+    expect_packet(pub, &p, MQTT_PUBACK);
+    expect_publish(sub, &p, "rs/t", "first", 1);
+    uint16_t id = p.u.publish.packet_id;
+    client_drop(sub); /* unacknowledged */
+    expect_publish(pub, &p, "rs/gone", ".", 0);
+    publish(pub, "rs/t", "while away", 1, false, 2);
+    expect_packet(pub, &p, MQTT_PUBACK);
+
+    sub = client_open(port_of(state), MQTT_V311);
+    assert_int_equal(connect_with(sub, &a).flags, 1); /* Session Present */
+    expect_publish(sub, &p, "rs/t", "first", 1);
+    assert_true(p.u.publish.dup);
+    assert_int_equal(p.u.publish.packet_id, id);
+    send_ack(sub, MQTT_PUBACK, id);
+    expect_publish(sub, &p, "rs/t", "while away", 1);
+    assert_false(p.u.publish.dup);
+    send_ack(sub, MQTT_PUBACK, p.u.publish.packet_id);
+    client_drop(sub);
+    client_drop(pub);
+}
+
+/* ---- retained, Will, keep-alive ---- */
+
+static void test_retained(void **state)
+{
+    client *pub = connected(port_of(state), MQTT_V311, "retpub");
+    publish(pub, "ret/t", "kept", 1, true, 3);
+    mqtt_packet p;
+    expect_packet(pub, &p, MQTT_PUBACK);
+    client *sub = connected(port_of(state), MQTT_V5, "retsub");
+    subscribe(sub, "ret/#", 0, 0);
+    expect_publish(sub, &p, "ret/t", "kept", 0);
+    assert_true(p.u.publish.retain);
+    /* an empty retained message deletes it: a later subscriber gets nothing */
+    publish(pub, "ret/t", "", 0, true, 0);
+    expect_publish(sub, &p, "ret/t", "", 0);
+    assert_false(p.u.publish.retain);
+    client *late = connected(port_of(state), MQTT_V311, "retlate");
+    subscribe(late, "ret/#", 0, 0);
+    expect_nothing(late);
+    client_drop(pub);
+    client_drop(sub);
+    client_drop(late);
+}
+
+static void test_will_on_drop_not_after_disconnect(void **state)
+{
+    client *sub = connected(port_of(state), MQTT_V5, "wsub");
+    subscribe(sub, "will/#", 1, 1);
+    client *w = client_open(port_of(state), MQTT_V311);
+    connect_args a = {.id = "wpub", .clean = true, .keep_alive = 60, .will_topic = "will/a", .will_payload = "gone",
+                      .will_qos = 1};
+    assert_int_equal(connect_with(w, &a).code, 0);
+    client_drop(w);
+    mqtt_packet p;
+    expect_publish(sub, &p, "will/a", "gone", 1);
+    send_ack(sub, MQTT_PUBACK, p.u.publish.packet_id);
+
+    w = client_open(port_of(state), MQTT_V311);
+    assert_int_equal(connect_with(w, &a).code, 0);
+    mqtt_packet d = {.type = MQTT_DISCONNECT};
+    client_send(w, &d);
+    expect_close(w, WAIT_MS);
+    client_drop(w);
+    expect_nothing(sub);
+    client_drop(sub);
+}
+
+static void test_keepalive_close(void **state)
+{
+    client *c = client_open(port_of(state), MQTT_V5);
+    connect_args a = {.id = "ka", .clean = true, .keep_alive = 1};
+    assert_int_equal(connect_with(c, &a).code, 0);
+    int64_t t0 = mqs_now_ms();
+    mqtt_packet p;
+    expect_packet(c, &p, MQTT_DISCONNECT);
+    assert_int_equal(p.u.disconnect.code, 0x8D);
+    int64_t took = mqs_now_ms() - t0;
+    assert_true(took >= 1000 && took <= 2500); /* 1.5 s, with room for a loaded machine */
+    expect_close(c, WAIT_MS);
+    client_drop(c);
+}
+
+/* ---- 5.0 specifics ---- */
+
+static void test_malformed_5_disconnect_reason(void **state)
+{
+    client *c = connected(port_of(state), MQTT_V5, "malformed");
+    mqtt_packet p = {.type = MQTT_PUBLISH};
+    p.u.publish.topic = text("a/+"); /* MQTT-3.3.2-2: wildcard in a Topic Name */
+    p.u.publish.payload = text("x");
+    client_send(c, &p);
+    expect_packet(c, &p, MQTT_DISCONNECT);
+    assert_int_equal(p.u.disconnect.code, mqtt_err_reason_code(MQTT_E_TOPIC_NAME_WILDCARD));
+    expect_close(c, WAIT_MS);
+    client_drop(c);
+}
+
+static void test_topic_alias(void **state)
+{
+    client *sub = connected(port_of(state), MQTT_V311, "tasub");
+    subscribe(sub, "ta/t", 0, 0);
+    client *pub = connected(port_of(state), MQTT_V5, "tapub");
+    uint8_t buf[16];
+    mqtt_packet p = {.type = MQTT_PUBLISH};
+    p.u.publish.topic = text("ta/t");
+    p.u.publish.payload = text("set");
+    p.u.publish.props = one_prop(buf, sizeof buf, MQTT_PROP_TOPIC_ALIAS, 3);
+    client_send(pub, &p);
+    p.u.publish.topic = text("");
+    p.u.publish.payload = text("used");
+    client_send(pub, &p);
+    expect_publish(sub, &p, "ta/t", "set", 0);
+    expect_publish(sub, &p, "ta/t", "used", 0);
+    /* above the Topic Alias Maximum (10): DISCONNECT 0x94 */
+    p = (mqtt_packet){.type = MQTT_PUBLISH};
+    p.u.publish.topic = text("ta/t");
+    p.u.publish.props = one_prop(buf, sizeof buf, MQTT_PROP_TOPIC_ALIAS, 11);
+    client_send(pub, &p);
+    expect_packet(pub, &p, MQTT_DISCONNECT);
+    assert_int_equal(p.u.disconnect.code, 0x94);
+    client_drop(pub);
+    client_drop(sub);
+}
+
+static void test_takeover_5(void **state)
+{
+    client *old = connected(port_of(state), MQTT_V5, "taken");
+    client *now = connected(port_of(state), MQTT_V5, "taken");
+    mqtt_packet p;
+    expect_packet(old, &p, MQTT_DISCONNECT);
+    assert_int_equal(p.u.disconnect.code, 0x8E);
+    expect_close(old, WAIT_MS);
+    client_drop(old);
+    p = (mqtt_packet){.type = MQTT_PINGREQ};
+    client_send(now, &p);
+    expect_packet(now, &p, MQTT_PINGRESP);
+    client_drop(now);
+}
+
+static void test_receive_maximum_honoured(void **state)
+{
+    uint8_t buf[16];
+    client *sub = client_open(port_of(state), MQTT_V5);
+    connect_args a = {.id = "rmsub", .clean = true, .keep_alive = 60,
+                      .props = one_prop(buf, sizeof buf, MQTT_PROP_RECEIVE_MAXIMUM, 1)};
+    assert_int_equal(connect_with(sub, &a).code, 0);
+    subscribe(sub, "rm/t", 1, 1);
+    client *pub = connected(port_of(state), MQTT_V5, "rmpub");
+    publish(pub, "rm/t", "a", 1, false, 1);
+    publish(pub, "rm/t", "b", 1, false, 2);
+    mqtt_packet p;
+    expect_publish(sub, &p, "rm/t", "a", 1);
+    expect_nothing(sub); /* "b" waits for the window */
+    send_ack(sub, MQTT_PUBACK, p.u.publish.packet_id);
+    expect_publish(sub, &p, "rm/t", "b", 1);
+    send_ack(sub, MQTT_PUBACK, p.u.publish.packet_id);
+    client_drop(sub);
+    client_drop(pub);
+}
+
+static void test_connect_31(void **state)
+{
+    client *c = client_open(port_of(state), MQTT_V31);
+    connect_args a = {.id = "v31", .clean = true, .keep_alive = 60};
+    mqtt_connack ca = connect_with(c, &a);
+    assert_int_equal(ca.code, 0);
+    subscribe(c, "v31/t", 1, 1);
+    publish(c, "v31/t", "old", 0, false, 0);
+    mqtt_packet p;
+    expect_publish(c, &p, "v31/t", "old", 0);
+    client_drop(c);
+}
+
+static void test_server_keep_alive(void **state)
+{
+    (void)state;
+    sim_config cfg;
+    sim_config_init(&cfg);
+    cfg.server_keep_alive = 1;
+    sim_config_add_listener(&cfg, "mqtt://127.0.0.1:0", NULL, NULL, 0);
+    fixture *f = start_with(&cfg);
+    client *c = client_open(f->port, MQTT_V5);
+    connect_args a = {.id = "ska", .clean = true, .keep_alive = 60};
+    mqtt_connack ca = connect_with(c, &a);
+    mqtt_property pr;
+    assert_true(mqtt_prop_find(ca.props, MQTT_PROP_SERVER_KEEP_ALIVE, &pr));
+    assert_int_equal(pr.value, 1);
+    int64_t t0 = mqs_now_ms();
+    expect_close(c, WAIT_MS);
+    assert_true(mqs_now_ms() - t0 <= 2500);
+    client_drop(c);
+    sim_stop(f->b);
+    free(f);
+}
+
+/* A packet far above the first read buffer, and the subscriber's Maximum Packet Size (MQTT-3.1.2-24). */
+static void test_big_packet_and_client_limit(void **state)
+{
+    uint8_t buf[16];
+    client *small = client_open(port_of(state), MQTT_V5);
+    connect_args a = {.id = "small", .clean = true, .keep_alive = 60,
+                      .props = one_prop(buf, sizeof buf, MQTT_PROP_MAXIMUM_PACKET_SIZE, 200)};
+    assert_int_equal(connect_with(small, &a).code, 0);
+    subscribe(small, "big/t", 1, 1);
+    client *any = connected(port_of(state), MQTT_V311, "anysize");
+    subscribe(any, "big/t", 1, 1);
+    char *payload = malloc(BIG + 1);
+    assert_non_null(payload);
+    memset(payload, 'x', BIG);
+    payload[BIG] = '\0';
+    client *pub = connected(port_of(state), MQTT_V311, "bigpub");
+    publish(pub, "big/t", payload, 1, false, 1);
+    publish(pub, "big/t", "tiny", 1, false, 2);
+    mqtt_packet p;
+    expect_packet(pub, &p, MQTT_PUBACK);
+    expect_packet(pub, &p, MQTT_PUBACK);
+    expect_publish(any, &p, "big/t", payload, 1);
+    send_ack(any, MQTT_PUBACK, p.u.publish.packet_id);
+    expect_publish(small, &p, "big/t", "tiny", 1); /* the big one was discarded for it */
+    send_ack(small, MQTT_PUBACK, p.u.publish.packet_id);
+    free(payload);
+    client_drop(small);
+    client_drop(any);
+    client_drop(pub);
+}
+
+static void test_no_local(void **state)
+{
+    client *me = connected(port_of(state), MQTT_V5, "nlme");
+    subscribe(me, "nl/t", 1 | MQTT_SUBOPT_NO_LOCAL, 1);
+    publish(me, "nl/t", "mine", 0, false, 0);
+    expect_nothing(me); /* 5.0 MQTT-3.8.3-3 */
+    client *other = connected(port_of(state), MQTT_V5, "nlother");
+    publish(other, "nl/t", "theirs", 0, false, 0);
+    mqtt_packet p;
+    expect_publish(me, &p, "nl/t", "theirs", 0);
+    client_drop(me);
+    client_drop(other);
+}
+
+/* ---- quirks ---- */
+
+static void test_quirk_table(void **state)
+{
+    (void)state;
+    for (int q = 0; q < SIM_Q_COUNT; q++) {
+        const sim_quirk_info *qi = sim_quirk_info_of((sim_quirk_id)q);
+        assert_non_null(qi);
+        assert_non_null(qi->name);
+        assert_true(strlen(qi->statements) > 0 && strlen(qi->description) > 0);
+        assert_int_equal(sim_quirk_by_name(qi->name), q);
+    }
+    assert_int_equal(sim_quirk_by_name("no-such-quirk"), -1);
+    assert_null(sim_quirk_info_of(SIM_Q_COUNT));
+}
+
+static void test_quirks_are_per_listener(void **state)
+{
+    (void)state;
+    sim_config cfg;
+    sim_config_init(&cfg);
+    sim_config_add_listener(&cfg, "mqtt://127.0.0.1:0", NULL, NULL, 0);
+    sim_config_add_listener(&cfg, "mqtt://127.0.0.1:0", NULL, NULL, SIM_QUIRK_BIT(SIM_Q_PINGREQ_UNANSWERED));
+    fixture *f = start_with(&cfg);
+    client *plain = connected(sim_port(f->b, 0), MQTT_V311, "plain");
+    client *quirky = connected(sim_port(f->b, 1), MQTT_V311, "quirky");
+    mqtt_packet p = {.type = MQTT_PINGREQ};
+    client_send(plain, &p);
+    client_send(quirky, &p);
+    expect_packet(plain, &p, MQTT_PINGRESP);
+    expect_nothing(quirky);
+    client_drop(plain);
+    client_drop(quirky);
+    sim_stop(f->b);
+    free(f);
+}
+
+/* ---- TLS ---- */
+
+/* A self-signed certificate and key for 127.0.0.1 in dir; false if OpenSSL could not make one. */
+static bool make_self_signed(const char *cert_path, const char *key_path)
+{
+    EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    X509 *x = X509_new();
+    bool ok = key && x && X509_set_version(x, X509_VERSION_3) && ASN1_INTEGER_set(X509_get_serialNumber(x), 1) &&
+              X509_gmtime_adj(X509_getm_notBefore(x), -3600) && X509_gmtime_adj(X509_getm_notAfter(x), 3600) &&
+              X509_set_pubkey(x, key) &&
+              X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+                                         (const unsigned char *)"127.0.0.1", -1, -1, 0) &&
+              X509_set_issuer_name(x, X509_get_subject_name(x)) && X509_sign(x, key, EVP_sha256()) != 0;
+    FILE *fc = ok ? fopen(cert_path, "w") : NULL, *fk = ok ? fopen(key_path, "w") : NULL;
+    ok = fc && fk && PEM_write_X509(fc, x) && PEM_write_PrivateKey(fk, key, NULL, NULL, 0, NULL, NULL);
+    if (fc)
+        fclose(fc);
+    if (fk)
+        fclose(fk);
+    X509_free(x);
+    EVP_PKEY_free(key);
+    return ok;
+}
+
+static void test_tls_listener(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mqttspec-sim-tls-XXXXXX", cert[64], key[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(cert, sizeof cert, "%s/cert.pem", dir);
+    snprintf(key, sizeof key, "%s/key.pem", dir);
+    assert_true(make_self_signed(cert, key));
+    sim_config cfg;
+    sim_config_init(&cfg);
+    sim_config_add_listener(&cfg, "mqtts://127.0.0.1:0", cert, key, 0);
+    fixture *f = start_with(&cfg);
+    mqs_tls_opts tls = {.insecure = true};
+    client *c = client_open_url("mqtts://127.0.0.1", f->port, MQTT_V5, &tls);
+    connect_args a = {.id = "tls", .clean = true, .keep_alive = 60};
+    assert_int_equal(connect_with(c, &a).code, 0);
+    subscribe(c, "tls/t", 1, 1);
+    publish(c, "tls/t", "secret", 0, false, 0);
+    mqtt_packet p;
+    expect_publish(c, &p, "tls/t", "secret", 0);
+    client_drop(c);
+    sim_stop(f->b);
+    free(f);
+    unlink(cert);
+    unlink(key);
+    rmdir(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_connect_311, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_connect_5_assigns_client_id, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_connect_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_first_packet_not_connect, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_second_connect_closes_5, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_qos1_both_ways, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_qos2_both_ways, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_session_resume_resends_with_dup, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_retained, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_will_on_drop_not_after_disconnect, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keepalive_close, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_malformed_5_disconnect_reason, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_topic_alias, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_takeover_5, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_receive_maximum_honoured, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_connect_31, setup, teardown),
+        cmocka_unit_test(test_server_keep_alive),
+        cmocka_unit_test_setup_teardown(test_big_packet_and_client_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_local, setup, teardown),
+        cmocka_unit_test(test_quirk_table),
+        cmocka_unit_test(test_quirks_are_per_listener),
+        cmocka_unit_test(test_tls_listener),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
