@@ -43,6 +43,9 @@ stage dev preset dev
 stage clang preset clang
 stage asan preset asan
 
+# ---- broker-sim: everything PASSes without quirks, every quirk is caught ----
+stage quirk-matrix bash ci/quirk-matrix.sh build/dev build/dev/quirk-matrix.md
+
 # ---- real brokers ----
 # mosquitto started by hand on free loopback ports (TCP and TLS), the whole
 # suite run against both with the dev build; every verdict must match

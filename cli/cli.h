@@ -18,6 +18,7 @@ int cmd_decode(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 void cmd_run_usage(FILE *out);
+int cmd_sim(int argc, char **argv);
 void cmd_decode_usage(FILE *out);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "mqttspec/engine.h"
+#include "mqttspec/sim.h"
 
 #ifndef MQTTSPEC_SCENARIO_DIR
 #define MQTTSPEC_SCENARIO_DIR "scenarios"
@@ -35,12 +36,14 @@ typedef struct run_args {
     size_t nids, ntags, nexcludes;
     const char *junit, *json, *md, *trace;
     bool quiet;
+    sim_quirk_set sim_quirks; /* quirks of the embedded broker-sim */
     mqs_run_opts opts;
 } run_args;
 
 void cmd_run_usage(FILE *out)
 {
-    fputs("usage: mqttspec run --target mqtt://HOST:PORT|mqtts://HOST:PORT [OPTIONS]\n"
+    fputs("usage: mqttspec run [--target mqtt://HOST:PORT|mqtts://HOST:PORT] [OPTIONS]\n"
+          "       (without --target: against broker-sim, started on a free loopback port)\n"
           "       mqttspec list [SELECTION]\n"
           "\n"
           "selection:\n"
@@ -60,6 +63,7 @@ void cmd_run_usage(FILE *out)
           "      --lacks CAPS          capabilities the target lacks, e.g. qos2,retain (cases needing them SKIP)\n"
           "      --junit F --json F --md F   reports\n"
           "      --trace DIR           a transcript file per case\n"
+          "      --sim-quirk NAME      give the embedded broker-sim this quirk (repeatable; see 'mqttspec sim --list-quirks')\n"
           "  -q, --quiet               no progress line, only the summary\n"
           "\n"
           "Exit status: 0 nothing failed, 1 a FAIL or ERROR, 2 usage or scenario error, 3 target unreachable.\n",
@@ -93,7 +97,7 @@ static int add_version(run_args *a, const char *value)
 
 enum {
     OPT_ID = 256, OPT_TAG, OPT_EXCLUDE, OPT_SCENARIOS, OPT_JUNIT, OPT_JSON, OPT_MD, OPT_TRACE, OPT_CAFILE,
-    OPT_CERT, OPT_KEY, OPT_SNI, OPT_INSECURE, OPT_LACKS, OPT_TARGET
+    OPT_CERT, OPT_KEY, OPT_SNI, OPT_INSECURE, OPT_LACKS, OPT_TARGET, OPT_SIM_QUIRK
 };
 
 static const struct option long_opts[] = {
@@ -107,6 +111,7 @@ static const struct option long_opts[] = {
     {"lacks", required_argument, NULL, OPT_LACKS},   {"junit", required_argument, NULL, OPT_JUNIT},
     {"json", required_argument, NULL, OPT_JSON},     {"md", required_argument, NULL, OPT_MD},
     {"trace", required_argument, NULL, OPT_TRACE},   {"quiet", no_argument, NULL, 'q'},
+    {"sim-quirk", required_argument, NULL, OPT_SIM_QUIRK},
     {"help", no_argument, NULL, 'h'},                {NULL, 0, NULL, 0},
 };
 
@@ -152,6 +157,15 @@ static int take_option(run_args *a, int opt, const char *arg)
     case OPT_MD: a->md = arg; return 0;
     case OPT_TRACE: a->trace = arg; return 0;
     case 'q': a->quiet = true; return 0;
+    case OPT_SIM_QUIRK: {
+        int q = sim_quirk_by_name(arg);
+        if (q < 0) {
+            fprintf(stderr, "mqttspec: unknown quirk '%s' (see 'mqttspec sim --list-quirks')\n", arg);
+            return -1;
+        }
+        a->sim_quirks |= SIM_QUIRK_BIT(q);
+        return 0;
+    }
     case 'h': return 1;
     default: return -1;
     }
@@ -300,6 +314,25 @@ static int finish_run(const run_args *a, mqs_run *run)
     return counts[MQS_FAIL] || counts[MQS_ERROR] ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }
 
+static int run_against(run_args *a, char *err, size_t err_cap);
+
+/* No --target: broker-sim on a free loopback port of this process, the default target. */
+static sim_broker *start_embedded_sim(run_args *a, char *url, size_t url_cap)
+{
+    sim_config cfg;
+    char err[300];
+    sim_config_init(&cfg);
+    sim_config_add_listener(&cfg, "mqtt://127.0.0.1:0", NULL, NULL, a->sim_quirks);
+    sim_broker *b = sim_start(&cfg, err, sizeof err);
+    if (!b) {
+        fprintf(stderr, "mqttspec: cannot start the embedded broker-sim: %s\n", err);
+        return NULL;
+    }
+    snprintf(url, url_cap, "mqtt://127.0.0.1:%d", sim_port(b, 0));
+    a->target = url;
+    return b;
+}
+
 int cmd_run(int argc, char **argv)
 {
     run_args a;
@@ -308,31 +341,43 @@ int cmd_run(int argc, char **argv)
         cmd_run_usage(rc > 0 ? stdout : stderr);
         return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
     }
-    char err[300];
-    if (!a.target) {
-        fprintf(stderr, "mqttspec: run needs --target URL\n");
+    char err[300], sim_url[64];
+    sim_broker *sim = NULL;
+    if (a.target && a.sim_quirks) {
+        fprintf(stderr, "mqttspec: --sim-quirk applies to the embedded broker-sim, not to --target\n");
         return CLI_EXIT_USAGE;
     }
-    if (mqs_url_parse(a.target, &a.opts.target.url, err, sizeof err) < 0) {
+    if (!a.target && !(sim = start_embedded_sim(&a, sim_url, sizeof sim_url)))
+        return EXIT_UNREACHABLE;
+    rc = run_against(&a, err, sizeof err);
+    if (sim)
+        sim_stop(sim);
+    return rc;
+}
+
+/* Everything after the target is known. */
+static int run_against(run_args *a, char *err, size_t err_cap)
+{
+    if (mqs_url_parse(a->target, &a->opts.target.url, err, err_cap) < 0) {
         fprintf(stderr, "mqttspec: --target: %s\n", err);
         return CLI_EXIT_USAGE;
     }
     mqs_scenario_set set;
     mqs_filter filter;
-    if (load_scenarios(&a, &set, &filter) < 0)
+    if (load_scenarios(a, &set, &filter) < 0)
         return CLI_EXIT_USAGE;
-    if (!mqs_target_reachable(&a.opts, err, sizeof err)) {
-        fprintf(stderr, "mqttspec: target %s unreachable: %s\n", a.target, err);
+    if (!mqs_target_reachable(&a->opts, err, err_cap)) {
+        fprintf(stderr, "mqttspec: target %s unreachable: %s\n", a->target, err);
         mqs_scenarios_free(&set);
         return EXIT_UNREACHABLE;
     }
-    a.opts.progress = !a.quiet && isatty(STDERR_FILENO) && !getenv("CI");
+    a->opts.progress = !a->quiet && isatty(STDERR_FILENO) && !getenv("CI");
     mqs_run run;
-    start_run(&run, a.target);
+    start_run(&run, a->target);
     int64_t t0 = mqs_now_ms();
-    mqs_run_all(&set, &filter, a.versions, &a.opts, &run);
+    mqs_run_all(&set, &filter, a->versions, &a->opts, &run);
     run.duration_ms = mqs_now_ms() - t0;
-    rc = finish_run(&a, &run);
+    int rc = finish_run(a, &run);
     mqs_run_free(&run);
     mqs_scenarios_free(&set);
     return rc;

@@ -1,5 +1,5 @@
 /*
- * mqttspec-sim: run broker-sim stand-alone until SIGINT or SIGTERM.
+ * mqttspec sim: run broker-sim until SIGINT or SIGTERM.
  * Prints "listening on URL port N" per listener once it accepts
  * connections (N is the real port when the URL asked for port 0).
  */
@@ -9,11 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "mqttspec/sim.h"
 
 static void usage(FILE *out)
 {
-    fputs("usage: mqttspec-sim --listen URL [--cert F --key F [--cafile F]] [--quirk NAME]... [OPTIONS]\n"
+    fputs("usage: mqttspec sim --listen URL [--cert F --key F [--cafile F]] [--quirk NAME]... [OPTIONS]\n"
           "\n"
           "  --listen URL             mqtt://HOST:PORT or mqtts://HOST:PORT (port 0: any free port; repeatable)\n"
           "  --cert F --key F         server certificate and key of the mqtts listener before them\n"
@@ -45,7 +46,7 @@ typedef struct cli {
 static const char *value_of(int argc, char **argv, int *i)
 {
     if (*i + 1 >= argc) {
-        fprintf(stderr, "mqttspec-sim: %s needs a value\n", argv[*i]);
+        fprintf(stderr, "mqttspec sim: %s needs a value\n", argv[*i]);
         return NULL;
     }
     return argv[++*i];
@@ -56,7 +57,7 @@ static bool parse_number(const char *opt, const char *s, unsigned long max, unsi
     char *end;
     unsigned long v = strtoul(s, &end, 10);
     if (!*s || *end || v > max) {
-        fprintf(stderr, "mqttspec-sim: %s: '%s' is not a number up to %lu\n", opt, s, max);
+        fprintf(stderr, "mqttspec sim: %s: '%s' is not a number up to %lu\n", opt, s, max);
         return false;
     }
     *out = v;
@@ -66,7 +67,7 @@ static bool parse_number(const char *opt, const char *s, unsigned long max, unsi
 static sim_listener_config *last_listener(cli *o, const char *opt)
 {
     if (o->cfg.n_listeners == 0) {
-        fprintf(stderr, "mqttspec-sim: %s belongs after a --listen\n", opt);
+        fprintf(stderr, "mqttspec sim: %s belongs after a --listen\n", opt);
         return NULL;
     }
     return &o->cfg.listeners[o->cfg.n_listeners - 1];
@@ -76,7 +77,7 @@ static bool add_quirk(cli *o, const char *name)
 {
     int q = sim_quirk_by_name(name);
     if (q < 0) {
-        fprintf(stderr, "mqttspec-sim: unknown quirk '%s' (see --list-quirks)\n", name);
+        fprintf(stderr, "mqttspec sim: unknown quirk '%s' (see --list-quirks)\n", name);
         return false;
     }
     if (o->cfg.n_listeners)
@@ -101,7 +102,7 @@ static bool parse_option(cli *o, int argc, char **argv, int *i)
     if (strcmp(opt, "--listen") == 0) {
         if (sim_config_add_listener(&o->cfg, v, NULL, NULL, 0))
             return true;
-        fprintf(stderr, "mqttspec-sim: at most %d listeners\n", SIM_MAX_LISTENERS);
+        fprintf(stderr, "mqttspec sim: at most %d listeners\n", SIM_MAX_LISTENERS);
         return false;
     }
     if (strcmp(opt, "--quirk") == 0)
@@ -129,7 +130,7 @@ static bool parse_option(cli *o, int argc, char **argv, int *i)
         o->cfg.max_packet_size = (uint32_t)n;
         return true;
     }
-    fprintf(stderr, "mqttspec-sim: bad option '%s'\n", opt);
+    fprintf(stderr, "mqttspec sim: bad option '%s'\n", opt);
     return false;
 }
 
@@ -142,7 +143,7 @@ static void block_stop_signals(sigset_t *set)
     pthread_sigmask(SIG_BLOCK, set, NULL);
 }
 
-int main(int argc, char **argv)
+int cmd_sim(int argc, char **argv)
 {
     cli o = {0};
     sim_config_init(&o.cfg);
@@ -169,7 +170,7 @@ int main(int argc, char **argv)
     char err[512];
     sim_broker *b = sim_start(&o.cfg, err, sizeof err);
     if (!b) {
-        fprintf(stderr, "mqttspec-sim: %s\n", err);
+        fprintf(stderr, "mqttspec sim: %s\n", err);
         return 1;
     }
     for (size_t i = 0; i < o.cfg.n_listeners; i++)
