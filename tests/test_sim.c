@@ -670,14 +670,29 @@ static void test_no_local(void **state)
 
 /* ---- quirks ---- */
 
+/* "3.1.1:MQTT-3.1.2-8 5.0:MQTT-3.1.2-8": every statement paired with its version (3.1.1 and 5.0 reuse numbers). */
+static bool statements_qualified(const char *list)
+{
+    while (*list) {
+        if (strncmp(list, "3.1.1:MQTT-", 11) != 0 && strncmp(list, "5.0:MQTT-", 9) != 0)
+            return false;
+        list += strcspn(list, " ");
+        list += strspn(list, " ");
+    }
+    return true;
+}
+
 static void test_quirk_table(void **state)
 {
     (void)state;
+    assert_true(SIM_Q_COUNT <= 8 * sizeof(sim_quirk_set));
     for (int q = 0; q < SIM_Q_COUNT; q++) {
         const sim_quirk_info *qi = sim_quirk_info_of((sim_quirk_id)q);
         assert_non_null(qi);
         assert_non_null(qi->name);
         assert_true(strlen(qi->statements) > 0 && strlen(qi->description) > 0);
+        if (!statements_qualified(qi->statements))
+            fail_msg("quirk %s: statements not version-qualified: %s", qi->name, qi->statements);
         assert_int_equal(sim_quirk_by_name(qi->name), q);
     }
     assert_int_equal(sim_quirk_by_name("no-such-quirk"), -1);
@@ -703,6 +718,68 @@ static void test_quirks_are_per_listener(void **state)
     client_drop(quirky);
     sim_stop(f->b);
     free(f);
+}
+
+static fixture *start_quirky(sim_quirk_set quirks)
+{
+    sim_config cfg;
+    sim_config_init(&cfg);
+    sim_config_add_listener(&cfg, "mqtt://127.0.0.1:0", NULL, NULL, quirks);
+    return start_with(&cfg);
+}
+
+static void stop(fixture *f)
+{
+    sim_stop(f->b);
+    free(f);
+}
+
+/* takeover-keeps-old: the session, subscription included, goes to the new connection; the old one stays
+ * open serving nothing, and its next packet closes it without being acted upon.  No scenario sends on the
+ * old connection, so this is the test of that path. */
+static void test_quirk_takeover_keeps_old(void **state)
+{
+    (void)state;
+    fixture *f = start_quirky(SIM_QUIRK_BIT(SIM_Q_TAKEOVER_KEEPS_OLD));
+    connect_args a = {.id = "twice", .clean = false, .keep_alive = 60};
+    client *old = client_open(f->port, MQTT_V311);
+    assert_int_equal(connect_with(old, &a).code, 0);
+    subscribe(old, "tk/t", 0, 0);
+    client *now = client_open(f->port, MQTT_V311);
+    mqtt_connack ca = connect_with(now, &a);
+    assert_int_equal(ca.code, 0);
+    assert_int_equal(ca.flags, 1);
+    expect_nothing(old); /* the deviation: not closed */
+    publish(old, "tk/t", "from the old one", 0, false, 0);
+    expect_close(old, WAIT_MS);
+    expect_nothing(now); /* the old connection's PUBLISH was not routed */
+    publish(now, "tk/t", "from the new one", 0, false, 0);
+    mqtt_packet p;
+    expect_publish(now, &p, "tk/t", "from the new one", 0);
+    client_drop(old);
+    client_drop(now);
+    stop(f);
+}
+
+/* dollar-topics-matched undoes only the '$' rule: a leading '#' or '+' matches a '$' topic, and a filter
+ * whose first level is not a wildcard still matches only what it names. */
+static void test_quirk_dollar_topics_matched(void **state)
+{
+    (void)state;
+    fixture *f = start_quirky(SIM_QUIRK_BIT(SIM_Q_DOLLAR_TOPICS_MATCHED));
+    client *all = connected(f->port, MQTT_V311, "hashall");
+    subscribe(all, "#", 0, 0);
+    client *named = connected(f->port, MQTT_V311, "named");
+    subscribe(named, "d/x", 0, 0);
+    client *pub = connected(f->port, MQTT_V311, "dpub");
+    publish(pub, "$d/x", "dollar", 0, false, 0);
+    mqtt_packet p;
+    expect_publish(all, &p, "$d/x", "dollar", 0);
+    expect_nothing(named);
+    client_drop(all);
+    client_drop(named);
+    client_drop(pub);
+    stop(f);
 }
 
 /* ---- TLS ---- */
@@ -781,6 +858,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_no_local, setup, teardown),
         cmocka_unit_test(test_quirk_table),
         cmocka_unit_test(test_quirks_are_per_listener),
+        cmocka_unit_test(test_quirk_takeover_keeps_old),
+        cmocka_unit_test(test_quirk_dollar_topics_matched),
         cmocka_unit_test(test_tls_listener),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -155,10 +155,14 @@ static void on_pingreq(sim_conn *c)
 
 static void dispatch(sim_conn *c, const mqtt_packet *pkt)
 {
+    if (c->connected && !c->s) { /* its session went to a new connection that left it open (takeover-keeps-old) */
+        sim_conn_close(c, 0x8E, "session taken over");
+        return;
+    }
     if (pkt->type == MQTT_CONNECT) {
         if (c->version == MQTT_VERSION_UNKNOWN)
             sim_on_connect(c, pkt);
-        else
+        else if (!sim_quirk(c->quirks, SIM_Q_SECOND_CONNECT_IGNORED))
             sim_protocol_error(c, 0x82, "second CONNECT (MQTT-3.1.0-2)");
         return;
     }

@@ -102,22 +102,29 @@ static uint32_t session_expiry_asked(const sim_conn *c, const mqtt_connect *cn)
 }
 
 /* MQTT-3.1.4-3 (5.0) / MQTT-3.1.4-2 (3.1.1): the client id is connected elsewhere: close that connection. */
-static void take_over(sim_session *s)
+static void take_over(const sim_conn *c, sim_session *s)
 {
     sim_conn *old = s->conn;
     sim_log(s->b, "session '%s' taken over from #%u", s->client_id, old->id);
+    if (sim_quirk(c->quirks, SIM_Q_TAKEOVER_KEEPS_OLD)) {
+        old->s = NULL; /* open and serving nothing: dispatch closes it at its next packet */
+        s->conn = NULL;
+        return;
+    }
     sim_conn_close(old, 0x8E, "session taken over");
 }
 
-/* Clean Start handling; returns the session to serve and whether it existed. */
-static sim_session *open_session(sim_conn *c, mqtt_bytes client_id, bool clean_start, bool *present)
+/* Clean Start handling; returns the session to serve, whether it is a resumed one (present) and whether
+ * one was stored at all (existed, even if Clean Start then discarded it). */
+static sim_session *open_session(sim_conn *c, mqtt_bytes client_id, bool clean_start, bool *present, bool *existed)
 {
     sim_broker *b = c->b;
     sim_session *s = sim_session_find(b, client_id);
     if (s && s->conn) {
-        take_over(s);
+        take_over(c, s);
         s = sim_session_find(b, client_id); /* closing may have ended it */
     }
+    *existed = s != NULL;
     if (s && clean_start && !sim_quirk(c->quirks, SIM_Q_KEEP_SESSION_ON_CLEAN)) {
         sim_session_end(s); /* publishes a Will still waiting for its delay: the session ends */
         s = NULL;
@@ -164,6 +171,15 @@ static mqtt_props connack_props(const sim_conn *c, mqtt_bytes assigned_id, uint8
     return (mqtt_props){buf, (uint32_t)w.len};
 }
 
+/* CONNACK Session Present: 1 only when Clean Start 0 resumed a stored session
+ * (3.1.1 MQTT-3.2.2-1..3, 5.0 MQTT-3.2.2-2 / MQTT-3.2.2-3). */
+static bool session_present_flag(const sim_conn *c, bool clean_start, bool present, bool existed)
+{
+    if (clean_start)
+        return existed && sim_quirk(c->quirks, SIM_Q_SESSION_PRESENT_ON_CLEAN);
+    return present != sim_quirk(c->quirks, SIM_Q_WRONG_SESSION_PRESENT);
+}
+
 static void bind_session(sim_conn *c, sim_session *s, uint32_t expiry_s)
 {
     c->s = s;
@@ -190,13 +206,11 @@ void sim_on_connect(sim_conn *c, const mqtt_packet *pkt)
     mqtt_bytes assigned_id = {NULL, 0};
     if (client_id.len == 0)
         client_id = assigned_id = assign_client_id(c, assigned, sizeof assigned);
-    bool present;
-    sim_session *s = open_session(c, client_id, cn->clean_start, &present);
+    bool present, existed;
+    sim_session *s = open_session(c, client_id, cn->clean_start, &present, &existed);
     bind_session(c, s, session_expiry_asked(c, cn));
-    c->will = cn->will ? sim_will_from_connect(cn, c->version) : NULL;
-    bool flag = present && !cn->clean_start;
-    if (!cn->clean_start && sim_quirk(c->quirks, SIM_Q_WRONG_SESSION_PRESENT))
-        flag = !flag;
+    c->will = cn->will ? sim_will_from_connect(cn, c->version, c->quirks) : NULL;
+    bool flag = session_present_flag(c, cn->clean_start, present, existed);
     uint8_t props[128];
     send_connack(c, flag, 0, c->version == MQTT_V5 ? connack_props(c, assigned_id, props, sizeof props)
                                                     : (mqtt_props){NULL, 0});
@@ -218,7 +232,7 @@ static bool take_disconnect_expiry(sim_conn *c, const mqtt_disconnect *d)
         return true;
     if (c->connect_expiry_s == 0 && pr.value != 0)
         return false;
-    if (!sim_quirk(c->quirks, SIM_Q_SESSIONS_NEVER_EXPIRE))
+    if (!sim_quirk(c->quirks, SIM_Q_SESSIONS_NEVER_EXPIRE) && !sim_quirk(c->quirks, SIM_Q_DISCONNECT_EXPIRY_IGNORED))
         c->s->expiry_s = pr.value;
     return true;
 }

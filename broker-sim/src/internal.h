@@ -43,6 +43,7 @@ typedef struct sim_msg {
     mqtt_props props; /* 5.0 properties to forward: all but Topic Alias and Message Expiry Interval */
     uint8_t qos;
     bool retain;
+    bool publisher_dup; /* the DUP flag it came in with: only the dup-propagated quirk looks at it */
     int64_t expires_at; /* ms; 0: no Message Expiry Interval */
 } sim_msg;
 
@@ -146,6 +147,8 @@ struct sim_broker {
 
 /* ---- quirks.c ---- */
 static inline bool sim_quirk(sim_quirk_set set, sim_quirk_id q) { return (set & SIM_QUIRK_BIT(q)) != 0; }
+/* A packet identifier with its bytes swapped: the *-id-swapped quirks' endianness slip. */
+static inline uint16_t sim_swap16(uint16_t v) { return (uint16_t)((v << 8) | (v >> 8)); }
 
 /* ---- log.c ---- */
 void sim_log(const sim_broker *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -201,6 +204,8 @@ bool sim_session_take_awaiting_rel(sim_session *s, uint16_t packet_id);
 /* ---- publish.c ---- */
 void sim_on_publish(sim_conn *c, const mqtt_packet *pkt);
 void sim_on_ack(sim_conn *c, const mqtt_packet *pkt);
+/* Does the subscription filter match topic (mqtt_topic_matches, bent by the matching quirks)? */
+bool sim_filter_matches(sim_quirk_set quirks, mqtt_bytes filter, mqtt_bytes topic);
 /* Deliver m to every matching subscription; from is the publishing session (No Local), or NULL. */
 void sim_route(sim_broker *b, sim_msg *m, const sim_session *from);
 /* Write one PUBLISH for o to the session's connection. */
@@ -213,7 +218,7 @@ void sim_retain_store(sim_broker *b, sim_msg *m);
 void sim_retained_free_all(sim_broker *b);
 
 /* ---- will.c ---- */
-sim_will *sim_will_from_connect(const mqtt_connect *cn, mqtt_version v);
+sim_will *sim_will_from_connect(const mqtt_connect *cn, mqtt_version v, sim_quirk_set quirks);
 void sim_will_free(sim_will *w);
 /* The connection closed without discarding its Will: publish it now or after its delay. */
 void sim_will_on_close(sim_conn *c);

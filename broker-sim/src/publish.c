@@ -44,11 +44,23 @@ static bool resolve_topic_alias(sim_conn *c, const mqtt_publish *p, mqtt_bytes *
     return true;
 }
 
+/* RETAIN 1 replaces the topic's retained message, or deletes it when the payload is empty
+ * (3.1.1 MQTT-3.3.1-5 / MQTT-3.3.1-10, 5.0 MQTT-3.3.1-5 / MQTT-3.3.1-6). */
+static bool goes_to_retained_store(const sim_conn *c, const mqtt_publish *p)
+{
+    if (!p->retain || sim_quirk(c->quirks, SIM_Q_RETAIN_NOT_STORED))
+        return false;
+    return p->payload.len > 0 || !sim_quirk(c->quirks, SIM_Q_RETAIN_EMPTY_NOT_CLEARED);
+}
+
 static void publish_message(sim_conn *c, mqtt_bytes topic, const mqtt_publish *p)
 {
     mqtt_props props = c->version == MQTT_V5 ? p->props : (mqtt_props){NULL, 0};
     sim_msg *m = sim_msg_new(topic, p->payload, props, p->qos, p->retain);
-    if (p->retain)
+    m->publisher_dup = p->dup;
+    if (sim_quirk(c->quirks, SIM_Q_MESSAGE_EXPIRY_IGNORED))
+        m->expires_at = 0; /* never expires; sim_msg_new already left the interval out of the forwarded props */
+    if (goes_to_retained_store(c, p))
         sim_retain_store(c->b, m);
     sim_route(c->b, m, c->s);
     sim_msg_unref(m);
@@ -82,7 +94,8 @@ void sim_on_publish(sim_conn *c, const mqtt_packet *pkt)
     }
     publish_message(c, topic, p);
     if (p->qos == 1)
-        send_ack(c, MQTT_PUBACK, p->packet_id, 0);
+        send_ack(c, MQTT_PUBACK,
+                 sim_quirk(c->quirks, SIM_Q_PUBACK_ID_SWAPPED) ? sim_swap16(p->packet_id) : p->packet_id, 0);
 }
 
 /* ---- acknowledgements ---- */
@@ -125,6 +138,8 @@ static void on_pubcomp(sim_conn *c, const mqtt_ack *a)
 static void on_pubrel(sim_conn *c, const mqtt_ack *a)
 {
     bool known = sim_session_take_awaiting_rel(c->s, a->packet_id);
+    if (sim_quirk(c->quirks, SIM_Q_PUBCOMP_MISSING))
+        return; /* done on our side; the client waits for a PUBCOMP that never comes */
     send_ack(c, MQTT_PUBCOMP, a->packet_id, known || c->version != MQTT_V5 ? 0x00 : 0x92);
 }
 
@@ -156,24 +171,73 @@ typedef struct sim_match {
     unsigned n_sub_ids;
 } sim_match;
 
+/* "a/#" against "a": the parent level, which a trailing '#' matches too (4.7.1.2). */
+static bool is_hash_parent(mqtt_bytes filter, mqtt_bytes topic)
+{
+    return filter.len >= 2 && topic.len == filter.len - 2 && memcmp(filter.ptr + topic.len, "/#", 2) == 0 &&
+           memcmp(filter.ptr, topic.ptr, topic.len) == 0;
+}
+
+/* The '$' rule (MQTT-4.7.2-1) undone: a leading wildcard level matches a '$' level like any other. */
+static bool matches_ignoring_dollar(mqtt_bytes filter, mqtt_bytes topic)
+{
+    if (topic.len == 0 || topic.ptr[0] != '$' || filter.len == 0 || (filter.ptr[0] != '+' && filter.ptr[0] != '#'))
+        return false;
+    uint8_t *plain = malloc(topic.len);
+    if (!plain)
+        abort();
+    memcpy(plain, topic.ptr, topic.len);
+    plain[0] = '_'; /* the filter's first level is a wildcard: which character stands here does not matter */
+    bool match = mqtt_topic_matches(filter, (mqtt_bytes){plain, topic.len});
+    free(plain);
+    return match;
+}
+
+bool sim_filter_matches(sim_quirk_set quirks, mqtt_bytes filter, mqtt_bytes topic)
+{
+    if (sim_quirk(quirks, SIM_Q_HASH_EXCLUDES_PARENT) && is_hash_parent(filter, topic))
+        return false;
+    if (mqtt_topic_matches(filter, topic))
+        return true;
+    return sim_quirk(quirks, SIM_Q_DOLLAR_TOPICS_MATCHED) && matches_ignoring_dollar(filter, topic);
+}
+
+/* Fold one more matching subscription into the delivery. */
+static void merge_match(const sim_session *s, const sim_sub *sub, bool first, sim_match *out)
+{
+    uint8_t qos = MQTT_SUBOPT_QOS(sub->options);
+    /* 3.1.1 MQTT-3.3.5-1 / 5.0 MQTT-3.3.4-2: the highest QoS of all matching subscriptions */
+    if (qos > out->qos && (first || !sim_quirk(s->quirks, SIM_Q_OVERLAP_FIRST_MATCH_QOS)))
+        out->qos = qos;
+    if ((sub->options & MQTT_SUBOPT_RETAIN_AS_PUBLISHED) && !sim_quirk(s->quirks, SIM_Q_RETAIN_AS_PUBLISHED_IGNORED))
+        out->retain_as_published = true;
+    if (sub->sub_id && out->n_sub_ids < SIM_MAX_SUB_IDS)
+        out->sub_ids[out->n_sub_ids++] = sub->sub_id;
+}
+
 static bool collect_matches(const sim_session *s, const sim_msg *m, bool own_message, sim_match *out)
 {
     bool any = false;
     memset(out, 0, sizeof *out);
     for (const sim_sub *sub = s->subs; sub; sub = sub->next) {
-        if (!mqtt_topic_matches(sub->filter, m->topic))
+        if (!sim_filter_matches(s->quirks, sub->filter, m->topic))
             continue;
-        if (own_message && (sub->options & MQTT_SUBOPT_NO_LOCAL))
+        if (own_message && (sub->options & MQTT_SUBOPT_NO_LOCAL) && !sim_quirk(s->quirks, SIM_Q_NO_LOCAL_IGNORED))
             continue; /* 5.0 MQTT-3.8.3-3 */
+        merge_match(s, sub, !any, out);
         any = true;
-        if (MQTT_SUBOPT_QOS(sub->options) > out->qos)
-            out->qos = MQTT_SUBOPT_QOS(sub->options);
-        if (sub->options & MQTT_SUBOPT_RETAIN_AS_PUBLISHED)
-            out->retain_as_published = true;
-        if (sub->sub_id && out->n_sub_ids < SIM_MAX_SUB_IDS)
-            out->sub_ids[out->n_sub_ids++] = sub->sub_id;
     }
     return any;
+}
+
+/* The lower of the published QoS and the one the subscriptions granted (3.1.1 MQTT-3.8.4-6 / 5.0 MQTT-3.8.4-8). */
+static uint8_t forward_qos(const sim_session *s, uint8_t published, uint8_t granted)
+{
+    if (sim_quirk(s->quirks, SIM_Q_QOS_NOT_DOWNGRADED))
+        return published;
+    if (sim_quirk(s->quirks, SIM_Q_QOS_UPGRADED))
+        return granted;
+    return published < granted ? published : granted;
 }
 
 void sim_route(sim_broker *b, sim_msg *m, const sim_session *from)
@@ -182,9 +246,9 @@ void sim_route(sim_broker *b, sim_msg *m, const sim_session *from)
         sim_match mt;
         if (!collect_matches(s, m, s == from, &mt))
             continue;
-        uint8_t qos = mt.qos < m->qos ? mt.qos : m->qos;
         /* 3.1.1 MQTT-3.3.1-9 / 5.0 MQTT-3.3.1-12: a forward clears RETAIN unless Retain As Published */
-        sim_session_enqueue(s, m, qos, m->retain && mt.retain_as_published, mt.sub_ids, mt.n_sub_ids);
+        sim_session_enqueue(s, m, forward_qos(s, m->qos, mt.qos), m->retain && mt.retain_as_published, mt.sub_ids,
+                            mt.n_sub_ids);
     }
 }
 
@@ -210,7 +274,8 @@ bool sim_send_publish(sim_conn *c, const sim_out *o, bool dup)
 {
     mqtt_packet pkt = {.type = MQTT_PUBLISH};
     mqtt_publish *p = &pkt.u.publish;
-    p->dup = dup;
+    /* DUP tells whether this send is a retransmission, not what the publisher sent (MQTT-3.3.1-3) */
+    p->dup = dup || (o->qos > 0 && o->msg->publisher_dup && sim_quirk(c->quirks, SIM_Q_DUP_PROPAGATED));
     p->qos = o->qos;
     p->retain = o->retain;
     p->topic = o->msg->topic;

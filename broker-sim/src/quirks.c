@@ -33,7 +33,90 @@ static const sim_quirk_info quirk_table[SIM_Q_COUNT] = {
                                      "connection forever."},
     [SIM_Q_PINGREQ_UNANSWERED] = {"pingreq-unanswered", "3.1.1:MQTT-3.12.4-1 5.0:MQTT-3.12.4-1",
                                   "PINGREQ is never answered with PINGRESP."},
+    /* acknowledgements and QoS */
+    [SIM_Q_PUBACK_ID_SWAPPED] = {"puback-id-swapped", "3.1.1:MQTT-2.3.1-6 3.1.1:MQTT-4.3.2-2 5.0:MQTT-2.2.1-5 "
+                                                      "5.0:MQTT-4.3.2-4",
+                                 "PUBACK carries the PUBLISH's packet identifier with its two bytes swapped "
+                                 "(an endianness slip)."},
+    [SIM_Q_PUBCOMP_MISSING] = {"pubcomp-missing", "3.1.1:MQTT-4.3.3-2 5.0:MQTT-4.3.3-11",
+                               "PUBREL is never answered with PUBCOMP (the message is still delivered)."},
+    [SIM_Q_PUBREL_NOT_RESENT] = {"pubrel-not-resent", "3.1.1:MQTT-4.4.0-1 5.0:MQTT-4.4.0-1",
+                                 "On session resume only unacknowledged PUBLISH packets are resent, not PUBREL."},
+    [SIM_Q_DUP_PROPAGATED] = {"dup-propagated", "3.1.1:MQTT-3.3.1-3 5.0:MQTT-3.3.1-3",
+                              "A QoS 1 or 2 PUBLISH that came in with DUP 1 is forwarded with DUP 1 on its first "
+                              "delivery."},
+    [SIM_Q_QOS_NOT_DOWNGRADED] = {"qos-not-downgraded", "3.1.1:MQTT-3.8.4-6 5.0:MQTT-3.8.4-8",
+                                  "Messages are forwarded at the QoS they were published with, even above the "
+                                  "QoS the subscription granted (Wills included)."},
+    [SIM_Q_QOS_UPGRADED] = {"qos-upgraded", "3.1.1:MQTT-3.8.4-6 5.0:MQTT-3.8.4-8",
+                            "Messages are forwarded at the subscription's QoS, even above the QoS they were "
+                            "published with (like mosquitto's non-conforming upgrade_outgoing_qos)."},
+    [SIM_Q_OVERLAP_FIRST_MATCH_QOS] = {"overlap-first-match-qos", "3.1.1:MQTT-3.3.5-1 5.0:MQTT-3.3.4-2",
+                                       "With overlapping subscriptions the first matching one sets the QoS, not "
+                                       "the highest."},
+    /* subscriptions and matching */
+    [SIM_Q_NO_LOCAL_IGNORED] = {"no-local-ignored", "5.0:MQTT-3.8.3-3",
+                                "5.0: No Local is ignored, a client receives its own messages."},
+    [SIM_Q_DOLLAR_TOPICS_MATCHED] = {"dollar-topics-matched", "3.1.1:MQTT-4.7.2-1 5.0:MQTT-4.7.2-1",
+                                     "Filters starting with '#' or '+' also match Topic Names starting with '$'."},
+    [SIM_Q_HASH_EXCLUDES_PARENT] = {"hash-excludes-parent", "3.1.1:MQTT-4.5.0-1 5.0:MQTT-4.5.0-1",
+                                    "A trailing '#' matches child levels only: \"a/#\" does not match \"a\"."},
+    [SIM_Q_SUBACK_ID_SWAPPED] = {"suback-id-swapped", "3.1.1:MQTT-3.8.4-2 3.1.1:MQTT-2.3.1-7 5.0:MQTT-3.8.4-2 "
+                                                      "5.0:MQTT-2.2.1-6",
+                                 "SUBACK carries the SUBSCRIBE's packet identifier with its two bytes swapped."},
+    [SIM_Q_RESUBSCRIBE_DUPLICATES] = {"resubscribe-duplicates", "3.1.1:MQTT-3.8.4-3 5.0:MQTT-3.8.4-3",
+                                      "Subscribing again to an identical filter adds a second subscription instead "
+                                      "of replacing the first."},
+    [SIM_Q_UNSUBACK_ONLY_IF_REMOVED] = {"unsuback-only-if-removed", "3.1.1:MQTT-3.10.4-5 5.0:MQTT-3.10.4-5",
+                                        "UNSUBACK is sent only when the UNSUBSCRIBE removed at least one "
+                                        "subscription."},
+    [SIM_Q_UNSUBSCRIBE_BY_MATCH] = {"unsubscribe-by-match", "3.1.1:MQTT-3.10.4-1 5.0:MQTT-3.10.4-1",
+                                    "UNSUBSCRIBE also removes wildcard subscriptions that match the filter given, "
+                                    "not only the identical one."},
+    /* retained messages */
+    [SIM_Q_RETAIN_NOT_STORED] = {"retain-not-stored", "3.1.1:MQTT-3.3.1-5 5.0:MQTT-3.3.1-5",
+                                 "A PUBLISH with RETAIN 1 is forwarded but never stored as the retained message."},
+    [SIM_Q_RETAIN_EMPTY_NOT_CLEARED] = {"retain-empty-not-cleared", "3.1.1:MQTT-3.3.1-10 5.0:MQTT-3.3.1-6",
+                                        "A retained PUBLISH with an empty payload is forwarded but leaves the "
+                                        "stored retained message in place."},
+    [SIM_Q_RETAINED_NOT_RESENT] = {"retained-not-resent", "3.1.1:MQTT-3.8.4-3 5.0:MQTT-3.8.4-4",
+                                   "Subscribing again to an existing filter sends no retained messages (as if "
+                                   "Retain Handling were always 1)."},
+    [SIM_Q_RETAINED_QOS_NOT_DOWNGRADED] = {"retained-qos-not-downgraded", "3.1.1:MQTT-3.8.4-6 5.0:MQTT-3.8.4-8",
+                                           "Retained messages sent on subscribing keep their stored QoS, even "
+                                           "above the QoS the subscription granted."},
+    [SIM_Q_RETAIN_HANDLING_IGNORED] = {"retain-handling-ignored", "5.0:MQTT-3.3.1-10 5.0:MQTT-3.3.1-11",
+                                       "5.0: Retain Handling is ignored, retained messages are sent on every "
+                                       "subscribe."},
+    [SIM_Q_RETAIN_AS_PUBLISHED_IGNORED] = {"retain-as-published-ignored", "5.0:MQTT-3.3.1-13",
+                                           "5.0: Retain As Published is ignored, forwards always have RETAIN 0."},
+    /* connections and sessions */
+    [SIM_Q_SECOND_CONNECT_IGNORED] = {"second-connect-ignored", "3.1.1:MQTT-3.1.0-2 5.0:MQTT-3.1.0-2",
+                                      "A second CONNECT on a connection is ignored instead of closing it."},
+    [SIM_Q_SESSION_PRESENT_ON_CLEAN] = {"session-present-on-clean", "3.1.1:MQTT-3.2.2-1 5.0:MQTT-3.2.2-2",
+                                        "CleanSession / Clean Start 1 discards a stored session but answers "
+                                        "Session Present 1."},
+    [SIM_Q_TAKEOVER_KEEPS_OLD] = {"takeover-keeps-old", "3.1.1:MQTT-3.1.4-2 5.0:MQTT-3.1.4-3",
+                                  "A second connection with the same Client Identifier takes the session, but the "
+                                  "old connection stays open until it sends a packet."},
+    [SIM_Q_DISCONNECT_EXPIRY_IGNORED] = {"disconnect-expiry-ignored", "5.0:MQTT-3.1.2-23 5.0:MQTT-4.1.0-2",
+                                         "5.0: a Session Expiry Interval in DISCONNECT is ignored, the CONNECT's "
+                                         "stays in force."},
+    /* wills and expiry */
+    [SIM_Q_WILL_RETAIN_IGNORED] = {"will-retain-ignored", "3.1.1:MQTT-3.1.2-17 5.0:MQTT-3.1.2-15",
+                                   "Will Retain is ignored: the Will is published as a non-retained message."},
+    [SIM_Q_WILL_QOS_IGNORED] = {"will-qos-ignored", "3.1.1:MQTT-3.1.2-8 3.1.1:MQTT-3.8.4-6 5.0:MQTT-3.1.2-8 "
+                                                    "5.0:MQTT-3.8.4-8",
+                                "Will QoS is ignored: the Will is published at QoS 0."},
+    [SIM_Q_WILL_DELAY_IGNORED] = {"will-delay-ignored", "5.0:MQTT-3.1.2-8 5.0:MQTT-3.1.3-9",
+                                  "5.0: the Will Delay Interval is ignored, the Will is published as soon as the "
+                                  "connection closes."},
+    [SIM_Q_MESSAGE_EXPIRY_IGNORED] = {"message-expiry-ignored", "5.0:MQTT-3.3.2-5 5.0:MQTT-3.3.2-6",
+                                      "5.0: the Message Expiry Interval of a PUBLISH is ignored: the message never "
+                                      "expires and is forwarded without it."},
 };
+
+_Static_assert(SIM_Q_COUNT <= 64, "sim_quirk_set has one bit per quirk");
 
 const sim_quirk_info *sim_quirk_info_of(sim_quirk_id q)
 {

@@ -199,7 +199,7 @@ void sim_session_resend(sim_session *s)
     for (sim_out *o = s->out_head; o && s->conn && !s->conn->broken; o = o->next) {
         if (o->state == SIM_OUT_PUBLISHED) {
             sim_send_publish(s->conn, o, true);
-        } else if (o->state == SIM_OUT_RELEASED) {
+        } else if (o->state == SIM_OUT_RELEASED && !sim_quirk(s->quirks, SIM_Q_PUBREL_NOT_RESENT)) {
             mqtt_packet pkt = {.type = MQTT_PUBREL};
             pkt.u.ack.packet_id = o->packet_id;
             sim_send(s->conn, &pkt);

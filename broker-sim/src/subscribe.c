@@ -43,10 +43,12 @@ static void send_retained(sim_session *s, const sim_sub *sub)
     bool flag = !sim_quirk(s->quirks, SIM_Q_RETAINED_WITHOUT_FLAG);
     int64_t now = mqs_now_ms();
     uint8_t granted = MQTT_SUBOPT_QOS(sub->options);
+    bool keep_qos = sim_quirk(s->quirks, SIM_Q_RETAINED_QOS_NOT_DOWNGRADED);
     for (sim_retained *r = s->b->retained; r; r = r->next) {
-        if (sim_msg_expired(r->msg, now) || !mqtt_topic_matches(sub->filter, r->msg->topic))
+        if (sim_msg_expired(r->msg, now) || !sim_filter_matches(s->quirks, sub->filter, r->msg->topic))
             continue;
-        uint8_t qos = r->msg->qos < granted ? r->msg->qos : granted;
+        /* the lower of stored and granted QoS (3.1.1 MQTT-3.8.4-6 / 5.0 MQTT-3.8.4-8) */
+        uint8_t qos = (keep_qos || r->msg->qos < granted) ? r->msg->qos : granted;
         sim_session_enqueue(s, r->msg, qos, flag, &sub->sub_id, sub->sub_id ? 1 : 0);
     }
 }
@@ -66,7 +68,7 @@ static sim_sub *find_sub(sim_session *s, mqtt_bytes filter)
 /* Add or replace (MQTT-3.8.4-3) one subscription; returns it and whether it is new. */
 static sim_sub *subscribe_one(sim_session *s, const mqtt_sub_entry *e, uint32_t sub_id, bool *is_new)
 {
-    sim_sub *sub = find_sub(s, e->filter);
+    sim_sub *sub = sim_quirk(s->quirks, SIM_Q_RESUBSCRIBE_DUPLICATES) ? NULL : find_sub(s, e->filter);
     *is_new = sub == NULL;
     if (!sub) {
         if (!(sub = calloc(1, sizeof *sub)))
@@ -82,10 +84,12 @@ static sim_sub *subscribe_one(sim_session *s, const mqtt_sub_entry *e, uint32_t 
     return sub;
 }
 
-/* Retain Handling: 0 always, 1 only for a new subscription, 2 never (5.0 3.8.3.1). */
-static bool wants_retained(const sim_sub *sub, bool is_new)
+/* Retain Handling: 0 always, 1 only for a new subscription, 2 never (5.0 3.8.3.1); 3.1.1 is always 0. */
+static bool wants_retained(sim_quirk_set quirks, const sim_sub *sub, bool is_new)
 {
-    unsigned rh = MQTT_SUBOPT_RETAIN_HANDLING(sub->options);
+    unsigned rh = sim_quirk(quirks, SIM_Q_RETAIN_HANDLING_IGNORED) ? 0 : MQTT_SUBOPT_RETAIN_HANDLING(sub->options);
+    if (rh == 0 && !is_new && sim_quirk(quirks, SIM_Q_RETAINED_NOT_RESENT))
+        return false; /* 3.1.1 MQTT-3.8.4-3 / 5.0 MQTT-3.8.4-4: a replaced subscription gets them again */
     return rh == 0 || (rh == 1 && is_new);
 }
 
@@ -119,13 +123,14 @@ void sim_on_subscribe(sim_conn *c, const mqtt_packet *pkt)
         bool is_new;
         sim_sub *sub = subscribe_one(s, &e, sub_id, &is_new);
         codes[i] = MQTT_SUBOPT_QOS(e.options); /* every QoS is granted as asked */
-        if (wants_retained(sub, is_new))
+        if (wants_retained(c->quirks, sub, is_new))
             retained_for[i] = sub;
     }
     bool extra = sim_quirk(c->quirks, SIM_Q_SUBACK_EXTRA_CODE);
     if (extra)
         codes[n] = codes[n - 1]; /* the decoder guarantees n >= 1 (MQTT-3.8.3-3) */
-    send_suback(c, req->packet_id, codes, extra ? n + 1 : n);
+    uint16_t id = sim_quirk(c->quirks, SIM_Q_SUBACK_ID_SWAPPED) ? sim_swap16(req->packet_id) : req->packet_id;
+    send_suback(c, id, codes, extra ? n + 1 : n);
     for (uint32_t i = 0; i < req->list.count; i++)
         if (retained_for[i])
             send_retained(s, retained_for[i]);
@@ -135,17 +140,29 @@ void sim_on_subscribe(sim_conn *c, const mqtt_packet *pkt)
 
 /* ---- UNSUBSCRIBE ---- */
 
+/* Only the character-for-character identical filter is removed (MQTT-3.10.4-1). */
+static bool unsubscribe_hits(sim_quirk_set quirks, mqtt_bytes sub_filter, mqtt_bytes filter)
+{
+    return sim_bytes_eq(sub_filter, filter) ||
+           (sim_quirk(quirks, SIM_Q_UNSUBSCRIBE_BY_MATCH) && mqtt_topic_matches(sub_filter, filter));
+}
+
 static bool unsubscribe_one(sim_session *s, mqtt_bytes filter)
 {
-    for (sim_sub **pp = &s->subs; *pp; pp = &(*pp)->next)
-        if (sim_bytes_eq((*pp)->filter, filter)) {
-            sim_sub *sub = *pp;
-            *pp = sub->next;
-            free((void *)sub->filter.ptr);
-            free(sub);
-            return true;
+    bool removed = false;
+    sim_sub **pp = &s->subs;
+    while (*pp) {
+        sim_sub *sub = *pp;
+        if (!unsubscribe_hits(s->quirks, sub->filter, filter)) {
+            pp = &sub->next;
+            continue;
         }
-    return false;
+        *pp = sub->next;
+        free((void *)sub->filter.ptr);
+        free(sub);
+        removed = true;
+    }
+    return removed;
 }
 
 void sim_on_unsubscribe(sim_conn *c, const mqtt_packet *pkt)
@@ -157,9 +174,18 @@ void sim_on_unsubscribe(sim_conn *c, const mqtt_packet *pkt)
         abort();
     mqtt_list_iter it;
     mqtt_sub_entry e;
+    bool any_removed = false;
     mqtt_list_iter_init(&it, req->list, false);
-    for (uint32_t i = 0; i < n && mqtt_list_next(&it, &e); i++)
-        codes[i] = unsubscribe_one(c->s, e.filter) ? 0x00 : 0x11; /* 0x11: No subscription existed */
+    for (uint32_t i = 0; i < n && mqtt_list_next(&it, &e); i++) {
+        bool removed = unsubscribe_one(c->s, e.filter);
+        codes[i] = removed ? 0x00 : 0x11; /* 0x11: No subscription existed */
+        any_removed |= removed;
+    }
+    /* MQTT-3.10.4-5: UNSUBACK even when nothing was removed */
+    if (!any_removed && sim_quirk(c->quirks, SIM_Q_UNSUBACK_ONLY_IF_REMOVED)) {
+        free(codes);
+        return;
+    }
     mqtt_packet ack = {.type = MQTT_UNSUBACK};
     ack.u.subs.packet_id = req->packet_id;
     ack.u.subs.list = (mqtt_list){codes, n, n};

@@ -4,13 +4,16 @@
 
 #include "internal.h"
 
-sim_will *sim_will_from_connect(const mqtt_connect *cn, mqtt_version v)
+sim_will *sim_will_from_connect(const mqtt_connect *cn, mqtt_version v, sim_quirk_set quirks)
 {
     sim_will *w = calloc(1, sizeof *w);
     if (!w)
         abort();
     mqtt_props props = v == MQTT_V5 ? cn->will_props : (mqtt_props){NULL, 0};
-    w->msg = sim_msg_new(cn->will_topic, cn->will_payload, props, cn->will_qos, cn->will_retain);
+    /* The Will is published with its Will QoS and Will Retain (3.1.1 MQTT-3.1.2-17 / 5.0 MQTT-3.1.2-15) */
+    uint8_t qos = sim_quirk(quirks, SIM_Q_WILL_QOS_IGNORED) ? 0 : cn->will_qos;
+    bool retain = cn->will_retain && !sim_quirk(quirks, SIM_Q_WILL_RETAIN_IGNORED);
+    w->msg = sim_msg_new(cn->will_topic, cn->will_payload, props, qos, retain);
     mqtt_property pr;
     if (mqtt_prop_find(props, MQTT_PROP_WILL_DELAY_INTERVAL, &pr))
         w->delay_s = pr.value;
@@ -37,7 +40,7 @@ void sim_will_on_close(sim_conn *c)
         sim_will_free(w);
         return;
     }
-    if (w->delay_s == 0 || !c->s) {
+    if (w->delay_s == 0 || !c->s || sim_quirk(c->quirks, SIM_Q_WILL_DELAY_IGNORED)) {
         sim_will_publish(c->b, w);
         return;
     }

@@ -8,7 +8,7 @@
  *
  *     sim_config cfg;
  *     sim_config_init(&cfg);
- *     sim_config_add_listener(&cfg, "mqtt://127.0.0.1:0", NULL, 0);
+ *     sim_config_add_listener(&cfg, "mqtt://127.0.0.1:0", NULL, NULL, 0);
  *     char err[256];
  *     sim_broker *b = sim_start(&cfg, err, sizeof err);   // listening on return
  *     int port = sim_port(b, 0);                          // the port "0" picked
@@ -47,10 +47,43 @@ typedef enum sim_quirk_id {
     SIM_Q_SUBACK_EXTRA_CODE,     /* SUBACK carries one return code more than the SUBSCRIBE has filters */
     SIM_Q_SESSIONS_NEVER_EXPIRE, /* 5.0: ignore Session Expiry Interval, keep sessions forever */
     SIM_Q_PINGREQ_UNANSWERED,    /* never send PINGRESP */
+    /* acknowledgements and QoS */
+    SIM_Q_PUBACK_ID_SWAPPED,          /* PUBACK carries the packet id with its bytes swapped */
+    SIM_Q_PUBCOMP_MISSING,            /* PUBREL is never answered with PUBCOMP */
+    SIM_Q_PUBREL_NOT_RESENT,          /* on resume, unacknowledged PUBRELs are not resent */
+    SIM_Q_DUP_PROPAGATED,             /* forwards copy the DUP flag of the incoming PUBLISH */
+    SIM_Q_QOS_NOT_DOWNGRADED,         /* forwards keep the published QoS, above the subscription's */
+    SIM_Q_QOS_UPGRADED,               /* forwards take the subscription's QoS, above the published one */
+    SIM_Q_OVERLAP_FIRST_MATCH_QOS,    /* overlapping subscriptions: the first match sets the QoS */
+    /* subscriptions and matching */
+    SIM_Q_NO_LOCAL_IGNORED,           /* 5.0: No Local ignored */
+    SIM_Q_DOLLAR_TOPICS_MATCHED,      /* '#' and '+' at the start of a filter match '$' topics */
+    SIM_Q_HASH_EXCLUDES_PARENT,       /* "a/#" does not match "a" */
+    SIM_Q_SUBACK_ID_SWAPPED,          /* SUBACK carries the packet id with its bytes swapped */
+    SIM_Q_RESUBSCRIBE_DUPLICATES,     /* subscribing to the same filter again adds a second subscription */
+    SIM_Q_UNSUBACK_ONLY_IF_REMOVED,   /* UNSUBACK only when a subscription was removed */
+    SIM_Q_UNSUBSCRIBE_BY_MATCH,       /* UNSUBSCRIBE also removes wildcard filters matching the one given */
+    /* retained messages */
+    SIM_Q_RETAIN_NOT_STORED,          /* RETAIN 1 messages are forwarded but never stored */
+    SIM_Q_RETAIN_EMPTY_NOT_CLEARED,   /* an empty retained PUBLISH leaves the stored message */
+    SIM_Q_RETAINED_NOT_RESENT,        /* subscribing again to a filter sends no retained messages */
+    SIM_Q_RETAINED_QOS_NOT_DOWNGRADED, /* retained messages go out at their stored QoS, above the granted */
+    SIM_Q_RETAIN_HANDLING_IGNORED,    /* 5.0: Retain Handling treated as 0 */
+    SIM_Q_RETAIN_AS_PUBLISHED_IGNORED, /* 5.0: Retain As Published ignored, RETAIN always cleared on forwards */
+    /* connections and sessions */
+    SIM_Q_SECOND_CONNECT_IGNORED,     /* a second CONNECT is ignored, the connection stays open */
+    SIM_Q_SESSION_PRESENT_ON_CLEAN,   /* Session Present 1 when CleanSession / Clean Start 1 discarded a session */
+    SIM_Q_TAKEOVER_KEEPS_OLD,         /* takeover leaves the old connection open until it sends something */
+    SIM_Q_DISCONNECT_EXPIRY_IGNORED,  /* 5.0: a Session Expiry Interval in DISCONNECT is ignored */
+    /* wills and expiry */
+    SIM_Q_WILL_RETAIN_IGNORED,        /* the Will is published with RETAIN 0 and not stored */
+    SIM_Q_WILL_QOS_IGNORED,           /* the Will is published at QoS 0 whatever its Will QoS */
+    SIM_Q_WILL_DELAY_IGNORED,         /* 5.0: the Will is published at once, whatever its Will Delay Interval */
+    SIM_Q_MESSAGE_EXPIRY_IGNORED,     /* 5.0: Message Expiry Interval ignored and not forwarded */
     SIM_Q_COUNT
 } sim_quirk_id;
 
-typedef uint32_t sim_quirk_set; /* one bit per sim_quirk_id */
+typedef uint64_t sim_quirk_set; /* one bit per sim_quirk_id (at most 64) */
 #define SIM_QUIRK_BIT(q) ((sim_quirk_set)1u << (q))
 
 typedef struct sim_quirk_info {
