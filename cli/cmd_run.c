@@ -3,26 +3,20 @@
  * reports.  Exit: 0 nothing FAILed, 1 a FAIL or ERROR, 2 usage or scenario
  * errors, 3 target unreachable.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "mqttspec/engine.h"
 #include "mqttspec/sim.h"
+#include "run_report.h"
 
 #ifndef MQTTSPEC_SCENARIO_DIR
 #define MQTTSPEC_SCENARIO_DIR "scenarios"
 #endif
-#ifndef MQTTSPEC_VERSION
-#define MQTTSPEC_VERSION "unknown"
-#endif
-
 enum { EXIT_UNREACHABLE = 3 };
 
 #define MAX_SELECT 64
@@ -34,7 +28,7 @@ typedef struct run_args {
     unsigned versions;
     const char *ids[MAX_SELECT], *tags[MAX_SELECT], *excludes[MAX_SELECT];
     size_t nids, ntags, nexcludes;
-    const char *junit, *json, *md, *trace;
+    cli_reports reports;
     bool quiet;
     sim_quirk_set sim_quirks; /* quirks of the embedded broker-sim */
     mqs_run_opts opts;
@@ -44,7 +38,7 @@ void cmd_run_usage(FILE *out)
 {
     fputs("usage: mqttspec run [--target mqtt://HOST:PORT|mqtts://HOST:PORT] [OPTIONS]\n"
           "       (without --target: against broker-sim, started on a free loopback port)\n"
-          "       mqttspec list [SELECTION]\n"
+          "       mqttspec list [SELECTION]   (id, versions, role, title)\n"
           "\n"
           "selection:\n"
           "  -V, --protocol-version V  3.1.1, 5.0 or all (default all; repeatable)\n"
@@ -52,6 +46,7 @@ void cmd_run_usage(FILE *out)
           "      --tag TAG             scenarios with this tag (repeatable)\n"
           "      --exclude PATTERN     skip ids or tags matching the glob (repeatable)\n"
           "      --scenarios DIR|FILE  where scenarios are (repeatable; default: " MQTTSPEC_SCENARIO_DIR ")\n"
+          "                            run skips server-role scenarios: 'mqttspec sim --scenario' plays those\n"
           "run:\n"
           "  -j, --jobs N              cases in parallel (default 8 x cores, at most 64)\n"
           "  -u, --username USER       user name for every connection\n"
@@ -152,10 +147,10 @@ static int take_option(run_args *a, int opt, const char *arg)
             return -1;
         }
         return 0;
-    case OPT_JUNIT: a->junit = arg; return 0;
-    case OPT_JSON: a->json = arg; return 0;
-    case OPT_MD: a->md = arg; return 0;
-    case OPT_TRACE: a->trace = arg; return 0;
+    case OPT_JUNIT: a->reports.junit = arg; return 0;
+    case OPT_JSON: a->reports.json = arg; return 0;
+    case OPT_MD: a->reports.md = arg; return 0;
+    case OPT_TRACE: a->reports.trace = arg; return 0;
     case 'q': a->quiet = true; return 0;
     case OPT_SIM_QUIRK: {
         int q = sim_quirk_by_name(arg);
@@ -229,89 +224,10 @@ int cmd_list(int argc, char **argv)
                 snprintf(versions + strlen(versions), sizeof versions - strlen(versions), "%s%s",
                          versions[0] ? "," : "", mqtt_version_name(sc->versions[k]));
         if (versions[0])
-            printf("%-44s %-10s %s\n", sc->id, versions, sc->title);
+            printf("%-44s %-10s %-6s %s\n", sc->id, versions, mqs_role_name(sc->role), sc->title);
     }
     mqs_scenarios_free(&set);
     return CLI_EXIT_OK;
-}
-
-/* ---- reports ---- */
-
-static int write_report(const char *path, int (*writer)(const mqs_run *, FILE *), const mqs_run *run)
-{
-    if (!path)
-        return 0;
-    FILE *f = fopen(path, "w");
-    if (!f || writer(run, f) != 0) {
-        fprintf(stderr, "mqttspec: cannot write %s: %s\n", path, strerror(errno));
-        if (f)
-            fclose(f);
-        return -1;
-    }
-    return fclose(f) == 0 ? 0 : -1;
-}
-
-static int write_traces(const char *dir, const mqs_run *run)
-{
-    if (!dir)
-        return 0;
-    mkdir(dir, 0777);
-    for (size_t i = 0; i < run->ncases; i++) {
-        const mqs_case *c = &run->cases[i];
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s@%s.txt", dir, c->id, c->version);
-        FILE *f = fopen(path, "w");
-        if (!f) {
-            fprintf(stderr, "mqttspec: cannot write %s: %s\n", path, strerror(errno));
-            return -1;
-        }
-        fprintf(f, "%s (%s): %s\n%s\n\n", c->id, c->version, mqs_verdict_name(c->verdict),
-                c->message ? c->message : "");
-        mqs_write_transcript(c, f);
-        fclose(f);
-    }
-    return 0;
-}
-
-/* Non-PASS cases one per line, then the totals. */
-static void print_summary(const mqs_run *run, FILE *out)
-{
-    size_t counts[MQS_VERDICT_COUNT];
-    mqs_run_count(run, counts);
-    for (size_t i = 0; i < run->ncases; i++) {
-        const mqs_case *c = &run->cases[i];
-        if (c->verdict == MQS_PASS)
-            continue;
-        fprintf(out, "%-5s %s (%s)%s%s\n      %s\n", mqs_verdict_name(c->verdict), c->id, c->version,
-                c->statement && c->statement[0] ? " " : "", c->statement ? c->statement : "",
-                c->message ? c->message : "");
-    }
-    fprintf(out, "%zu cases in %.1f s against %s\n", run->ncases, (double)run->duration_ms / 1000.0, run->target);
-    fprintf(out, "%zu passed, %zu failed, %zu skipped, %zu warned, %zu errors\n", counts[MQS_PASS], counts[MQS_FAIL],
-            counts[MQS_SKIP], counts[MQS_WARN], counts[MQS_ERROR]);
-}
-
-static void start_run(mqs_run *run, const char *target)
-{
-    memset(run, 0, sizeof *run);
-    run->tool_version = mqs_strdup(MQTTSPEC_VERSION);
-    run->target = mqs_strdup(target);
-    char stamp[32];
-    time_t now = time(NULL);
-    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-    run->started_at = mqs_strdup(stamp);
-}
-
-static int finish_run(const run_args *a, mqs_run *run)
-{
-    int rc = write_report(a->junit, mqs_write_junit, run) | write_report(a->json, mqs_write_json, run) |
-             write_report(a->md, mqs_write_markdown, run) | write_traces(a->trace, run);
-    print_summary(run, stdout);
-    size_t counts[MQS_VERDICT_COUNT];
-    mqs_run_count(run, counts);
-    if (rc)
-        return CLI_EXIT_USAGE;
-    return counts[MQS_FAIL] || counts[MQS_ERROR] ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }
 
 static int run_against(run_args *a, char *err, size_t err_cap);
@@ -373,11 +289,11 @@ static int run_against(run_args *a, char *err, size_t err_cap)
     }
     a->opts.progress = !a->quiet && isatty(STDERR_FILENO) && !getenv("CI");
     mqs_run run;
-    start_run(&run, a->target);
+    cli_run_start(&run, a->target);
     int64_t t0 = mqs_now_ms();
     mqs_run_all(&set, &filter, a->versions, &a->opts, &run);
     run.duration_ms = mqs_now_ms() - t0;
-    int rc = finish_run(a, &run);
+    int rc = cli_run_finish(&a->reports, &run, stdout);
     mqs_run_free(&run);
     mqs_scenarios_free(&set);
     return rc;

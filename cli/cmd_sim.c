@@ -1,5 +1,6 @@
 /*
- * mqttspec sim: run broker-sim until SIGINT or SIGTERM.
+ * mqttspec sim: run broker-sim until SIGINT or SIGTERM; or, with --scenario,
+ * play server-role scenarios against an MQTT client under test (sim_play.c).
  * Prints "listening on URL port N" per listener once it accepts
  * connections (N is the real port when the URL asked for port 0).
  */
@@ -11,6 +12,7 @@
 
 #include "cli.h"
 #include "mqttspec/sim.h"
+#include "sim_play.h"
 
 static void usage(FILE *out)
 {
@@ -25,7 +27,16 @@ static void usage(FILE *out)
           "  --topic-alias-max N      5.0: Topic Alias Maximum announced (default 10, 0 for none)\n"
           "  --max-packet-size N      largest packet accepted (default 1048576)\n"
           "  -v, --verbose            log every packet and event to stderr\n"
-          "  --list-quirks            print the quirk table and exit\n",
+          "  --list-quirks            print the quirk table and exit\n"
+          "\n"
+          "usage: mqttspec sim --listen URL --scenario FILE|DIR [--id ID]... [--cert F --key F [--cafile F]]\n"
+          "                    [--junit F] [--json F] [--md F] [--trace DIR]\n"
+          "\n"
+          "  Test an MQTT client instead: no broker-sim; the server-role scenarios (\"role\": \"server\",\n"
+          "  scenarios/client-tests/) run one after another on the listener, each waiting for the client\n"
+          "  under test to connect (start one client per case: a case drops its connections when it\n"
+          "  ends).  --scenario and --id are repeatable; reports as 'mqttspec run'.\n"
+          "  Exit status: 0 nothing failed, 1 a FAIL or ERROR, 2 usage or scenario error, 3 cannot listen.\n",
           out);
 }
 
@@ -40,6 +51,8 @@ static void list_quirks(void)
 typedef struct cli {
     sim_config cfg;
     sim_quirk_set global_quirks;
+    const char *broker_option; /* the last option only broker-sim takes (not --scenario mode) */
+    sim_play_args play;        /* --scenario mode */
 } cli;
 
 /* The value after option argv[*i]; NULL (and a message) if missing. */
@@ -73,6 +86,35 @@ static sim_listener_config *last_listener(cli *o, const char *opt)
     return &o->cfg.listeners[o->cfg.n_listeners - 1];
 }
 
+static bool add_select(const char **list, size_t *n, const char *value)
+{
+    if (*n == SIM_PLAY_MAX) {
+        fprintf(stderr, "mqttspec sim: too many --scenario or --id options\n");
+        return false;
+    }
+    list[(*n)++] = value;
+    return true;
+}
+
+/* The options of --scenario mode; -1 if opt is not one of them. */
+static int play_option(cli *o, const char *opt, const char *v)
+{
+    sim_play_args *p = &o->play;
+    if (strcmp(opt, "--scenario") == 0)
+        return add_select(p->scenarios, &p->nscenarios, v);
+    if (strcmp(opt, "--id") == 0)
+        return add_select(p->ids, &p->nids, v);
+    const char **report = strcmp(opt, "--junit") == 0  ? &p->reports.junit
+                          : strcmp(opt, "--json") == 0 ? &p->reports.json
+                          : strcmp(opt, "--md") == 0   ? &p->reports.md
+                          : strcmp(opt, "--trace") == 0 ? &p->reports.trace
+                                                        : NULL;
+    if (!report)
+        return -1;
+    *report = v;
+    return 1;
+}
+
 static bool add_quirk(cli *o, const char *name)
 {
     int q = sim_quirk_by_name(name);
@@ -95,10 +137,17 @@ static bool parse_option(cli *o, int argc, char **argv, int *i)
     sim_listener_config *l;
     if (strcmp(opt, "-v") == 0 || strcmp(opt, "--verbose") == 0) {
         o->cfg.log = stderr;
+        o->broker_option = opt;
         return true;
     }
     if (!(v = value_of(argc, argv, i)))
         return false;
+    int played = play_option(o, opt, v);
+    if (played >= 0)
+        return played > 0;
+    if (strcmp(opt, "--listen") != 0 && strcmp(opt, "--cert") != 0 && strcmp(opt, "--key") != 0 &&
+        strcmp(opt, "--cafile") != 0)
+        o->broker_option = opt;
     if (strcmp(opt, "--listen") == 0) {
         if (sim_config_add_listener(&o->cfg, v, NULL, NULL, 0))
             return true;
@@ -143,6 +192,24 @@ static void block_stop_signals(sigset_t *set)
     pthread_sigmask(SIG_BLOCK, set, NULL);
 }
 
+/* --scenario mode: one listener, no broker-sim options. */
+static int play_scenarios(cli *o)
+{
+    if (o->cfg.n_listeners != 1 || o->broker_option) {
+        if (o->broker_option)
+            fprintf(stderr, "mqttspec sim: %s is a broker-sim option, not one of --scenario mode\n", o->broker_option);
+        else
+            fprintf(stderr, "mqttspec sim: --scenario needs exactly one --listen\n");
+        return CLI_EXIT_USAGE;
+    }
+    const sim_listener_config *l = &o->cfg.listeners[0];
+    o->play.listen = l->url;
+    o->play.certfile = l->certfile;
+    o->play.keyfile = l->keyfile;
+    o->play.cafile = l->cafile;
+    return sim_play(&o->play);
+}
+
 int cmd_sim(int argc, char **argv)
 {
     cli o = {0};
@@ -158,6 +225,12 @@ int cmd_sim(int argc, char **argv)
         }
         if (!parse_option(&o, argc, argv, &i))
             return 2;
+    }
+    if (o.play.nscenarios)
+        return play_scenarios(&o);
+    if (o.play.nids || o.play.reports.junit || o.play.reports.json || o.play.reports.md || o.play.reports.trace) {
+        fprintf(stderr, "mqttspec sim: --id and the report options need --scenario\n");
+        return 2;
     }
     if (o.cfg.n_listeners == 0) {
         usage(stderr);

@@ -1,7 +1,8 @@
 /*
- * The connections of one case: open, send, receive into per-connection
- * inboxes, close.  Every byte received goes through the codec's framer and
- * strict decoder (client role); every wait ends at a deadline.
+ * The connections of one case: open (client role) or accept (server role),
+ * send, receive into per-connection inboxes, close.  Every byte received goes
+ * through the codec's framer and strict decoder, in the role we play; every
+ * wait ends at a deadline.
  */
 #include <poll.h>
 #include <stdio.h>
@@ -12,6 +13,8 @@
 #include "mqttspec/packet_json.h"
 
 int64_t mqs_rel(const runctx *x) { return mqs_now_ms() - x->t0; }
+
+mqtt_role mqs_peer_role(const runctx *x) { return x->role == MQS_ROLE_SERVER ? MQTT_ROLE_SERVER : MQTT_ROLE_CLIENT; }
 
 conn *mqs_conn_get(runctx *x, const char *name)
 {
@@ -33,6 +36,21 @@ static void inbox_clear(conn *c)
     c->head = 0;
 }
 
+/* A fresh transport on c: empty stream and inbox, nothing known about the peer yet. */
+static void conn_attach(runctx *x, conn *c, mqs_transport *t, const char *note)
+{
+    c->t = t;
+    if (!c->storage)
+        c->storage = malloc(MQS_STREAM_CAP);
+    mqtt_stream_init(&c->stream, c->storage, MQS_STREAM_CAP);
+    inbox_clear(c);
+    c->closed = false;
+    c->connack_seen = false;
+    c->level = 0;
+    c->last_sent_at = c->last_received_at = mqs_rel(x);
+    mqs_case_event(x->res, mqs_rel(x), MQS_EV_OPENED, c->name, note, NULL, 0);
+}
+
 bool mqs_conn_open(runctx *x, conn *c)
 {
     char err[256];
@@ -41,20 +59,12 @@ bool mqs_conn_open(runctx *x, conn *c)
         deadline = x->hard_deadline;
     if (c->t)
         mqs_conn_drop(x, c, false);
-    c->t = mqs_transport_connect(&x->opts->target.url, &x->opts->target.tls, deadline, err, sizeof err);
-    if (!c->t) {
+    mqs_transport *t = mqs_transport_connect(&x->opts->target.url, &x->opts->target.tls, deadline, err, sizeof err);
+    if (!t) {
         mqs_case_error(x, "cannot connect '%s' to the target: %s", c->name, err);
         return false;
     }
-    if (!c->storage)
-        c->storage = malloc(MQS_STREAM_CAP);
-    mqtt_stream_init(&c->stream, c->storage, MQS_STREAM_CAP);
-    inbox_clear(c);
-    c->closed = false;
-    c->connack_seen = false;
-    c->level = 0;
-    c->last_sent_at = mqs_rel(x);
-    mqs_case_event(x->res, mqs_rel(x), MQS_EV_OPENED, c->name, "connection opened", NULL, 0);
+    conn_attach(x, c, t, "connection opened");
     return true;
 }
 
@@ -143,6 +153,17 @@ static void note_server_keep_alive(conn *c, const mqtt_packet *pkt)
         c->keep_alive_s = (int)prop.value;
 }
 
+/* Server role: the client's CONNECT sets the level its later packets are read at, and its keep-alive. */
+static void note_client_connect(runctx *x, conn *c, const mqtt_packet *pkt)
+{
+    if (pkt->type != MQTT_CONNECT)
+        return;
+    int level = pkt->u.connect.protocol_level;
+    c->level = level >= MQTT_V31 && level <= MQTT_V5 ? level : -1;
+    c->keep_alive_s = pkt->u.connect.keep_alive;
+    mqs_case_adopt_version(x, c, level);
+}
+
 /*
  * After a CONNECT at a level we do not speak (a conformance probe), the
  * server may answer in the 3.1.1 layout (3.1.1 MQTT-3.1.2-2) or the 5.0 one
@@ -164,10 +185,30 @@ static mqtt_status decode_unknown_level_connack(conn *c, mqtt_packet *pkt, mqtt_
     return MQTT_MALFORMED;
 }
 
-/* Replies are judged at the level of the CONNECT actually sent on this connection. */
+/*
+ * Server role: a first CONNECT at a protocol level we do not speak is no
+ * fault of the client, only a version the scenario cannot play: it decides
+ * the case's version like any other (which SKIPs the case).
+ */
+static bool unknown_level_connect(runctx *x, conn *c, const mqtt_error *err)
+{
+    if (x->role != MQS_ROLE_SERVER || c->level != 0 || x->v != MQTT_VERSION_UNKNOWN ||
+        err->code != MQTT_E_PROTOCOL_LEVEL || c->stream.start + err->offset >= c->stream.end)
+        return false;
+    mqs_case_adopt_version(x, c, c->stream.buf[c->stream.start + err->offset]);
+    return true;
+}
+
+/*
+ * Client role: replies are judged at the level of the CONNECT actually sent
+ * on this connection.  Server role: until the client's CONNECT arrives only a
+ * CONNECT is legal (MQTT-3.1.0-1), which the codec reads at the level it names.
+ */
 static mqtt_version reply_version(runctx *x, const conn *c)
 {
-    return c->level > 0 ? (mqtt_version)c->level : x->v;
+    if (c->level > 0)
+        return (mqtt_version)c->level;
+    return x->role == MQS_ROLE_SERVER ? MQTT_VERSION_UNKNOWN : x->v;
 }
 
 /* Take every complete packet out of the stream. */
@@ -175,24 +216,32 @@ static void parse_received(runctx *x, conn *c)
 {
     for (;;) {
         mqtt_version v = reply_version(x, c);
-        mqtt_decode_opts opts = {v, MQTT_ROLE_CLIENT, 0};
+        mqtt_decode_opts opts = {v, mqs_peer_role(x), 0};
         mqtt_packet pkt;
         mqtt_bytes raw;
         mqtt_error err;
         mqtt_status st = mqtt_stream_next(&c->stream, &opts, &pkt, &raw, &err);
-        if (st == MQTT_MALFORMED && c->level < 0 && !c->connack_seen)
+        if (st == MQTT_MALFORMED && x->role == MQS_ROLE_CLIENT && c->level < 0 && !c->connack_seen)
             st = decode_unknown_level_connack(c, &pkt, &raw, &v);
         if (st == MQTT_NEED_MORE)
             return;
         if (st == MQTT_MALFORMED) {
-            mqs_case_fail_codec(x, c, &err);
+            if (!unknown_level_connect(x, c, &err))
+                mqs_case_fail_codec(x, c, &err);
             return;
         }
+        if (v == MQTT_VERSION_UNKNOWN) /* a client's first CONNECT: shown at the level it names */
+            v = (mqtt_version)pkt.u.connect.protocol_level;
         char line[240];
         mqtt_print(&pkt, v, line, sizeof line);
         mqs_case_event(x->res, mqs_rel(x), MQS_EV_RECEIVED, c->name, line, raw.ptr, raw.len);
-        note_server_keep_alive(c, &pkt);
         inbox_push(c, mqs_rel(x), mqtt_packet_to_json(&pkt, v), line);
+        if (x->role == MQS_ROLE_SERVER)
+            note_client_connect(x, c, &pkt);
+        else
+            note_server_keep_alive(c, &pkt);
+        if (x->stop)
+            return;
     }
 }
 
@@ -232,10 +281,13 @@ static void read_conn(runctx *x, conn *c)
     }
 }
 
-/* One poll over the open connections, reading what arrives, for at most until-now ms. */
-static void pump_once(runctx *x, int64_t until)
+/*
+ * One poll over the open connections, reading what arrives, for at most
+ * until-now ms; extra_fd (the listener), when >= 0, also ends the wait.
+ */
+static void pump_once(runctx *x, int64_t until, int extra_fd)
 {
-    struct pollfd pfd[MQS_MAX_CONNS];
+    struct pollfd pfd[MQS_MAX_CONNS + 1];
     conn *who[MQS_MAX_CONNS];
     int n = 0, timeout;
     bool buffered = false;
@@ -247,9 +299,11 @@ static void pump_once(runctx *x, int64_t until)
         pfd[n] = (struct pollfd){.fd = mqs_transport_fd(c->t), .events = POLLIN};
         who[n++] = c;
     }
+    if (extra_fd >= 0)
+        pfd[n] = (struct pollfd){.fd = extra_fd, .events = POLLIN};
     int64_t left = until - mqs_now_ms();
     timeout = buffered || left < 0 ? 0 : (int)left;
-    if (poll(pfd, (nfds_t)n, timeout) < 0 && !buffered)
+    if (poll(pfd, (nfds_t)(n + (extra_fd >= 0)), timeout) < 0 && !buffered)
         return;
     for (int i = 0; i < n && !x->stop; i++)
         if (pfd[i].revents || mqs_transport_pending(who[i]->t))
@@ -265,15 +319,42 @@ void mqs_conn_wait(runctx *x, conn *c, int64_t deadline)
 {
     deadline = clamp(x, deadline);
     while (!x->stop && c->count == 0 && !c->closed && mqs_now_ms() < deadline)
-        pump_once(x, deadline);
+        pump_once(x, deadline, -1);
 }
 
 void mqs_pump_until(runctx *x, int64_t deadline)
 {
     deadline = clamp(x, deadline);
     do
-        pump_once(x, deadline);
+        pump_once(x, deadline, -1);
     while (!x->stop && mqs_now_ms() < deadline);
+}
+
+int mqs_conn_accept(runctx *x, conn *c, int64_t deadline)
+{
+    mqs_listener *l = x->opts->listener;
+    if (!l) {
+        mqs_case_error(x, "a server-role scenario needs a listener (mqttspec sim --listen URL --scenario ...)");
+        return -1;
+    }
+    if (c->t)
+        mqs_conn_drop(x, c, false);
+    deadline = clamp(x, deadline);
+    char err[256];
+    for (;;) {
+        /* The TLS handshake, if any, gets the time left to the deadline (at least a second). */
+        int64_t now = mqs_now_ms();
+        mqs_transport *t = mqs_accept(l, deadline > now + 1000 ? deadline : now + 1000, err, sizeof err);
+        if (t) {
+            conn_attach(x, c, t, "the client under test connected");
+            return 1;
+        }
+        if (err[0]) /* a failed TLS handshake is a fact about the client: note it, keep waiting */
+            mqs_case_event(x->res, mqs_rel(x), MQS_EV_NOTE, c->name, err, NULL, 0);
+        if (x->stop || mqs_now_ms() >= deadline)
+            return x->stop ? -1 : 0;
+        pump_once(x, deadline, mqs_listener_fd(l)); /* meanwhile, whatever arrives on other connections */
+    }
 }
 
 void mqs_conns_free(runctx *x)

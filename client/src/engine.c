@@ -15,8 +15,15 @@
 #include "scenario_internal.h"
 
 #define DEFAULT_WITHIN_MS 3000
+#define DEFAULT_ACCEPT_MS 30000
 
 /* ---- verdicts ---- */
+
+/* The version statements are cited at: the case's, or (server role, before the client's CONNECT) the first listed. */
+static mqtt_version citing_version(const runctx *x)
+{
+    return x->v != MQTT_VERSION_UNKNOWN || x->sc->nversions == 0 ? x->v : x->sc->versions[0];
+}
 
 /* The statements of the step (else of the scenario) for this version, comma-separated. */
 static void cited_statements(runctx *x, char *out, size_t cap)
@@ -25,7 +32,7 @@ static void cited_statements(runctx *x, char *out, size_t cap)
     if (!spec)
         spec = x->sc->spec;
     char prefix[16];
-    snprintf(prefix, sizeof prefix, "%s:", mqtt_version_name(x->v));
+    snprintf(prefix, sizeof prefix, "%s:", mqtt_version_name(citing_version(x)));
     out[0] = '\0';
     for (const cJSON *s = spec ? spec->child : NULL; s; s = s->next) {
         if (strncmp(s->valuestring, prefix, strlen(prefix)) != 0)
@@ -39,6 +46,27 @@ static bool step_is_should(runctx *x)
 {
     const cJSON *sev = cJSON_GetObjectItemCaseSensitive(x->step, "severity");
     return cJSON_IsString(sev) && strcmp(sev->valuestring, "should") == 0;
+}
+
+static bool step_is_precondition(runctx *x)
+{
+    return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x->step, "precondition"));
+}
+
+/*
+ * The scenario does not apply to this peer or run (a precondition step did
+ * not hold, or there is nothing to judge): the case ends with SKIP, unless a
+ * WARN was already recorded.
+ */
+static bool case_skip(runctx *x, const char *why, const char *detail)
+{
+    char msg[1200];
+    snprintf(msg, sizeof msg, "%s: step %d: %s%s", x->sc->file, x->step_no, why, detail);
+    mqs_case_event(x->res, mqs_rel(x), MQS_EV_NOTE, NULL, msg, NULL, 0);
+    if (x->res->verdict == MQS_PASS)
+        mqs_case_set(x->res, MQS_SKIP, x->step_no, NULL, msg);
+    x->stop = true;
+    return false;
 }
 
 static void set_detail(runctx *x, const cJSON *expected, const char *actual)
@@ -57,10 +85,12 @@ static void set_detail(runctx *x, const cJSON *expected, const char *actual)
 static bool step_failed(runctx *x, bool warn_only, const char *field, const char *why, const cJSON *expected,
                         const char *actual)
 {
-    char msg[1024], stmt[256];
+    char detail[1000], msg[1024], stmt[256];
     bool warn = warn_only || step_is_should(x);
-    snprintf(msg, sizeof msg, "%s: step %d: %s%s%s", x->sc->file, x->step_no, field ? field : "", field ? " " : "",
-             why);
+    snprintf(detail, sizeof detail, "%s%s%s", field ? field : "", field ? " " : "", why);
+    if (step_is_precondition(x))
+        return case_skip(x, "precondition not met: ", detail);
+    snprintf(msg, sizeof msg, "%s: step %d: %s", x->sc->file, x->step_no, detail);
     cited_statements(x, stmt, sizeof stmt);
     mqs_case_event(x->res, mqs_rel(x), MQS_EV_NOTE, NULL, msg, NULL, 0);
     if (warn) {
@@ -90,20 +120,45 @@ void mqs_case_error(runctx *x, const char *fmt, ...)
     x->stop = true;
 }
 
-/* The target sent bytes the codec rejects: the codec names the statement. */
+/* The target (or the client under test) sent bytes the codec rejects: the codec names the statement. */
 void mqs_case_fail_codec(runctx *x, conn *c, const mqtt_error *err)
 {
     char why[400], stmt[64], msg[800];
-    mqtt_err_format(err, x->v, why, sizeof why);
-    mqtt_version v = err->version ? (mqtt_version)err->version : x->v;
+    mqtt_version v = err->version ? (mqtt_version)err->version : citing_version(x);
+    mqtt_err_format(err, v, why, sizeof why);
     const char *id = mqtt_err_statement(err->code, v);
     snprintf(stmt, sizeof stmt, "%s:%s", mqtt_version_name(v), id ? id : "local-limit");
-    snprintf(msg, sizeof msg, "%s: step %d: [%s] malformed packet from the target: %s", x->sc->file, x->step_no,
-             c->name, why);
+    snprintf(msg, sizeof msg, "%s: step %d: [%s] malformed packet from the %s: %s", x->sc->file, x->step_no,
+             c->name, x->role == MQS_ROLE_SERVER ? "client" : "target", why);
     const uint8_t *p = c->stream.buf + c->stream.start;
     size_t n = c->stream.end - c->stream.start;
     mqs_case_event(x->res, mqs_rel(x), MQS_EV_RECEIVED, c->name, "MALFORMED", p, n);
     mqs_case_set(x->res, MQS_FAIL, x->step_no, stmt, msg);
+    x->stop = true;
+}
+
+void mqs_case_adopt_version(runctx *x, conn *c, int level)
+{
+    if (x->v != MQTT_VERSION_UNKNOWN)
+        return;
+    mqtt_version v = level >= MQTT_V31 && level <= MQTT_V5 ? (mqtt_version)level : MQTT_VERSION_UNKNOWN;
+    free(x->res->version);
+    x->res->version = mqs_strdup(v ? mqtt_version_name(v) : "unknown");
+    const char *name = v ? mqtt_version_name(v) : "an unknown version";
+    char note[160];
+    snprintf(note, sizeof note, "the client speaks %s (protocol level %d)", name, level);
+    mqs_case_event(x->res, mqs_rel(x), MQS_EV_NOTE, c->name, note, NULL, 0);
+    if (v && mqs_scenario_has_version(x->sc, v)) {
+        x->v = v;
+        return;
+    }
+    char msg[400], accepted[64] = "";
+    for (int i = 0; i < x->sc->nversions; i++)
+        snprintf(accepted + strlen(accepted), sizeof accepted - strlen(accepted), "%s%s", i ? ", " : "",
+                 mqtt_version_name(x->sc->versions[i]));
+    snprintf(msg, sizeof msg, "%s: client spoke %s (protocol level %d); the scenario accepts %s", x->sc->file, name,
+             level, accepted);
+    mqs_case_set(x->res, MQS_SKIP, x->step_no, NULL, msg);
     x->stop = true;
 }
 
@@ -128,6 +183,17 @@ static void note_connect_level(conn *c, const mqtt_packet *pkt, mqtt_status st)
     c->level = st == MQTT_COMPLETE && level >= MQTT_V31 && level <= MQTT_V5 ? level : -1;
 }
 
+/* Server role: our CONNACK is the one in force on c, and its 5.0 Server Keep Alive replaces the client's value. */
+static void note_connack_sent(runctx *x, conn *c, const mqtt_packet *pkt)
+{
+    mqtt_property prop;
+    if (x->role != MQS_ROLE_SERVER || pkt->type != MQTT_CONNACK)
+        return;
+    c->connack_seen = true;
+    if (x->v == MQTT_V5 && mqtt_prop_find(pkt->u.connack.props, MQTT_PROP_SERVER_KEEP_ALIVE, &prop))
+        c->keep_alive_s = (int)prop.value;
+}
+
 /* Encode a packet given in JSON form (after substitution) and send it. */
 static bool send_json(runctx *x, conn *c, const cJSON *tmpl)
 {
@@ -148,7 +214,9 @@ static bool send_json(runctx *x, conn *c, const cJSON *tmpl)
         } else {
             char line[240];
             mqtt_print(&pkt, x->v, line, sizeof line);
-            note_connect_level(c, &pkt, MQTT_COMPLETE);
+            if (x->role == MQS_ROLE_CLIENT)
+                note_connect_level(c, &pkt, MQTT_COMPLETE);
+            note_connack_sent(x, c, &pkt);
             ok = mqs_conn_send(x, c, wire, size, line);
         }
     }
@@ -163,14 +231,14 @@ static bool send_hex(runctx *x, conn *c, const char *hex)
     mqs_hex_decode(hex, NULL, 0, &n);
     uint8_t *raw = malloc(n ? n : 1);
     mqs_hex_decode(hex, raw, n, &n);
-    /* Say what the bytes are, as our codec reads them in the target's role. */
+    /* Say what the bytes are, as our codec reads them in the peer's role. */
     char line[300] = "raw bytes";
-    mqtt_decode_opts opts = {x->v, MQTT_ROLE_SERVER, 0};
+    mqtt_decode_opts opts = {x->v, x->role == MQS_ROLE_SERVER ? MQTT_ROLE_CLIENT : MQTT_ROLE_SERVER, 0};
     mqtt_packet pkt;
     mqtt_error err;
     size_t used;
     mqtt_status st = mqtt_decode(raw, n, &opts, &pkt, &used, &err);
-    if (n && raw[0] >> 4 == MQTT_CONNECT) {
+    if (x->role == MQS_ROLE_CLIENT && n && raw[0] >> 4 == MQTT_CONNECT) {
         pkt.type = MQTT_CONNECT; /* a malformed CONNECT still decides how replies are read */
         note_connect_level(c, &pkt, st == MQTT_COMPLETE ? st : MQTT_MALFORMED);
     }
@@ -218,6 +286,7 @@ static bool take_matching(runctx *x, conn *c, const cJSON *pattern, char *path, 
     inbound *in = mqs_inbox_peek(c);
     if (!in || !mqs_pattern_match(pattern, in->json, x->captures, path, path_cap, why, why_cap))
         return false;
+    c->last_received_at = in->at;
     mqs_inbox_pop(c);
     return true;
 }
@@ -231,16 +300,50 @@ static cJSON *pattern_of(runctx *x, const cJSON *tmpl, const char *default_type)
     return p;
 }
 
-static bool expect_one(runctx *x, conn *c, const cJSON *pattern, int ms)
+/* Does json match the pattern (an object), or any of the patterns (an array)? */
+static bool matches_any(const cJSON *patterns, const cJSON *json)
 {
-    int64_t deadline = mqs_now_ms() + ms;
-    mqs_conn_wait(x, c, deadline);
+    if (cJSON_IsObject(patterns))
+        return mqs_pattern_match(patterns, json, NULL, NULL, 0, NULL, 0);
+    for (const cJSON *p = patterns ? patterns->child : NULL; p; p = p->next)
+        if (mqs_pattern_match(p, json, NULL, NULL, 0, NULL, 0))
+            return true;
+    return false;
+}
+
+/* Drop the packets at the head of c's inbox that match an "ignore" pattern and none the step awaits. */
+static bool drop_ignored(runctx *x, conn *c, const cJSON *ignore, const cJSON *awaited)
+{
+    bool dropped = false;
+    inbound *in;
+    while (ignore && (in = mqs_inbox_peek(c)) && matches_any(ignore, in->json) && !matches_any(awaited, in->json)) {
+        char note[300];
+        snprintf(note, sizeof note, "ignored: %s", in->line);
+        mqs_case_event(x->res, mqs_rel(x), MQS_EV_NOTE, c->name, note, NULL, 0);
+        c->last_received_at = in->at;
+        mqs_inbox_pop(c);
+        dropped = true;
+    }
+    return dropped;
+}
+
+/* Wait until c has a packet that is not to be ignored, is closed, or the deadline passes. */
+static void wait_packet(runctx *x, conn *c, int64_t deadline, const cJSON *ignore, const cJSON *awaited)
+{
+    do
+        mqs_conn_wait(x, c, deadline);
+    while (!x->stop && drop_ignored(x, c, ignore, awaited));
+}
+
+/* After the wait: take the packet if it matches the pattern, else fail the step saying what came instead. */
+static bool take_or_fail(runctx *x, conn *c, const cJSON *pattern, int waited_ms)
+{
     if (x->stop)
         return false;
     char path[256] = "", why[1400] = "", actual[900];
     if (take_matching(x, c, pattern, path, sizeof path, why, sizeof why))
         return true;
-    describe_actual(c, actual, sizeof actual, ms);
+    describe_actual(c, actual, sizeof actual, waited_ms);
     if (!mqs_inbox_peek(c)) {
         char e[400];
         mqs_json_brief(pattern, e, sizeof e);
@@ -250,14 +353,21 @@ static bool expect_one(runctx *x, conn *c, const cJSON *pattern, int ms)
     return step_failed(x, false, path, why, pattern, actual);
 }
 
+/* The next packet on c must match pattern within ms (packets matching ignore pass meanwhile). */
+static bool expect_one(runctx *x, conn *c, const cJSON *pattern, int ms, const cJSON *ignore)
+{
+    wait_packet(x, c, mqs_now_ms() + ms, ignore, pattern);
+    return take_or_fail(x, c, pattern, ms);
+}
+
 /* Several packets in any order: each arriving packet must match one still awaited. */
-static bool expect_any_order(runctx *x, conn *c, cJSON *patterns, int ms)
+static bool expect_any_order(runctx *x, conn *c, cJSON *patterns, int ms, const cJSON *ignore)
 {
     int64_t deadline = mqs_now_ms() + ms;
     int n = cJSON_GetArraySize(patterns);
     bool done[64] = {false};
     for (int matched = 0; matched < n && n <= 64;) {
-        mqs_conn_wait(x, c, deadline);
+        wait_packet(x, c, deadline, ignore, patterns);
         if (x->stop)
             return false;
         bool hit = false;
@@ -284,32 +394,143 @@ static bool expect_any_order(runctx *x, conn *c, cJSON *patterns, int ms)
     return true;
 }
 
+/* ---- timing windows (expect and expect_close) ---- */
+
+typedef struct window {
+    bool set;
+    int lo, hi, tolerance;
+    bool early_warns;
+    int64_t since;     /* ms since the case started that the window counts from */
+    const char *from;  /* what `since` is, for messages */
+    bool since_peer;   /* `since` is the peer's last packet ("last_received") */
+} window;
+
+/* "since": the step's start (default), our last packet on c, or the last packet a step took from c. */
+static void window_origin(runctx *x, conn *c, window *w)
+{
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(x->step, "since");
+    const char *since = cJSON_IsString(s) ? s->valuestring : "step";
+    if (strcmp(since, "last_sent") == 0) {
+        w->since = c->last_sent_at;
+        w->from = "our last packet";
+    } else if (strcmp(since, "last_received") == 0) {
+        w->since = c->last_received_at;
+        w->from = "the peer's last packet";
+        w->since_peer = true;
+    } else {
+        w->since = mqs_rel(x);
+        w->from = "the step started";
+    }
+}
+
+/* "keep_alive_window": [f_lo, f_hi] -> the window in ms for the keep-alive in force on c. */
+static void keep_alive_window(runctx *x, conn *c, window *w)
+{
+    const cJSON *k = cJSON_GetObjectItemCaseSensitive(x->step, "keep_alive_window");
+    if (!k)
+        return;
+    w->set = true;
+    w->lo = (int)(k->child->valuedouble * c->keep_alive_s * 1000.0);
+    w->hi = (int)(k->child->next->valuedouble * c->keep_alive_s * 1000.0);
+    char note[128];
+    snprintf(note, sizeof note, "keep-alive in force on %s: %d s, window %d..%d ms", c->name, c->keep_alive_s, w->lo,
+             w->hi);
+    mqs_case_event(x->res, mqs_rel(x), MQS_EV_NOTE, c->name, note, NULL, 0);
+}
+
+static window window_of(runctx *x, conn *c)
+{
+    window w = {0};
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(x->step, "window_ms");
+    const cJSON *early = cJSON_GetObjectItemCaseSensitive(x->step, "early");
+    w.tolerance = within_ms(x, "tolerance_ms", 500);
+    w.early_warns = cJSON_IsString(early) && strcmp(early->valuestring, "warn") == 0;
+    if (arr) {
+        w.set = true;
+        w.lo = arr->child->valueint;
+        w.hi = arr->child->next->valueint;
+    }
+    keep_alive_window(x, c, &w);
+    window_origin(x, c, &w);
+    return w;
+}
+
+/* A keep_alive_window with keep-alive 0 in force (5.0 Server Keep Alive 0, or the client's own 0): nothing to time. */
+static bool keep_alive_off(runctx *x, const conn *c)
+{
+    return cJSON_GetObjectItemCaseSensitive(x->step, "keep_alive_window") && c->keep_alive_s == 0;
+}
+
+/* Judge when `what` happened (t_at: ms since the case started) against the window. */
+static bool judge_time(runctx *x, const window *w, int64_t t_at, const char *what)
+{
+    int64_t t = t_at - w->since;
+    char why[300];
+    if (t >= w->lo && t <= w->hi)
+        return true;
+    bool early = t < w->lo;
+    bool in_band = early ? t >= w->lo - w->tolerance : t <= w->hi + w->tolerance;
+    snprintf(why, sizeof why, "expected the %s %d..%d ms after %s vs actual %lld ms (tolerance %d ms)", what, w->lo,
+             w->hi, w->from, (long long)t, w->tolerance);
+    bool close = strcmp(what, "close") == 0;
+    char actual[64];
+    snprintf(actual, sizeof actual, "%s after %lld ms", close ? "closed" : "arrived", (long long)t);
+    return step_failed(x, in_band || (early && w->early_warns), close ? "close time" : "time", why, NULL, actual);
+}
+
+/*
+ * expect with a window: the packet must arrive by hi + tolerance after the
+ * origin, and is then timed.  Counting from the peer's last packet, an
+ * ignored packet that arrives meanwhile moves the origin (keep-alive counts
+ * from whatever the client sent last).
+ */
+static bool expect_timed(runctx *x, conn *c, const cJSON *pattern, const cJSON *ignore)
+{
+    if (keep_alive_off(x, c))
+        return case_skip(x, "keep-alive 0 in force: the peer need not send anything, there is nothing to time", "");
+    window w = window_of(x, c);
+    do {
+        if (w.since_peer)
+            w.since = c->last_received_at;
+        mqs_conn_wait(x, c, x->t0 + w.since + w.hi + w.tolerance + 1);
+    } while (!x->stop && drop_ignored(x, c, ignore, pattern));
+    if (!take_or_fail(x, c, pattern, (int)(mqs_rel(x) - w.since)))
+        return false;
+    return judge_time(x, &w, c->last_received_at, "packet");
+}
+
 static bool step_expect(runctx *x, conn *c)
 {
     int ms = within_ms(x, "within_ms", DEFAULT_WITHIN_MS);
     const cJSON *one = cJSON_GetObjectItemCaseSensitive(x->step, "packet");
+    const cJSON *ignore_j = cJSON_GetObjectItemCaseSensitive(x->step, "ignore");
     cJSON *pattern = pattern_of(x, one ? one : cJSON_GetObjectItemCaseSensitive(x->step, "packets"), NULL);
-    if (!pattern)
-        return false;
-    bool ok;
-    if (one) {
-        ok = expect_one(x, c, pattern, ms);
+    cJSON *ignore = ignore_j ? pattern_of(x, ignore_j, NULL) : NULL;
+    bool ok = pattern && (!ignore_j || ignore);
+    if (!ok) {
+        /* a ${var} that was never captured: already an ERROR */
+    } else if (one && (cJSON_GetObjectItemCaseSensitive(x->step, "window_ms") ||
+                       cJSON_GetObjectItemCaseSensitive(x->step, "keep_alive_window"))) {
+        ok = expect_timed(x, c, pattern, ignore);
+    } else if (one) {
+        ok = expect_one(x, c, pattern, ms, ignore);
     } else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x->step, "any_order"))) {
-        ok = expect_any_order(x, c, pattern, ms);
+        ok = expect_any_order(x, c, pattern, ms, ignore);
     } else {
         int64_t deadline = mqs_now_ms() + ms;
-        ok = true;
         for (cJSON *p = pattern->child; p && ok; p = p->next)
-            ok = expect_one(x, c, p, (int)(deadline - mqs_now_ms() > 0 ? deadline - mqs_now_ms() : 0));
+            ok = expect_one(x, c, p, (int)(deadline - mqs_now_ms() > 0 ? deadline - mqs_now_ms() : 0), ignore);
     }
     cJSON_Delete(pattern);
+    cJSON_Delete(ignore);
     return ok;
 }
 
 /* In 5.0 a peer may send DISCONNECT with a reason code >= 0x80 before it closes (4.13). */
 static bool closing_disconnect(runctx *x, const conn *c, const inbound *in)
 {
-    if (x->v != MQTT_V5 || !c->connack_seen) /* never before a CONNACK: MQTT-3.14.0-1 */
+    mqtt_version v = c->level > 0 ? (mqtt_version)c->level : x->v;
+    if (v != MQTT_V5 || !c->connack_seen) /* never before a CONNACK: MQTT-3.14.0-1 */
         return false;
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(in->json, "type");
     const cJSON *code = cJSON_GetObjectItemCaseSensitive(in->json, "code");
@@ -336,6 +557,16 @@ static bool wait_close(runctx *x, conn *c, int64_t deadline, bool *other)
         }
         return c->closed;
     }
+}
+
+/* An outcome with "then_end": allowed, and nothing after it applies: the case ends with its verdict so far. */
+static void end_case_here(runctx *x)
+{
+    char note[200];
+    snprintf(note, sizeof note, "step %d: an allowed outcome after which the scenario has nothing more to check",
+             x->step_no);
+    mqs_case_event(x->res, mqs_rel(x), MQS_EV_NOTE, NULL, note, NULL, 0);
+    x->stop = true;
 }
 
 static bool outcome_matches(runctx *x, conn *c, const cJSON *o, int64_t deadline)
@@ -368,9 +599,13 @@ static bool step_one_of(runctx *x, conn *c)
     mqs_conn_wait(x, c, deadline);
     if (x->stop)
         return false;
-    for (const cJSON *o = outcomes->child; o; o = o->next)
-        if (outcome_matches(x, c, o, deadline))
-            return true;
+    for (const cJSON *o = outcomes->child; o; o = o->next) {
+        if (!outcome_matches(x, c, o, deadline))
+            continue;
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "then_end")))
+            end_case_here(x);
+        return true;
+    }
     if (x->stop)
         return false;
     char actual[900], e[600], why[1600];
@@ -383,81 +618,25 @@ static bool step_one_of(runctx *x, conn *c)
     return r;
 }
 
-/* ---- closing and timing ---- */
-
-typedef struct window {
-    bool set;
-    int lo, hi, tolerance;
-    bool early_warns;
-} window;
-
-static window window_of(runctx *x)
-{
-    window w = {0};
-    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(x->step, "window_ms");
-    const cJSON *early = cJSON_GetObjectItemCaseSensitive(x->step, "early");
-    w.tolerance = within_ms(x, "tolerance_ms", 500);
-    w.early_warns = cJSON_IsString(early) && strcmp(early->valuestring, "warn") == 0;
-    if (arr) {
-        w.set = true;
-        w.lo = arr->child->valueint;
-        w.hi = arr->child->next->valueint;
-    }
-    return w;
-}
-
-/* "keep_alive_window": [f_lo, f_hi] -> the window in ms for the keep-alive in force on c. */
-static void keep_alive_window(runctx *x, conn *c, window *w)
-{
-    const cJSON *k = cJSON_GetObjectItemCaseSensitive(x->step, "keep_alive_window");
-    if (!k)
-        return;
-    w->set = true;
-    w->lo = (int)(k->child->valuedouble * c->keep_alive_s * 1000.0);
-    w->hi = (int)(k->child->next->valuedouble * c->keep_alive_s * 1000.0);
-    char note[128];
-    snprintf(note, sizeof note, "keep-alive in force on %s: %d s, close window %d..%d ms", c->name, c->keep_alive_s,
-             w->lo, w->hi);
-    mqs_case_event(x->res, mqs_rel(x), MQS_EV_NOTE, c->name, note, NULL, 0);
-}
-
-/* Judge when the close came, measured from `since` (ms since the case started). */
-static bool judge_close_time(runctx *x, conn *c, const window *w, int64_t since)
-{
-    int64_t t = c->closed_at - since;
-    char why[300];
-    if (t >= w->lo && t <= w->hi)
-        return true;
-    bool early = t < w->lo;
-    bool in_band = early ? t >= w->lo - w->tolerance : t <= w->hi + w->tolerance;
-    snprintf(why, sizeof why, "expected the close %d..%d ms after %s vs actual %lld ms (tolerance %d ms)", w->lo,
-             w->hi, since == c->last_sent_at ? "our last packet" : "the step started", (long long)t, w->tolerance);
-    char actual[64];
-    snprintf(actual, sizeof actual, "closed after %lld ms", (long long)t);
-    return step_failed(x, in_band || (early && w->early_warns), "close time", why, NULL, actual);
-}
+/* ---- closing ---- */
 
 static bool step_expect_close(runctx *x, conn *c)
 {
-    window w = window_of(x);
-    keep_alive_window(x, c, &w);
-    if (cJSON_GetObjectItemCaseSensitive(x->step, "keep_alive_window") && c->keep_alive_s == 0) {
+    if (keep_alive_off(x, c)) {
         /* The server turned keep-alive off (5.0 Server Keep Alive 0): there is no close to time. */
         mqs_case_event(x->res, mqs_rel(x), MQS_EV_NOTE, c->name, "keep-alive 0 in force: no close expected", NULL, 0);
         return true;
     }
-    const cJSON *since_j = cJSON_GetObjectItemCaseSensitive(x->step, "since");
-    bool from_last_sent = cJSON_IsString(since_j) && strcmp(since_j->valuestring, "last_sent") == 0;
-    int64_t since = from_last_sent ? c->last_sent_at : mqs_rel(x);
+    window w = window_of(x, c);
     int ms = w.set ? w.hi + w.tolerance : within_ms(x, "within_ms", DEFAULT_WITHIN_MS);
-    int64_t deadline = x->t0 + since + ms + 1;
+    int64_t deadline = x->t0 + w.since + ms + 1;
     bool other;
     if (wait_close(x, c, deadline, &other))
-        return w.set ? judge_close_time(x, c, &w, since) : true;
+        return w.set ? judge_time(x, &w, c->closed_at, "close") : true;
     if (x->stop)
         return false;
     char actual[900], why[1100];
-    describe_actual(c, actual, sizeof actual, (int)(mqs_rel(x) - since));
+    describe_actual(c, actual, sizeof actual, (int)(mqs_rel(x) - w.since));
     snprintf(why, sizeof why, "expected the connection closed within %d ms vs actual %s", ms, actual);
     return step_failed(x, false, "close", why, NULL, actual);
 }
@@ -507,7 +686,7 @@ static bool step_connect(runctx *x, conn *c, bool reconnect)
         return true;
     cJSON *dflt = cJSON_Parse("{\"code\": 0}");
     cJSON *pattern = pattern_of(x, connack ? connack : dflt, "CONNACK");
-    bool ok = pattern && expect_one(x, c, pattern, DEFAULT_WITHIN_MS);
+    bool ok = pattern && expect_one(x, c, pattern, DEFAULT_WITHIN_MS, NULL);
     cJSON_Delete(pattern);
     cJSON_Delete(dflt);
     return ok;
@@ -521,6 +700,36 @@ static bool step_disconnect(runctx *x, conn *c)
     if (ok)
         mqs_conn_drop(x, c, true);
     return ok;
+}
+
+/* ---- server role: the client under test connects ---- */
+
+/*
+ * accept: wait for the client under test to connect.  The case's timeout_ms
+ * counts from the first connection, so waiting for someone to start the
+ * client does not eat into it.  Nobody connecting is a harness error (no
+ * rule makes a client connect), or a SKIP for a precondition accept (a
+ * client need not reconnect).
+ */
+static bool step_accept(runctx *x, conn *c)
+{
+    int ms = within_ms(x, "within_ms", DEFAULT_ACCEPT_MS);
+    int64_t deadline = mqs_now_ms() + ms;
+    bool first = x->accepts++ == 0;
+    if (first && x->hard_deadline < deadline + 1)
+        x->hard_deadline = deadline + 1;
+    int rc = mqs_conn_accept(x, c, deadline);
+    if (first)
+        x->hard_deadline = mqs_now_ms() + x->sc->timeout_ms;
+    if (rc != 0)
+        return rc > 0;
+    char why[200];
+    snprintf(why, sizeof why, "no client connected within %d ms", ms);
+    if (!step_is_precondition(x)) {
+        mqs_case_error(x, "%s", why);
+        return false;
+    }
+    return case_skip(x, "precondition not met: ", why);
 }
 
 /* ---- dispatch ---- */
@@ -541,6 +750,8 @@ static bool run_step(runctx *x)
         return step_connect(x, c, action[0] == 'r');
     if (strcmp(action, "open") == 0)
         return mqs_conn_open(x, c);
+    if (strcmp(action, "accept") == 0)
+        return step_accept(x, c);
     if (!c->t && strcmp(action, "drop") != 0) {
         mqs_case_error(x, "connection '%s' is not open", c->name);
         return false;
@@ -566,6 +777,31 @@ static bool run_step(runctx *x)
 }
 
 /* ---- one case ---- */
+
+/*
+ * Server role: a step limited to some versions can only be placed once the
+ * client's CONNECT has said which version it speaks; wait for it on the
+ * step's connection.
+ */
+static void await_version(runctx *x)
+{
+    if (x->role != MQS_ROLE_SERVER || x->v != MQTT_VERSION_UNKNOWN ||
+        !cJSON_GetObjectItemCaseSensitive(x->step, "versions") || !cJSON_IsString(x->step->child))
+        return;
+    conn *c = NULL;
+    for (int i = 0; i < x->nconns && !c; i++)
+        if (strcmp(x->conns[i].name, x->step->child->valuestring) == 0)
+            c = &x->conns[i];
+    if (!c || !c->t)
+        return;
+    int64_t deadline = mqs_now_ms() + DEFAULT_WITHIN_MS;
+    while (!x->stop && x->v == MQTT_VERSION_UNKNOWN && !c->closed && c->count == 0 && mqs_now_ms() < deadline)
+        mqs_conn_wait(x, c, deadline);
+    if (!x->stop && x->v == MQTT_VERSION_UNKNOWN)
+        mqs_case_error(x, "this step is for some versions only, and the client sent no CONNECT within %d ms to say "
+                          "which it speaks",
+                       DEFAULT_WITHIN_MS);
+}
 
 static void fill_case_header(mqs_case *out, const mqs_scenario *sc, mqtt_version v)
 {
@@ -601,7 +837,8 @@ static void init_ctx(runctx *x, const mqs_scenario *sc, mqtt_version v, const mq
 {
     memset(x, 0, sizeof *x);
     x->sc = sc;
-    x->v = v;
+    x->role = sc->role;
+    x->v = sc->role == MQS_ROLE_SERVER ? MQTT_VERSION_UNKNOWN : v; /* server role: the client's CONNECT decides */
     x->opts = opts;
     x->res = out;
     x->t0 = mqs_now_ms();
@@ -615,6 +852,8 @@ static void init_ctx(runctx *x, const mqs_scenario *sc, mqtt_version v, const mq
 
 void mqs_run_case(const mqs_scenario *sc, mqtt_version v, const mqs_run_opts *opts, unsigned index, mqs_case *out)
 {
+    if (sc->role == MQS_ROLE_SERVER)
+        v = MQTT_VERSION_UNKNOWN; /* "unknown" in the report until the client's CONNECT names it */
     fill_case_header(out, sc, v);
     out->verdict = MQS_PASS;
     if (lacks_capability(sc, opts, out))
@@ -625,7 +864,8 @@ void mqs_run_case(const mqs_scenario *sc, mqtt_version v, const mqs_run_opts *op
     for (const cJSON *step = sc->steps->child; step && !x.stop; step = step->next) {
         x.step_no = ++i;
         x.step = step;
-        if (!mqs_step_applies(step, v))
+        await_version(&x);
+        if (x.stop || !mqs_step_applies(step, x.v))
             continue;
         char note[128];
         snprintf(note, sizeof note, "step %d: %s %s", i, step->child->string,

@@ -26,15 +26,18 @@ typedef struct conn {
     size_t head, count, cap;
     bool closed;      /* the peer closed (or reset) the open transport */
     int64_t closed_at, last_sent_at;
+    int64_t last_received_at; /* arrival of the last packet a step took from this connection */
     cJSON *last_connect; /* template of the last CONNECT, for reconnect */
     int keep_alive_s;    /* the keep-alive in force: CONNECT's, or the CONNACK's Server Keep Alive */
-    bool connack_seen;   /* a CONNACK arrived on this transport */
-    int level;           /* protocol level of the CONNECT we sent (0: none yet, or not 3/4/5) */
+    bool connack_seen;   /* a CONNACK went over this transport (client role: arrived; server role: sent) */
+    int level;           /* protocol level of the CONNECT on this transport (client role: the one we sent;
+                            server role: the client's); 0: none yet, -1: not one we speak */
 } conn;
 
 typedef struct runctx {
     const mqs_scenario *sc;
-    mqtt_version v;
+    mqs_role role;         /* the side we play: client (to a broker) or server (to a client under test) */
+    mqtt_version v;        /* server role: MQTT_VERSION_UNKNOWN until the client's first CONNECT */
     const mqs_run_opts *opts;
     mqs_case *res;
     int64_t t0;            /* CLOCK_MONOTONIC ms at start */
@@ -46,14 +49,20 @@ typedef struct runctx {
     char cid[24];
     int step_no;           /* 1-based index in the file */
     const cJSON *step;
-    bool stop;             /* a FAIL or ERROR decided the case */
+    bool stop;             /* a FAIL, ERROR or SKIP decided the case */
+    int accepts;           /* server role: accept steps run so far */
     uint8_t *arena;
 } runctx;
 
 /* conn.c */
 int64_t mqs_rel(const runctx *x);
+/* How the codec reads what the peer sends us: as a server reads a client's packets, or the other way round. */
+mqtt_role mqs_peer_role(const runctx *x);
 conn *mqs_conn_get(runctx *x, const char *name);
 bool mqs_conn_open(runctx *x, conn *c);
+/* Server role: take the next client connection from the listener before the deadline.
+ * 1 accepted, 0 nobody connected in time, -1 a harness error (the case is then ERROR). */
+int mqs_conn_accept(runctx *x, conn *c, int64_t deadline);
 void mqs_conn_drop(runctx *x, conn *c, bool orderly);
 bool mqs_conn_send(runctx *x, conn *c, const uint8_t *raw, size_t len, const char *line);
 /* Wait until c has a packet, is closed, or the deadline (absolute ms) passes. */
@@ -67,5 +76,8 @@ void mqs_conns_free(runctx *x);
 /* engine.c */
 __attribute__((format(printf, 2, 3))) void mqs_case_error(runctx *x, const char *fmt, ...);
 void mqs_case_fail_codec(runctx *x, conn *c, const mqtt_error *err);
+/* Server role: the client's CONNECT named its protocol level; the first one decides the case's version
+ * (the case SKIPs when the scenario does not accept it). */
+void mqs_case_adopt_version(runctx *x, conn *c, int level);
 
 #endif

@@ -81,6 +81,13 @@ static bool version_selected(unsigned versions, mqtt_version v)
     return versions == 0 || (versions & (1u << v));
 }
 
+/* Does the k-th version of sc make a case of this run? */
+static bool case_selected(const mqs_scenario *sc, int k, const mqs_filter *filter, unsigned versions)
+{
+    return sc->role == MQS_ROLE_CLIENT && mqs_scenario_selected(sc, filter) &&
+           version_selected(versions, sc->versions[k]);
+}
+
 void mqs_run_all(const mqs_scenario_set *set, const mqs_filter *filter, unsigned versions,
                  const mqs_run_opts *opts, mqs_run *run)
 {
@@ -88,13 +95,13 @@ void mqs_run_all(const mqs_scenario_set *set, const mqs_filter *filter, unsigned
     size_t n = 0;
     for (size_t i = 0; i < set->count; i++)
         for (int k = 0; k < set->items[i].nversions; k++)
-            if (mqs_scenario_selected(&set->items[i], filter) && version_selected(versions, set->items[i].versions[k]))
+            if (case_selected(&set->items[i], k, filter, versions))
                 n++;
     job *jobs = calloc(n ? n : 1, sizeof *jobs);
     size_t first = run->ncases;
     for (size_t i = 0, j = 0; i < set->count; i++)
         for (int k = 0; k < set->items[i].nversions; k++)
-            if (mqs_scenario_selected(&set->items[i], filter) && version_selected(versions, set->items[i].versions[k])) {
+            if (case_selected(&set->items[i], k, filter, versions)) {
                 mqs_run_add_case(run);
                 jobs[j++] = (job){&set->items[i], set->items[i].versions[k], NULL};
             }

@@ -58,6 +58,8 @@ int mqs_capabilities_parse(const char *list, unsigned *out, char *err, size_t er
     return 0;
 }
 
+const char *mqs_role_name(mqs_role role) { return role == MQS_ROLE_SERVER ? "server" : "client"; }
+
 mqtt_version mqs_version_parse(const char *s)
 {
     if (strcmp(s, "3.1") == 0)
@@ -214,8 +216,9 @@ static bool any_string(const char *s) { return s != NULL; }
 
 static int load_header(vctx *v, mqs_scenario *sc)
 {
-    static const char *const top_keys[] = {"id", "title", "description", "spec", "versions", "tags",
-                                           "requires", "timeout_ms", "steps", NULL};
+    static const char *const top_keys[] = {"id",   "title",    "description", "role",  "spec", "versions",
+                                           "tags", "requires", "timeout_ms",  "steps", NULL};
+    static const char *const roles[] = {"client", "server", NULL};
     const cJSON *root = sc->root;
     if (!cJSON_IsObject(root))
         return verr(v, NULL, "a scenario must be a JSON object");
@@ -230,13 +233,16 @@ static int load_header(vctx *v, mqs_scenario *sc)
     const cJSON *desc = cJSON_GetObjectItemCaseSensitive(root, "description");
     if (desc && !cJSON_IsString(desc))
         return verr(v, "description", "must be a string");
-    if (check_string_array(v, root, "spec", true, statement_ref) ||
+    if (check_string_enum(v, root, "role", roles) ||
+        check_string_array(v, root, "spec", true, statement_ref) ||
         check_string_array(v, root, "versions", true, known_version) ||
         check_string_array(v, root, "tags", false, any_string) ||
         check_string_array(v, root, "requires", false, known_capability))
         return -1;
     sc->id = id->valuestring;
     sc->title = title->valuestring;
+    const cJSON *role = cJSON_GetObjectItemCaseSensitive(root, "role");
+    sc->role = role && strcmp(role->valuestring, "server") == 0 ? MQS_ROLE_SERVER : MQS_ROLE_CLIENT;
     sc->spec = cJSON_GetObjectItemCaseSensitive(root, "spec");
     sc->tags = cJSON_GetObjectItemCaseSensitive(root, "tags");
     const cJSON *vs = cJSON_GetObjectItemCaseSensitive(root, "versions");
@@ -256,7 +262,28 @@ static int load_header(vctx *v, mqs_scenario *sc)
 
 /* ---- packets and patterns ---- */
 
-/* A copy of j where "${var}" strings become 1, so the packet can be checked before captures exist. */
+/* Fields whose value is text in the packet JSON form (docs/packet-json.md); every other captured value is a number. */
+static bool text_field(const char *key)
+{
+    static const char *const keys[] = {"topic", "client_id", "payload", "username", "password", "filter",
+                                       "filters", "protocol_name", "reason", "reasons", "content_type",
+                                       "response_topic", "assigned_client_identifier", "authentication_method",
+                                       "response_information", "server_reference", "reason_string",
+                                       "user_property", NULL};
+    return key && in_list(key, keys);
+}
+
+static bool is_var(const cJSON *c)
+{
+    return cJSON_IsString(c) && strncmp(c->valuestring, "${", 2) == 0 &&
+           c->valuestring[strlen(c->valuestring) - 1] == '}';
+}
+
+/*
+ * A copy of j where "${var}" strings become a value of the type the field
+ * takes ("x" for text, 1 otherwise), so the packet can be checked before
+ * captures exist.  An array element takes the type of the array's field.
+ */
 static cJSON *with_dummy_captures(const cJSON *j)
 {
     cJSON *copy = cJSON_Duplicate(j, true);
@@ -267,12 +294,13 @@ static cJSON *with_dummy_captures(const cJSON *j)
     while (top) {
         cJSON *n = stack[--top];
         for (cJSON *c = n->child; c; c = c->next) {
-            if (cJSON_IsString(c) && strncmp(c->valuestring, "${", 2) == 0 && c->valuestring[strlen(c->valuestring) - 1] == '}') {
-                cJSON *one = cJSON_CreateNumber(1);
+            if (is_var(c)) {
+                const char *field = cJSON_IsArray(n) ? n->string : c->string;
+                cJSON *dummy = text_field(field) ? cJSON_CreateString("x") : cJSON_CreateNumber(1);
                 if (c->string) /* keep the key: the old item and its name are freed */
-                    one->string = strdup(c->string);
-                cJSON_ReplaceItemViaPointer(n, c, one);
-                c = one;
+                    dummy->string = strdup(c->string);
+                cJSON_ReplaceItemViaPointer(n, c, dummy);
+                c = dummy;
             }
             if (c->child && top < 64)
                 stack[top++] = c;
@@ -399,8 +427,11 @@ static int check_pattern(vctx *v, const cJSON *pattern, const char *key)
 
 /* ---- steps ---- */
 
-static const char *const actions[] = {"connect", "reconnect", "open", "send", "expect", "one_of", "expect_close",
-                                      "expect_nothing", "sleep_ms", "drop", "disconnect", NULL};
+static const char *const actions[] = {"connect", "reconnect", "open", "accept", "send", "expect", "one_of",
+                                      "expect_close", "expect_nothing", "sleep_ms", "drop", "disconnect", NULL};
+/* Actions that open a connection to a broker (client role), and the one that takes one from a client (server role). */
+static const char *const client_only[] = {"connect", "reconnect", "open", NULL};
+static const char *const server_only[] = {"accept", NULL};
 static const char *const common_keys[] = {"versions", "spec", "severity", "comment", NULL};
 
 static int check_conn_name(vctx *v, const cJSON *step, bool opens)
@@ -438,24 +469,14 @@ static int check_connect_step(vctx *v, const cJSON *step)
     return rc;
 }
 
-static int check_expect_step(vctx *v, const cJSON *step)
+/* A non-empty array of patterns under key ("packets", "ignore"). */
+static int check_pattern_list(vctx *v, const cJSON *list, const char *key)
 {
-    static const char *const keys[] = {"expect", "packet", "packets", "any_order", "within_ms", NULL};
-    int ms;
-    if (check_keys(v, step, keys, common_keys) || check_conn_name(v, step, false) ||
-        get_int(v, step, "within_ms", 1, 600000, &ms) < 0 || check_bool(v, step, "any_order"))
-        return -1;
-    const cJSON *one = cJSON_GetObjectItemCaseSensitive(step, "packet");
-    const cJSON *many = cJSON_GetObjectItemCaseSensitive(step, "packets");
-    if (!one == !many)
-        return verr(v, NULL, "needs exactly one of \"packet\" or \"packets\"");
-    if (one)
-        return check_pattern(v, one, "packet");
-    if (!cJSON_IsArray(many) || cJSON_GetArraySize(many) == 0)
-        return verr(v, "packets", "must be a non-empty array of patterns");
-    size_t mark = path_push(v, "packets");
+    if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) == 0)
+        return verr(v, key, "must be a non-empty array of patterns");
+    size_t mark = path_push(v, key);
     int i = 0, rc = 0;
-    for (const cJSON *p = many->child; p && !rc; p = p->next, i++) {
+    for (const cJSON *p = list->child; p && !rc; p = p->next, i++) {
         char idx[16];
         snprintf(idx, sizeof idx, "%d", i);
         rc = check_pattern(v, p, idx);
@@ -464,13 +485,67 @@ static int check_expect_step(vctx *v, const cJSON *step)
     return rc;
 }
 
+/* A [lo, hi] pair of non-negative numbers, lo <= hi. */
+static bool number_pair(const cJSON *w)
+{
+    return cJSON_IsArray(w) && cJSON_GetArraySize(w) == 2 && cJSON_IsNumber(w->child) &&
+           cJSON_IsNumber(w->child->next) && w->child->valuedouble >= 0 &&
+           w->child->valuedouble <= w->child->next->valuedouble;
+}
+
+/* The timing fields shared by expect and expect_close: window_ms or keep_alive_window, tolerance_ms, since, early. */
+static int check_window(vctx *v, const cJSON *step)
+{
+    static const char *const since[] = {"step", "last_sent", "last_received", NULL};
+    static const char *const early[] = {"fail", "warn", NULL};
+    int ms;
+    if (get_int(v, step, "tolerance_ms", 0, 600000, &ms) < 0 || check_string_enum(v, step, "since", since) ||
+        check_string_enum(v, step, "early", early))
+        return -1;
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(step, "window_ms");
+    if (w && !number_pair(w))
+        return verr(v, "window_ms", "must be [lo, hi] in ms with 0 <= lo <= hi");
+    const cJSON *k = cJSON_GetObjectItemCaseSensitive(step, "keep_alive_window");
+    if (k && (w || !number_pair(k)))
+        return verr(v, "keep_alive_window", "must be [lo, hi] factors of the keep-alive in force, without window_ms");
+    return 0;
+}
+
+static bool has_window(const cJSON *step)
+{
+    return cJSON_GetObjectItemCaseSensitive(step, "window_ms") ||
+           cJSON_GetObjectItemCaseSensitive(step, "keep_alive_window");
+}
+
+static int check_expect_step(vctx *v, const cJSON *step)
+{
+    static const char *const keys[] = {"expect", "packet", "packets", "any_order", "within_ms", "ignore",
+                                       "window_ms", "keep_alive_window", "tolerance_ms", "since", "early",
+                                       "precondition", NULL};
+    int ms;
+    if (check_keys(v, step, keys, common_keys) || check_conn_name(v, step, false) ||
+        get_int(v, step, "within_ms", 1, 600000, &ms) < 0 || check_bool(v, step, "any_order") ||
+        check_bool(v, step, "precondition") || check_window(v, step))
+        return -1;
+    const cJSON *one = cJSON_GetObjectItemCaseSensitive(step, "packet");
+    const cJSON *many = cJSON_GetObjectItemCaseSensitive(step, "packets");
+    const cJSON *ignore = cJSON_GetObjectItemCaseSensitive(step, "ignore");
+    if (!one == !many)
+        return verr(v, NULL, "needs exactly one of \"packet\" or \"packets\"");
+    if (many && has_window(step))
+        return verr(v, "packets", "a timing window (window_ms, keep_alive_window) needs a single \"packet\"");
+    if (ignore && check_pattern_list(v, ignore, "ignore"))
+        return -1;
+    return one ? check_pattern(v, one, "packet") : check_pattern_list(v, many, "packets");
+}
+
 static int check_outcome(vctx *v, const cJSON *o)
 {
-    static const char *const keys[] = {"packet", "then_close", "close", "nothing", NULL};
+    static const char *const keys[] = {"packet", "then_close", "close", "nothing", "then_end", NULL};
     if (!cJSON_IsObject(o))
         return verr(v, NULL, "must be an object");
     if (check_keys(v, o, keys, NULL) || check_bool(v, o, "then_close") || check_bool(v, o, "close") ||
-        check_bool(v, o, "nothing"))
+        check_bool(v, o, "nothing") || check_bool(v, o, "then_end"))
         return -1;
     const cJSON *packet = cJSON_GetObjectItemCaseSensitive(o, "packet");
     int kinds = (packet != NULL) + cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "close")) +
@@ -482,10 +557,10 @@ static int check_outcome(vctx *v, const cJSON *o)
 
 static int check_one_of_step(vctx *v, const cJSON *step)
 {
-    static const char *const keys[] = {"one_of", "outcomes", "within_ms", NULL};
+    static const char *const keys[] = {"one_of", "outcomes", "within_ms", "precondition", NULL};
     int ms;
     if (check_keys(v, step, keys, common_keys) || check_conn_name(v, step, false) ||
-        get_int(v, step, "within_ms", 1, 600000, &ms) < 0)
+        get_int(v, step, "within_ms", 1, 600000, &ms) < 0 || check_bool(v, step, "precondition"))
         return -1;
     const cJSON *outcomes = cJSON_GetObjectItemCaseSensitive(step, "outcomes");
     if (!cJSON_IsArray(outcomes) || cJSON_GetArraySize(outcomes) < 1)
@@ -505,24 +580,21 @@ static int check_close_step(vctx *v, const cJSON *step)
 {
     static const char *const keys[] = {"expect_close", "within_ms", "window_ms", "keep_alive_window", "tolerance_ms",
                                        "since", "early", NULL};
-    static const char *const since[] = {"step", "last_sent", NULL};
-    static const char *const early[] = {"fail", "warn", NULL};
     int ms;
     if (check_keys(v, step, keys, common_keys) || check_conn_name(v, step, false) ||
-        get_int(v, step, "within_ms", 1, 600000, &ms) < 0 || get_int(v, step, "tolerance_ms", 0, 600000, &ms) < 0 ||
-        check_string_enum(v, step, "since", since) || check_string_enum(v, step, "early", early))
+        get_int(v, step, "within_ms", 1, 600000, &ms) < 0)
         return -1;
-    const cJSON *w = cJSON_GetObjectItemCaseSensitive(step, "window_ms");
-    if (w && (!cJSON_IsArray(w) || cJSON_GetArraySize(w) != 2 || !cJSON_IsNumber(w->child) ||
-              !cJSON_IsNumber(w->child->next) || w->child->valuedouble < 0 ||
-              w->child->valuedouble > w->child->next->valuedouble))
-        return verr(v, "window_ms", "must be [lo, hi] in ms with 0 <= lo <= hi");
-    const cJSON *k = cJSON_GetObjectItemCaseSensitive(step, "keep_alive_window");
-    if (k && (w || !cJSON_IsArray(k) || cJSON_GetArraySize(k) != 2 || !cJSON_IsNumber(k->child) ||
-              !cJSON_IsNumber(k->child->next) || k->child->valuedouble < 0 ||
-              k->child->valuedouble > k->child->next->valuedouble))
-        return verr(v, "keep_alive_window", "must be [lo, hi] factors of the keep-alive in force, without window_ms");
-    return 0;
+    return check_window(v, step);
+}
+
+static int check_accept_step(vctx *v, const cJSON *step)
+{
+    static const char *const keys[] = {"accept", "within_ms", "precondition", NULL};
+    int ms;
+    return check_keys(v, step, keys, common_keys) || check_conn_name(v, step, true) ||
+                   get_int(v, step, "within_ms", 1, 600000, &ms) < 0 || check_bool(v, step, "precondition")
+               ? -1
+               : 0;
 }
 
 static int check_simple_step(vctx *v, const cJSON *step, const char *action)
@@ -593,8 +665,14 @@ static int check_step(vctx *v, const cJSON *step)
     const char *action = step->child->string;
     if (!in_list(action, actions))
         return verr(v, action, "unknown action (first field of a step names it)");
+    if (v->sc->role == MQS_ROLE_SERVER && in_list(action, client_only))
+        return verr(v, action, "not in a server-role scenario: the client under test connects (use accept)");
+    if (v->sc->role == MQS_ROLE_CLIENT && in_list(action, server_only))
+        return verr(v, action, "only in a server-role scenario (\"role\": \"server\")");
     if (check_step_common(v, step))
         return -1;
+    if (strcmp(action, "accept") == 0)
+        return check_accept_step(v, step);
     if (strcmp(action, "connect") == 0 || strcmp(action, "reconnect") == 0)
         return check_connect_step(v, step);
     if (strcmp(action, "send") == 0)

@@ -78,3 +78,31 @@ mqttspec_cli_test(cli_decode_missing_value ARGS "decode -V" EXIT 2 OUTPUT "needs
 mqttspec_cli_test(cli_decode_file_and_hex
   ARGS "decode --file ${MQTTSPEC_CLI_TEST_DIR}/data/connack_suback.bin c0 00" EXIT 2 OUTPUT "not both")
 mqttspec_cli_test(cli_decode_missing_file ARGS "decode --file /nonexistent/x.bin" EXIT 2 OUTPUT "cannot open")
+
+# ---- list shows the role; sim --scenario plays server-role scenarios (testing MQTT clients) ----
+mqttspec_cli_test(cli_list_role
+  ARGS "list --scenarios ${PROJECT_SOURCE_DIR}/scenarios --id client-connect-first --id connect-accepted" EXIT 0
+  OUTPUT "client-connect-first +3\\.1\\.1,5\\.0 +server .*\nconnect-accepted +3\\.1\\.1,5\\.0 +client ")
+mqttspec_cli_test(cli_run_skips_server_role
+  ARGS "run -q --scenarios ${PROJECT_SOURCE_DIR}/scenarios/client-tests" EXIT 0 OUTPUT "^0 cases in")
+mqttspec_cli_test(cli_sim_scenario_no_client
+  ARGS "sim --listen mqtt://127.0.0.1:0 --scenario ${MQTTSPEC_CLI_TEST_DIR}/data/server-accept-timeout.json --json /dev/null"
+  EXIT 1
+  OUTPUT "listening on mqtt://127\\.0\\.0\\.1:0 port [1-9][0-9]*\n.*ERROR client-accept-timeout \\(unknown\\).*no client connected within 100 ms")
+mqttspec_cli_test(cli_sim_scenario_needs_listen
+  ARGS "sim --scenario ${PROJECT_SOURCE_DIR}/scenarios/client-tests" EXIT 2 OUTPUT "needs exactly one --listen")
+mqttspec_cli_test(cli_sim_scenario_broker_option
+  ARGS "sim --listen mqtt://127.0.0.1:0 --server-keep-alive 5 --scenario ${PROJECT_SOURCE_DIR}/scenarios/client-tests"
+  EXIT 2 OUTPUT "--server-keep-alive is a broker-sim option")
+mqttspec_cli_test(cli_sim_scenario_none_selected
+  ARGS "sim --listen mqtt://127.0.0.1:0 --scenario ${PROJECT_SOURCE_DIR}/scenarios/connect" EXIT 2
+  OUTPUT "no server-role scenario selected")
+mqttspec_cli_test(cli_sim_scenario_bad_id
+  ARGS "sim --listen mqtt://127.0.0.1:0 --scenario ${PROJECT_SOURCE_DIR}/scenarios/client-tests --id nothing-like-it"
+  EXIT 2 OUTPUT "no server-role scenario selected")
+mqttspec_cli_test(cli_sim_scenario_cannot_listen
+  ARGS "sim --listen mqtt://192.0.2.1:1883 --scenario ${MQTTSPEC_CLI_TEST_DIR}/data/server-accept-timeout.json"
+  EXIT 3 OUTPUT "cannot listen on mqtt://192\\.0\\.2\\.1:1883")
+mqttspec_cli_test(cli_sim_report_needs_scenario
+  ARGS "sim --listen mqtt://127.0.0.1:0 --json x.json" EXIT 2 OUTPUT "need --scenario")
+mqttspec_cli_test(cli_sim_help_scenario ARGS "sim --help" EXIT 0 OUTPUT "--scenario FILE\\|DIR")

@@ -3,6 +3,11 @@
  * model.  One case = one scenario at one protocol version.  Cases run in
  * parallel on worker threads; each case drives its connections from one
  * poll loop, and every wait has a deadline.
+ *
+ * Server-role scenarios ("role": "server") turn this around: the engine
+ * listens, an MQTT client under test connects, and the case's version is the
+ * one that client speaks.  They run one at a time on a listener the caller
+ * opened (mqttspec sim --scenario), never in mqs_run_all.
  */
 #ifndef MQTTSPEC_ENGINE_H
 #define MQTTSPEC_ENGINE_H
@@ -29,18 +34,25 @@ typedef struct mqs_run_opts {
     bool progress;         /* a progress line on stderr */
     char run_tag[16];      /* random, makes {prefix} and {cid} unique across runs */
     int connect_timeout_ms;
+    mqs_listener *listener; /* server role: where the clients under test connect (not owned) */
 } mqs_run_opts;
 
 /* Fill opts with defaults (jobs = cores, a fresh random run tag). */
 void mqs_run_opts_init(mqs_run_opts *opts);
 
-/* Run one scenario at one version as case number `index` of the run. */
+/*
+ * Run one scenario at one version as case number `index` of the run.  A
+ * server-role scenario ignores v (pass MQTT_VERSION_UNKNOWN): it waits on
+ * opts->listener for the client under test and runs at the version of the
+ * client's CONNECT.
+ */
 void mqs_run_case(const mqs_scenario *sc, mqtt_version v, const mqs_run_opts *opts, unsigned index, mqs_case *out);
 
 /*
- * Run every selected scenario at every selected version (versions: bitmask
- * of 1 << mqtt_version; 0 = all the scenario lists).  Cases come out in
- * scenario order, whatever order they finished in.
+ * Run every selected client-role scenario at every selected version
+ * (versions: bitmask of 1 << mqtt_version; 0 = all the scenario lists);
+ * server-role scenarios are left out.  Cases come out in scenario order,
+ * whatever order they finished in.
  */
 void mqs_run_all(const mqs_scenario_set *set, const mqs_filter *filter, unsigned versions,
                  const mqs_run_opts *opts, mqs_run *run);

@@ -35,6 +35,13 @@ const char *mqs_capability_name(unsigned bit);
 
 #define MQS_MAX_VERSIONS 3
 
+/* The side of the protocol a scenario plays ("role" in the file). */
+typedef enum mqs_role {
+    MQS_ROLE_CLIENT = 0, /* connects to the broker under test (the default) */
+    MQS_ROLE_SERVER = 1, /* listens and plays the server for the MQTT client under test */
+} mqs_role;
+const char *mqs_role_name(mqs_role role); /* "client", "server" */
+
 typedef struct mqs_scenario {
     char *file;   /* path as found */
     cJSON *root;  /* the whole document (owned) */
@@ -43,6 +50,9 @@ typedef struct mqs_scenario {
     const cJSON *spec;  /* array of "version:statement" strings */
     const cJSON *tags;  /* array of strings, may be NULL */
     const cJSON *steps; /* array of step objects */
+    mqs_role role;
+    /* Client role: the versions the case runs at.  Server role: the versions
+     * the scenario accepts from the client under test. */
     mqtt_version versions[MQS_MAX_VERSIONS];
     int nversions;
     unsigned requires;
