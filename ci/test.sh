@@ -51,6 +51,8 @@ stage quirk-matrix bash ci/quirk-matrix.sh build/dev build/dev/quirk-matrix.md
 # suite run against both with the dev build; every verdict must match
 # ci/targets/mosquitto.baseline.
 stage mosquitto-gate bash ci/mosquitto-gate.sh build/dev
+# mosquitto_pub / mosquitto_sub as the clients under test (server-role scenarios).
+stage client-gate bash ci/client-gate.sh build/dev
 
 total=$((SECONDS - t_start))
 echo
