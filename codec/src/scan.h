@@ -53,10 +53,9 @@ SCAN_INLINE uint32_t scan_unusual32(const uint8_t *s, bool wild)
 }
 
 #if defined(__SSE2__)
-/* Bytes of the 16 at s that are NUL, >= 0x80 or (with wild) a wildcard have their high bit set. */
-SCAN_INLINE __m128i scan_hits16(const uint8_t *s, bool wild)
+/* Bytes of v that are NUL, >= 0x80 or (with wild) a wildcard have their high bit set. */
+SCAN_INLINE __m128i scan_hits_v(__m128i v, bool wild)
 {
-    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
     __m128i hits = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_setzero_si128()), v);
     if (wild)
         hits = _mm_or_si128(hits, _mm_cmpeq_epi8(_mm_or_si128(v, _mm_set1_epi8(SCAN_WILD_BIT)),
@@ -64,12 +63,29 @@ SCAN_INLINE __m128i scan_hits16(const uint8_t *s, bool wild)
     return hits;
 }
 
+/* The same for the 16 bytes at s. */
+SCAN_INLINE __m128i scan_hits16(const uint8_t *s, bool wild)
+{
+    return scan_hits_v(_mm_loadu_si128((const __m128i *)(const void *)s), wild);
+}
+
 SCAN_INLINE int scan_unusual16(const uint8_t *s, bool wild) { return _mm_movemask_epi8(scan_hits16(s, wild)); }
 
-/* 16 <= n <= 32: two overlapping blocks, one verdict. */
+/*
+ * 16 <= n <= 32: two overlapping blocks, one verdict.  A NUL in either is a
+ * zero in their unsigned minimum, a high bit in either one in their OR.
+ */
 SCAN_INLINE int scan_unusual16_32(const uint8_t *s, size_t n, bool wild)
 {
-    return _mm_movemask_epi8(_mm_or_si128(scan_hits16(s, wild), scan_hits16(s + n - 16, wild)));
+    __m128i a = _mm_loadu_si128((const __m128i *)(const void *)s);
+    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + n - 16));
+    __m128i hits = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(a, b), _mm_setzero_si128()), _mm_or_si128(a, b));
+    if (wild) {
+        __m128i bit = _mm_set1_epi8(SCAN_WILD_BIT), wc = _mm_set1_epi8(SCAN_WILD);
+        hits = _mm_or_si128(hits, _mm_or_si128(_mm_cmpeq_epi8(_mm_or_si128(a, bit), wc),
+                                               _mm_cmpeq_epi8(_mm_or_si128(b, bit), wc)));
+    }
+    return _mm_movemask_epi8(hits);
 }
 #else
 SCAN_INLINE int scan_unusual16(const uint8_t *s, bool wild)
