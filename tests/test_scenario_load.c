@@ -79,7 +79,7 @@ static void step_errors(void **state)
     expect_error(HEAD "\"steps\":[{\"connect\":\"c\"},{\"expect\":\"c\",\"packet\":{\"code\":{\"$nay\":1}}}]}",
                  "/steps/1/packet/code/$nay: unknown operator (use $any_of, $range, $capture, $absent, $present or $not)");
     expect_error(HEAD "\"steps\":[{\"connect\":\"c\"},{\"expect_close\":\"c\",\"window_ms\":[5,1]}]}",
-                 "/steps/1/window_ms: must be [lo, hi] in ms with 0 <= lo <= hi");
+                 "/steps/1/window_ms: must be [lo, hi] in ms with 0 <= lo <= hi <= 600000");
     expect_error(HEAD "\"steps\":[{\"connect\":\"c\"},{\"send\":\"c\",\"hex\":\"zz\"}]}",
                  "/steps/1/hex: must be hex bytes, e.g. \"30 05 00 03 61 2b 62\"");
     expect_error(HEAD "\"steps\":[{\"connect\":\"c\",\"keep_alive\":70000}]}",

@@ -135,10 +135,11 @@ static int get_int(vctx *v, const cJSON *obj, const char *key, int lo, int hi, i
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
     if (!it)
         return 0;
-    if (!cJSON_IsNumber(it) || it->valuedouble != (double)(int)it->valuedouble || it->valueint < lo ||
-        it->valueint > hi)
+    /* Range first: converting a double outside int's range is undefined. */
+    double d = cJSON_IsNumber(it) ? it->valuedouble : -1e300;
+    if (!(d >= lo && d <= hi) || d != (double)(int)d)
         return verr(v, key, "must be an integer %d..%d", lo, hi);
-    *out = it->valueint;
+    *out = (int)d;
     return 1;
 }
 
@@ -485,13 +486,16 @@ static int check_pattern_list(vctx *v, const cJSON *list, const char *key)
     return rc;
 }
 
-/* A [lo, hi] pair of non-negative numbers, lo <= hi. */
-static bool number_pair(const cJSON *w)
+/* [lo, hi] with 0 <= lo <= hi <= max: bounded so that the engine's int arithmetic cannot overflow. */
+static bool number_pair(const cJSON *w, double max)
 {
     return cJSON_IsArray(w) && cJSON_GetArraySize(w) == 2 && cJSON_IsNumber(w->child) &&
            cJSON_IsNumber(w->child->next) && w->child->valuedouble >= 0 &&
-           w->child->valuedouble <= w->child->next->valuedouble;
+           w->child->valuedouble <= w->child->next->valuedouble && w->child->next->valuedouble <= max;
 }
+
+/* Keep-alive windows are factors of a keep-alive of at most 65535 s, in int milliseconds. */
+#define MAX_KEEP_ALIVE_FACTOR 10
 
 /* The timing fields shared by expect and expect_close: window_ms or keep_alive_window, tolerance_ms, since, early. */
 static int check_window(vctx *v, const cJSON *step)
@@ -503,11 +507,12 @@ static int check_window(vctx *v, const cJSON *step)
         check_string_enum(v, step, "early", early))
         return -1;
     const cJSON *w = cJSON_GetObjectItemCaseSensitive(step, "window_ms");
-    if (w && !number_pair(w))
-        return verr(v, "window_ms", "must be [lo, hi] in ms with 0 <= lo <= hi");
+    if (w && !number_pair(w, 600000))
+        return verr(v, "window_ms", "must be [lo, hi] in ms with 0 <= lo <= hi <= 600000");
     const cJSON *k = cJSON_GetObjectItemCaseSensitive(step, "keep_alive_window");
-    if (k && (w || !number_pair(k)))
-        return verr(v, "keep_alive_window", "must be [lo, hi] factors of the keep-alive in force, without window_ms");
+    if (k && (w || !number_pair(k, MAX_KEEP_ALIVE_FACTOR)))
+        return verr(v, "keep_alive_window",
+                    "must be [lo, hi] factors (0..10) of the keep-alive in force, without window_ms");
     return 0;
 }
 
