@@ -125,7 +125,7 @@ static void loader_expect_fields(void **state)
                       "/steps/1/outcomes/0/then_end: must be true or false");
     expect_load_error(SERVER_HEAD "\"steps\":[{\"accept\":\"c\"},{\"expect_close\":\"c\",\"keep_alive_window\":"
                                   "[2,1]}]}",
-                      "/steps/1/keep_alive_window: must be [lo, hi] factors of the keep-alive in force, without "
+                      "/steps/1/keep_alive_window: must be [lo, hi] factors (0..10) of the keep-alive in force, without "
                       "window_ms");
     /* A captured value in a text field is checked as text, elsewhere as a number. */
     assert_int_equal(load_text(SERVER_HEAD "\"steps\":[{\"accept\":\"c\"},{\"send\":\"c\",\"packet\":{\"type\":"
