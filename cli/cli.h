@@ -20,5 +20,7 @@ int cmd_list(int argc, char **argv);
 void cmd_run_usage(FILE *out);
 int cmd_sim(int argc, char **argv);
 void cmd_decode_usage(FILE *out);
+int cmd_fuzz(int argc, char **argv);
+void cmd_fuzz_usage(FILE *out);
 
 #endif

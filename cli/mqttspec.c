@@ -23,6 +23,7 @@ static const command commands[] = {
     {"list", cmd_list, "list the scenarios a selection picks"},
     {"sim", cmd_sim, "run broker-sim, the reference broker (with quirks), on a listener"},
     {"decode", cmd_decode, "decode and validate MQTT packets given as hex or a file"},
+    {"fuzz", cmd_fuzz, "stateful network fuzzing of a broker (or broker-sim); findings become scenarios"},
 };
 
 enum { COMMAND_COUNT = sizeof commands / sizeof commands[0] };

@@ -1,0 +1,264 @@
+/*
+ * mqttspec fuzz: stateful network fuzzing of a broker (docs/network-fuzzing.md).
+ * Without --target it fuzzes broker-sim, started on a free loopback port.
+ * Exit: 0 the target stayed alive (findings, if any, are in --out), 1 the
+ * target crashed or hung (or a finding with --fail-on-finding), 2 usage,
+ * 3 target unreachable.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#include "cli.h"
+#include "mqttspec/netfuzz.h"
+#include "mqttspec/scenario.h"
+#include "mqttspec/sim.h"
+
+enum { EXIT_UNREACHABLE = 3 };
+
+void cmd_fuzz_usage(FILE *out)
+{
+    fputs("usage: mqttspec fuzz [--target mqtt://HOST:PORT] --duration SECONDS [OPTIONS]\n"
+          "       (without --target: against broker-sim, started on a free loopback port)\n"
+          "\n"
+          "  -d, --duration SECONDS    how long to fuzz (required; minimisation of findings comes after)\n"
+          "  -s, --seed N              the cases are a function of the seed (default: random, printed)\n"
+          "  -o, --out DIR             where findings go as scenario files (default ./fuzz-findings)\n"
+          "  -c, --connections N       fuzz connections in parallel (default 16; a probe connection is one more)\n"
+          "  -V, --protocol-version V  3.1.1 or 5.0 (repeatable; default both, connections alternate)\n"
+          "      --batch N             valid cases pipelined before a PINGREQ (default 32, at most 63)\n"
+          "      --wait-ms MS          wait for a CONNACK or a batch's PINGRESP (default 2000)\n"
+          "      --reaction-ms MS      wait for the reaction to a malformed case (default 1000)\n"
+          "      --hang-ms MS          the probe's PINGREQ unanswered this long is a hang (default 5000)\n"
+          "      --ping-ms MS          probe PINGREQ period (default 200)\n"
+          "      --min-tries N         replays the minimiser may spend per finding (default 300)\n"
+          "      --min-seconds S       time the minimiser may spend per finding (default 20)\n"
+          "      --max-findings N      signatures minimised and written (default 50)\n"
+          "      --no-verify           do not replay written scenarios with the engine\n"
+          "      --fail-on-finding     exit 1 on a finding too, not only on a crash or hang\n"
+          "      --sim-quirk NAME      give the embedded broker-sim this quirk (repeatable)\n"
+          "  -q, --quiet               no progress lines\n"
+          "\n"
+          "Findings: one scenario per signature in DIR (replay: mqttspec run --target URL --scenarios DIR),\n"
+          "DIR/summary.txt, and a line per finding on stdout.  A crash or hang writes DIR/fuzz-liveness-SEED.json.\n"
+          "Exit status: 0 the target stayed alive, 1 it crashed or hung, 2 usage error, 3 target unreachable.\n",
+          out);
+}
+
+typedef struct fuzz_args {
+    const char *target;
+    bool have_seed, have_duration, fail_on_finding;
+    sim_quirk_set quirks;
+    nf_options o;
+} fuzz_args;
+
+enum {
+    OPT_TARGET = 256, OPT_BATCH, OPT_WAIT, OPT_REACTION, OPT_HANG, OPT_PING, OPT_MIN_TRIES, OPT_MIN_SECONDS, OPT_MAX_FINDINGS,
+    OPT_NO_VERIFY, OPT_FAIL_ON_FINDING, OPT_SIM_QUIRK
+};
+
+static const struct option long_opts[] = {
+    {"target", required_argument, NULL, OPT_TARGET},
+    {"duration", required_argument, NULL, 'd'},
+    {"seed", required_argument, NULL, 's'},
+    {"out", required_argument, NULL, 'o'},
+    {"connections", required_argument, NULL, 'c'},
+    {"protocol-version", required_argument, NULL, 'V'},
+    {"batch", required_argument, NULL, OPT_BATCH},
+    {"wait-ms", required_argument, NULL, OPT_WAIT},
+    {"reaction-ms", required_argument, NULL, OPT_REACTION},
+    {"hang-ms", required_argument, NULL, OPT_HANG},
+    {"ping-ms", required_argument, NULL, OPT_PING},
+    {"min-tries", required_argument, NULL, OPT_MIN_TRIES},
+    {"min-seconds", required_argument, NULL, OPT_MIN_SECONDS},
+    {"max-findings", required_argument, NULL, OPT_MAX_FINDINGS},
+    {"no-verify", no_argument, NULL, OPT_NO_VERIFY},
+    {"fail-on-finding", no_argument, NULL, OPT_FAIL_ON_FINDING},
+    {"sim-quirk", required_argument, NULL, OPT_SIM_QUIRK},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* An integer option in [lo, hi]; -1 with a message otherwise. */
+static int int_arg(const char *name, const char *value, long lo, long hi, int *out)
+{
+    char *end;
+    long n = strtol(value, &end, 10);
+    if (!*value || *end || n < lo || n > hi) {
+        fprintf(stderr, "mqttspec: %s needs a number %ld..%ld\n", name, lo, hi);
+        return -1;
+    }
+    *out = (int)n;
+    return 0;
+}
+
+static int take_option(fuzz_args *a, int opt, const char *arg)
+{
+    char *end;
+    switch (opt) {
+    case OPT_TARGET: a->target = arg; return 0;
+    case 'd': {
+        double d = strtod(arg, &end);
+        if (!*arg || *end || d <= 0 || d > 7 * 86400) {
+            fprintf(stderr, "mqttspec: --duration needs seconds (0 < d <= 604800)\n");
+            return -1;
+        }
+        a->o.duration_s = d;
+        a->have_duration = true;
+        return 0;
+    }
+    case 's': {
+        unsigned long long s = strtoull(arg, &end, 0);
+        if (!*arg || *end || arg[0] == '-') {
+            fprintf(stderr, "mqttspec: --seed needs a non-negative integer\n");
+            return -1;
+        }
+        a->o.seed = s;
+        a->have_seed = true;
+        return 0;
+    }
+    case 'o': a->o.out_dir = arg; return 0;
+    case 'c': return int_arg("--connections", arg, 1, 256, &a->o.connections);
+    case 'V': {
+        mqtt_version v = mqs_version_parse(arg);
+        if (v != MQTT_V311 && v != MQTT_V5) {
+            fprintf(stderr, "mqttspec: --protocol-version: 3.1.1 or 5.0\n");
+            return -1;
+        }
+        a->o.versions |= 1u << v;
+        return 0;
+    }
+    case OPT_BATCH: return int_arg("--batch", arg, 1, NF_REPRO_MAX - 1, &a->o.batch);
+    case OPT_WAIT: return int_arg("--wait-ms", arg, 10, 600000, &a->o.wait_ms);
+    case OPT_REACTION: return int_arg("--reaction-ms", arg, 10, 600000, &a->o.reaction_ms);
+    case OPT_HANG: return int_arg("--hang-ms", arg, 100, 600000, &a->o.hang_ms);
+    case OPT_PING: return int_arg("--ping-ms", arg, 10, 60000, &a->o.ping_ms);
+    case OPT_MIN_TRIES: return int_arg("--min-tries", arg, 0, 100000, &a->o.min_tries);
+    case OPT_MIN_SECONDS: return int_arg("--min-seconds", arg, 0, 3600, &a->o.min_seconds);
+    case OPT_MAX_FINDINGS: return int_arg("--max-findings", arg, 0, 10000, &a->o.max_findings);
+    case OPT_NO_VERIFY: a->o.verify = false; return 0;
+    case OPT_FAIL_ON_FINDING: a->fail_on_finding = true; return 0;
+    case OPT_SIM_QUIRK: {
+        int q = sim_quirk_by_name(arg);
+        if (q < 0) {
+            fprintf(stderr, "mqttspec: unknown quirk '%s' (see 'mqttspec sim --list-quirks')\n", arg);
+            return -1;
+        }
+        a->quirks |= SIM_QUIRK_BIT(q);
+        return 0;
+    }
+    case 'q': a->o.quiet = true; return 0;
+    case 'h': return 1;
+    default: return -1;
+    }
+}
+
+static int parse_args(fuzz_args *a, int argc, char **argv)
+{
+    memset(a, 0, sizeof *a);
+    nf_options_init(&a->o);
+    optind = 1;
+    opterr = 1;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "d:s:o:c:V:qh", long_opts, NULL)) != -1) {
+        int rc = take_option(a, opt, optarg);
+        if (rc)
+            return rc;
+    }
+    if (optind < argc) {
+        fprintf(stderr, "mqttspec: unexpected argument '%s'\n", argv[optind]);
+        return -1;
+    }
+    if (!a->have_duration) {
+        fprintf(stderr, "mqttspec: fuzz needs --duration SECONDS\n");
+        return -1;
+    }
+    if (a->target && a->quirks) {
+        fprintf(stderr, "mqttspec: --sim-quirk applies to the embedded broker-sim, not to --target\n");
+        return -1;
+    }
+    return 0;
+}
+
+static uint64_t random_seed(void)
+{
+    unsigned char r[4];
+    if (RAND_bytes(r, sizeof r) != 1)
+        return 1;
+    /* 32 bits: short to type, and the stream's client ids and topics carry all of it */
+    return (uint64_t)r[0] << 24 | (uint64_t)r[1] << 16 | (uint64_t)r[2] << 8 | r[3];
+}
+
+int cmd_fuzz(int argc, char **argv)
+{
+    fuzz_args a;
+    int rc = parse_args(&a, argc, argv);
+    if (rc) {
+        cmd_fuzz_usage(rc > 0 ? stdout : stderr);
+        return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    }
+    if (!a.have_seed)
+        a.o.seed = random_seed();
+    sim_broker *sim = NULL;
+    char url[300], err[300];
+    if (a.target) {
+        snprintf(url, sizeof url, "%s", a.target);
+    } else {
+        sim_config cfg;
+        sim_config_init(&cfg);
+        sim_config_add_listener(&cfg, "mqtt://127.0.0.1:0", NULL, NULL, a.quirks);
+        sim = sim_start(&cfg, err, sizeof err);
+        if (!sim) {
+            fprintf(stderr, "mqttspec: cannot start the embedded broker-sim: %s\n", err);
+            return EXIT_UNREACHABLE;
+        }
+        snprintf(url, sizeof url, "mqtt://127.0.0.1:%d", sim_port(sim, 0));
+    }
+    if (mqs_url_parse(url, &a.o.url, err, sizeof err) < 0) {
+        fprintf(stderr, "mqttspec: --target: %s\n", err);
+        if (sim)
+            sim_stop(sim);
+        return CLI_EXIT_USAGE;
+    }
+    if (a.o.url.tls) {
+        fprintf(stderr, "mqttspec: fuzz speaks plain TCP (mqtt://) only\n");
+        if (sim)
+            sim_stop(sim);
+        return CLI_EXIT_USAGE;
+    }
+    printf("mqttspec fuzz: target %s%s, seed %llu, %.0f s, %d connections, versions %s\n", url,
+           sim ? " (embedded broker-sim)" : "", (unsigned long long)a.o.seed, a.o.duration_s, a.o.connections,
+           a.o.versions == (1u << MQTT_V311) ? "3.1.1" : a.o.versions == (1u << MQTT_V5) ? "5.0" : "3.1.1 and 5.0");
+    fflush(stdout);
+    nf_stats st;
+    rc = nf_run(&a.o, &st);
+    if (sim)
+        sim_stop(sim);
+    if (rc < 0)
+        return EXIT_UNREACHABLE;
+    printf("mqttspec fuzz: %llu cases in %.1f s = %.0f cases/s (%llu valid, pipelined in %llu batches; %llu judged one "
+           "by one), %llu connections, %llu bytes; probe: %llu PINGRESPs, slowest %lld ms\n",
+           (unsigned long long)st.cases, st.seconds, st.seconds > 0 ? (double)st.cases / st.seconds : 0.0,
+           (unsigned long long)st.valid, (unsigned long long)st.batches, (unsigned long long)st.judged,
+           (unsigned long long)st.connections, (unsigned long long)st.bytes, (unsigned long long)st.probe_pings,
+           (long long)st.probe_max_ms);
+    printf("mqttspec fuzz: reactions to the cases judged one by one: %llu carried on, %llu closed, %llu silent; %llu "
+           "connections stalled\n",
+           (unsigned long long)st.reactions[NF_R_CONTINUED], (unsigned long long)st.reactions[NF_R_CLOSED],
+           (unsigned long long)st.reactions[NF_R_SILENT], (unsigned long long)st.stalls);
+    printf("mqttspec fuzz: %llu reactions the spec does not allow, %u signatures: %u findings written to %s, %u not "
+           "reproduced; seed %llu\n",
+           (unsigned long long)st.candidates, st.signatures, st.findings, a.o.out_dir, st.unreproduced,
+           (unsigned long long)a.o.seed);
+    if (st.liveness_failed) {
+        printf("mqttspec fuzz: LIVENESS FAILED: %s%s%s\n", st.liveness_why, st.liveness_file[0] ? "; cases: " : "",
+               st.liveness_file);
+        return CLI_EXIT_FAIL;
+    }
+    return a.fail_on_finding && st.findings ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+}
