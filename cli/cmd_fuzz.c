@@ -16,7 +16,7 @@
 #include "cli.h"
 #include "mqttspec/netfuzz.h"
 #include "mqttspec/scenario.h"
-#include "mqttspec/sim.h"
+#include "embedded_sim.h"
 
 enum { EXIT_UNREACHABLE = 3 };
 
@@ -143,15 +143,7 @@ static int take_option(fuzz_args *a, int opt, const char *arg)
     case OPT_MAX_FINDINGS: return int_arg("--max-findings", arg, 0, 10000, &a->o.max_findings);
     case OPT_NO_VERIFY: a->o.verify = false; return 0;
     case OPT_FAIL_ON_FINDING: a->fail_on_finding = true; return 0;
-    case OPT_SIM_QUIRK: {
-        int q = sim_quirk_by_name(arg);
-        if (q < 0) {
-            fprintf(stderr, "mqttspec: unknown quirk '%s' (see 'mqttspec sim --list-quirks')\n", arg);
-            return -1;
-        }
-        a->quirks |= SIM_QUIRK_BIT(q);
-        return 0;
-    }
+    case OPT_SIM_QUIRK: return embedded_sim_add_quirk(&a->quirks, arg);
     case 'q': a->o.quiet = true; return 0;
     case 'h': return 1;
     default: return -1;
@@ -208,16 +200,8 @@ int cmd_fuzz(int argc, char **argv)
     char url[300], err[300];
     if (a.target) {
         snprintf(url, sizeof url, "%s", a.target);
-    } else {
-        sim_config cfg;
-        sim_config_init(&cfg);
-        sim_config_add_listener(&cfg, "mqtt://127.0.0.1:0", NULL, NULL, a.quirks);
-        sim = sim_start(&cfg, err, sizeof err);
-        if (!sim) {
-            fprintf(stderr, "mqttspec: cannot start the embedded broker-sim: %s\n", err);
-            return EXIT_UNREACHABLE;
-        }
-        snprintf(url, sizeof url, "mqtt://127.0.0.1:%d", sim_port(sim, 0));
+    } else if (!(sim = embedded_sim_start(a.quirks, url, sizeof url))) {
+        return EXIT_UNREACHABLE;
     }
     if (mqs_url_parse(url, &a.o.url, err, sizeof err) < 0) {
         fprintf(stderr, "mqttspec: --target: %s\n", err);

@@ -11,7 +11,7 @@
 
 #include "cli.h"
 #include "mqttspec/engine.h"
-#include "mqttspec/sim.h"
+#include "embedded_sim.h"
 #include "run_report.h"
 
 #ifndef MQTTSPEC_SCENARIO_DIR
@@ -152,15 +152,7 @@ static int take_option(run_args *a, int opt, const char *arg)
     case OPT_MD: a->reports.md = arg; return 0;
     case OPT_TRACE: a->reports.trace = arg; return 0;
     case 'q': a->quiet = true; return 0;
-    case OPT_SIM_QUIRK: {
-        int q = sim_quirk_by_name(arg);
-        if (q < 0) {
-            fprintf(stderr, "mqttspec: unknown quirk '%s' (see 'mqttspec sim --list-quirks')\n", arg);
-            return -1;
-        }
-        a->sim_quirks |= SIM_QUIRK_BIT(q);
-        return 0;
-    }
+    case OPT_SIM_QUIRK: return embedded_sim_add_quirk(&a->sim_quirks, arg);
     case 'h': return 1;
     default: return -1;
     }
@@ -235,17 +227,9 @@ static int run_against(run_args *a, char *err, size_t err_cap);
 /* No --target: broker-sim on a free loopback port of this process, the default target. */
 static sim_broker *start_embedded_sim(run_args *a, char *url, size_t url_cap)
 {
-    sim_config cfg;
-    char err[300];
-    sim_config_init(&cfg);
-    sim_config_add_listener(&cfg, "mqtt://127.0.0.1:0", NULL, NULL, a->sim_quirks);
-    sim_broker *b = sim_start(&cfg, err, sizeof err);
-    if (!b) {
-        fprintf(stderr, "mqttspec: cannot start the embedded broker-sim: %s\n", err);
-        return NULL;
-    }
-    snprintf(url, url_cap, "mqtt://127.0.0.1:%d", sim_port(b, 0));
-    a->target = url;
+    sim_broker *b = embedded_sim_start(a->sim_quirks, url, url_cap);
+    if (b)
+        a->target = url;
     return b;
 }
 

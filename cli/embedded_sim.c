@@ -1,0 +1,30 @@
+/* The embedded broker-sim: the default target of run and fuzz. */
+#include <stdio.h>
+
+#include "embedded_sim.h"
+
+int embedded_sim_add_quirk(sim_quirk_set *set, const char *name)
+{
+    int q = sim_quirk_by_name(name);
+    if (q < 0) {
+        fprintf(stderr, "mqttspec: unknown quirk '%s' (see 'mqttspec sim --list-quirks')\n", name);
+        return -1;
+    }
+    *set |= SIM_QUIRK_BIT(q);
+    return 0;
+}
+
+sim_broker *embedded_sim_start(sim_quirk_set quirks, char *url, size_t url_cap)
+{
+    sim_config cfg;
+    char err[300];
+    sim_config_init(&cfg);
+    sim_config_add_listener(&cfg, "mqtt://127.0.0.1:0", NULL, NULL, quirks);
+    sim_broker *b = sim_start(&cfg, err, sizeof err);
+    if (!b) {
+        fprintf(stderr, "mqttspec: cannot start the embedded broker-sim: %s\n", err);
+        return NULL;
+    }
+    snprintf(url, url_cap, "mqtt://127.0.0.1:%d", sim_port(b, 0));
+    return b;
+}

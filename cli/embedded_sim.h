@@ -1,0 +1,14 @@
+/* The embedded broker-sim that run and fuzz use when no --target is given. */
+#ifndef MQTTSPEC_CLI_EMBEDDED_SIM_H
+#define MQTTSPEC_CLI_EMBEDDED_SIM_H
+
+#include <stddef.h>
+
+#include "mqttspec/sim.h"
+
+/* --sim-quirk NAME: add the quirk to *set; -1 (with a message) for an unknown name. */
+int embedded_sim_add_quirk(sim_quirk_set *set, const char *name);
+/* Start broker-sim on a free loopback port, its URL in url; NULL (with a message) on failure. */
+sim_broker *embedded_sim_start(sim_quirk_set quirks, char *url, size_t url_cap);
+
+#endif
