@@ -20,6 +20,18 @@ wait_port() {
   return 1
 }
 
+# mosquitto_base_conf FILE: the settings every gate's mosquitto runs with (listeners are appended by the caller).
+mosquitto_base_conf() {
+  cat >"$1" <<'CONF'
+per_listener_settings false
+allow_anonymous true
+persistence false
+log_dest stderr
+log_type error
+log_type warning
+CONF
+}
+
 # make_certs DIR: a throwaway CA and a server certificate for 127.0.0.1/localhost (never committed).
 make_certs() {
   local dir=$1

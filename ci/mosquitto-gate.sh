@@ -27,13 +27,8 @@ chmod 755 "$work"
 chmod 644 "$work"/*
 tcp=$(free_port)
 tls=$(free_port)
-cat >"$work/mosquitto.conf" <<CONF
-per_listener_settings false
-allow_anonymous true
-persistence false
-log_dest stderr
-log_type error
-log_type warning
+mosquitto_base_conf "$work/mosquitto.conf"
+cat >>"$work/mosquitto.conf" <<CONF
 listener ${tcp} 127.0.0.1
 listener ${tls} 127.0.0.1
 cafile ${work}/ca.pem

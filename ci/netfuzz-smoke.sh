@@ -61,15 +61,8 @@ fuzz broker-sim
 
 # ---- mosquitto on loopback ----
 port=$(free_port)
-cat >"$work/mosquitto.conf" <<CONF
-per_listener_settings false
-allow_anonymous true
-persistence false
-log_dest stderr
-log_type error
-log_type warning
-listener ${port} 127.0.0.1
-CONF
+mosquitto_base_conf "$work/mosquitto.conf"
+echo "listener ${port} 127.0.0.1" >>"$work/mosquitto.conf"
 mosquitto -c "$work/mosquitto.conf" >"$out/mosquitto.log" 2>&1 &
 pid=$!
 wait_port "$port" 10
