@@ -17,6 +17,7 @@ typedef int (*cli_command_fn)(int argc, char **argv);
 int cmd_decode(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
 void cmd_run_usage(FILE *out);
 int cmd_sim(int argc, char **argv);
 void cmd_decode_usage(FILE *out);

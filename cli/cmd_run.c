@@ -9,8 +9,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
+#include "bytes.h"
 #include "cli.h"
 #include "mqttspec/engine.h"
+#include "mqttspec/probe.h"
 #include "embedded_sim.h"
 #include "run_report.h"
 
@@ -30,6 +34,9 @@ typedef struct run_args {
     size_t nids, ntags, nexcludes;
     cli_reports reports;
     bool quiet;
+    bool is_probe;           /* mqttspec probe: the target may be given as the argument */
+    const char *profile_in;  /* --profile: use this profile instead of probing */
+    const char *profile_out; /* --profile-out: save the profile */
     sim_quirk_set sim_quirks; /* quirks of the embedded broker-sim */
     mqs_run_opts opts;
 } run_args;
@@ -56,6 +63,8 @@ void cmd_run_usage(FILE *out)
           "      --sni NAME            TLS server name (default: the URL host)\n"
           "      --insecure            do not verify the target's certificate\n"
           "      --lacks CAPS          capabilities the target lacks, e.g. qos2,retain (cases needing them SKIP)\n"
+          "      --profile F           use this profile (docs/profile.md) instead of probing the target first\n"
+          "      --profile-out F       save the profile the pre-flight probe found\n"
           "      --junit F --json F --md F   reports\n"
           "      --trace DIR           a transcript file per case\n"
           "      --sim-quirk NAME      give the embedded broker-sim this quirk (repeatable; see 'mqttspec sim --list-quirks')\n"
@@ -92,7 +101,7 @@ static int add_version(run_args *a, const char *value)
 
 enum {
     OPT_ID = 256, OPT_TAG, OPT_EXCLUDE, OPT_SCENARIOS, OPT_JUNIT, OPT_JSON, OPT_MD, OPT_TRACE, OPT_CAFILE,
-    OPT_CERT, OPT_KEY, OPT_SNI, OPT_INSECURE, OPT_LACKS, OPT_TARGET, OPT_SIM_QUIRK
+    OPT_CERT, OPT_KEY, OPT_SNI, OPT_INSECURE, OPT_LACKS, OPT_TARGET, OPT_SIM_QUIRK, OPT_PROFILE, OPT_PROFILE_OUT
 };
 
 static const struct option long_opts[] = {
@@ -107,6 +116,7 @@ static const struct option long_opts[] = {
     {"json", required_argument, NULL, OPT_JSON},     {"md", required_argument, NULL, OPT_MD},
     {"trace", required_argument, NULL, OPT_TRACE},   {"quiet", no_argument, NULL, 'q'},
     {"sim-quirk", required_argument, NULL, OPT_SIM_QUIRK},
+    {"profile", required_argument, NULL, OPT_PROFILE}, {"profile-out", required_argument, NULL, OPT_PROFILE_OUT},
     {"help", no_argument, NULL, 'h'},                {NULL, 0, NULL, 0},
 };
 
@@ -153,14 +163,17 @@ static int take_option(run_args *a, int opt, const char *arg)
     case OPT_TRACE: a->reports.trace = arg; return 0;
     case 'q': a->quiet = true; return 0;
     case OPT_SIM_QUIRK: return embedded_sim_add_quirk(&a->sim_quirks, arg);
+    case OPT_PROFILE: a->profile_in = arg; return 0;
+    case OPT_PROFILE_OUT: a->profile_out = arg; return 0;
     case 'h': return 1;
     default: return -1;
     }
 }
 
-static int parse_args(run_args *a, int argc, char **argv)
+static int parse_args(run_args *a, int argc, char **argv, bool is_probe)
 {
     memset(a, 0, sizeof *a);
+    a->is_probe = is_probe;
     mqs_run_opts_init(&a->opts);
     optind = 1;
     opterr = 1;
@@ -170,6 +183,8 @@ static int parse_args(run_args *a, int argc, char **argv)
         if (rc)
             return rc;
     }
+    if (a->is_probe && !a->target && optind < argc) /* mqttspec probe URL */
+        a->target = argv[optind++];
     if (optind < argc) {
         fprintf(stderr, "mqttspec: unexpected argument '%s'\n", argv[optind]);
         return -1;
@@ -197,7 +212,7 @@ static int load_scenarios(const run_args *a, mqs_scenario_set *set, mqs_filter *
 int cmd_list(int argc, char **argv)
 {
     run_args a;
-    int rc = parse_args(&a, argc, argv);
+    int rc = parse_args(&a, argc, argv, false);
     if (rc) {
         cmd_run_usage(rc > 0 ? stdout : stderr);
         return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
@@ -236,7 +251,7 @@ static sim_broker *start_embedded_sim(run_args *a, char *url, size_t url_cap)
 int cmd_run(int argc, char **argv)
 {
     run_args a;
-    int rc = parse_args(&a, argc, argv);
+    int rc = parse_args(&a, argc, argv, false);
     if (rc) {
         cmd_run_usage(rc > 0 ? stdout : stderr);
         return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
@@ -255,9 +270,117 @@ int cmd_run(int argc, char **argv)
     return rc;
 }
 
+/* ---- pre-flight ---- */
+
+static char *profile_text(const mqs_profile *p)
+{
+    cJSON *json = mqs_profile_to_json(p);
+    char *text = json ? cJSON_PrintUnformatted(json) : NULL;
+    cJSON_Delete(json);
+    return text;
+}
+
+/* --profile F: a saved or hand-written profile; exit 2 if it cannot be used. */
+static int load_profile(const char *path, const char *target, mqs_profile *out)
+{
+    byte_buf buf = {0};
+    FILE *f = fopen(path, "r");
+    bool read = f && byte_buf_read_all(&buf, f) && byte_buf_push(&buf, 0);
+    if (f)
+        fclose(f);
+    char *text = read ? (char *)buf.data : NULL;
+    cJSON *json = text ? cJSON_Parse(text) : NULL;
+    char err[300] = "";
+    if (!text)
+        snprintf(err, sizeof err, "cannot read the file");
+    else if (!json)
+        snprintf(err, sizeof err, "not JSON");
+    else if (mqs_profile_from_json(json, out, err, sizeof err) == 0)
+        snprintf(out->target, sizeof out->target, "%s", target);
+    int rc = err[0] ? CLI_EXIT_USAGE : 0;
+    if (rc)
+        fprintf(stderr, "mqttspec: --profile %s: %s\n", path, err);
+    cJSON_Delete(json);
+    byte_buf_free(&buf);
+    return rc;
+}
+
+static int save_profile(const char *path, const mqs_profile *p)
+{
+    char *text = profile_text(p);
+    FILE *f = text ? fopen(path, "w") : NULL;
+    int bad = !f || fprintf(f, "%s\n", text) < 0;
+    if (f)
+        bad |= fclose(f) != 0;
+    free(text);
+    if (bad)
+        fprintf(stderr, "mqttspec: cannot write %s\n", path);
+    return bad ? CLI_EXIT_USAGE : 0;
+}
+
+/*
+ * Classify the target and find what it has before any case runs: a refused
+ * login or a target that serves no version stops here with exit 3; a version
+ * it does not serve SKIPs that version's cases (the engine asks the profile).
+ */
+static int preflight(run_args *a, mqs_profile *profile)
+{
+    int rc;
+    char err[300];
+    if (a->profile_in) {
+        if ((rc = load_profile(a->profile_in, a->target, profile)))
+            return rc;
+        if (!mqs_target_reachable(&a->opts, err, sizeof err)) {
+            fprintf(stderr, "mqttspec: target %s unreachable: %s\n", a->target, err);
+            return EXIT_UNREACHABLE;
+        }
+    } else {
+        mqs_probe_opts po = {.url = a->opts.target.url, .tls = a->opts.target.tls,
+                             .username = a->opts.target.username, .password = a->opts.target.password,
+                             .versions = a->versions};
+        snprintf(po.run_tag, sizeof po.run_tag, "%s", a->opts.run_tag);
+        mqs_profile_init(profile, a->target);
+        mqs_probe(&po, profile);
+    }
+    const char *why = "";
+    if (mqs_profile_fatal(profile, &why) != MQS_PF_OK) {
+        fprintf(stderr, "mqttspec: %s: %s\n", a->target, why);
+        return EXIT_UNREACHABLE;
+    }
+    if (a->profile_out && (rc = save_profile(a->profile_out, profile)))
+        return rc;
+    return 0;
+}
+
+/* mqttspec probe URL: the pre-flight and capability probe alone, printed (and saved with --profile-out). */
+int cmd_probe(int argc, char **argv)
+{
+    run_args a;
+    int rc = parse_args(&a, argc, argv, true);
+    if (rc) {
+        cmd_run_usage(rc > 0 ? stdout : stderr);
+        return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    }
+    char err[300];
+    if (!a.target) {
+        fprintf(stderr, "mqttspec probe: give the target: mqttspec probe mqtt://HOST:PORT\n");
+        return CLI_EXIT_USAGE;
+    }
+    if (mqs_url_parse(a.target, &a.opts.target.url, err, sizeof err) < 0) {
+        fprintf(stderr, "mqttspec: target: %s\n", err);
+        return CLI_EXIT_USAGE;
+    }
+    mqs_profile profile;
+    a.profile_in = NULL;
+    rc = preflight(&a, &profile);
+    mqs_profile_print(&profile, stdout);
+    return rc;
+}
+
 /* Everything after the target is known. */
 static int run_against(run_args *a, char *err, size_t err_cap)
 {
+    int rc;
     if (mqs_url_parse(a->target, &a->opts.target.url, err, err_cap) < 0) {
         fprintf(stderr, "mqttspec: --target: %s\n", err);
         return CLI_EXIT_USAGE;
@@ -266,18 +389,21 @@ static int run_against(run_args *a, char *err, size_t err_cap)
     mqs_filter filter;
     if (load_scenarios(a, &set, &filter) < 0)
         return CLI_EXIT_USAGE;
-    if (!mqs_target_reachable(&a->opts, err, err_cap)) {
-        fprintf(stderr, "mqttspec: target %s unreachable: %s\n", a->target, err);
+    mqs_profile profile;
+    rc = preflight(a, &profile);
+    if (rc) {
         mqs_scenarios_free(&set);
-        return EXIT_UNREACHABLE;
+        return rc;
     }
+    a->opts.profile = &profile;
     a->opts.progress = !a->quiet && isatty(STDERR_FILENO) && !getenv("CI");
     mqs_run run;
     cli_run_start(&run, a->target);
+    run.profile_json = profile_text(&profile);
     int64_t t0 = mqs_now_ms();
     mqs_run_all(&set, &filter, a->versions, &a->opts, &run);
     run.duration_ms = mqs_now_ms() - t0;
-    int rc = cli_run_finish(&a->reports, &run, stdout);
+    rc = cli_run_finish(&a->reports, &run, stdout);
     mqs_run_free(&run);
     mqs_scenarios_free(&set);
     return rc;

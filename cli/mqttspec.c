@@ -21,6 +21,7 @@ typedef struct command {
 static const command commands[] = {
     {"run", cmd_run, "run conformance scenarios against a broker"},
     {"list", cmd_list, "list the scenarios a selection picks"},
+    {"probe", cmd_probe, "pre-flight and capability probe of a broker: its profile (docs/profile.md)"},
     {"sim", cmd_sim, "run broker-sim, the reference broker (with quirks), on a listener"},
     {"decode", cmd_decode, "decode and validate MQTT packets given as hex or a file"},
     {"fuzz", cmd_fuzz, "stateful network fuzzing of a broker (or broker-sim); findings become scenarios"},

@@ -537,10 +537,8 @@ void mqs_probe(const mqs_probe_opts *opts, mqs_profile *out)
     unsigned versions = opts->versions ? opts->versions : (1u << MQTT_V311) | (1u << MQTT_V5);
     for (int i = 0; i < 3; i++) {
         mqtt_version v = slot_versions[i];
-        if (versions & (1u << v)) {
-            out->versions[i].rtt_ms = 0;
+        if (versions & (1u << v))
             probe_version(opts, v, &out->versions[i]);
-        }
     }
     time_t now = time(NULL);
     strftime(out->probed_at, sizeof out->probed_at, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));

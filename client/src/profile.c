@@ -46,7 +46,7 @@ static int *observed_slot(mqs_version_profile *vp, size_t i)
 /* Every capability bit, in table order. */
 static unsigned next_capability(unsigned bit)
 {
-    for (bit <<= 1; bit; bit <<= 1)
+    for (bit = bit ? bit << 1 : 1; bit; bit <<= 1)
         if (strcmp(mqs_capability_name(bit), "?") != 0)
             return bit;
     return 0;

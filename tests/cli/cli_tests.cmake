@@ -106,3 +106,9 @@ mqttspec_cli_test(cli_sim_scenario_cannot_listen
 mqttspec_cli_test(cli_sim_report_needs_scenario
   ARGS "sim --listen mqtt://127.0.0.1:0 --json x.json" EXIT 2 OUTPUT "need --scenario")
 mqttspec_cli_test(cli_sim_help_scenario ARGS "sim --help" EXIT 0 OUTPUT "--scenario FILE\\|DIR")
+
+# ---- probe and pre-flight ----
+mqttspec_cli_test(cli_probe_unreachable ARGS "probe mqtt://127.0.0.1:1" EXIT 3 OUTPUT "3\\.1\\.1 unreachable: connect")
+mqttspec_cli_test(cli_probe_needs_target ARGS "probe" EXIT 2 OUTPUT "give the target")
+mqttspec_cli_test(cli_run_bad_profile ARGS "run --profile /nonexistent/profile.json" EXIT 2
+  OUTPUT "--profile /nonexistent/profile.json: cannot read")

@@ -80,6 +80,7 @@ typedef struct mqs_run {
     char *tool_version;
     char *target;     /* URL */
     char *started_at; /* ISO 8601 UTC */
+    char *profile_json; /* the target's profile (docs/profile.md) as JSON text; NULL if none */
     int64_t duration_ms;
     mqs_case *cases;
     size_t ncases;
