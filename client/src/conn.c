@@ -186,6 +186,20 @@ static mqtt_status decode_unknown_level_connack(conn *c, mqtt_packet *pkt, mqtt_
 }
 
 /*
+ * After a CONNECT no version of ours describes, bytes that are no CONNACK
+ * may belong to another specification the server chose to answer under
+ * (MQTT-3.1.2-1): they are shown, never judged as malformed MQTT.
+ */
+static void take_foreign_bytes(runctx *x, conn *c)
+{
+    size_t n = c->stream.end - c->stream.start;
+    mqs_case_event(x->res, mqs_rel(x), MQS_EV_RECEIVED, c->name,
+                   "bytes that are no MQTT CONNACK (allowed after a CONNECT under another specification)",
+                   c->stream.buf + c->stream.start, n);
+    c->stream.start = c->stream.end;
+}
+
+/*
  * Server role: a first CONNECT at a protocol level we do not speak is no
  * fault of the client, only a version the scenario cannot play: it decides
  * the case's version like any other (which SKIPs the case).
@@ -221,8 +235,13 @@ static void parse_received(runctx *x, conn *c)
         mqtt_bytes raw;
         mqtt_error err;
         mqtt_status st = mqtt_stream_next(&c->stream, &opts, &pkt, &raw, &err);
-        if (st == MQTT_MALFORMED && x->role == MQS_ROLE_CLIENT && c->level < 0 && !c->connack_seen)
+        if (st == MQTT_MALFORMED && x->role == MQS_ROLE_CLIENT && c->level < 0 && !c->connack_seen) {
             st = decode_unknown_level_connack(c, &pkt, &raw, &v);
+            if (st == MQTT_MALFORMED) {
+                take_foreign_bytes(x, c);
+                return;
+            }
+        }
         if (st == MQTT_NEED_MORE)
             return;
         if (st == MQTT_MALFORMED) {

@@ -174,13 +174,28 @@ static cJSON *substituted(runctx *x, const cJSON *tmpl)
     return out;
 }
 
-/* Replies are decoded at the level of the CONNECT we send; -1 marks a level we do not speak. */
+/* The protocol name that goes with a level: "MQIsdp" for 3.1, "MQTT" after. */
+static bool protocol_name_fits(const mqtt_connect *cn)
+{
+    const char *name = cn->protocol_level == MQTT_V31 ? "MQIsdp" : "MQTT";
+    return cn->protocol_name.len == strlen(name) && memcmp(cn->protocol_name.ptr, name, cn->protocol_name.len) == 0;
+}
+
+/*
+ * Replies are decoded at the level of the CONNECT we send; -1 marks a CONNECT
+ * no version of ours describes (a level we do not speak, or a protocol name
+ * that is not MQTT's): the server may then answer under another
+ * specification (3.1.1 and 5.0 MQTT-3.1.2-1), so its reply is read in either
+ * CONNACK layout, or as foreign bytes.
+ */
 static void note_connect_level(conn *c, const mqtt_packet *pkt, mqtt_status st)
 {
     if (st == MQTT_NEED_MORE || pkt->type != MQTT_CONNECT)
         return;
     uint8_t level = pkt->u.connect.protocol_level;
-    c->level = st == MQTT_COMPLETE && level >= MQTT_V31 && level <= MQTT_V5 ? level : -1;
+    c->level = st == MQTT_COMPLETE && level >= MQTT_V31 && level <= MQTT_V5 && protocol_name_fits(&pkt->u.connect)
+                   ? level
+                   : -1;
 }
 
 /* Server role: our CONNACK is the one in force on c, and its 5.0 Server Keep Alive replaces the client's value. */
