@@ -183,6 +183,12 @@ static int parse_args(run_args *a, int argc, char **argv, bool is_probe)
         if (rc)
             return rc;
     }
+    unsigned before_5 = (1u << MQTT_V31) | (1u << MQTT_V311);
+    if (a->opts.target.password && !a->opts.target.username && (a->versions == 0 || (a->versions & before_5))) {
+        fprintf(stderr, "mqttspec: -P without -u: in MQTT 3.1 and 3.1.1 a password needs a user name "
+                        "(3.1.1 MQTT-3.1.2-22); give -u USER, or select -V 5.0 only\n");
+        return -1;
+    }
     if (a->is_probe && !a->target && optind < argc) /* mqttspec probe URL */
         a->target = argv[optind++];
     if (optind < argc) {

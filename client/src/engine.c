@@ -240,12 +240,33 @@ static bool send_json(runctx *x, conn *c, const cJSON *tmpl)
     return ok;
 }
 
+/*
+ * A CONNECT given as raw bytes cannot take the target's credentials; on a
+ * target that refuses anonymous logins the case cannot run as written.
+ */
+static bool raw_connect_needs_login(runctx *x, const uint8_t *raw, size_t n)
+{
+    const mqs_version_profile *vp = x->opts->profile ? mqs_profile_get(x->opts->profile, x->v) : NULL;
+    return n && raw[0] >> 4 == MQTT_CONNECT && x->role == MQS_ROLE_CLIENT &&
+           (x->opts->target.username || x->opts->target.password) && vp && vp->anonymous_login == 0;
+}
+
 static bool send_hex(runctx *x, conn *c, const char *hex)
 {
     size_t n = 0;
     mqs_hex_decode(hex, NULL, 0, &n);
     uint8_t *raw = malloc(n ? n : 1);
+    if (!raw) {
+        mqs_case_error(x, "out of memory");
+        return false;
+    }
     mqs_hex_decode(hex, raw, n, &n);
+    if (raw_connect_needs_login(x, raw, n)) {
+        free(raw);
+        return case_skip(x, "this case sends a CONNECT of its own bytes, without the user name and password given "
+                            "with -u/-P, and the target refuses anonymous logins (found by the probe)",
+                         "");
+    }
     /* Say what the bytes are, as our codec reads them in the peer's role. */
     char line[300] = "raw bytes";
     mqtt_decode_opts opts = {x->v, x->role == MQS_ROLE_SERVER ? MQTT_ROLE_CLIENT : MQTT_ROLE_SERVER, 0};
@@ -699,16 +720,31 @@ static bool step_expect_nothing(runctx *x, conn *c)
 
 /* ---- connecting ---- */
 
-/* The CONNECT template of this step: the step's fields over the last connect's, plus target credentials. */
+/* Add a credential field the CONNECT does not set itself; a fixed "connect_flags" byte gets its flag bit too. */
+static void add_credential(cJSON *tmpl, const char *key, const char *value, int flag_bit)
+{
+    if (!value || cJSON_GetObjectItemCaseSensitive(tmpl, key))
+        return;
+    cJSON_AddStringToObject(tmpl, key, value);
+    cJSON *flags = cJSON_GetObjectItemCaseSensitive(tmpl, "connect_flags");
+    if (cJSON_IsNumber(flags))
+        cJSON_SetNumberValue(flags, (double)(flags->valueint | flag_bit));
+}
+
+/*
+ * The CONNECT template of this step: the step's fields over the last
+ * connect's, plus the target's credentials wherever the CONNECT does not set
+ * its own (a password only next to a user name in 3.1/3.1.1: MQTT-3.1.2-22).
+ */
 static cJSON *connect_template(runctx *x, conn *c, bool reconnect)
 {
     cJSON *tmpl = mqs_connect_json(x->step, reconnect ? c->last_connect : NULL);
     const mqs_target *t = &x->opts->target;
-    if (tmpl && t->username && !cJSON_GetObjectItemCaseSensitive(tmpl, "username")) {
-        cJSON_AddStringToObject(tmpl, "username", t->username);
-        if (t->password)
-            cJSON_AddStringToObject(tmpl, "password", t->password);
-    }
+    if (!tmpl)
+        return NULL;
+    add_credential(tmpl, "username", t->username, 0x80);
+    if (x->v == MQTT_V5 || cJSON_GetObjectItemCaseSensitive(tmpl, "username"))
+        add_credential(tmpl, "password", t->password, 0x40);
     return tmpl;
 }
 

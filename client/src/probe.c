@@ -451,6 +451,23 @@ static void probe_will(probe *p, pconn *watcher)
     p->vp->will_published = p->will_seen;
 }
 
+/* With credentials given: would the target take a CONNECT without them (scenarios that send raw CONNECT bytes)? */
+static void probe_anonymous(probe *p)
+{
+    if (!p->o->username && !p->o->password)
+        return;
+    mqs_probe_opts anon = *p->o;
+    anon.username = anon.password = NULL;
+    probe q = *p;
+    q.o = &anon;
+    pconn c;
+    mqtt_connack ca;
+    connect_args a = {"n", true, -1, false};
+    p->vp->anonymous_login = reconnect(&q, &c, &a, &ca);
+    if (p->vp->anonymous_login)
+        disconnect(&c);
+}
+
 /* What the CONNACK and the grants say, per capability; versions where a feature is mandatory always have it. */
 static void derive_capabilities(probe *p)
 {
@@ -489,6 +506,7 @@ static void probe_version(const mqs_probe_opts *o, mqtt_version v, mqs_version_p
     derive_capabilities(&p);
     probe_sessions(&p);
     probe_will(&p, &c);
+    probe_anonymous(&p);
     vp->sys_topics = p.sys_seen;
     disconnect(&c);
 }
@@ -521,7 +539,7 @@ static void version_profile_init(mqs_version_profile *vp, mqtt_version v)
     vp->maximum_qos = vp->retain_available = vp->wildcards_available = vp->sub_ids_available = -1;
     vp->shared_available = vp->topic_alias_maximum = vp->receive_maximum = vp->maximum_packet_size = -1;
     vp->server_keep_alive = vp->session_expiry = -1;
-    vp->session_present_after_resume = vp->will_published = vp->sys_topics = -1;
+    vp->session_present_after_resume = vp->will_published = vp->sys_topics = vp->anonymous_login = -1;
 }
 
 void mqs_profile_init(mqs_profile *p, const char *target)

@@ -112,3 +112,8 @@ mqttspec_cli_test(cli_probe_unreachable ARGS "probe mqtt://127.0.0.1:1" EXIT 3 O
 mqttspec_cli_test(cli_probe_needs_target ARGS "probe" EXIT 2 OUTPUT "give the target")
 mqttspec_cli_test(cli_run_bad_profile ARGS "run --profile /nonexistent/profile.json" EXIT 2
   OUTPUT "--profile /nonexistent/profile.json: cannot read")
+mqttspec_cli_test(cli_run_password_needs_user_311 ARGS "run -P secret" EXIT 2 OUTPUT "a password needs a user name")
+mqttspec_cli_test(cli_run_password_alone_50 ARGS "run -V 5.0 -P secret --id connect-accepted -q" EXIT 0
+  OUTPUT "1 passed, 0 failed")
+mqttspec_cli_test(cli_run_credentials_own_connect_flags
+  ARGS "run -u user -P secret --id connect-reserved-flag-closed -q" EXIT 0 OUTPUT "2 passed, 0 failed")

@@ -51,6 +51,7 @@ typedef struct mqs_version_profile {
     int session_present_after_resume; /* 1/0, -1 unknown */
     int will_published;               /* 1/0, -1 unknown */
     int sys_topics;                   /* $SYS/# delivered something within the probe: 1/0, -1 unknown */
+    int anonymous_login;              /* with -u/-P given: a CONNECT without them was accepted 1/0; -1 not tried */
 } mqs_version_profile;
 
 typedef struct mqs_profile {
