@@ -25,21 +25,86 @@ static mqtt_version citing_version(const runctx *x)
     return x->v != MQTT_VERSION_UNKNOWN || x->sc->nversions == 0 ? x->v : x->sc->versions[0];
 }
 
-/* The statements of the step (else of the scenario) for this version, comma-separated. */
+/*
+ * The rule an answer of each type is owed by, and the id prefixes of the
+ * sections about it.  A step awaiting such an answer that has no "spec" of
+ * its own cites the scenario's statements from those sections, or else this
+ * rule: when the SUBACK of a set-up step never comes, the FAIL is about the
+ * SUBACK, not about the scenario's headline that was never exercised.
+ */
+typedef struct response_rule {
+    int type;
+    const char *s311, *s5;     /* the statement, without version */
+    const char *sections[2];   /* id prefixes of the statements about this answer */
+} response_rule;
+
+static const response_rule response_rules[] = {
+    {MQTT_CONNACK, "MQTT-3.1.4-4", "MQTT-3.1.4-5", {"MQTT-3.1.", "MQTT-3.2."}},
+    {MQTT_SUBACK, "MQTT-3.8.4-1", "MQTT-3.8.4-1", {"MQTT-3.8.", "MQTT-3.9."}},
+    {MQTT_UNSUBACK, "MQTT-3.10.4-4", "MQTT-3.10.4-4", {"MQTT-3.10.", "MQTT-3.11."}},
+    {MQTT_PUBACK, "MQTT-4.3.2-2", "MQTT-4.3.2-4", {"MQTT-3.4.", "MQTT-4.3.2-"}},
+    {MQTT_PUBREC, "MQTT-4.3.3-2", "MQTT-4.3.3-8", {"MQTT-3.5.", "MQTT-4.3.3-"}},
+    {MQTT_PUBREL, "MQTT-4.3.3-1", "MQTT-4.3.3-4", {"MQTT-3.6.", "MQTT-4.3.3-"}},
+    {MQTT_PUBCOMP, "MQTT-4.3.3-2", "MQTT-4.3.3-11", {"MQTT-3.7.", "MQTT-4.3.3-"}},
+    {MQTT_PINGRESP, "MQTT-3.12.4-1", "MQTT-3.12.4-1", {"MQTT-3.12.", "MQTT-3.13."}},
+};
+
+const char *mqs_response_statement(int packet_type, mqtt_version v)
+{
+    for (size_t i = 0; i < sizeof response_rules / sizeof response_rules[0]; i++)
+        if (response_rules[i].type == packet_type)
+            return v == MQTT_V5 ? response_rules[i].s5 : response_rules[i].s311;
+    return NULL;
+}
+
+static const response_rule *rule_for(int type)
+{
+    for (size_t i = 0; i < sizeof response_rules / sizeof response_rules[0]; i++)
+        if (response_rules[i].type == type)
+            return &response_rules[i];
+    return NULL;
+}
+
+/* The one packet type the current step waits for (a connect: CONNACK); -1 if none or several. */
+static int awaited_type(runctx *x)
+{
+    const char *action = x->step->child->string;
+    if (strcmp(action, "connect") == 0 || strcmp(action, "reconnect") == 0)
+        return cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(x->step, "connack")) ? -1 : MQTT_CONNACK;
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(x->step, "packet");
+    const cJSON *type = strcmp(action, "expect") == 0 ? cJSON_GetObjectItemCaseSensitive(p, "type") : NULL;
+    return cJSON_IsString(type) ? mqtt_packet_type_by_name(type->valuestring) : -1;
+}
+
+/* Does statement "V:MQTT-x.y.z-n" belong to this version and (if rule) to one of the rule's sections? */
+static bool cites(const char *stmt, const char *vprefix, const response_rule *rule)
+{
+    if (strncmp(stmt, vprefix, strlen(vprefix)) != 0)
+        return false;
+    const char *id = stmt + strlen(vprefix);
+    return !rule || strncmp(id, rule->sections[0], strlen(rule->sections[0])) == 0 ||
+           strncmp(id, rule->sections[1], strlen(rule->sections[1])) == 0;
+}
+
+/* The statements a failure of the current step cites for this version, comma-separated. */
 static void cited_statements(runctx *x, char *out, size_t cap)
 {
     const cJSON *spec = cJSON_GetObjectItemCaseSensitive(x->step, "spec");
+    const response_rule *rule = spec ? NULL : rule_for(awaited_type(x));
     if (!spec)
         spec = x->sc->spec;
+    mqtt_version v = citing_version(x);
     char prefix[16];
-    snprintf(prefix, sizeof prefix, "%s:", mqtt_version_name(citing_version(x)));
+    snprintf(prefix, sizeof prefix, "%s:", mqtt_version_name(v));
     out[0] = '\0';
     for (const cJSON *s = spec ? spec->child : NULL; s; s = s->next) {
-        if (strncmp(s->valuestring, prefix, strlen(prefix)) != 0)
+        if (!cites(s->valuestring, prefix, rule))
             continue;
         size_t len = strlen(out);
         snprintf(out + len, cap - len, "%s%s", len ? ", " : "", s->valuestring);
     }
+    if (!out[0] && rule)
+        snprintf(out, cap, "%s%s", prefix, v == MQTT_V5 ? rule->s5 : rule->s311);
 }
 
 static bool step_is_should(runctx *x)

@@ -74,6 +74,9 @@ void mqs_inbox_pop(conn *c);
 void mqs_conns_free(runctx *x);
 
 /* engine.c */
+/* The statement that owes an answer of this packet type (CONNACK, SUBACK, PUBACK ...) at v, without the
+ * version prefix; NULL for a type that answers nothing. */
+const char *mqs_response_statement(int packet_type, mqtt_version v);
 __attribute__((format(printf, 2, 3))) void mqs_case_error(runctx *x, const char *fmt, ...);
 void mqs_case_fail_codec(runctx *x, conn *c, const mqtt_error *err);
 /* Server role: the client's CONNECT named its protocol level; the first one decides the case's version

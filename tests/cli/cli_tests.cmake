@@ -117,3 +117,7 @@ mqttspec_cli_test(cli_run_password_alone_50 ARGS "run -V 5.0 -P secret --id conn
   OUTPUT "1 passed, 0 failed")
 mqttspec_cli_test(cli_run_credentials_own_connect_flags
   ARGS "run -u user -P secret --id connect-reserved-flag-closed -q" EXIT 0 OUTPUT "2 passed, 0 failed")
+# A set-up step that fails (no PUBREC while preparing a PUBREL test) cites the rule it broke, not the headline.
+mqttspec_cli_test(cli_run_setup_failure_cites_setup_rule
+  ARGS "run --sim-quirk qos2-as-puback --id malformed-pubrel-flags -V 3.1.1 -q" EXIT 1
+  OUTPUT "FAIL  malformed-pubrel-flags \\(3\\.1\\.1\\) 3\\.1\\.1:MQTT-4\\.3\\.3-2\n" REJECT "MQTT-2\\.2\\.2")
