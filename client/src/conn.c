@@ -281,9 +281,19 @@ static void read_conn(runctx *x, conn *c)
     }
 }
 
+bool mqs_case_interrupted(runctx *x)
+{
+    if (!x->stop && x->opts->interrupted && x->opts->interrupted()) {
+        x->interrupted = true;
+        x->stop = true;
+    }
+    return x->interrupted;
+}
+
 /*
  * One poll over the open connections, reading what arrives, for at most
- * until-now ms; extra_fd (the listener), when >= 0, also ends the wait.
+ * until-now ms (in slices, so an interrupt is seen within
+ * MQS_INTERRUPT_POLL_MS); extra_fd (the listener), when >= 0, also ends the wait.
  */
 static void pump_once(runctx *x, int64_t until, int extra_fd)
 {
@@ -301,7 +311,11 @@ static void pump_once(runctx *x, int64_t until, int extra_fd)
     }
     if (extra_fd >= 0)
         pfd[n] = (struct pollfd){.fd = extra_fd, .events = POLLIN};
+    if (mqs_case_interrupted(x))
+        return;
     int64_t left = until - mqs_now_ms();
+    if (left > MQS_INTERRUPT_POLL_MS)
+        left = MQS_INTERRUPT_POLL_MS;
     timeout = buffered || left < 0 ? 0 : (int)left;
     if (poll(pfd, (nfds_t)(n + (extra_fd >= 0)), timeout) < 0 && !buffered)
         return;

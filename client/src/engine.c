@@ -856,6 +856,10 @@ void mqs_run_case(const mqs_scenario *sc, mqtt_version v, const mqs_run_opts *op
         v = MQTT_VERSION_UNKNOWN; /* "unknown" in the report until the client's CONNECT names it */
     fill_case_header(out, sc, v);
     out->verdict = MQS_PASS;
+    if (opts->interrupted && opts->interrupted()) {
+        mqs_case_set(out, MQS_NOT_RUN, 0, NULL, "the run was interrupted before this case started");
+        return;
+    }
     if (lacks_capability(sc, opts, out))
         return;
     runctx x;
@@ -874,6 +878,12 @@ void mqs_run_case(const mqs_scenario *sc, mqtt_version v, const mqs_run_opts *op
         run_step(&x);
         if (!x.stop && mqs_now_ms() >= x.hard_deadline)
             mqs_case_error(&x, "the case ran past its timeout of %d ms", sc->timeout_ms);
+    }
+    if (x.interrupted) {
+        char why[96];
+        snprintf(why, sizeof why, "the run was interrupted during step %d", x.step_no);
+        mqs_case_event(out, mqs_rel(&x), MQS_EV_NOTE, NULL, why, NULL, 0);
+        mqs_case_set(out, MQS_NOT_RUN, x.step_no, NULL, why);
     }
     out->duration_ms = mqs_rel(&x);
     mqs_conns_free(&x);

@@ -84,7 +84,27 @@ mqttspec_cli_test(cli_list_role
   ARGS "list --scenarios ${PROJECT_SOURCE_DIR}/scenarios --id client-connect-first --id connect-accepted" EXIT 0
   OUTPUT "client-connect-first +3\\.1\\.1,5\\.0 +server .*\nconnect-accepted +3\\.1\\.1,5\\.0 +client ")
 mqttspec_cli_test(cli_run_skips_server_role
-  ARGS "run -q --scenarios ${PROJECT_SOURCE_DIR}/scenarios/client-tests" EXIT 0 OUTPUT "^0 cases in")
+  ARGS "run -q --scenarios ${PROJECT_SOURCE_DIR}/scenarios/client-tests" EXIT 2
+  OUTPUT "server-role .*mqttspec sim --listen URL --scenario" REJECT "cases in")
+
+# ---- a selection that gives nothing to run says why (exit 2) ----
+mqttspec_cli_test(cli_run_tag_matches_nothing
+  ARGS "run -q --tag qos-2" EXIT 2 OUTPUT "no scenario matches the selection" REJECT "cases in")
+mqttspec_cli_test(cli_run_server_role_id
+  ARGS "run -q --id client-connect-first" EXIT 2 OUTPUT "server-role")
+mqttspec_cli_test(cli_run_version_without_scenarios
+  ARGS "run -q -V 3.1 --id connect-connack-first" EXIT 2 OUTPUT "protocol version")
+mqttspec_cli_test(cli_list_matches_nothing
+  ARGS "list --id no-such-scenario" EXIT 2 OUTPUT "no scenario matches")
+
+# ---- SIGINT / SIGTERM: reports still written, unfinished cases NOT RUN, exit 130 / 143 ----
+find_package(Python3 COMPONENTS Interpreter)
+if(Python3_FOUND)
+  add_test(NAME cli_run_interrupt
+    COMMAND Python3::Interpreter ${MQTTSPEC_CLI_TEST_DIR}/interrupt_run.py $<TARGET_FILE:mqttspec>
+            ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/cli_run_interrupt)
+  set_tests_properties(cli_run_interrupt PROPERTIES LABELS cli TIMEOUT 60)
+endif()
 mqttspec_cli_test(cli_sim_scenario_no_client
   ARGS "sim --listen mqtt://127.0.0.1:0 --scenario ${MQTTSPEC_CLI_TEST_DIR}/data/server-accept-timeout.json --json /dev/null"
   EXIT 1
