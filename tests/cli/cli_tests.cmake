@@ -104,7 +104,16 @@ if(Python3_FOUND)
     COMMAND Python3::Interpreter ${MQTTSPEC_CLI_TEST_DIR}/interrupt_run.py $<TARGET_FILE:mqttspec>
             ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/cli_run_interrupt)
   set_tests_properties(cli_run_interrupt PROPERTIES LABELS cli TIMEOUT 60)
+  # -u/-P values in no output (traces, every report, console) unless --show-credentials
+  add_test(NAME cli_run_credentials_redacted
+    COMMAND Python3::Interpreter ${MQTTSPEC_CLI_TEST_DIR}/credentials.py $<TARGET_FILE:mqttspec>
+            ${CMAKE_CURRENT_BINARY_DIR}/cli_run_credentials)
+  set_tests_properties(cli_run_credentials_redacted PROPERTIES LABELS cli TIMEOUT 120)
 endif()
+mqttspec_cli_test(cli_run_pw_and_pw_file
+  ARGS "run -P x --pw-file /dev/null" EXIT 2 OUTPUT "-P and --pw-file")
+mqttspec_cli_test(cli_run_pw_file_unreadable
+  ARGS "run --pw-file /nonexistent/pw" EXIT 2 OUTPUT "--pw-file /nonexistent/pw: No such file")
 mqttspec_cli_test(cli_sim_scenario_no_client
   ARGS "sim --listen mqtt://127.0.0.1:0 --scenario ${MQTTSPEC_CLI_TEST_DIR}/data/server-accept-timeout.json --json /dev/null"
   EXIT 1
