@@ -109,9 +109,31 @@ FILE *cli_console(const cli_reports *r)
     return is_stdout(r->junit) || is_stdout(r->json) || is_stdout(r->md) ? stderr : stdout;
 }
 
-/* An existing path must be a writable file (or folder, want_dir); a new one needs a writable parent folder. */
-static bool path_writable(const char *path, bool want_dir, char *why, size_t why_cap)
+/* The folder path is in (".", "/" or everything before the last '/'). */
+static void parent_of(const char *path, char *out, size_t cap)
 {
+    snprintf(out, cap, "%s", path);
+    char *slash = strrchr(out, '/');
+    while (slash && slash > out && slash[1] == '\0') { /* "dir/" names dir */
+        *slash = '\0';
+        slash = strrchr(out, '/');
+    }
+    if (!slash)
+        snprintf(out, cap, ".");
+    else if (slash == out)
+        out[1] = '\0';
+    else
+        *slash = '\0';
+}
+
+/*
+ * An existing path must be a writable file (or folder); a new one needs a
+ * writable folder to be made in: its parent, or (CLI_OUT_TREE, created with
+ * its parents) the nearest folder that exists.
+ */
+static bool path_writable(const char *path, cli_out kind, char *why, size_t why_cap)
+{
+    bool want_dir = kind != CLI_OUT_FILE;
     struct stat st;
     if (stat(path, &st) == 0) {
         if (want_dir != S_ISDIR(st.st_mode)) {
@@ -124,19 +146,18 @@ static bool path_writable(const char *path, bool want_dir, char *why, size_t why
         }
         return true;
     }
-    if (errno != ENOENT) {
+    if (errno != ENOENT && errno != ENOTDIR) {
         snprintf(why, why_cap, "%s", strerror(errno));
         return false;
     }
     char parent[4096];
-    snprintf(parent, sizeof parent, "%s", path);
-    char *slash = strrchr(parent, '/');
-    if (!slash)
-        snprintf(parent, sizeof parent, ".");
-    else if (slash == parent)
-        parent[1] = '\0';
-    else
-        *slash = '\0';
+    parent_of(path, parent, sizeof parent);
+    while (kind == CLI_OUT_TREE && stat(parent, &st) != 0 && errno == ENOENT && strcmp(parent, ".") != 0 &&
+           strcmp(parent, "/") != 0) {
+        char up[4096];
+        parent_of(parent, up, sizeof up);
+        snprintf(parent, sizeof parent, "%s", up);
+    }
     if (stat(parent, &st) != 0 || !S_ISDIR(st.st_mode) || access(parent, W_OK | X_OK) != 0) {
         snprintf(why, why_cap, "folder %s is missing or not writable", parent);
         return false;
@@ -144,10 +165,10 @@ static bool path_writable(const char *path, bool want_dir, char *why, size_t why
     return true;
 }
 
-int cli_check_output(const char *option, const char *path, bool want_dir)
+int cli_check_output(const char *option, const char *path, cli_out kind)
 {
     char why[300];
-    if (path && !is_stdout(path) && !path_writable(path, want_dir, why, sizeof why)) {
+    if (path && !is_stdout(path) && !path_writable(path, kind, why, sizeof why)) {
         fprintf(stderr, "mqttspec: %s %s: cannot write there: %s\n", option, path, why);
         return -1;
     }
@@ -170,7 +191,7 @@ int cli_reports_check(const cli_reports *r)
             fprintf(stderr, "mqttspec: --trace needs a folder, not '-'\n");
             return -1;
         }
-        if (cli_check_output(options[i], paths[i], i == N - 1) < 0)
+        if (cli_check_output(options[i], paths[i], i == N - 1 ? CLI_OUT_DIR : CLI_OUT_FILE) < 0)
             return -1;
     }
     return 0;

@@ -18,8 +18,13 @@ typedef struct cli_reports {
  * them.  -1 after one line on stderr.
  */
 int cli_reports_check(const cli_reports *r);
-/* One output path: writable file (or folder, want_dir), or creatable; "-" passes.  -1 after one line on stderr. */
-int cli_check_output(const char *option, const char *path, bool want_dir);
+typedef enum cli_out {
+    CLI_OUT_FILE, /* written with fopen */
+    CLI_OUT_DIR,  /* a folder, created if missing (its parent must exist) */
+    CLI_OUT_TREE, /* a folder, created with its missing parents */
+} cli_out;
+/* One output path: writable, or creatable; "-" passes.  -1 after one line on stderr. */
+int cli_check_output(const char *option, const char *path, cli_out kind);
 /* Where the console summary goes: stdout, or stderr when a report is written to stdout. */
 FILE *cli_console(const cli_reports *r);
 
