@@ -137,6 +137,20 @@ static uint8_t *redacted_connect(runctx *x, const uint8_t *raw, size_t len, cons
     return copy;
 }
 
+char *mqs_inbound_text(const runctx *x, const inbound *in)
+{
+    static const char *const secret_keys[] = {"username", "username_hex", "password", "password_hex"};
+    if (x->opts->show_credentials || !cJSON_IsObject(in->json))
+        return cJSON_PrintUnformatted(in->json);
+    cJSON *copy = cJSON_Duplicate(in->json, true);
+    for (size_t i = 0; copy && i < sizeof secret_keys / sizeof secret_keys[0]; i++)
+        if (cJSON_GetObjectItemCaseSensitive(copy, secret_keys[i]))
+            cJSON_ReplaceItemInObjectCaseSensitive(copy, secret_keys[i], cJSON_CreateString("<redacted>"));
+    char *text = copy ? cJSON_PrintUnformatted(copy) : NULL;
+    cJSON_Delete(copy);
+    return text;
+}
+
 /* Record a packet sent or received; a CONNECT's credentials redacted (pkt: raw decoded, or NULL). */
 static void record_packet(runctx *x, conn *c, mqs_event_kind kind, const char *line, const uint8_t *raw, size_t len,
                           const mqtt_packet *pkt)

@@ -265,11 +265,11 @@ static int within_ms(runctx *x, const char *key, int dflt)
 }
 
 /* What arrived instead, for messages: the packet's one-liner and JSON, or the close. */
-static void describe_actual(conn *c, char *out, size_t cap, int waited_ms)
+static void describe_actual(runctx *x, conn *c, char *out, size_t cap, int waited_ms)
 {
     inbound *in = mqs_inbox_peek(c);
     if (in) {
-        char *json = cJSON_PrintUnformatted(in->json);
+        char *json = mqs_inbound_text(x, in);
         snprintf(out, cap, "%s %s", in->line, json ? json : "");
         free(json);
     } else if (c->closed) {
@@ -343,7 +343,7 @@ static bool take_or_fail(runctx *x, conn *c, const cJSON *pattern, int waited_ms
     char path[256] = "", why[1400] = "", actual[900];
     if (take_matching(x, c, pattern, path, sizeof path, why, sizeof why))
         return true;
-    describe_actual(c, actual, sizeof actual, waited_ms);
+    describe_actual(x, c, actual, sizeof actual, waited_ms);
     if (!mqs_inbox_peek(c)) {
         char e[400];
         mqs_json_brief(pattern, e, sizeof e);
@@ -379,7 +379,7 @@ static bool expect_any_order(runctx *x, conn *c, cJSON *patterns, int ms, const 
             continue;
         }
         char actual[900], why[1600];
-        describe_actual(c, actual, sizeof actual, ms);
+        describe_actual(x, c, actual, sizeof actual, ms);
         cJSON *missing = cJSON_CreateArray();
         for (int i = 0; i < n; i++)
             if (!done[i])
@@ -609,7 +609,7 @@ static bool step_one_of(runctx *x, conn *c)
     if (x->stop)
         return false;
     char actual[900], e[600], why[1600];
-    describe_actual(c, actual, sizeof actual, ms);
+    describe_actual(x, c, actual, sizeof actual, ms);
     cJSON *expected = substituted(x, outcomes);
     mqs_json_brief(expected, e, sizeof e);
     snprintf(why, sizeof why, "expected one of %s vs actual %s", e, actual);
@@ -636,7 +636,7 @@ static bool step_expect_close(runctx *x, conn *c)
     if (x->stop)
         return false;
     char actual[900], why[1100];
-    describe_actual(c, actual, sizeof actual, (int)(mqs_rel(x) - w.since));
+    describe_actual(x, c, actual, sizeof actual, (int)(mqs_rel(x) - w.since));
     snprintf(why, sizeof why, "expected the connection closed within %d ms vs actual %s", ms, actual);
     return step_failed(x, false, "close", why, NULL, actual);
 }
@@ -650,7 +650,7 @@ static bool step_expect_nothing(runctx *x, conn *c)
     if (!mqs_inbox_peek(c) && !c->closed)
         return true;
     char actual[900], why[1100];
-    describe_actual(c, actual, sizeof actual, ms);
+    describe_actual(x, c, actual, sizeof actual, ms);
     snprintf(why, sizeof why, "expected nothing for %d ms vs actual %s", ms, actual);
     return step_failed(x, false, "packet", why, NULL, actual);
 }

@@ -73,6 +73,8 @@ void mqs_conn_wait(runctx *x, conn *c, int64_t deadline);
 /* Read whatever arrives on any connection until the deadline. */
 void mqs_pump_until(runctx *x, int64_t deadline);
 inbound *mqs_inbox_peek(conn *c);
+/* A received packet's JSON as text for a report: a CONNECT's user name and password "<redacted>" (heap; NULL if out of memory). */
+char *mqs_inbound_text(const runctx *x, const inbound *in);
 void mqs_inbox_pop(conn *c);
 void mqs_conns_free(runctx *x);
 
