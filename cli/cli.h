@@ -4,7 +4,7 @@
 
 #include <stdio.h>
 
-/* Exit statuses shared by every subcommand (see docs: 0 ok, 1 findings, 2 usage). */
+/* Exit statuses shared by every subcommand (0 ok, 1 findings, 2 usage; 3 unreachable and 128 + signal are per command). */
 enum {
     CLI_EXIT_OK = 0,
     CLI_EXIT_FAIL = 1,

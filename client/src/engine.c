@@ -366,11 +366,11 @@ static int within_ms(runctx *x, const char *key, int dflt)
 }
 
 /* What arrived instead, for messages: the packet's one-liner and JSON, or the close. */
-static void describe_actual(conn *c, char *out, size_t cap, int waited_ms)
+static void describe_actual(runctx *x, conn *c, char *out, size_t cap, int waited_ms)
 {
     inbound *in = mqs_inbox_peek(c);
     if (in) {
-        char *json = cJSON_PrintUnformatted(in->json);
+        char *json = mqs_inbound_text(x, in);
         snprintf(out, cap, "%s %s", in->line, json ? json : "");
         free(json);
     } else if (c->closed) {
@@ -444,7 +444,7 @@ static bool take_or_fail(runctx *x, conn *c, const cJSON *pattern, int waited_ms
     char path[256] = "", why[1400] = "", actual[900];
     if (take_matching(x, c, pattern, path, sizeof path, why, sizeof why))
         return true;
-    describe_actual(c, actual, sizeof actual, waited_ms);
+    describe_actual(x, c, actual, sizeof actual, waited_ms);
     if (!mqs_inbox_peek(c)) {
         char e[400];
         mqs_json_brief(pattern, e, sizeof e);
@@ -480,7 +480,7 @@ static bool expect_any_order(runctx *x, conn *c, cJSON *patterns, int ms, const 
             continue;
         }
         char actual[900], why[1600];
-        describe_actual(c, actual, sizeof actual, ms);
+        describe_actual(x, c, actual, sizeof actual, ms);
         cJSON *missing = cJSON_CreateArray();
         for (int i = 0; i < n; i++)
             if (!done[i])
@@ -737,7 +737,7 @@ static bool step_one_of(runctx *x, conn *c)
     if (x->stop)
         return false;
     char actual[900], e[600], why[1600];
-    describe_actual(c, actual, sizeof actual, ms);
+    describe_actual(x, c, actual, sizeof actual, ms);
     cJSON *expected = substituted(x, outcomes);
     mqs_json_brief(expected, e, sizeof e);
     snprintf(why, sizeof why, "expected one of %s vs actual %s", e, actual);
@@ -764,7 +764,7 @@ static bool step_expect_close(runctx *x, conn *c)
     if (x->stop)
         return false;
     char actual[900], why[1100];
-    describe_actual(c, actual, sizeof actual, (int)(mqs_rel(x) - w.since));
+    describe_actual(x, c, actual, sizeof actual, (int)(mqs_rel(x) - w.since));
     snprintf(why, sizeof why, "expected the connection closed within %d ms vs actual %s", ms, actual);
     return step_failed(x, false, "close", why, NULL, actual);
 }
@@ -778,7 +778,7 @@ static bool step_expect_nothing(runctx *x, conn *c)
     if (!mqs_inbox_peek(c) && !c->closed)
         return true;
     char actual[900], why[1100];
-    describe_actual(c, actual, sizeof actual, ms);
+    describe_actual(x, c, actual, sizeof actual, ms);
     snprintf(why, sizeof why, "expected nothing for %d ms vs actual %s", ms, actual);
     return step_failed(x, false, "packet", why, NULL, actual);
 }
@@ -1045,6 +1045,10 @@ void mqs_run_case(const mqs_scenario *sc, mqtt_version v, const mqs_run_opts *op
         v = MQTT_VERSION_UNKNOWN; /* "unknown" in the report until the client's CONNECT names it */
     fill_case_header(out, sc, v);
     out->verdict = MQS_PASS;
+    if (opts->interrupted && opts->interrupted()) {
+        mqs_case_set(out, MQS_NOT_RUN, 0, NULL, "the run was interrupted before this case started");
+        return;
+    }
     if (skipped_before_start(sc, v, opts, out))
         return;
     runctx x;
@@ -1063,6 +1067,12 @@ void mqs_run_case(const mqs_scenario *sc, mqtt_version v, const mqs_run_opts *op
         run_step(&x);
         if (!x.stop && mqs_now_ms() >= x.hard_deadline)
             mqs_case_error(&x, "the case ran past its timeout of %d ms", sc->timeout_ms);
+    }
+    if (x.interrupted) {
+        char why[96];
+        snprintf(why, sizeof why, "the run was interrupted during step %d", x.step_no);
+        mqs_case_event(out, mqs_rel(&x), MQS_EV_NOTE, NULL, why, NULL, 0);
+        mqs_case_set(out, MQS_NOT_RUN, x.step_no, NULL, why);
     }
     out->duration_ms = mqs_rel(&x);
     mqs_conns_free(&x);

@@ -29,6 +29,7 @@ typedef struct pconn {
     uint8_t *buf;
     mqtt_version v;
     bool closed;
+    bool (*interrupted)(void);
 } pconn;
 
 typedef enum pc_result { PC_PACKET, PC_TIMEOUT, PC_CLOSED, PC_MALFORMED } pc_result;
@@ -49,6 +50,7 @@ static bool pc_open(probe *p, pconn *c, char *err, size_t err_cap)
 {
     memset(c, 0, sizeof *c);
     c->v = p->v;
+    c->interrupted = p->o->interrupted;
     c->buf = malloc(PROBE_STREAM_CAP);
     if (!c->buf) {
         snprintf(err, err_cap, "out of memory");
@@ -109,11 +111,11 @@ static pc_result pc_next(pconn *c, mqtt_packet *pkt, int64_t deadline)
             continue;
         }
         int64_t left = deadline - mqs_now_ms();
-        if (left <= 0)
+        if (left <= 0 || (c->interrupted && c->interrupted()))
             return PC_TIMEOUT;
         struct pollfd pfd = {.fd = mqs_transport_fd(c->t), .events = POLLIN};
-        if (!mqs_transport_pending(c->t) && poll(&pfd, 1, (int)left) == 0)
-            return PC_TIMEOUT;
+        if (!mqs_transport_pending(c->t))
+            poll(&pfd, 1, (int)(left > 100 ? 100 : left)); /* a tenth of a second at most: interrupts are seen */
     }
 }
 
@@ -555,7 +557,7 @@ void mqs_probe(const mqs_probe_opts *opts, mqs_profile *out)
     unsigned versions = opts->versions ? opts->versions : (1u << MQTT_V311) | (1u << MQTT_V5);
     for (int i = 0; i < 3; i++) {
         mqtt_version v = slot_versions[i];
-        if (versions & (1u << v))
+        if ((versions & (1u << v)) && !(opts->interrupted && opts->interrupted()))
             probe_version(opts, v, &out->versions[i]);
     }
     time_t now = time(NULL);

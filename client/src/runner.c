@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mqttspec/engine.h"
@@ -44,23 +45,36 @@ typedef struct pool {
     job *jobs;
     size_t njobs;
     atomic_size_t next;
-    atomic_size_t done;
     const mqs_run_opts *opts;
-    pthread_mutex_t progress_lock;
+    FILE *out;               /* progress */
+    int64_t t0;
+    pthread_mutex_t lock;    /* guards what follows and the progress output, so lines never interleave */
+    pthread_cond_t finished; /* a case finished */
+    size_t done, failed;
 } pool;
 
-static void progress(pool *p, const mqs_case *c)
+/* "[12/80] 2 failed, 3.4 s": the live line on a terminal, redrawn in place. */
+static void draw_line(pool *p)
 {
-    size_t done = atomic_fetch_add(&p->done, 1) + 1;
-    if (!p->opts->progress)
-        return;
-    pthread_mutex_lock(&p->progress_lock);
-    fprintf(stderr, "\r\033[K[%zu/%zu] %-5s %s (%s)", done, p->njobs, mqs_verdict_name(c->verdict), c->id,
-            c->version);
-    if (done == p->njobs)
-        fprintf(stderr, "\r\033[K");
-    fflush(stderr);
-    pthread_mutex_unlock(&p->progress_lock);
+    fprintf(p->out, "\r\033[K[%zu/%zu] %zu failed, %.1f s", p->done, p->njobs, p->failed,
+            (double)(mqs_now_ms() - p->t0) / 1000.0);
+    fflush(p->out);
+}
+
+static void case_finished(pool *p, const mqs_case *c)
+{
+    pthread_mutex_lock(&p->lock);
+    p->done++;
+    p->failed += c->verdict == MQS_FAIL || c->verdict == MQS_ERROR;
+    if (p->opts->progress == MQS_PROGRESS_LINE) {
+        draw_line(p);
+    } else if (p->opts->progress == MQS_PROGRESS_LOG) {
+        fprintf(p->out, "[%zu/%zu] %-5s %s (%s) %.3f s\n", p->done, p->njobs, mqs_verdict_name(c->verdict), c->id,
+                c->version, (double)c->duration_ms / 1000.0);
+        fflush(p->out);
+    }
+    pthread_cond_signal(&p->finished);
+    pthread_mutex_unlock(&p->lock);
 }
 
 static void *worker(void *arg)
@@ -71,9 +85,28 @@ static void *worker(void *arg)
         if (i >= p->njobs)
             return NULL;
         job *j = &p->jobs[i];
-        mqs_run_case(j->sc, j->v, p->opts, (unsigned)i, j->out);
-        progress(p, j->out);
+        mqs_run_case(j->sc, j->v, p->opts, (unsigned)i, j->out); /* NOT RUN at once after an interrupt */
+        case_finished(p, j->out);
     }
+}
+
+/* Until every case is done; on a terminal the line's elapsed time keeps moving meanwhile. */
+static void wait_all(pool *p)
+{
+    pthread_mutex_lock(&p->lock);
+    while (p->done < p->njobs) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 1;
+        pthread_cond_timedwait(&p->finished, &p->lock, &until);
+        if (p->opts->progress == MQS_PROGRESS_LINE && p->done < p->njobs)
+            draw_line(p);
+    }
+    if (p->opts->progress == MQS_PROGRESS_LINE) {
+        fputs("\r\033[K", p->out);
+        fflush(p->out);
+    }
+    pthread_mutex_unlock(&p->lock);
 }
 
 static bool version_selected(unsigned versions, mqtt_version v)
@@ -108,19 +141,25 @@ void mqs_run_all(const mqs_scenario_set *set, const mqs_filter *filter, unsigned
     for (size_t j = 0; j < n; j++)
         jobs[j].out = &run->cases[first + j];
 
-    pool p = {.jobs = jobs, .njobs = n, .opts = opts};
+    pool p = {.jobs = jobs, .njobs = n, .opts = opts, .out = opts->progress_out ? opts->progress_out : stderr,
+              .t0 = mqs_now_ms()};
     atomic_init(&p.next, 0);
-    atomic_init(&p.done, 0);
-    pthread_mutex_init(&p.progress_lock, NULL);
+    pthread_mutex_init(&p.lock, NULL);
+    pthread_cond_init(&p.finished, NULL);
     int nthreads = opts->jobs < 1 ? 1 : opts->jobs;
     if ((size_t)nthreads > n)
         nthreads = n ? (int)n : 1;
     pthread_t *threads = calloc((size_t)nthreads, sizeof *threads);
-    for (int t = 0; t < nthreads; t++)
-        pthread_create(&threads[t], NULL, worker, &p);
-    for (int t = 0; t < nthreads; t++)
+    int started = 0;
+    while (threads && started < nthreads && pthread_create(&threads[started], NULL, worker, &p) == 0)
+        started++;
+    if (started == 0) /* no thread at all: this one does the work (the started ones would share it) */
+        worker(&p);
+    wait_all(&p);
+    for (int t = 0; t < started; t++)
         pthread_join(threads[t], NULL);
-    pthread_mutex_destroy(&p.progress_lock);
+    pthread_cond_destroy(&p.finished);
+    pthread_mutex_destroy(&p.lock);
     free(threads);
     free(jobs);
 }

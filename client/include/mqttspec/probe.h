@@ -69,6 +69,7 @@ typedef struct mqs_probe_opts {
     unsigned versions;     /* bitmask of 1 << mqtt_version; 0 = 3.1.1 and 5.0 */
     int timeout_ms;        /* per wait (default 3000) */
     char run_tag[16];      /* makes the probe's client ids and topics unique */
+    bool (*interrupted)(void); /* may be NULL; true: stop waiting at once (SIGINT) */
 } mqs_probe_opts;
 
 /* Index of a version in mqs_profile.versions; -1 if none. */
