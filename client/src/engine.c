@@ -167,6 +167,10 @@ static bool step_failed(runctx *x, bool warn_only, const char *field, const char
     }
     mqs_case_set(x->res, MQS_FAIL, x->step_no, stmt, msg);
     set_detail(x, expected, actual);
+    if (x->waited_out) {
+        x->res->waited_from = x->step_started;
+        x->res->waited_to = mqs_now_ms();
+    }
     x->stop = true;
     return false;
 }
@@ -369,6 +373,7 @@ static int within_ms(runctx *x, const char *key, int dflt)
 static void describe_actual(runctx *x, conn *c, char *out, size_t cap, int waited_ms)
 {
     inbound *in = mqs_inbox_peek(c);
+    x->waited_out = !in && !c->closed;
     if (in) {
         char *json = mqs_inbound_text(x, in);
         snprintf(out, cap, "%s %s", in->line, json ? json : "");
@@ -586,6 +591,7 @@ static bool judge_time(runctx *x, const window *w, int64_t t_at, const char *wha
              "expected the %s %d..%d ms after %s (+%d ms round trip and scheduling) vs actual %lld ms (tolerance %d ms)",
              what, w->lo, w->hi, w->from, w->slack, (long long)t, w->tolerance);
     bool close = strcmp(what, "close") == 0;
+    x->waited_out = !early; /* late: a stalled target would explain it as well as a slow one */
     char actual[64];
     snprintf(actual, sizeof actual, "%s after %lld ms", close ? "closed" : "arrived", (long long)t);
     return step_failed(x, in_band || (early && w->early_warns), close ? "close time" : "time", why, NULL, actual);
@@ -1057,6 +1063,7 @@ void mqs_run_case(const mqs_scenario *sc, mqtt_version v, const mqs_run_opts *op
     for (const cJSON *step = sc->steps->child; step && !x.stop; step = step->next) {
         x.step_no = ++i;
         x.step = step;
+        x.step_started = mqs_now_ms();
         await_version(&x);
         if (x.stop || !mqs_step_applies(step, x.v))
             continue;

@@ -53,6 +53,8 @@ typedef struct runctx {
     bool interrupted;      /* the run was interrupted while this case ran: it is NOT RUN */
     int accepts;           /* server role: accept steps run so far */
     uint8_t *arena;
+    int64_t step_started; /* CLOCK_MONOTONIC ms when the current step began */
+    bool waited_out;      /* the failure being reported is a wait that ran out */
 } runctx;
 
 /* conn.c */

@@ -6,6 +6,8 @@
  * scenario to follow, only questions to ask.
  */
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -609,4 +611,113 @@ static const char *const preflight_names[] = {"ok",         "unreachable",   "tl
 const char *mqs_preflight_name(mqs_preflight s)
 {
     return (unsigned)s < sizeof preflight_names / sizeof preflight_names[0] ? preflight_names[s] : "?";
+}
+
+/* ---- heartbeat ---- */
+
+#define HEARTBEAT_EVERY_MS 250
+#define HEARTBEAT_MAX_PINGS 4096 /* a quarter second each: about 17 minutes of run, then it stops recording */
+
+typedef struct ping_record {
+    int64_t sent, answered; /* answered 0: never */
+} ping_record;
+
+struct mqs_heartbeat {
+    mqs_probe_opts opts;
+    mqs_version_profile vp;
+    probe p;
+    pconn c;
+    pthread_t thread;
+    atomic_bool stop;
+    pthread_mutex_t lock;
+    ping_record pings[HEARTBEAT_MAX_PINGS];
+    size_t n;
+    int64_t died_at; /* the connection failed; 0 while alive */
+};
+
+static void *heartbeat_main(void *arg)
+{
+    mqs_heartbeat *hb = arg;
+    while (!atomic_load(&hb->stop) && hb->n < HEARTBEAT_MAX_PINGS) {
+        mqtt_packet ping = {.type = MQTT_PINGREQ}, pkt;
+        int64_t sent = mqs_now_ms();
+        pthread_mutex_lock(&hb->lock);
+        hb->pings[hb->n++] = (ping_record){sent, 0};
+        pthread_mutex_unlock(&hb->lock);
+        pc_result r = pc_send(&hb->c, &ping) ? PC_TIMEOUT : PC_CLOSED;
+        /* Wait for the answer however long it takes (that is the measurement), but keep checking stop. */
+        while (r == PC_TIMEOUT && !atomic_load(&hb->stop))
+            r = pc_wait(&hb->p, &hb->c, MQTT_PINGRESP, 0, &pkt, mqs_now_ms() + HEARTBEAT_EVERY_MS);
+        if (r != PC_PACKET) {
+            pthread_mutex_lock(&hb->lock);
+            if (r != PC_TIMEOUT)
+                hb->died_at = mqs_now_ms();
+            pthread_mutex_unlock(&hb->lock);
+            break;
+        }
+        pthread_mutex_lock(&hb->lock);
+        hb->pings[hb->n - 1].answered = mqs_now_ms();
+        pthread_mutex_unlock(&hb->lock);
+        int64_t next = sent + HEARTBEAT_EVERY_MS;
+        while (!atomic_load(&hb->stop) && mqs_now_ms() < next) {
+            int64_t left = next - mqs_now_ms();
+            struct pollfd pfd = {.fd = -1};
+            poll(&pfd, 0, (int)(left > 50 ? 50 : left));
+        }
+    }
+    return NULL;
+}
+
+mqs_heartbeat *mqs_heartbeat_start(const mqs_probe_opts *opts, mqtt_version v)
+{
+    mqs_heartbeat *hb = calloc(1, sizeof *hb);
+    if (!hb)
+        return NULL;
+    hb->opts = *opts;
+    version_profile_init(&hb->vp, v);
+    hb->p = (probe){.o = &hb->opts, .vp = &hb->vp, .v = v, .wait_ms = PROBE_DEFAULT_WAIT_MS};
+    snprintf(hb->p.prefix, sizeof hb->p.prefix, "mqttspec/%s/heartbeat", opts->run_tag);
+    snprintf(hb->p.cid, sizeof hb->p.cid, "ms%.8sh%d", opts->run_tag, (int)v);
+    mqtt_connack ca;
+    connect_args a = {"b", true, -1, false};
+    atomic_init(&hb->stop, false);
+    pthread_mutex_init(&hb->lock, NULL);
+    if (!reconnect(&hb->p, &hb->c, &a, &ca) || pthread_create(&hb->thread, NULL, heartbeat_main, hb) != 0) {
+        pc_close(&hb->c, true);
+        pthread_mutex_destroy(&hb->lock);
+        free(hb);
+        return NULL;
+    }
+    return hb;
+}
+
+bool mqs_heartbeat_stalled(mqs_heartbeat *hb, int64_t from, int64_t to, int stall_ms)
+{
+    if (!hb)
+        return true;
+    pthread_mutex_lock(&hb->lock);
+    bool stalled = hb->died_at && hb->died_at < to;
+    for (size_t i = 0; i < hb->n && !stalled; i++) {
+        const ping_record *r = &hb->pings[i];
+        int64_t end = r->answered ? r->answered : mqs_now_ms();
+        /* a ping that was outstanding during [from, to] for longer than stall_ms */
+        stalled = end - r->sent > stall_ms && r->sent < to && end > from;
+    }
+    bool covered = hb->n && hb->pings[0].sent <= from;
+    pthread_mutex_unlock(&hb->lock);
+    return stalled || !covered;
+}
+
+void mqs_heartbeat_stop(mqs_heartbeat *hb)
+{
+    if (!hb)
+        return;
+    atomic_store(&hb->stop, true);
+    pthread_join(hb->thread, NULL);
+    if (!hb->died_at)
+        disconnect(&hb->c);
+    else
+        pc_close(&hb->c, true);
+    pthread_mutex_destroy(&hb->lock);
+    free(hb);
 }

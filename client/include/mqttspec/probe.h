@@ -86,6 +86,20 @@ const char *mqs_profile_version_skip(const mqs_profile *p, mqtt_version v);
 /* The first status that stops the whole run (unreachable, TLS, not MQTT, login), or MQS_PF_OK. */
 mqs_preflight mqs_profile_fatal(const mqs_profile *p, const char **reason);
 
+/*
+ * A heartbeat beside a run: one idle connection that sends PINGREQ every
+ * quarter second and records how long each PINGRESP took.  A FAIL whose wait
+ * timed out while the heartbeat saw the target stall may be the work of a
+ * case running beside it; only such FAILs are confirmed by a re-run alone.
+ */
+typedef struct mqs_heartbeat mqs_heartbeat;
+/* NULL if the connection cannot be made (then every such FAIL is confirmed). */
+mqs_heartbeat *mqs_heartbeat_start(const mqs_probe_opts *opts, mqtt_version v);
+/* Did the target stall (a PINGRESP slower than stall_ms, or none) at any time in [from, to] (mqs_now_ms)?
+ * True also when the heartbeat stopped working before `to`. */
+bool mqs_heartbeat_stalled(mqs_heartbeat *hb, int64_t from, int64_t to, int stall_ms);
+void mqs_heartbeat_stop(mqs_heartbeat *hb);
+
 /* JSON form (docs/profile.md). */
 cJSON *mqs_profile_to_json(const mqs_profile *p);
 /* 0, or -1 with err "/pointer: message". Fields left out stay unknown. */
