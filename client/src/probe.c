@@ -638,6 +638,14 @@ struct mqs_heartbeat {
 static void *heartbeat_main(void *arg)
 {
     mqs_heartbeat *hb = arg;
+    mqtt_connack ca;
+    connect_args a = {"b", true, -1, false};
+    if (!reconnect(&hb->p, &hb->c, &a, &ca)) { /* the run does not wait for this: it starts at once */
+        pthread_mutex_lock(&hb->lock);
+        hb->died_at = mqs_now_ms();
+        pthread_mutex_unlock(&hb->lock);
+        return NULL;
+    }
     while (!atomic_load(&hb->stop) && hb->n < HEARTBEAT_MAX_PINGS) {
         mqtt_packet ping = {.type = MQTT_PINGREQ}, pkt;
         int64_t sent = mqs_now_ms();
@@ -678,12 +686,9 @@ mqs_heartbeat *mqs_heartbeat_start(const mqs_probe_opts *opts, mqtt_version v)
     hb->p = (probe){.o = &hb->opts, .vp = &hb->vp, .v = v, .wait_ms = PROBE_DEFAULT_WAIT_MS};
     snprintf(hb->p.prefix, sizeof hb->p.prefix, "mqttspec/%s/heartbeat", opts->run_tag);
     snprintf(hb->p.cid, sizeof hb->p.cid, "ms%.8sh%d", opts->run_tag, (int)v);
-    mqtt_connack ca;
-    connect_args a = {"b", true, -1, false};
     atomic_init(&hb->stop, false);
     pthread_mutex_init(&hb->lock, NULL);
-    if (!reconnect(&hb->p, &hb->c, &a, &ca) || pthread_create(&hb->thread, NULL, heartbeat_main, hb) != 0) {
-        pc_close(&hb->c, true);
+    if (pthread_create(&hb->thread, NULL, heartbeat_main, hb) != 0) {
         pthread_mutex_destroy(&hb->lock);
         free(hb);
         return NULL;
@@ -714,7 +719,7 @@ void mqs_heartbeat_stop(mqs_heartbeat *hb)
         return;
     atomic_store(&hb->stop, true);
     pthread_join(hb->thread, NULL);
-    if (!hb->died_at)
+    if (hb->c.t && !hb->died_at)
         disconnect(&hb->c);
     else
         pc_close(&hb->c, true);
