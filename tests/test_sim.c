@@ -841,9 +841,9 @@ static void test_quirk_lenient_parsing(void **state)
     stop(f);
 }
 
-/* A self-signed certificate and key for 127.0.0.1 in dir; false if OpenSSL could not make one. */
 /* ---- TLS ---- */
 
+/* A self-signed certificate and key for 127.0.0.1 in dir; false if OpenSSL could not make one. */
 static bool make_self_signed(const char *cert_path, const char *key_path)
 {
     EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
