@@ -186,6 +186,8 @@ static void dispatch(sim_conn *c, const mqtt_packet *pkt)
         sim_on_disconnect(c, pkt);
         break;
     default: /* AUTH: no authentication method was agreed in CONNECT */
+        if (sim_quirk(c->quirks, SIM_Q_UNEXPECTED_AUTH_IGNORED))
+            break;
         sim_protocol_error(c, 0x82, "AUTH without an Authentication Method in CONNECT");
         break;
     }
@@ -208,6 +210,32 @@ static bool make_room_for_next_packet(sim_conn *c)
     return true;
 }
 
+/* The codec rejected the next packet: a lenient-parsing quirk may drop it or take it repaired.
+ * False: not forgiven, the packet is still unread. */
+static bool forgive_malformed(sim_conn *c, const mqtt_decode_opts *opts, const mqtt_error *err)
+{
+    uint8_t *p = c->in.buf + c->in.start;
+    size_t len;
+    mqtt_error ferr;
+    if (!c->quirks ||
+        mqtt_frame(p, c->in.end - c->in.start, opts->max_packet_size, opts->version, &len, &ferr) != MQTT_COMPLETE)
+        return false;
+    uint8_t scratch[SIM_LENIENT_MAX];
+    mqtt_packet pkt;
+    sim_lenient how = sim_lenient_parse(c->quirks, p, len, opts, err, scratch, &pkt);
+    if (how == SIM_LENIENT_NO)
+        return false;
+    c->in.start += len;
+    c->last_rx = mqs_now_ms();
+    if (how == SIM_LENIENT_DROP) {
+        sim_log(c->b, "#%u ignored a malformed packet of type %u (lenient quirk)", c->id, (unsigned)(p[0] >> 4));
+        return true;
+    }
+    sim_log_packet(c, "<-", &pkt);
+    dispatch(c, &pkt);
+    return true;
+}
+
 /* Handle every complete packet buffered; stops when the connection closes. */
 static void handle_buffered_packets(sim_conn *c)
 {
@@ -225,6 +253,8 @@ static void handle_buffered_packets(sim_conn *c)
         if (st == MQTT_NEED_MORE)
             return;
         if (st == MQTT_MALFORMED) {
+            if (forgive_malformed(c, &opts, &err))
+                continue;
             on_malformed(c, &pkt, &err);
             return;
         }
