@@ -17,6 +17,7 @@
 #include "mqttspec/netfuzz.h"
 #include "mqttspec/scenario.h"
 #include "embedded_sim.h"
+#include "mqttspec/probe.h"
 #include "options.h"
 #include "run_report.h"
 
@@ -202,6 +203,33 @@ static uint64_t random_seed(void)
     return (uint64_t)r[0] << 24 | (uint64_t)r[1] << 16 | (uint64_t)r[2] << 8 | r[3];
 }
 
+/*
+ * The same pre-flight as run (docs/profile.md): a target that is not MQTT, or
+ * refuses our login, stops here with exit 3; versions it does not serve are
+ * not fuzzed.
+ */
+static int preflight(fuzz_args *a, const char *url)
+{
+    mqs_probe_opts po = {.url = a->o.url, .versions = a->o.versions, .interrupted = NULL};
+    mqs_profile profile;
+    mqs_profile_init(&profile, url);
+    mqs_probe(&po, &profile);
+    const char *why = "";
+    if (mqs_profile_fatal(&profile, &why) != MQS_PF_OK) {
+        fprintf(stderr, "mqttspec: %s: %s\n", url, why);
+        return EXIT_UNREACHABLE;
+    }
+    static const mqtt_version ours[] = {MQTT_V311, MQTT_V5};
+    for (size_t i = 0; i < 2; i++) {
+        const char *skip = mqs_profile_version_skip(&profile, ours[i]);
+        if (skip && (a->o.versions & (1u << ours[i]))) {
+            printf("mqttspec fuzz: not fuzzing MQTT %s: %s\n", mqtt_version_name(ours[i]), skip);
+            a->o.versions &= ~(1u << ours[i]);
+        }
+    }
+    return 0;
+}
+
 int cmd_fuzz(int argc, char **argv)
 {
     fuzz_args a;
@@ -231,6 +259,11 @@ int cmd_fuzz(int argc, char **argv)
         if (sim)
             sim_stop(sim);
         return CLI_EXIT_USAGE;
+    }
+    if ((rc = preflight(&a, url)) != 0) {
+        if (sim)
+            sim_stop(sim);
+        return rc;
     }
     printf("mqttspec fuzz: target %s%s, seed %llu, %.0f s, %d connections, versions %s\n", url,
            sim ? " (embedded broker-sim)" : "", (unsigned long long)a.o.seed, a.o.duration_s, a.o.connections,
