@@ -215,8 +215,10 @@ static int preflight(fuzz_args *a, const char *url)
     mqs_profile_init(&profile, url);
     mqs_probe(&po, &profile);
     const char *why = "";
-    if (mqs_profile_fatal(&profile, &why) != MQS_PF_OK) {
-        fprintf(stderr, "mqttspec: %s: %s\n", url, why);
+    mqs_preflight fatal = mqs_profile_fatal(&profile, &why);
+    if (fatal != MQS_PF_OK) {
+        fprintf(stderr, fatal == MQS_PF_UNREACHABLE ? "mqttspec: target %s unreachable: %s\n" : "mqttspec: %s: %s\n",
+                url, why);
         return EXIT_UNREACHABLE;
     }
     static const mqtt_version ours[] = {MQTT_V311, MQTT_V5};

@@ -34,8 +34,9 @@ def main():
     out = proc.stdout.decode(errors="replace")
     print(out)
     srv.close()
-    if proc.returncode != 3 or "NOTHING FUZZED" not in out:
-        print("FAIL: exit %d, expected 3 with NOTHING FUZZED" % proc.returncode)
+    # The pre-flight sees the close before any case (or, past it, the run finds nothing fuzzed).
+    if proc.returncode != 3 or ("NOTHING FUZZED" not in out and "without CONNACK" not in out):
+        print("FAIL: exit %d, expected 3 saying the target closes without CONNACK" % proc.returncode)
         sys.exit(1)
     print("ok")
 
