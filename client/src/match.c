@@ -185,7 +185,7 @@ static bool match_operator(mctx *m, const cJSON *op, const cJSON *a)
     if (strcmp(name, "$present") == 0)
         return true; /* absence is caught by the caller */
     if (strcmp(name, "$not") == 0) {
-        char ignored_path[8], ignored_why[8];
+        char ignored_path[8] = "", ignored_why[8] = "";
         cJSON *scratch = cJSON_CreateObject(); /* captures inside $not never count */
         mctx probe = {scratch, ignored_path, sizeof ignored_path, ignored_why, sizeof ignored_why};
         bool hit = match_node(&probe, op, a);
@@ -207,7 +207,7 @@ static bool match_operator(mctx *m, const cJSON *op, const cJSON *a)
     }
     if (strcmp(name, "$any_of") == 0) {
         for (const cJSON *alt = op->child; alt; alt = alt->next) {
-            char ignored_path[8], ignored_why[8];
+            char ignored_path[8] = "", ignored_why[8] = "";
             mctx probe = {m->captures, ignored_path, sizeof ignored_path, ignored_why, sizeof ignored_why};
             if (match_node(&probe, alt, a))
                 return true;
@@ -226,7 +226,9 @@ static bool is_op(const cJSON *p)
 
 static size_t push(mctx *m, const char *seg)
 {
-    size_t old = strlen(m->path);
+    size_t old = strnlen(m->path, m->path_cap);
+    if (old + 1 >= m->path_cap) /* full (a probe's small buffer): the path is only for messages */
+        return old < m->path_cap ? old : m->path_cap - 1;
     snprintf(m->path + old, m->path_cap - old, "/%s", seg);
     return old;
 }
