@@ -82,13 +82,18 @@ void cmd_run_usage(FILE *out)
           "      --profile-out F       save the profile the pre-flight probe found\n"
           "      --junit F --json F --md F   reports ('-': standard output; the summary then goes to stderr)\n"
           "      --trace DIR           a transcript file per case\n"
+          "      --baseline F          expected verdicts (docs/baselines.md): print what is new, fixed, unchanged;\n"
+          "                            exit 1 only when something got worse\n"
+          "      --write-baseline F    write this run's verdicts as a baseline\n"
+          "      --strict              a WARN fails the run (with --baseline: a WARN it does not list)\n"
           "      --sim-quirk NAME      give the embedded broker-sim this quirk (repeatable; see 'mqttspec sim --list-quirks')\n"
           "  -q, --quiet               no progress, only the summary (progress: a live line on a terminal,\n"
           "                            else one line per finished case)\n"
           "      --help                this help\n"
           "\n"
           "SIGINT or SIGTERM stops the run: cases not finished are NOT RUN, the reports are still written.\n"
-          "Exit status: 0 nothing failed, 1 a FAIL or ERROR, 2 usage or scenario error (or nothing selected),\n"
+          "Exit status: 0 nothing failed (with --baseline: nothing got worse), 1 a FAIL or ERROR (or a regression),\n"
+          "2 usage or scenario error (or nothing selected),\n"
           "3 target unreachable, 130/143 interrupted by SIGINT/SIGTERM.\n",
           out);
 }
@@ -121,7 +126,7 @@ static int add_version(run_args *a, const char *value)
 enum {
     OPT_ID = 256, OPT_TAG, OPT_EXCLUDE, OPT_SCENARIOS, OPT_JUNIT, OPT_JSON, OPT_MD, OPT_TRACE, OPT_CAFILE,
     OPT_CERT, OPT_KEY, OPT_SNI, OPT_INSECURE, OPT_LACKS, OPT_TARGET, OPT_SIM_QUIRK, OPT_HELP, OPT_PW_FILE,
-    OPT_SHOW_CREDENTIALS, OPT_PROFILE, OPT_PROFILE_OUT
+    OPT_SHOW_CREDENTIALS, OPT_PROFILE, OPT_PROFILE_OUT, OPT_BASELINE, OPT_WRITE_BASELINE, OPT_STRICT
 };
 
 static const struct option long_opts[] = {
@@ -141,6 +146,8 @@ static const struct option long_opts[] = {
     {"trace", required_argument, NULL, OPT_TRACE},   {"quiet", no_argument, NULL, 'q'},
     {"sim-quirk", required_argument, NULL, OPT_SIM_QUIRK},
     {"profile", required_argument, NULL, OPT_PROFILE}, {"profile-out", required_argument, NULL, OPT_PROFILE_OUT},
+    {"baseline", required_argument, NULL, OPT_BASELINE}, {"write-baseline", required_argument, NULL, OPT_WRITE_BASELINE},
+    {"strict", no_argument, NULL, OPT_STRICT},
     {"help", no_argument, NULL, OPT_HELP},           {NULL, 0, NULL, 0},
 };
 
@@ -193,6 +200,9 @@ static int take_option(run_args *a, int opt, const char *arg)
     case 'q': a->quiet = true; return 0;
     case OPT_SIM_QUIRK: return embedded_sim_add_quirk(&a->sim_quirks, arg);
     case OPT_PROFILE: a->profile_in = arg; return 0;
+    case OPT_BASELINE: a->reports.baseline = arg; return 0;
+    case OPT_WRITE_BASELINE: a->reports.write_baseline = arg; return 0;
+    case OPT_STRICT: a->reports.strict = true; return 0;
     case OPT_PROFILE_OUT: a->profile_out = arg; return 0;
     case OPT_HELP: return 1;
     default: return -1;

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "interrupt.h"
+#include "baseline.h"
 #include "run_report.h"
 
 #ifndef MQTTSPEC_VERSION
@@ -177,6 +178,12 @@ int cli_check_output(const char *option, const char *path, cli_out kind)
 
 int cli_reports_check(const cli_reports *r)
 {
+    cli_baseline *b = NULL;
+    if (r->baseline && cli_baseline_load(r->baseline, &b) < 0)
+        return -1;
+    cli_baseline_free(b);
+    if (cli_check_output("--write-baseline", r->write_baseline, CLI_OUT_FILE) < 0)
+        return -1;
     const char *const paths[] = {r->junit, r->json, r->md, r->trace};
     static const char *const options[] = {"--junit", "--json", "--md", "--trace"};
     enum { N = sizeof paths / sizeof paths[0] };
@@ -197,6 +204,17 @@ int cli_reports_check(const cli_reports *r)
     return 0;
 }
 
+/* With --baseline the exit status says whether anything got worse, not whether anything failed. */
+static int compare_with_baseline(const cli_reports *r, const mqs_run *run, FILE *out)
+{
+    cli_baseline *b;
+    if (cli_baseline_load(r->baseline, &b) < 0)
+        return CLI_EXIT_USAGE;
+    int worse = cli_baseline_compare(b, run, r->strict, out);
+    cli_baseline_free(b);
+    return worse ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+}
+
 int cli_run_finish(const cli_reports *r, const mqs_run *run, FILE *out)
 {
     int rc = write_report(r->junit, mqs_write_junit, run) | write_report(r->json, mqs_write_json, run) |
@@ -210,8 +228,13 @@ int cli_run_finish(const cli_reports *r, const mqs_run *run, FILE *out)
                 rc ? "" : "; the reports hold every case");
         return interrupted;
     }
+    if (r->write_baseline && cli_baseline_write(r->write_baseline, run) < 0)
+        rc = -1;
     if (rc)
         return CLI_EXIT_USAGE;
+    if (r->baseline)
+        return compare_with_baseline(r, run, out);
     /* NOT RUN comes only from an interrupt; INCONSISTENT passed alone: neither fails the run. */
-    return counts[MQS_FAIL] || counts[MQS_ERROR] ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+    bool failed = counts[MQS_FAIL] || counts[MQS_ERROR] || (r->strict && counts[MQS_WARN]);
+    return failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }

@@ -630,6 +630,7 @@ struct mqs_heartbeat {
     pthread_t thread;
     atomic_bool stop;
     pthread_mutex_t lock;
+    int64_t started; /* its CONNECT went out: stalls before that are not seen */
     ping_record pings[HEARTBEAT_MAX_PINGS];
     size_t n;
     int64_t died_at; /* the connection failed; 0 while alive */
@@ -640,12 +641,15 @@ static void *heartbeat_main(void *arg)
     mqs_heartbeat *hb = arg;
     mqtt_connack ca;
     connect_args a = {"b", true, -1, false};
-    if (!reconnect(&hb->p, &hb->c, &a, &ca)) { /* the run does not wait for this: it starts at once */
-        pthread_mutex_lock(&hb->lock);
+    bool up = reconnect(&hb->p, &hb->c, &a, &ca); /* the run does not wait for this: it starts at once */
+    pthread_mutex_lock(&hb->lock);
+    if (up) /* CONNECT and CONNACK are the first round trip: the record starts with the run */
+        hb->pings[hb->n++] = (ping_record){hb->started, mqs_now_ms()};
+    else
         hb->died_at = mqs_now_ms();
-        pthread_mutex_unlock(&hb->lock);
+    pthread_mutex_unlock(&hb->lock);
+    if (!up)
         return NULL;
-    }
     while (!atomic_load(&hb->stop) && hb->n < HEARTBEAT_MAX_PINGS) {
         mqtt_packet ping = {.type = MQTT_PINGREQ}, pkt;
         int64_t sent = mqs_now_ms();
@@ -688,6 +692,7 @@ mqs_heartbeat *mqs_heartbeat_start(const mqs_probe_opts *opts, mqtt_version v)
     snprintf(hb->p.cid, sizeof hb->p.cid, "ms%.8sh%d", opts->run_tag, (int)v);
     atomic_init(&hb->stop, false);
     pthread_mutex_init(&hb->lock, NULL);
+    hb->started = mqs_now_ms();
     if (pthread_create(&hb->thread, NULL, heartbeat_main, hb) != 0) {
         pthread_mutex_destroy(&hb->lock);
         free(hb);
@@ -708,7 +713,7 @@ bool mqs_heartbeat_stalled(mqs_heartbeat *hb, int64_t from, int64_t to, int stal
         /* a ping that was outstanding during [from, to] for longer than stall_ms */
         stalled = end - r->sent > stall_ms && r->sent < to && end > from;
     }
-    bool covered = hb->n && hb->pings[0].sent <= from;
+    bool covered = hb->started <= from;
     pthread_mutex_unlock(&hb->lock);
     return stalled || !covered;
 }

@@ -212,3 +212,20 @@ if(Python3_FOUND)
             ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/cli_sim_cli)
   set_tests_properties(cli_sim_cli PROPERTIES LABELS cli TIMEOUT 60)
 endif()
+
+# ---- baselines (docs/baselines.md) ----
+mqttspec_cli_test(cli_baseline_regression
+  ARGS "run -q -V 3.1.1 --id will-retain-published-retained --sim-quirk no-will --baseline ${MQTTSPEC_CLI_TEST_DIR}/data/empty.baseline"
+  EXIT 1 OUTPUT "baseline NEW   will-retain-published-retained@3\\.1\\.1: expected PASS, now FAIL.*0 unchanged, 1 new")
+mqttspec_cli_test(cli_baseline_unchanged
+  ARGS "run -q --id connect-accepted --baseline ${MQTTSPEC_CLI_TEST_DIR}/data/empty.baseline"
+  EXIT 0 OUTPUT "baseline: 2 unchanged, 0 new")
+mqttspec_cli_test(cli_baseline_fixed
+  ARGS "run -q --id connect-accepted -V 3.1.1 --baseline ${MQTTSPEC_CLI_TEST_DIR}/data/fixed.baseline"
+  EXIT 0 OUTPUT "baseline FIXED connect-accepted@3\\.1\\.1: expected WARN\\|FAIL, now PASS")
+mqttspec_cli_test(cli_baseline_bad_file
+  ARGS "run -q --baseline ${MQTTSPEC_CLI_TEST_DIR}/data/bad.baseline"
+  EXIT 2 OUTPUT "bad\\.baseline:1: unknown verdict in \"FAILED\"")
+mqttspec_cli_test(cli_baseline_strict_warn
+  ARGS "run -q --strict --id client-never-matches-anything-xyz"
+  EXIT 2 OUTPUT "")
