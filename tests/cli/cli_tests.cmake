@@ -106,3 +106,16 @@ mqttspec_cli_test(cli_sim_scenario_cannot_listen
 mqttspec_cli_test(cli_sim_report_needs_scenario
   ARGS "sim --listen mqtt://127.0.0.1:0 --json x.json" EXIT 2 OUTPUT "need --scenario")
 mqttspec_cli_test(cli_sim_help_scenario ARGS "sim --help" EXIT 0 OUTPUT "--scenario FILE\\|DIR")
+
+# ---- scenario files: our mistakes are reported as ours (exit 2, file: /pointer: message) ----
+mqttspec_cli_test(cli_scenario_nul_in_string
+  ARGS "list --scenarios ${MQTTSPEC_CLI_TEST_DIR}/data/nul-in-topic.json" EXIT 2
+  OUTPUT "nul-in-topic\\.json: /steps/1/packet/topic: contains U\\+0000 \\(at byte 6\\)")
+mqttspec_cli_test(cli_scenario_invalid_utf8
+  ARGS "run -q --scenarios ${MQTTSPEC_CLI_TEST_DIR}/data/latin1-topic.json" EXIT 2
+  OUTPUT "latin1-topic\\.json: /steps/1/packet/topic: is not valid UTF-8 \\(at byte 3\\)"
+  REJECT "PASS|FAIL|cases in")
+add_test(NAME cli_scenario_discovery_fifo_loop
+  COMMAND ${CMAKE_COMMAND} -DMQTTSPEC=$<TARGET_FILE:mqttspec> -DWORK=${CMAKE_CURRENT_BINARY_DIR}/discovery-tree
+    -DSCENARIO=${MQTTSPEC_CLI_TEST_DIR}/data/server-accept-timeout.json -P ${MQTTSPEC_CLI_TEST_DIR}/check_discovery.cmake)
+set_tests_properties(cli_scenario_discovery_fifo_loop PROPERTIES LABELS cli TIMEOUT 60)
