@@ -11,12 +11,10 @@
 
 #include "cli.h"
 #include "mqttspec/engine.h"
+#include "data_dir.h"
 #include "embedded_sim.h"
 #include "run_report.h"
 
-#ifndef MQTTSPEC_SCENARIO_DIR
-#define MQTTSPEC_SCENARIO_DIR "scenarios"
-#endif
 enum { EXIT_UNREACHABLE = 3 };
 
 #define MAX_SELECT 64
@@ -45,7 +43,8 @@ void cmd_run_usage(FILE *out)
           "      --id ID               scenario id or glob (repeatable)\n"
           "      --tag TAG             scenarios with this tag (repeatable)\n"
           "      --exclude PATTERN     skip ids or tags matching the glob (repeatable)\n"
-          "      --scenarios DIR|FILE  where scenarios are (repeatable; default: " MQTTSPEC_SCENARIO_DIR ")\n"
+          "      --scenarios DIR|FILE  where scenarios are (repeatable; default: $MQTTSPEC_SCENARIOS, else\n"
+          "                            the installed set, PREFIX/share/mqttspec/scenarios)\n"
           "                            run skips server-role scenarios: 'mqttspec sim --scenario' plays those\n"
           "run:\n"
           "  -j, --jobs N              cases in parallel (default 8 x cores, at most 64)\n"
@@ -174,8 +173,10 @@ static int parse_args(run_args *a, int argc, char **argv)
         fprintf(stderr, "mqttspec: unexpected argument '%s'\n", argv[optind]);
         return -1;
     }
+    static char installed[4096];
     if (a->nscenarios == 0) /* the installed or source-tree set, unless MQTTSPEC_SCENARIOS names another */
-        a->scenarios[a->nscenarios++] = getenv("MQTTSPEC_SCENARIOS") ? getenv("MQTTSPEC_SCENARIOS") : MQTTSPEC_SCENARIO_DIR;
+        a->scenarios[a->nscenarios++] = getenv("MQTTSPEC_SCENARIOS") ? getenv("MQTTSPEC_SCENARIOS")
+                                                                      : data_dir_find("scenarios", installed, sizeof installed);
     return 0;
 }
 

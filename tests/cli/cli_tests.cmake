@@ -119,3 +119,9 @@ add_test(NAME cli_scenario_discovery_fifo_loop
   COMMAND ${CMAKE_COMMAND} -DMQTTSPEC=$<TARGET_FILE:mqttspec> -DWORK=${CMAKE_CURRENT_BINARY_DIR}/discovery-tree
     -DSCENARIO=${MQTTSPEC_CLI_TEST_DIR}/data/server-accept-timeout.json -P ${MQTTSPEC_CLI_TEST_DIR}/check_discovery.cmake)
 set_tests_properties(cli_scenario_discovery_fifo_loop PROPERTIES LABELS cli TIMEOUT 60)
+
+# ---- the manual page covers every command and option of the --help texts ----
+add_test(NAME cli_manpage_covers_help
+  COMMAND ${CMAKE_COMMAND} -DMQTTSPEC=$<TARGET_FILE:mqttspec> -DMANPAGE=${PROJECT_SOURCE_DIR}/docs/mqttspec.1
+    -P ${MQTTSPEC_CLI_TEST_DIR}/check_manpage.cmake)
+set_tests_properties(cli_manpage_covers_help PROPERTIES LABELS cli)
