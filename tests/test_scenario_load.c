@@ -302,6 +302,13 @@ static void discovery_skips_what_is_not_a_file(void **state)
     char err[1024];
     assert_int_equal(mqs_scenario_load(p, &sc, err, sizeof err), -1);
     assert_non_null(strstr(err, "fifo.json: not a regular file"));
+
+    /* A root that does not exist is an error, not an empty set. */
+    at(p, sizeof p, dir, "missing");
+    assert_int_equal(discover(p, &set, &notes), 1);
+    mqs_scenarios_free(&set);
+    assert_non_null(strstr(notes, "/missing: cannot read scenarios: No such file or directory\n"));
+    free(notes);
     alarm(0);
 
     close(sock);

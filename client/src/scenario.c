@@ -1120,7 +1120,7 @@ static void walk_root(walker *w, const char *root)
     struct stat st;
     if (stat(root, &st) != 0) {
         if (w->notes)
-            fprintf(w->notes, "%s: %s\n", root, strerror(errno));
+            fprintf(w->notes, "%s: cannot read scenarios: %s\n", root, strerror(errno));
         w->failures++;
         return;
     }
