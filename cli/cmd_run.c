@@ -185,10 +185,12 @@ static int load_scenarios(const run_args *a, mqs_scenario_set *set, mqs_filter *
     int bad = mqs_scenarios_discover(a->scenarios, a->nscenarios, set, stderr);
     if (bad) {
         fprintf(stderr, "mqttspec: %d scenario file(s) invalid\n", bad);
+        mqs_scenarios_free(set);
         return -1;
     }
     if (set->count == 0) {
         fprintf(stderr, "mqttspec: no scenarios found in %s%s\n", a->scenarios[0], a->nscenarios > 1 ? " ..." : "");
+        mqs_scenarios_free(set);
         return -1;
     }
     *filter = (mqs_filter){a->ids, a->nids, a->tags, a->ntags, a->excludes, a->nexcludes};
