@@ -131,6 +131,11 @@ static void errors_point_into_the_file(void **state)
                  "/steps/0/packet/keep_alive: must be an integer 0..65535 (at 3.1.1)");
     expect_error(HEAD "\"steps\":[{\"connect\":\"c\"},{\"send\":\"c\",\"packet\":{\"qos\":1}}]}",
                  "/steps/1/packet/type: required (at 3.1.1)");
+    /* A member named twice: which one counts would depend on the reader (found by fuzz_scenario). */
+    expect_error(HEAD "\"steps\":\"x\",\"steps\":[{\"connect\":\"c\"}]}",
+                 "/steps: named twice in this object (a member must be unique)");
+    expect_error(HEAD "\"steps\":[{\"connect\":\"c\",\"keep_alive\":1,\"keep_alive\":2}]}",
+                 "/steps/0/keep_alive: named twice in this object (a member must be unique)");
     /* Member names with '/' and '~' are escaped (RFC 6901), so the pointer names them. */
     expect_error(HEAD "\"a/b~c\":1,\"steps\":[{\"connect\":\"c\"}]}", "/a~1b~0c: unknown field");
 }

@@ -882,21 +882,57 @@ static int check_text(vctx *v, const char *s, const char *what)
     return verr(v, NULL, "%sis not valid UTF-8 (at byte %zu)%s", what, at, hint);
 }
 
+static int by_string(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * An object names each member once: with a name twice, which one counts
+ * would depend on the reader (the loader takes the first), and a pointer
+ * could not say which is meant.  Sorted, so a huge object costs n log n.
+ */
+static int check_unique_names(vctx *v, const cJSON *obj)
+{
+    size_t n = 0;
+    for (const cJSON *c = obj->child; c; c = c->next)
+        n++;
+    if (n < 2)
+        return 0;
+    const char **names = malloc(n * sizeof *names);
+    if (!names)
+        return verr(v, NULL, "out of memory");
+    n = 0;
+    for (const cJSON *c = obj->child; c; c = c->next)
+        names[n++] = c->string;
+    qsort(names, n, sizeof *names, by_string);
+    const char *twice = NULL;
+    for (size_t i = 1; i < n && !twice; i++)
+        if (strcmp(names[i], names[i - 1]) == 0)
+            twice = names[i];
+    int rc = twice ? verr(v, twice, "named twice in this object (a member must be unique)") : 0;
+    free(names);
+    return rc;
+}
+
 /*
  * Every string and member name in the file is well-formed UTF-8 without
  * U+0000: what goes on the wire as text is what the file says, and a broker
  * is never blamed for rejecting bytes the scenario got wrong.  Raw bytes are
- * written as hex, which this check passes.
+ * written as hex, which this check passes.  Member names are unique.
  */
 static int check_strings(vctx *v, const cJSON *node)
 {
     if (cJSON_IsString(node) && check_text(v, node->valuestring, ""))
         return -1;
     int i = 0;
-    for (const cJSON *c = node->child; c; c = c->next, i++) {
-        /* A bad member name has no pointer of its own: the object holding it is named. */
+    /* A bad member name has no pointer of its own: the object holding it is named. */
+    for (const cJSON *c = node->child; c; c = c->next)
         if (c->string && check_text(v, c->string, "a member name "))
             return -1;
+    if (cJSON_IsObject(node) && check_unique_names(v, node))
+        return -1;
+    for (const cJSON *c = node->child; c; c = c->next, i++) {
         size_t mark = c->string ? path_push(v, c->string) : path_push_index(v, i);
         int rc = check_strings(v, c);
         path_pop(v, mark);
