@@ -153,7 +153,7 @@ static void text_is_utf8_without_nul(void **state)
     /* An encoded surrogate, an overlong '/', a truncated sequence. */
     expect_error(SEND_TOPIC("\xed\xa0\x80"), "/steps/1/packet/topic: is not valid UTF-8 (at byte 0)" HINT);
     expect_error(SEND_TOPIC("a\xc0\xaf"), "/steps/1/packet/topic: is not valid UTF-8 (at byte 1)" HINT);
-    expect_error(HEAD "\"title\":\"x\xe2\x82\"}", "/title: is not valid UTF-8 (at byte 1)" HINT);
+    expect_error(HEAD "\"description\":\"x\xe2\x82\"}", "/description: is not valid UTF-8 (at byte 1)" HINT);
     /* Everywhere in the file: array elements, member names. */
     expect_error(HEAD "\"tags\":[\"ok\",\"b\\u0000\"],\"steps\":[]}", "/tags/1: contains U+0000 (at byte 1)" HINT);
     expect_error(HEAD "\"steps\":[{\"connect\":\"c\",\"wi\\u0000ll\":{}}]}",
