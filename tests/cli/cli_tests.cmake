@@ -125,3 +125,9 @@ add_test(NAME cli_manpage_covers_help
   COMMAND ${CMAKE_COMMAND} -DMQTTSPEC=$<TARGET_FILE:mqttspec> -DMANPAGE=${PROJECT_SOURCE_DIR}/docs/mqttspec.1
     -P ${MQTTSPEC_CLI_TEST_DIR}/check_manpage.cmake)
 set_tests_properties(cli_manpage_covers_help PROPERTIES LABELS cli)
+mqttspec_cli_test(cli_scenario_nested_too_deeply
+  ARGS "list --scenarios ${MQTTSPEC_CLI_TEST_DIR}/data/too-deep.json" EXIT 2
+  OUTPUT "too-deep\\.json: /: nested too deeply \\(more than 1000 levels\\) at line 2 column 1010")
+mqttspec_cli_test(cli_scenario_error_at_own_field
+  ARGS "list --scenarios ${MQTTSPEC_CLI_TEST_DIR}/data/connect-field-type.json" EXIT 2
+  OUTPUT "connect-field-type\\.json: /steps/0/keep_alive: must be an integer 0\\.\\.65535" REJECT "/packet/")
