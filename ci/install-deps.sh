@@ -9,6 +9,7 @@ PACKAGES=(
   clang libclang-rt-14-dev   # clang, libFuzzer and the sanitizer runtimes
   libcmocka-dev libcjson-dev libssl-dev
   valgrind libxml2-utils python3
+  groff-base man-db           # ci/install-test.sh renders the man page (groff -man, man -l)
   python3-jsonschema          # tests/scenarios: scenario files against scenarios/schema.json
   mosquitto mosquitto-clients # reference broker for the real-broker gate
 )

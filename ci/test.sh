@@ -3,6 +3,7 @@
 #   dev   gcc,   Debug, -Werror         configure, build, ctest
 #   clang clang, Debug, -Werror         configure, build, ctest
 #   asan  clang, Debug, ASan + UBSan    configure, build, ctest
+#   install-test                        the dev build installed to a temporary prefix and run from there
 # Every stage runs even if an earlier one failed; the exit status is non-zero
 # if any failed, and the last line is the summary.
 set -euo pipefail
@@ -42,6 +43,11 @@ bash ci/install-deps.sh
 stage dev preset dev
 stage clang preset clang
 stage asan preset asan
+
+# ---- the installed layout: cmake --install of the dev build to a temporary prefix, run from
+# there with the repository hidden (scenarios and spec lists from share/mqttspec), man page,
+# bash completion ----
+stage install-test bash ci/install-test.sh build/dev
 
 # ---- libFuzzer smoke: each target 30 s with ASan/UBSan/LSan; reproducers in build/fuzz-artifacts/ ----
 stage fuzz-smoke env FUZZ_SECONDS="${FUZZ_SECONDS:-30}" bash ci/fuzz-smoke.sh

@@ -15,14 +15,12 @@
 #include "cli.h"
 #include "mqttspec/engine.h"
 #include "mqttspec/probe.h"
+#include "data_dir.h"
 #include "embedded_sim.h"
 #include "interrupt.h"
 #include "options.h"
 #include "run_report.h"
 
-#ifndef MQTTSPEC_SCENARIO_DIR
-#define MQTTSPEC_SCENARIO_DIR "scenarios"
-#endif
 enum { EXIT_UNREACHABLE = 3 };
 
 #define MAX_SELECT 64
@@ -64,7 +62,8 @@ void cmd_run_usage(FILE *out)
           "      --id ID               scenario id or glob (repeatable)\n"
           "      --tag TAG             scenarios with this tag (repeatable)\n"
           "      --exclude PATTERN     skip ids or tags matching the glob (repeatable)\n"
-          "      --scenarios DIR|FILE  where scenarios are (repeatable; default: " MQTTSPEC_SCENARIO_DIR ")\n"
+          "      --scenarios DIR|FILE  where scenarios are (repeatable; default: $MQTTSPEC_SCENARIOS, else\n"
+          "                            the installed set, PREFIX/share/mqttspec/scenarios)\n"
           "                            run skips server-role scenarios: 'mqttspec sim --scenario' plays those\n"
           "run:\n"
           "  -j, --jobs N              cases in parallel, 1..64 (default 8 x cores, at most 64)\n"
@@ -280,8 +279,10 @@ static int parse_args(run_args *a, int argc, char **argv, bool is_probe)
         fprintf(stderr, "mqttspec: unexpected argument '%s'\n", argv[optind]);
         return -1;
     }
+    static char installed[4096];
     if (a->nscenarios == 0) /* the installed or source-tree set, unless MQTTSPEC_SCENARIOS names another */
-        a->scenarios[a->nscenarios++] = getenv("MQTTSPEC_SCENARIOS") ? getenv("MQTTSPEC_SCENARIOS") : MQTTSPEC_SCENARIO_DIR;
+        a->scenarios[a->nscenarios++] = getenv("MQTTSPEC_SCENARIOS") ? getenv("MQTTSPEC_SCENARIOS")
+                                                                      : data_dir_find("scenarios", installed, sizeof installed);
     return 0;
 }
 
@@ -290,10 +291,12 @@ static int load_scenarios(const run_args *a, mqs_scenario_set *set, mqs_filter *
     int bad = mqs_scenarios_discover(a->scenarios, a->nscenarios, set, stderr);
     if (bad) {
         fprintf(stderr, "mqttspec: %d scenario file(s) invalid\n", bad);
+        mqs_scenarios_free(set);
         return -1;
     }
     if (set->count == 0) {
         fprintf(stderr, "mqttspec: no scenarios found in %s%s\n", a->scenarios[0], a->nscenarios > 1 ? " ..." : "");
+        mqs_scenarios_free(set);
         return -1;
     }
     *filter = (mqs_filter){a->ids, a->nids, a->tags, a->ntags, a->excludes, a->nexcludes};

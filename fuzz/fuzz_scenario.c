@@ -4,8 +4,10 @@
  * /dev/shm when it exists: no disk I/O per run) and rewritten in place.
  * A scenario that loads is also queried the way the runner does (versions,
  * selection by id and tag), then freed: LSan reports what the loader leaks.
+ * A refused one must name, by its JSON pointer, a member the file has.
  */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +49,49 @@ static bool write_input(const uint8_t *data, size_t size)
     return true;
 }
 
+/* The member a JSON pointer (RFC 6901) of n bytes names in root, or NULL. */
+static const cJSON *resolve(const cJSON *root, const char *pointer, size_t n)
+{
+    const cJSON *at = root;
+    const char *p = pointer, *end = pointer + n;
+    while (at && p < end && *p == '/') {
+        char seg[512];
+        size_t k = 0;
+        for (p++; p < end && *p != '/' && k + 1 < sizeof seg; p++) {
+            if (*p == '~' && p + 1 < end && (p[1] == '0' || p[1] == '1'))
+                seg[k++] = *++p == '0' ? '~' : '/';
+            else
+                seg[k++] = *p;
+        }
+        seg[k] = '\0';
+        at = cJSON_IsArray(at) ? cJSON_GetArrayItem(at, atoi(seg)) : cJSON_GetObjectItemCaseSensitive(at, seg);
+    }
+    return p == end ? at : NULL;
+}
+
+/*
+ * A refused scenario names a member that is in the file ("file: /pointer:
+ * message"), unless the message says it is required (missing) or speaks of
+ * the whole text.  A member name may itself hold ": ", so every split counts.
+ */
+static void check_pointer(const uint8_t *data, size_t size, const char *err)
+{
+    size_t plen = strlen(path);
+    if (strncmp(err, path, plen) != 0 || strncmp(err + plen, ": /", 3) != 0 || strstr(err, "required"))
+        return;
+    const char *pointer = err + plen + 2;
+    if (strncmp(pointer, "/: ", 3) == 0 || strlen(pointer) > 400) /* the whole text, or a cut pointer */
+        return;
+    cJSON *root = cJSON_ParseWithLengthOpts((const char *)data, size, NULL, false);
+    if (!root)
+        return;
+    bool found = false;
+    for (const char *colon = strstr(pointer, ": "); colon && !found; colon = strstr(colon + 1, ": "))
+        found = resolve(root, pointer, (size_t)(colon - pointer)) != NULL;
+    cJSON_Delete(root);
+    FUZZ_CHECK(found, "the error names a member that is not in the file: %s", err);
+}
+
 static void query(const mqs_scenario *sc)
 {
     static const char *const ids[] = {"connect-*", "*"};
@@ -78,6 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         mqs_scenario_free(&sc);
     } else {
         FUZZ_CHECK(memchr(err, '\0', sizeof err) && err[0], "a refused scenario has no message");
+        check_pointer(data, size, err);
     }
     return 0;
 }

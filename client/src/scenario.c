@@ -7,12 +7,15 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "mqttspec/packet_json.h"
 #include "mqttspec/scenario.h"
@@ -78,13 +81,16 @@ typedef struct vctx {
     const char *file;
     char *err;
     size_t err_cap;
-    char path[256];
+    char path[512];
     const mqs_scenario *sc;
     char names[16][24]; /* connections opened so far */
     int nnames;
 } vctx;
 
 __attribute__((format(printf, 3, 4))) static int verr(vctx *v, const char *field, const char *fmt, ...);
+
+static size_t path_push(vctx *v, const char *seg);
+static void path_pop(vctx *v, size_t old);
 
 static int verr(vctx *v, const char *field, const char *fmt, ...)
 {
@@ -93,16 +99,34 @@ static int verr(vctx *v, const char *field, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    snprintf(v->err, v->err_cap, "%s: %s%s%s: %s", v->file, v->path[0] ? v->path : "",
-             field ? "/" : (v->path[0] ? "" : "/"), field ? field : "", msg);
+    size_t mark = field ? path_push(v, field) : strlen(v->path);
+    snprintf(v->err, v->err_cap, "%s: %s: %s", v->file, v->path[0] ? v->path : "/", msg);
+    path_pop(v, mark);
     return -1;
 }
 
-/* Append "/seg" to the path; returns the old length for path_pop. */
+/*
+ * Append "/seg" to the path, escaped as RFC 6901 says ('~' -> "~0", '/' ->
+ * "~1") so the pointer names the member it means; returns the old length
+ * for path_pop.  A path too long for the buffer is cut: it still locates.
+ */
 static size_t path_push(vctx *v, const char *seg)
 {
-    size_t old = strlen(v->path);
-    snprintf(v->path + old, sizeof v->path - old, "/%s", seg);
+    size_t old = strlen(v->path), n = old;
+    const size_t last = sizeof v->path - 1;
+    if (n < last)
+        v->path[n++] = '/';
+    for (; *seg && n < last; seg++) {
+        if (*seg == '~' || *seg == '/') {
+            if (n + 2 > last)
+                break;
+            v->path[n++] = '~';
+            v->path[n++] = *seg == '~' ? '0' : '1';
+        } else {
+            v->path[n++] = *seg;
+        }
+    }
+    v->path[n] = '\0';
     return old;
 }
 
@@ -320,6 +344,10 @@ static cJSON *with_dummy_captures(const cJSON *j)
     return copy;
 }
 
+/*
+ * Does the packet built from packet (found under key, or made of the step's
+ * own fields when key is NULL) build at every version the step runs at?
+ */
 static int check_packet(vctx *v, const cJSON *packet, const char *key, const mqs_scenario *sc,
                         const cJSON *step)
 {
@@ -334,9 +362,10 @@ static int check_packet(vctx *v, const cJSON *packet, const char *key, const mqs
         mqtt_packet pkt;
         char why[300];
         if (mqtt_packet_from_json(probe, sc->versions[i], &pkt, arena, 1 << 20, why, sizeof why) < 0) {
-            size_t mark = path_push(v, key);
-            /* why is "/pointer: message" relative to the packet */
-            snprintf(v->err, v->err_cap, "%s: %s%s (at %s)", v->file, v->path, why,
+            size_t mark = key ? path_push(v, key) : strlen(v->path);
+            /* why is "/pointer: message" relative to the packet; "/: message" is the packet itself */
+            const char *rel = strncmp(why, "/:", 2) == 0 && v->path[0] ? why + 1 : why;
+            snprintf(v->err, v->err_cap, "%s: %s%s (at %s)", v->file, v->path, rel,
                      mqtt_version_name(sc->versions[i]));
             path_pop(v, mark);
             rc = -1;
@@ -345,6 +374,12 @@ static int check_packet(vctx *v, const cJSON *packet, const char *key, const mqs
     free(arena);
     cJSON_Delete(probe);
     return rc;
+}
+
+/* Where a step's packet errors point: its "packet", or the step itself when it has none (fields given inline). */
+static const char *packet_key(const cJSON *step)
+{
+    return cJSON_GetObjectItemCaseSensitive(step, "packet") ? "packet" : NULL;
 }
 
 static const char *const pattern_keys[] = {
@@ -474,9 +509,10 @@ static int check_connect_step(vctx *v, const cJSON *step)
     const cJSON *connack = cJSON_GetObjectItemCaseSensitive(step, "connack");
     if (connack && !cJSON_IsNull(connack) && check_pattern(v, connack, "connack"))
         return -1;
-    /* The CONNECT it will send must build at every version it runs at. */
+    /* The CONNECT it will send must build at every version it runs at.  Without
+     * "packet" it is made of the step's own fields: errors point at those. */
     cJSON *connect = mqs_connect_json(step, NULL);
-    int rc = connect ? check_packet(v, connect, "packet", v->sc, step) : verr(v, NULL, "out of memory");
+    int rc = connect ? check_packet(v, connect, packet_key(step), v->sc, step) : verr(v, NULL, "out of memory");
     cJSON_Delete(connect);
     return rc;
 }
@@ -655,7 +691,7 @@ static int check_simple_step(vctx *v, const cJSON *step, const char *action)
     if (check_keys(v, step, keys, common_keys) || check_conn_name(v, step, false))
         return -1;
     cJSON *pkt = mqs_disconnect_json(step);
-    int rc = pkt ? check_packet(v, pkt, "packet", v->sc, step) : verr(v, NULL, "out of memory");
+    int rc = pkt ? check_packet(v, pkt, packet_key(step), v->sc, step) : verr(v, NULL, "out of memory");
     cJSON_Delete(pkt);
     return rc;
 }
@@ -734,65 +770,258 @@ static int load_steps(vctx *v, const mqs_scenario *sc)
 
 /* ---- files ---- */
 
-static char *read_file(const char *path, char *err, size_t err_cap)
+/* The largest scenario file read (the biggest shipped one is ~160 KB): a bound, not a format rule. */
+#define MQS_SCENARIO_MAX_BYTES (16u << 20)
+
+/* Line and column of a byte of text, for messages people can act on. */
+static void line_column(const char *text, const char *at, int *line, int *col)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    *line = 1;
+    *col = 1;
+    for (const char *p = text; at && p < at; p++) {
+        if (*p == '\n') {
+            (*line)++;
+            *col = 1;
+        } else {
+            (*col)++;
+        }
+    }
+}
+
+/*
+ * The whole file as a NUL-terminated string, *len its size.  Opened without
+ * blocking and checked to be a regular file before a byte is read: a FIFO or
+ * a device named *.json must not hang or flood the loader.
+ */
+static char *read_file(const char *path, size_t *len, char *err, size_t err_cap)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
         snprintf(err, err_cap, "%s: cannot open: %s", path, strerror(errno));
         return NULL;
     }
+    struct stat st;
     char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4096 + 1 > cap) {
-            cap = cap ? cap * 2 : 8192;
-            char *nb = realloc(buf, cap);
-            if (!nb)
-                break;
-            buf = nb;
+    if (fstat(fd, &st) != 0)
+        snprintf(err, err_cap, "%s: cannot stat: %s", path, strerror(errno));
+    else if (!S_ISREG(st.st_mode))
+        snprintf(err, err_cap, "%s: not a regular file", path);
+    else if ((uintmax_t)st.st_size > MQS_SCENARIO_MAX_BYTES)
+        snprintf(err, err_cap, "%s: larger than %u bytes, not a scenario", path, MQS_SCENARIO_MAX_BYTES);
+    else if (!(buf = malloc((size_t)st.st_size + 1)))
+        snprintf(err, err_cap, "%s: out of memory", path);
+    size_t size = buf ? (size_t)st.st_size : 0, n = 0;
+    bool ok = buf != NULL;
+    while (ok && n < size) {
+        ssize_t got = read(fd, buf + n, size - n);
+        if (got > 0)
+            n += (size_t)got;
+        else if (got == 0)
+            break; /* it shrank meanwhile: what is there */
+        else if (errno != EINTR) {
+            snprintf(err, err_cap, "%s: cannot read: %s", path, strerror(errno));
+            ok = false;
         }
-        size_t n = fread(buf + len, 1, cap - len - 1, f);
-        len += n;
-        if (n == 0)
-            break;
     }
-    fclose(f);
-    if (buf)
-        buf[len] = '\0';
+    close(fd);
+    if (!ok) {
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
     return buf;
 }
 
-/* Line and column of a parse error, for a message people can act on. */
-static void parse_error(const char *path, const char *text, const char *at, char *err, size_t err_cap)
+/* Depth of [ and { open before at (outside strings), to tell "too deep" from other syntax errors. */
+static int depth_at(const char *text, const char *at)
 {
-    int line = 1, col = 1;
-    for (const char *p = text; at && p < at; p++) {
-        if (*p == '\n') {
-            line++;
-            col = 1;
-        } else {
-            col++;
+    int depth = 0;
+    bool in_string = false;
+    for (const char *p = text; p < at && *p; p++) {
+        if (in_string) {
+            if (*p == '\\' && p[1])
+                p++;
+            else if (*p == '"')
+                in_string = false;
+        } else if (*p == '"') {
+            in_string = true;
+        } else if (*p == '[' || *p == '{') {
+            depth++;
+        } else if (*p == ']' || *p == '}') {
+            depth--;
         }
     }
-    snprintf(err, err_cap, "%s: /: invalid JSON at line %d column %d", path, line, col);
+    return depth;
+}
+
+static void parse_error(const char *path, const char *text, const char *at, char *err, size_t err_cap)
+{
+    int line, col;
+    line_column(text, at, &line, &col);
+    if (at && (*at == '[' || *at == '{') && depth_at(text, at) >= CJSON_NESTING_LIMIT)
+        snprintf(err, err_cap, "%s: /: nested too deeply (more than %d levels) at line %d column %d", path,
+                 CJSON_NESTING_LIMIT, line, col);
+    else
+        snprintf(err, err_cap, "%s: /: invalid JSON at line %d column %d", path, line, col);
+}
+
+/*
+ * cJSON ends a string at "\u0000", so a scenario saying "a\u0000b" would
+ * silently send "a".  Before parsing, each such escape becomes C0 80 (the
+ * overlong form of U+0000, never valid UTF-8), so check_strings finds the
+ * string and names it.  Outside strings a backslash is a syntax error, which
+ * the parse of the original text reports; escapes are skipped whole so "\\u0000"
+ * (a backslash, then text) is left alone.  NULL if there is none to mark.
+ */
+static char *mark_nul_escapes(const char *text, size_t len)
+{
+    if (!strstr(text, "\\u0000"))
+        return NULL;
+    char *out = malloc(len + 1), *o = out;
+    if (!out)
+        return NULL;
+    for (const char *p = text; *p;) {
+        if (p[0] == '\\' && strncmp(p + 1, "u0000", 5) == 0) {
+            *o++ = (char)0xC0;
+            *o++ = (char)0x80;
+            p += 6;
+        } else if (p[0] == '\\' && p[1]) {
+            *o++ = *p++;
+            *o++ = *p++;
+        } else {
+            *o++ = *p++;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+/* A string of the file (key or value) is UTF-8 without U+0000, or an error at its pointer. */
+static int check_text(vctx *v, const char *s, const char *what)
+{
+    mqtt_err why;
+    size_t at;
+    if (mqtt_utf8_valid((const uint8_t *)s, strlen(s), &why, &at))
+        return 0;
+    const char *hint = what[0] ? "" : "; bytes that are not text go in a _hex field";
+    if ((uint8_t)s[at] == 0xC0 && (uint8_t)s[at + 1] == 0x80)
+        return verr(v, NULL, "%scontains U+0000 (at byte %zu)%s", what, at, hint);
+    return verr(v, NULL, "%sis not valid UTF-8 (at byte %zu)%s", what, at, hint);
+}
+
+static int by_string(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * An object names each member once: with a name twice, which one counts
+ * would depend on the reader (the loader takes the first), and a pointer
+ * could not say which is meant.  Sorted, so a huge object costs n log n.
+ */
+static int check_unique_names(vctx *v, const cJSON *obj)
+{
+    size_t n = 0;
+    for (const cJSON *c = obj->child; c; c = c->next)
+        n++;
+    if (n < 2)
+        return 0;
+    const char **names = malloc(n * sizeof *names);
+    if (!names)
+        return verr(v, NULL, "out of memory");
+    n = 0;
+    for (const cJSON *c = obj->child; c; c = c->next)
+        names[n++] = c->string;
+    qsort(names, n, sizeof *names, by_string);
+    const char *twice = NULL;
+    for (size_t i = 1; i < n && !twice; i++)
+        if (strcmp(names[i], names[i - 1]) == 0)
+            twice = names[i];
+    int rc = twice ? verr(v, twice, "named twice in this object (a member must be unique)") : 0;
+    free(names);
+    return rc;
+}
+
+/*
+ * Every string and member name in the file is well-formed UTF-8 without
+ * U+0000: what goes on the wire as text is what the file says, and a broker
+ * is never blamed for rejecting bytes the scenario got wrong.  Raw bytes are
+ * written as hex, which this check passes.  Member names are unique.
+ */
+static int check_strings(vctx *v, const cJSON *node)
+{
+    if (cJSON_IsString(node) && check_text(v, node->valuestring, ""))
+        return -1;
+    int i = 0;
+    /* A bad member name has no pointer of its own: the object holding it is named. */
+    for (const cJSON *c = node->child; c; c = c->next)
+        if (c->string && check_text(v, c->string, "a member name "))
+            return -1;
+    if (cJSON_IsObject(node) && check_unique_names(v, node))
+        return -1;
+    for (const cJSON *c = node->child; c; c = c->next, i++) {
+        size_t mark = c->string ? path_push(v, c->string) : path_push_index(v, i);
+        int rc = check_strings(v, c);
+        path_pop(v, mark);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* Parse text: a tree, or NULL with "file: /: ..." (a position for syntax, a pointer for bad strings). */
+static cJSON *parse_scenario(const char *path, const char *text, size_t len, char *err, size_t err_cap)
+{
+    if (strlen(text) != len) { /* cJSON would stop reading at the NUL */
+        int line, col;
+        line_column(text, text + strlen(text), &line, &col);
+        snprintf(err, err_cap, "%s: /: a NUL byte at line %d column %d (not JSON text)", path, line, col);
+        return NULL;
+    }
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithOpts(text, &end, true);
+    if (!root) {
+        parse_error(path, text, end ? end : cJSON_GetErrorPtr(), err, err_cap);
+        return NULL;
+    }
+    char *marked = mark_nul_escapes(text, len);
+    if (marked) { /* parses as the original did: only string contents changed */
+        cJSON *again = cJSON_ParseWithOpts(marked, NULL, true);
+        free(marked);
+        if (again) {
+            cJSON_Delete(root);
+            root = again;
+        }
+    }
+    vctx v = {.file = path, .err = err, .err_cap = err_cap};
+    if (check_strings(&v, root)) {
+        cJSON_Delete(root);
+        return NULL;
+    }
+    return root;
 }
 
 int mqs_scenario_load(const char *path, mqs_scenario *out, char *err, size_t err_cap)
 {
     memset(out, 0, sizeof *out);
-    char *text = read_file(path, err, err_cap);
+    if (err_cap)
+        err[0] = '\0';
+    size_t len = 0;
+    char *text = read_file(path, &len, err, err_cap);
     if (!text)
         return -1;
-    const char *end = NULL;
-    out->root = cJSON_ParseWithOpts(text, &end, true);
-    if (!out->root) {
-        parse_error(path, text, end ? end : cJSON_GetErrorPtr(), err, err_cap);
-        free(text);
-        return -1;
-    }
+    out->root = parse_scenario(path, text, len, err, err_cap);
     free(text);
+    if (!out->root)
+        return -1;
     out->file = strdup(path);
     vctx v = {.file = path, .err = err, .err_cap = err_cap, .sc = out};
+    if (!out->file) {
+        verr(&v, NULL, "out of memory");
+        mqs_scenario_free(out);
+        return -1;
+    }
     if (load_header(&v, out) || load_steps(&v, out)) {
         mqs_scenario_free(out);
         return -1;
@@ -822,13 +1051,21 @@ typedef struct path_list {
     size_t count, cap;
 } path_list;
 
-static void path_list_add(path_list *l, const char *path)
+static bool path_list_add(path_list *l, const char *path)
 {
     if (l->count == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 64;
-        l->items = realloc(l->items, l->cap * sizeof *l->items);
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        char **items = realloc(l->items, cap * sizeof *items);
+        if (!items)
+            return false;
+        l->items = items;
+        l->cap = cap;
     }
-    l->items[l->count++] = strdup(path);
+    char *copy = strdup(path);
+    if (!copy)
+        return false;
+    l->items[l->count++] = copy;
+    return true;
 }
 
 static bool is_scenario_file(const char *name)
@@ -837,25 +1074,133 @@ static bool is_scenario_file(const char *name)
     return n > 5 && strcmp(name + n - 5, ".json") == 0 && strcmp(name, "schema.json") != 0 && name[0] != '.';
 }
 
-static void walk(const char *dir, path_list *out)
+/*
+ * What discovery has seen, by device and inode: a folder or file reached a
+ * second time (a symlink loop, or two links to one place) is not read again,
+ * so a loop ends and no scenario is loaded twice.
+ */
+typedef struct seen_node {
+    dev_t dev;
+    ino_t ino;
+    char *path; /* where it was first seen, for the note */
+} seen_node;
+
+typedef struct walker {
+    path_list files;
+    seen_node *seen;
+    size_t nseen, seen_cap;
+    FILE *notes;
+    int failures; /* out of memory, a root that is no folder or regular file */
+} walker;
+
+/* Walks deeper than this are cut (with a note): no scenario tree is that deep, a runaway one may be. */
+#define MQS_WALK_MAX_DEPTH 32
+
+/* NULL if (dev, ino) is new (and now recorded), else the path it was first seen at. */
+static const char *seen_before(walker *w, const struct stat *st, const char *path)
 {
-    DIR *d = opendir(dir);
-    if (!d)
+    for (size_t i = 0; i < w->nseen; i++)
+        if (w->seen[i].dev == st->st_dev && w->seen[i].ino == st->st_ino)
+            return w->seen[i].path;
+    if (w->nseen == w->seen_cap) {
+        size_t cap = w->seen_cap ? w->seen_cap * 2 : 64;
+        seen_node *grown = realloc(w->seen, cap * sizeof *grown);
+        if (!grown)
+            return NULL; /* worst case a file is read twice: the duplicate id is reported */
+        w->seen = grown;
+        w->seen_cap = cap;
+    }
+    char *copy = strdup(path);
+    if (copy)
+        w->seen[w->nseen++] = (seen_node){st->st_dev, st->st_ino, copy};
+    return NULL;
+}
+
+static void note(walker *w, const char *path, const char *what, const char *other)
+{
+    if (w->notes)
+        fprintf(w->notes, "%s: skipped: %s%s\n", path, what, other ? other : "");
+}
+
+static void walk(walker *w, const char *dir, int depth);
+
+/* One entry of a folder: a sub-folder to walk, a scenario file to load, or something to skip. */
+static void walk_entry(walker *w, const char *path, const char *name, int depth)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) { /* a dangling symlink, or one in a loop of symlinks */
+        if (is_scenario_file(name) || errno == ELOOP)
+            note(w, path, strerror(errno), NULL);
         return;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        const char *first = seen_before(w, &st, path);
+        if (first)
+            note(w, path, "the same folder as ", first);
+        else
+            walk(w, path, depth + 1);
+        return;
+    }
+    if (!is_scenario_file(name))
+        return;
+    if (!S_ISREG(st.st_mode)) { /* a FIFO would block the loader, a device feed it forever */
+        note(w, path, "not a regular file", NULL);
+        return;
+    }
+    const char *first = seen_before(w, &st, path);
+    if (first)
+        note(w, path, "the same file as ", first);
+    else if (!path_list_add(&w->files, path))
+        w->failures++;
+}
+
+static void walk(walker *w, const char *dir, int depth)
+{
+    if (depth > MQS_WALK_MAX_DEPTH) {
+        note(w, dir, "folders nested too deeply", NULL);
+        return;
+    }
+    DIR *d = opendir(dir);
+    if (!d) {
+        note(w, dir, strerror(errno), NULL);
+        return;
+    }
     for (struct dirent *e; (e = readdir(d));) {
         if (e->d_name[0] == '.')
             continue;
         char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (stat(path, &st) != 0)
+        if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path) {
+            note(w, dir, "a path too long below it", NULL);
             continue;
-        if (S_ISDIR(st.st_mode))
-            walk(path, out);
-        else if (is_scenario_file(e->d_name))
-            path_list_add(out, path);
+        }
+        walk_entry(w, path, e->d_name, depth);
     }
     closedir(d);
+}
+
+/* A path given by the user: a folder to search, or a scenario file (any name). */
+static void walk_root(walker *w, const char *root)
+{
+    struct stat st;
+    if (stat(root, &st) != 0) {
+        if (w->notes)
+            fprintf(w->notes, "%s: cannot read scenarios: %s\n", root, strerror(errno));
+        w->failures++;
+        return;
+    }
+    if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
+        if (w->notes)
+            fprintf(w->notes, "%s: not a folder or a regular file\n", root);
+        w->failures++;
+        return;
+    }
+    const char *first = seen_before(w, &st, root);
+    if (first)
+        note(w, root, S_ISDIR(st.st_mode) ? "the same folder as " : "the same file as ", first);
+    else if (S_ISDIR(st.st_mode))
+        walk(w, root, 0);
+    else if (!path_list_add(&w->files, root))
+        w->failures++;
 }
 
 static int by_id(const void *a, const void *b)
@@ -865,22 +1210,26 @@ static int by_id(const void *a, const void *b)
 
 int mqs_scenarios_discover(const char *const *roots, size_t nroots, mqs_scenario_set *set, FILE *errors)
 {
-    path_list paths = {0};
-    for (size_t r = 0; r < nroots; r++) {
-        struct stat st;
-        if (stat(roots[r], &st) == 0 && S_ISREG(st.st_mode))
-            path_list_add(&paths, roots[r]); /* a single file */
-        else
-            walk(roots[r], &paths);
-    }
+    walker w = {.notes = errors};
+    for (size_t r = 0; r < nroots; r++)
+        walk_root(&w, roots[r]);
+    for (size_t i = 0; i < w.nseen; i++)
+        free(w.seen[i].path);
+    free(w.seen);
+    path_list paths = w.files;
     set->items = calloc(paths.count ? paths.count : 1, sizeof *set->items);
     set->count = 0;
-    int failures = 0;
+    int failures = w.failures;
+    if (!set->items) {
+        if (errors)
+            fprintf(errors, "mqttspec: out of memory loading %zu scenario files\n", paths.count);
+        failures++;
+    }
     for (size_t i = 0; i < paths.count; i++) {
         char err[1024];
-        if (mqs_scenario_load(paths.items[i], &set->items[set->count], err, sizeof err) == 0)
+        if (set->items && mqs_scenario_load(paths.items[i], &set->items[set->count], err, sizeof err) == 0) {
             set->count++;
-        else {
+        } else if (set->items) {
             failures++;
             if (errors)
                 fprintf(errors, "%s\n", err);
@@ -888,7 +1237,8 @@ int mqs_scenarios_discover(const char *const *roots, size_t nroots, mqs_scenario
         free(paths.items[i]);
     }
     free(paths.items);
-    qsort(set->items, set->count, sizeof *set->items, by_id);
+    if (set->count)
+        qsort(set->items, set->count, sizeof *set->items, by_id);
     for (size_t i = 1; i < set->count; i++) {
         if (strcmp(set->items[i].id, set->items[i - 1].id) == 0) {
             failures++;

@@ -229,3 +229,27 @@ mqttspec_cli_test(cli_baseline_bad_file
 mqttspec_cli_test(cli_baseline_strict_warn
   ARGS "run -q --strict --id client-never-matches-anything-xyz"
   EXIT 2 OUTPUT "")
+# ---- scenario files: our mistakes are reported as ours (exit 2, file: /pointer: message) ----
+mqttspec_cli_test(cli_scenario_nul_in_string
+  ARGS "list --scenarios ${MQTTSPEC_CLI_TEST_DIR}/data/nul-in-topic.json" EXIT 2
+  OUTPUT "nul-in-topic\\.json: /steps/1/packet/topic: contains U\\+0000 \\(at byte 6\\)")
+mqttspec_cli_test(cli_scenario_invalid_utf8
+  ARGS "run -q --scenarios ${MQTTSPEC_CLI_TEST_DIR}/data/latin1-topic.json" EXIT 2
+  OUTPUT "latin1-topic\\.json: /steps/1/packet/topic: is not valid UTF-8 \\(at byte 3\\)"
+  REJECT "PASS|FAIL|cases in")
+add_test(NAME cli_scenario_discovery_fifo_loop
+  COMMAND ${CMAKE_COMMAND} -DMQTTSPEC=$<TARGET_FILE:mqttspec> -DWORK=${CMAKE_CURRENT_BINARY_DIR}/discovery-tree
+    -DSCENARIO=${MQTTSPEC_CLI_TEST_DIR}/data/server-accept-timeout.json -P ${MQTTSPEC_CLI_TEST_DIR}/check_discovery.cmake)
+set_tests_properties(cli_scenario_discovery_fifo_loop PROPERTIES LABELS cli TIMEOUT 60)
+
+# ---- the manual page covers every command and option of the --help texts ----
+add_test(NAME cli_manpage_covers_help
+  COMMAND ${CMAKE_COMMAND} -DMQTTSPEC=$<TARGET_FILE:mqttspec> -DMANPAGE=${PROJECT_SOURCE_DIR}/docs/mqttspec.1
+    -P ${MQTTSPEC_CLI_TEST_DIR}/check_manpage.cmake)
+set_tests_properties(cli_manpage_covers_help PROPERTIES LABELS cli)
+mqttspec_cli_test(cli_scenario_nested_too_deeply
+  ARGS "list --scenarios ${MQTTSPEC_CLI_TEST_DIR}/data/too-deep.json" EXIT 2
+  OUTPUT "too-deep\\.json: /: nested too deeply \\(more than 1000 levels\\) at line 2 column 1010")
+mqttspec_cli_test(cli_scenario_error_at_own_field
+  ARGS "list --scenarios ${MQTTSPEC_CLI_TEST_DIR}/data/connect-field-type.json" EXIT 2
+  OUTPUT "connect-field-type\\.json: /steps/0/keep_alive: must be an integer 0\\.\\.65535" REJECT "/packet/")

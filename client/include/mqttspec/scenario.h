@@ -74,7 +74,12 @@ typedef struct mqs_scenario_set {
 /*
  * Load every *.json below each path (a folder, searched recursively with
  * schema.json excluded, or a single file) and check ids are unique.  Returns
- * the number of files that failed; each error line goes to errors if not NULL.
+ * the number of files that failed (a path that is neither a folder nor a
+ * regular file counts); each error line goes to errors if not NULL.  What the
+ * search leaves out goes there too, as "PATH: skipped: why", without counting
+ * as a failure: *.json entries that are not regular files (FIFOs, sockets,
+ * devices are never opened), and a folder or file reached again through a
+ * symlink (a loop, or a second link to it: read once).
  */
 int mqs_scenarios_discover(const char *const *paths, size_t npaths, mqs_scenario_set *set, FILE *errors);
 void mqs_scenarios_free(mqs_scenario_set *set);
