@@ -181,7 +181,7 @@ CONF
 # mosquitto with a password file and no anonymous logins: the -u/-P runs.
 broker_start_mosquitto_auth() {
   local dir=$1 pass
-  BROKER_VERSION=$(mosquitto -h 2>/dev/null | head -1 | awk '{print $3}')
+  BROKER_VERSION=$(dpkg-query -W -f='${Version}' mosquitto)
   BROKER_BASELINE=ci/targets/mosquitto.baseline # same broker, same deviations
   broker_credentials "$dir"
   pass=$(sed -n 2p "$dir/credentials")
