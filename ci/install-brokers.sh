@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-DEBIAN_PACKAGES=(rabbitmq-server ejabberd mosquitto mosquitto-clients nodejs npm)
+DEBIAN_PACKAGES=(rabbitmq-server ejabberd mosquitto mosquitto-clients nodejs)
 NODE_DIR=ci/brokers/node
 
 missing=()
@@ -20,6 +20,10 @@ for p in "${DEBIAN_PACKAGES[@]}"; do
     missing+=("$p")
   fi
 done
+# Some nodejs builds bring npm with them (and conflict with Debian's npm package).
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(npm)
+fi
 
 if [[ "$(id -u)" -eq 0 ]]; then
   as_root=()

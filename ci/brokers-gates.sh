@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Every real-broker gate of ci/broker-gate.sh, after ci/install-brokers.sh, with a summary.
+# Two lanes run side by side (this machine has 2 cores): the slow-starting
+# RabbitMQ with mosca in one, ejabberd, aedes and mosquitto with -u/-P in the
+# other, so the two Erlang VMs never start at the same time.
+#   usage: ci/brokers-gates.sh [BUILD_DIR] [OUT_DIR]
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+build=${1:-build/dev}
+out=${2:-$build/gates-brokers}
+mkdir -p "$out"
+started=$SECONDS
+
+ci/install-brokers.sh || exit 1
+
+lane() { # BROKER...: run the gates one after the other, one status line each
+  local b s rc
+  for b in "$@"; do
+    s=$SECONDS
+    ci/broker-gate.sh "$b" "$build" "$out/$b" >"$out/$b.log" 2>&1
+    rc=$?
+    printf '%-15s %-4s %4d s  %s\n' "$b" "$([[ $rc == 0 ]] && echo ok || echo FAIL)" $((SECONDS - s)) \
+      "$(grep -h '^baseline \|exited\|Segmentation\|no CONNACK\|exited before' "$out/$b.log" | tail -1)" \
+      >"$out/$b.status"
+  done
+}
+
+lane rabbitmq mosca &
+lane_a=$!
+lane ejabberd aedes mosquitto-auth &
+lane_b=$!
+wait "$lane_a" "$lane_b"
+
+echo "broker gates (logs and reports in $out):"
+rc=0
+for b in rabbitmq mosca ejabberd aedes mosquitto-auth; do
+  cat "$out/$b.status"
+  grep -q ' ok ' "$out/$b.status" || rc=1
+done
+echo "broker gates: $((SECONDS - started)) s in all"
+exit "$rc"
