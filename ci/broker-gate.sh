@@ -21,6 +21,7 @@ out=${3:-$build/gate-$broker}
 mqttspec="$build/cli/mqttspec"
 mkdir -p "$out"
 work=$(mktemp -d)
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
   broker_stop
   # keep the broker's own logs beside the reports (credentials stay behind, deleted)

@@ -5,7 +5,7 @@
 # other, so the two Erlang VMs never start at the same time.
 #   usage: ci/brokers-gates.sh [BUILD_DIR] [OUT_DIR]
 set -uo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 
 build=${1:-build/dev}
 out=${2:-$build/gates-brokers}

@@ -19,6 +19,7 @@
 # "mqttspec", random password in DIR/credentials, mode 600) and handed to
 # mosquitto_pub through an options file, never on a command line we print.
 
+# shellcheck disable=SC2034 # the BROKER_* variables are read by the script that sources this file
 BROKERS=(aedes mosca rabbitmq ejabberd mosquitto-auth)
 BROKERS_NODE_DIR=${BROKERS_NODE_DIR:-ci/brokers/node}
 
