@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# One real-broker gate: start BROKER by hand on loopback (ci/brokers.sh), run
+# the whole suite against it with the options it needs, validate the JUnit
+# report, compare every verdict with its baseline in ci/targets/ (PASS unless
+# listed; each listed deviation is documented in docs/targets/), and stop the
+# broker by pid.  Installs nothing: ci/install-brokers.sh does.
+#   usage: ci/broker-gate.sh BROKER [BUILD_DIR] [OUT_DIR]
+#   BROKER: aedes, mosca, rabbitmq, ejabberd or mosquitto-auth
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. ci/lib.sh
+. ci/brokers.sh
+
+if (($# < 1)); then
+  echo "usage: ci/broker-gate.sh BROKER [BUILD_DIR] [OUT_DIR]   (BROKER: ${BROKERS[*]})" >&2
+  exit 2
+fi
+broker=$1
+build=${2:-build/dev}
+out=${3:-$build/gate-$broker}
+mqttspec="$build/cli/mqttspec"
+mkdir -p "$out"
+work=$(mktemp -d)
+# shellcheck disable=SC2317 # called by the EXIT trap
+cleanup() {
+  broker_stop
+  # keep the broker's own logs beside the reports (credentials stay behind, deleted)
+  cp "$work"/*.log "$work"/*.out "$out"/ 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+broker_start "$broker" "$work"
+
+status=0
+started=$SECONDS
+"$mqttspec" run --target "mqtt://127.0.0.1:${BROKER_PORT}" "${BROKER_OPTS[@]}" -q \
+  --junit "$out/$broker.xml" --json "$out/$broker.json" --md "$out/$broker.md" \
+  --trace "$out/trace" || status=$?
+echo "$broker: suite ran in $((SECONDS - started)) s, mqttspec exit $status"
+if ((status > 1)); then
+  echo "mqttspec run against $broker exited $status" >&2
+  exit 1
+fi
+
+rc=0
+xmllint --noout --schema tests/data/junit.xsd "$out/$broker.xml" || rc=1
+check_baseline "$out/$broker.json" "$BROKER_BASELINE" || rc=1
+exit "$rc"

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Every real-broker gate of ci/broker-gate.sh, after ci/install-brokers.sh, with a summary.
+# Two lanes run side by side (this machine has 2 cores): the slow-starting
+# RabbitMQ with mosca in one, ejabberd, aedes and mosquitto with -u/-P in the
+# other, so the two Erlang VMs never start at the same time.
+# Measured on this 2-core machine (other builds running): first install of the
+# Debian packages 57 s (apt-get update + rabbitmq-server, ejabberd, Erlang),
+# npm ci 52 s; start-up to the first CONNACK: RabbitMQ 27-38 s, ejabberd 9-11 s,
+# mosca 2-4 s, aedes 1-2 s, mosquitto 0.3-1 s; all five gates 66 s, 119 s in
+# all with a fresh npm ci.
+#   usage: ci/brokers-gates.sh [BUILD_DIR] [OUT_DIR]
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
+
+build=${1:-build/dev}
+out=${2:-$build/gates-brokers}
+mkdir -p "$out"
+started=$SECONDS
+
+ci/install-brokers.sh || exit 1
+
+lane() { # BROKER...: run the gates one after the other, one status line each
+  local b s rc
+  for b in "$@"; do
+    s=$SECONDS
+    ci/broker-gate.sh "$b" "$build" "$out/$b" >"$out/$b.log" 2>&1
+    rc=$?
+    printf '%-15s %-4s %4d s  %s\n' "$b" "$([[ $rc == 0 ]] && echo ok || echo FAIL)" $((SECONDS - s)) \
+      "$(grep -h '^baseline \|exited\|Segmentation\|no CONNACK\|exited before' "$out/$b.log" | tail -1)" \
+      >"$out/$b.status"
+  done
+}
+
+lane rabbitmq mosca &
+lane_a=$!
+lane ejabberd aedes mosquitto-auth &
+lane_b=$!
+wait "$lane_a" "$lane_b"
+
+echo "broker gates (logs and reports in $out):"
+rc=0
+for b in rabbitmq mosca ejabberd aedes mosquitto-auth; do
+  cat "$out/$b.status"
+  grep -q ' ok ' "$out/$b.status" || rc=1
+done
+echo "broker gates: $((SECONDS - started)) s in all"
+exit "$rc"
