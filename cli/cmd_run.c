@@ -351,6 +351,7 @@ int cmd_run(int argc, char **argv)
     }
     if (check_args(&a) < 0)
         return CLI_EXIT_USAGE;
+    cli_interrupt_install(); /* from here on an interrupt still ends with reports (of NOT RUN cases) */
     mqs_scenario_set set;
     mqs_filter filter;
     if (load_scenarios(&a, &set, &filter) < 0)
@@ -391,7 +392,6 @@ static int run_against(run_args *a, const mqs_scenario_set *set, const mqs_filte
     a->opts.progress = a->quiet ? MQS_PROGRESS_NONE : isatty(fileno(console)) ? MQS_PROGRESS_LINE : MQS_PROGRESS_LOG;
     a->opts.progress_out = console;
     a->opts.interrupted = cli_interrupted;
-    cli_interrupt_install();
     mqs_run run;
     cli_run_start(&run, a->target);
     int64_t t0 = mqs_now_ms();
