@@ -1,4 +1,5 @@
 /* Running many cases in parallel: a fixed list of cases, workers taking the next one. */
+#include <errno.h>
 #include <openssl/rand.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -98,8 +99,8 @@ static void wait_all(pool *p)
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += 1;
-        pthread_cond_timedwait(&p->finished, &p->lock, &until);
-        if (p->opts->progress == MQS_PROGRESS_LINE && p->done < p->njobs)
+        int rc = pthread_cond_timedwait(&p->finished, &p->lock, &until);
+        if (rc == ETIMEDOUT && p->opts->progress == MQS_PROGRESS_LINE) /* a finished case drew it already */
             draw_line(p);
     }
     if (p->opts->progress == MQS_PROGRESS_LINE) {
