@@ -53,7 +53,7 @@ void cmd_fuzz_usage(FILE *out)
           "Findings: one scenario per signature in DIR (replay: mqttspec run --target URL --scenarios DIR),\n"
           "DIR/summary.txt, and a line per finding on stdout.  A crash or hang writes DIR/fuzz-liveness-SEED.json.\n"
           "Exit status: 0 the target stayed alive, 1 it crashed or hung, 2 usage error, 3 target unreachable\n"
-          "(or it closed every connection before a case could be sent: nothing was fuzzed).\n",
+          "(or it answered no PINGREQ at all, e.g. closing every connection: nothing was fuzzed).\n",
           out);
 }
 
@@ -291,9 +291,10 @@ int cmd_fuzz(int argc, char **argv)
            "reproduced; seed %llu\n",
            (unsigned long long)st.candidates, st.signatures, st.findings, a.o.out_dir, st.unreproduced,
            (unsigned long long)a.o.seed);
-    if (st.cases == 0) {
-        printf("mqttspec fuzz: NOTHING FUZZED: the target accepted %llu connections but none got as far as a case "
-               "(closed or silent before its CONNACK)\n",
+    if (st.batches == 0 && st.probe_pings == 0) {
+        /* Not one PINGRESP, to the probe or after a batch: every connection ended (or stalled) unanswered. */
+        printf("mqttspec fuzz: NOTHING FUZZED: the target accepted %llu connections but answered no PINGREQ "
+               "(closed or silent before its CONNACK?)\n",
                (unsigned long long)st.connections);
         return EXIT_UNREACHABLE;
     }

@@ -386,6 +386,7 @@ int cmd_run(int argc, char **argv)
     }
     if (check_args(&a) < 0)
         return CLI_EXIT_USAGE;
+    cli_interrupt_install(); /* from here on an interrupt still ends with reports (of NOT RUN cases) */
     mqs_scenario_set set;
     mqs_filter filter;
     if (load_scenarios(&a, &set, &filter) < 0)
@@ -536,8 +537,7 @@ static int run_against(run_args *a, const mqs_scenario_set *set, const mqs_filte
         fprintf(stderr, "mqttspec: target: %s\n", err);
         return CLI_EXIT_USAGE;
     }
-    a->opts.interrupted = cli_interrupted;
-    cli_interrupt_install();
+    a->opts.interrupted = cli_interrupted; /* the pre-flight's waits see an interrupt too */
     mqs_profile profile;
     int rc = preflight(a, &profile);
     if (rc)

@@ -1,6 +1,9 @@
 /* Reports, traces and the summary of a run, shared by `mqttspec run` and `mqttspec sim --scenario`. */
+#define _DEFAULT_SOURCE /* realpath */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -176,6 +179,29 @@ int cli_check_output(const char *option, const char *path, cli_out kind)
     return 0;
 }
 
+/* The absolute form of a path whose folder exists ("./r.json" and "r.json" agree); the path itself otherwise. */
+static void canonical(const char *path, char *out, size_t cap)
+{
+    char parent[4096], real[PATH_MAX];
+    parent_of(path, parent, sizeof parent);
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    if (*base && realpath(parent, real))
+        snprintf(out, cap, "%s/%s", strcmp(real, "/") == 0 ? "" : real, base);
+    else
+        snprintf(out, cap, "%s", path);
+}
+
+/* Two options naming one file, however spelled. */
+static bool same_path(const char *a, const char *b)
+{
+    if (is_stdout(a) || is_stdout(b))
+        return is_stdout(a) && is_stdout(b);
+    char ca[4096 + 256], cb[4096 + 256];
+    canonical(a, ca, sizeof ca);
+    canonical(b, cb, sizeof cb);
+    return strcmp(ca, cb) == 0;
+}
+
 int cli_reports_check(const cli_reports *r)
 {
     cli_baseline *b = NULL;
@@ -189,7 +215,7 @@ int cli_reports_check(const cli_reports *r)
     enum { N = sizeof paths / sizeof paths[0] };
     for (size_t i = 0; i < N; i++) {
         for (size_t j = 0; j < i; j++)
-            if (paths[i] && paths[j] && strcmp(paths[i], paths[j]) == 0) {
+            if (paths[i] && paths[j] && same_path(paths[i], paths[j])) {
                 fprintf(stderr, "mqttspec: %s and %s both name %s: each report needs its own %s\n", options[j],
                         options[i], paths[i], is_stdout(paths[i]) ? "stream" : "file");
                 return -1;

@@ -7,6 +7,7 @@
  * out while the heartbeat connection saw the target stall.  A re-run that
  * passes makes the case INCONSISTENT (both attempts kept), never a FAIL.
  */
+#include <errno.h>
 #include <openssl/rand.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -112,8 +113,8 @@ static void wait_all(pool *p)
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += 1;
-        pthread_cond_timedwait(&p->finished, &p->lock, &until);
-        if (p->opts->progress == MQS_PROGRESS_LINE && p->done < p->target_done)
+        int rc = pthread_cond_timedwait(&p->finished, &p->lock, &until);
+        if (rc == ETIMEDOUT && p->opts->progress == MQS_PROGRESS_LINE && p->done < p->target_done)
             draw_line(p);
     }
     if (p->opts->progress == MQS_PROGRESS_LINE) {

@@ -161,6 +161,8 @@ mqttspec_cli_test(cli_run_setup_failure_cites_setup_rule
 set(one_line "^mqttspec[^\n]*\n$")
 mqttspec_cli_test(cli_run_same_report_path
   ARGS "run --junit r.out --json r.out" EXIT 2 OUTPUT "--junit and --json both name r\\.out")
+mqttspec_cli_test(cli_run_same_report_spelled_twice
+  ARGS "run --md ./r.out --trace ${CMAKE_CURRENT_BINARY_DIR}/r.out" EXIT 2 OUTPUT "--md and --trace both name")
 mqttspec_cli_test(cli_run_report_unwritable
   ARGS "run --json /nonexistent-dir/r.json" EXIT 2 OUTPUT "${one_line}")
 mqttspec_cli_test(cli_run_trace_not_a_folder

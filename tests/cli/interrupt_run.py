@@ -31,7 +31,7 @@ def silent_listener():
             held.append(conn)
 
     threading.Thread(target=loop, daemon=True).start()
-    return srv, srv.getsockname()[1]
+    return srv, srv.getsockname()[1], held
 
 
 def fail(msg):
@@ -39,7 +39,7 @@ def fail(msg):
     sys.exit(1)
 
 
-def run_and_signal(mqttspec, port, work, sig, expected):
+def run_and_signal(mqttspec, port, held, work, sig, expected):
     junit, report = os.path.join(work, "r.xml"), os.path.join(work, "r.json")
     for f in (junit, report):
         if os.path.exists(f):
@@ -52,7 +52,12 @@ def run_and_signal(mqttspec, port, work, sig, expected):
     proc = subprocess.Popen([mqttspec, "run", "-h", "127.0.0.1", "-p", str(port), "-j", "4", "--id", "connect-*",
                              "--profile", profile, "--junit", junit, "--json", report],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    time.sleep(1.0)
+    # Cases are in flight once connections beyond the reachability check and the heartbeat arrive (slow
+    # under ASan).
+    start, seen = time.monotonic(), len(held)
+    while len(held) < seen + 3 and time.monotonic() - start < 30:
+        time.sleep(0.05)
+    time.sleep(0.3)
     sent = time.monotonic()
     proc.send_signal(sig)
     try:
@@ -71,8 +76,8 @@ def run_and_signal(mqttspec, port, work, sig, expected):
 def main():
     mqttspec, source, work = sys.argv[1:4]
     os.makedirs(work, exist_ok=True)
-    srv, port = silent_listener()
-    junit, report = run_and_signal(mqttspec, port, work, signal.SIGINT, 130)
+    srv, port, held = silent_listener()
+    junit, report = run_and_signal(mqttspec, port, held, work, signal.SIGINT, 130)
     with open(report) as f:
         doc = json.load(f)
     cases = doc["cases"]
@@ -88,7 +93,7 @@ def main():
     with open(junit) as f:
         if 'skipped message="NOT RUN: ' not in f.read():
             fail("no NOT RUN testcase in the JUnit report")
-    run_and_signal(mqttspec, port, work, signal.SIGTERM, 143)
+    run_and_signal(mqttspec, port, held, work, signal.SIGTERM, 143)
     srv.close()
     print("ok")
 

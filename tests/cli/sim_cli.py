@@ -1,6 +1,7 @@
 """mqttspec sim from the command line: -v says where it listens once, a busy
-port exits 3 (as the help says), -p opens a listener, and SIGINT during
---scenario writes the report with the unfinished cases NOT RUN (exit 130).
+port exits 3 (as the help says), -p opens a listener, SIGINT during
+--scenario writes the report with the unfinished cases NOT RUN (exit 130), and
+the credentials of a client under test appear in no report or trace.
 
     python3 sim_cli.py MQTTSPEC SOURCE_DIR WORKDIR
 """
@@ -88,11 +89,45 @@ def scenario_interrupted(mqttspec, source, work):
         fail("sim --scenario: every case should be NOT RUN: %s" % doc["summary"])
 
 
+def client_credentials_redacted(mqttspec, source, work):
+    user, password = b"bob-user", b"Cl13nt-pw"
+    out = os.path.join(work, "creds")
+    os.makedirs(out, exist_ok=True)
+    proc = subprocess.Popen([mqttspec, "sim", "--listen", "mqtt://127.0.0.1:0", "--scenario",
+                             os.path.join(source, "tests/cli/data/server-expect-subscribe.json"),
+                             "--json", os.path.join(out, "r.json"), "--junit", os.path.join(out, "r.xml"),
+                             "--md", os.path.join(out, "r.md"), "--trace", os.path.join(out, "trace")],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    line = read_until(proc, proc.stdout, "listening on")[-1]
+    port = int(line.rsplit(" ", 1)[1])
+    payload = b"\x00\x02c1" + bytes([0, len(user)]) + user + bytes([0, len(password)]) + password
+    var = b"\x00\x04MQTT\x04\xc2\x00\x3c"
+    body = var + payload
+    with socket.create_connection(("127.0.0.1", port)) as c:
+        c.sendall(bytes([0x10, len(body)]) + body)
+        rest = proc.communicate(timeout=30)[0].decode(errors="replace")
+    if proc.returncode != 1:
+        fail("client credentials: exit %d, expected 1 (a FAIL)" % proc.returncode)
+    texts = {"console": rest}
+    for root, _, files in os.walk(out):
+        for name in files:
+            with open(os.path.join(root, name), "rb") as f:
+                texts[name] = f.read().decode(errors="replace")
+    if "CONNECT" not in texts["r.json"]:
+        fail("client credentials: the CONNECT is not in the report, so the check proves nothing")
+    for secret in (user, password):
+        for spelling in (secret.decode(), secret.hex(), " ".join("%02x" % b for b in secret)):
+            for name, text in texts.items():
+                if spelling in text:
+                    fail("client credentials: %r in %s" % (spelling, name))
+
+
 def main():
     mqttspec, source, work = sys.argv[1:4]
     verbose_once(mqttspec)
     busy_port(mqttspec)
     scenario_interrupted(mqttspec, source, work)
+    client_credentials_redacted(mqttspec, source, work)
     print("ok")
 
 
