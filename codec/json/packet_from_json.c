@@ -651,18 +651,32 @@ static int connect_header(fj *c, const cJSON *obj, mqtt_connect *k)
     return get_props(c, obj, &k->props);
 }
 
+/*
+ * "username" / "password": a string sets the flag; null sets the flag with the
+ * field absent, which only 3.1 allows (the decoder gives it as a NULL view).
+ */
+static int get_credential(fj *c, const cJSON *obj, const char *key, uint8_t level, mqtt_bytes *out, bool *flag)
+{
+    if (cJSON_IsNull(member(obj, key))) {
+        if (jx_connect_version(level, c->version) != MQTT_V31)
+            return fail(c, key, "null (flag set, field absent) exists only in MQTT 3.1");
+        *out = (mqtt_bytes){NULL, 0};
+        *flag = true;
+        return 0;
+    }
+    int rc = get_bytes(c, obj, key, MAX_STRING, out);
+    *flag = rc > 0;
+    return rc < 0 ? -1 : 0;
+}
+
 static int connect_payload(fj *c, const cJSON *obj, mqtt_connect *k)
 {
     k->client_id = literal("");
     if (get_bytes(c, obj, "client_id", MAX_STRING, &k->client_id) < 0 || get_will(c, obj, k) < 0)
         return -1;
-    int user = get_bytes(c, obj, "username", MAX_STRING, &k->username);
-    int pass = user < 0 ? -1 : get_bytes(c, obj, "password", MAX_STRING, &k->password);
-    if (pass < 0)
+    if (get_credential(c, obj, "username", k->protocol_level, &k->username, &k->has_username) < 0)
         return -1;
-    k->has_username = user > 0;
-    k->has_password = pass > 0;
-    return 0;
+    return get_credential(c, obj, "password", k->protocol_level, &k->password, &k->has_password);
 }
 
 /* The presence bits must match the fields: the encoder writes what the fields hold. */

@@ -64,7 +64,7 @@ typedef enum mqtt_status {
 
 /* Error codes: one per rule, see codec_errors.h for the statements. */
 typedef enum mqtt_err {
-#define MQTT_X_ENUM(name, s311, s5, rc, msg) MQTT_E_##name,
+#define MQTT_X_ENUM(name, s311, s5, c31, rc, msg) MQTT_E_##name,
     MQTT_ERROR_TABLE(MQTT_X_ENUM)
 #undef MQTT_X_ENUM
         MQTT_E_COUNT
@@ -77,16 +77,26 @@ typedef struct mqtt_error {
                         equals offset when the field as a whole is at fault */
     uint8_t version; /* the protocol level the rule was judged under (a CONNECT's own
                         level once read), 0 if not known; mqtt_err_format prefers it */
+    uint8_t packet_type; /* type of the packet at fault, 0 if not known (framing);
+                            mqtt_err_format names the section of that packet */
 } mqtt_error;
 
 const char *mqtt_err_name(mqtt_err code);    /* "TOPIC_NAME_WILDCARD" */
 const char *mqtt_err_message(mqtt_err code); /* one sentence */
-/* "MQTT-3.3.2-2", or NULL when the rule does not exist in that version
- * (MQTT_V31 uses the 3.1.1 statements, which restate the 3.1 rules). */
+/*
+ * "MQTT-3.3.2-2", or NULL when the rule does not exist in that version.
+ * MQTT 3.1 has no numbered statements: for MQTT_V31 this is a section
+ * citation instead, "cf. 3.1.1 §3.3.2.1" (the 3.1.1 section restating the
+ * 3.1 rule), or NULL when 3.1 lacks the rule.
+ */
 const char *mqtt_err_statement(mqtt_err code, mqtt_version version);
 /* The 5.0 reason code a receiver would put in CONNACK/DISCONNECT for it. */
 uint8_t mqtt_err_reason_code(mqtt_err code);
-/* "3.1.1:MQTT-3.3.2-2 at offset 2 (byte 5): PUBLISH Topic Name contains a wildcard character (TOPIC_NAME_WILDCARD)" */
+/*
+ * "3.1.1:MQTT-3.3.2-2 at offset 2 (byte 5): PUBLISH Topic Name contains a wildcard character (TOPIC_NAME_WILDCARD)";
+ * for 3.1 "3.1 (cf. 3.1.1 §3.3.2.1) at offset 2 ...".  Rules stated once per
+ * packet type (Remaining Length, properties) name the packet's section.
+ */
 size_t mqtt_err_format(const mqtt_error *err, mqtt_version version, char *buf, size_t cap);
 
 /* A view into the input (decode) or into caller memory (encode). */
