@@ -405,6 +405,9 @@ bool mqtt_topic_matches(mqtt_bytes filter, mqtt_bytes topic);
 
 /* Reason code name in the context of a packet type ("Granted QoS 1" vs "Normal disconnection"). */
 const char *mqtt_reason_name(uint8_t code, int packet_type);
+/* 3.1 / 3.1.1 CONNACK and SUBACK return code name ("Connection Refused, not authorized",
+ * "Failure"); NULL if the code is not one of them. */
+const char *mqtt_return_code_name(uint8_t code, int packet_type);
 /* Is code a defined reason/return code for packet_type from this sender at this version
  * (covers 3.1.1 CONNACK and SUBACK return codes too)? */
 bool mqtt_reason_valid(uint8_t code, int packet_type, bool sent_by_server, mqtt_version version);

@@ -97,7 +97,7 @@
   X(PUBREL_REASON_CODE, NULL, "MQTT-3.6.2-1", NULL, 0x82, "PUBREL reason code is not a defined value") \
   X(PUBCOMP_REASON_CODE, NULL, "MQTT-3.7.2-1", NULL, 0x82, "PUBCOMP reason code is not a defined value") \
   X(DISCONNECT_REASON_CODE, NULL, "MQTT-3.14.2-1", NULL, 0x82, "DISCONNECT reason code is not a defined value for this sender") \
-  X(AUTH_REASON_CODE, NULL, "MQTT-3.15.2-1", NULL, 0x82, "AUTH reason code is not a defined value") \
+  X(AUTH_REASON_CODE, NULL, "MQTT-3.15.2-1", NULL, 0x82, "AUTH reason code is not a defined value for this sender (Success, also when omitted, is the server's)") \
   /* ---- properties (5.0) ---- */ \
   X(PROPERTY_LENGTH_MISSING, NULL, "MQTT-2.2.2-1", NULL, 0x81, "Property Length missing where the packet requires one") \
   X(PROPERTY_UNKNOWN, NULL, "MQTT-4.13.1-1", NULL, 0x81, "unknown property identifier (2.2.2.2)") \
