@@ -390,8 +390,27 @@ void mqtt_write_string(mqtt_writer *w, const void *p, size_t n);    /* 2-byte le
 void mqtt_write_property(mqtt_writer *w, const mqtt_property *prop); /* id + value by its type */
 /* One SUBSCRIBE entry (filter + options) or, with options < 0, an UNSUBSCRIBE entry. */
 void mqtt_write_sub_entry(mqtt_writer *w, mqtt_bytes filter, int options);
+/* The bytes hex text spells (mqtt_hex_decode syntax), raw; text that is not hex sets overflow. */
+void mqtt_write_hex(mqtt_writer *w, const char *text, size_t len);
 
 /* ---- helpers shared with the engine and broker-sim ---- */
+
+/* Where and why hex text is not well formed. */
+typedef struct mqtt_hex_error {
+    size_t at;          /* index of the offending character */
+    const char *reason; /* "not a hex digit", "odd number of hex digits", "0x without hex digits" */
+} mqtt_hex_error;
+
+/*
+ * Hex text to bytes, as typed on a command line, pasted from a capture or
+ * written in a scenario: hex digit pairs, optionally grouped in words
+ * ("10 0c" or "100c"), each word optionally prefixed by 0x; blank space
+ * separates words and '#' starts a comment up to the end of the line.  A
+ * word holds whole bytes.  Stores at most cap bytes into out (NULL: only
+ * count); *n is the number of bytes the text spells, also beyond cap.  On
+ * false (err may be NULL) err says where and why.
+ */
+bool mqtt_hex_decode(const char *text, size_t len, uint8_t *out, size_t cap, size_t *n, mqtt_hex_error *err);
 
 /* Size of a variable byte integer (1..4), 0 if v > 268435455. */
 unsigned mqtt_varint_size(uint32_t v);
