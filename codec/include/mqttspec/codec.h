@@ -237,6 +237,8 @@ typedef struct mqtt_connect {
     mqtt_props will_props; /* 5.0 */
     mqtt_bytes will_topic;
     mqtt_bytes will_payload;
+    /* 3.1 lets a flagged User Name / Password be absent: decoding leaves such a
+     * view NULL, and encoding a level-3 CONNECT writes a flagged NULL view as absent. */
     mqtt_bytes username;
     mqtt_bytes password;
 } mqtt_connect;
