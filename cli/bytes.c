@@ -9,8 +9,8 @@ void byte_buf_free(byte_buf *b)
     b->len = b->cap = 0;
 }
 
-/* Room for `more` bytes after len, doubling so appends stay linear. */
-static bool byte_buf_reserve(byte_buf *b, size_t more)
+/* Doubling, so appends stay linear. */
+bool byte_buf_reserve(byte_buf *b, size_t more)
 {
     if (more <= b->cap - b->len)
         return true;

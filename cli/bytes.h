@@ -15,6 +15,8 @@ typedef struct byte_buf {
 
 void byte_buf_free(byte_buf *b);
 bool byte_buf_push(byte_buf *b, uint8_t v);
+/* Room for `more` bytes after len; false if memory runs out. */
+bool byte_buf_reserve(byte_buf *b, size_t more);
 /* Appends everything up to end of file; false on a read or memory error. */
 bool byte_buf_read_all(byte_buf *b, FILE *f);
 

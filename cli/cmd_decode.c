@@ -8,7 +8,6 @@
 
 #include "bytes.h"
 #include "cli.h"
-#include "hex.h"
 #include "options.h"
 #include "mqttspec/codec.h"
 
@@ -122,11 +121,27 @@ static int parse_args(int argc, char **argv, decode_config *cfg)
 
 /* ---- input ---- */
 
+/* Append the bytes hex text spells (mqtt_hex_decode syntax). */
+static bool hex_append(byte_buf *out, const char *text, size_t len, mqtt_hex_error *err)
+{
+    size_t n;
+    if (!mqtt_hex_decode(text, len, NULL, 0, &n, err))
+        return false;
+    if (!byte_buf_reserve(out, n)) {
+        err->at = 0;
+        err->reason = "out of memory";
+        return false;
+    }
+    mqtt_hex_decode(text, len, out->data + out->len, n, &n, NULL);
+    out->len += n;
+    return true;
+}
+
 static int read_hex_args(const decode_config *cfg, byte_buf *out)
 {
     for (int i = 0; i < cfg->hex_count; i++) {
         const char *arg = cfg->hex_args[i];
-        hex_error err;
+        mqtt_hex_error err;
         if (!hex_append(out, arg, strlen(arg), &err)) {
             fprintf(stderr, "mqttspec decode: bad hex in argument '%s' at character %zu: %s\n", arg,
                     err.at + 1, err.reason);
@@ -139,7 +154,7 @@ static int read_hex_args(const decode_config *cfg, byte_buf *out)
 static int read_hex_stdin(byte_buf *out)
 {
     byte_buf text = {0};
-    hex_error err;
+    mqtt_hex_error err;
     int status = -1;
 
     if (!byte_buf_read_all(&text, stdin)) {

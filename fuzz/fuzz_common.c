@@ -246,7 +246,8 @@ static void poke_lookups(const uint8_t *p)
     (void)mqtt_reason_valid(id, type, p[2] & 1, v);
     FUZZ_CHECK(mqtt_packet_type_name(type) != NULL && mqtt_version_name((mqtt_version)type) != NULL,
                "a name lookup gave NULL");
-    mqtt_error err = {(mqtt_err)p[3], p[1], p[2], p[0]};
+    mqtt_error err = {(mqtt_err)p[3], p[1], p[2], p[0], (uint8_t)type}; /* any type: out of range names no section */
+    (void)mqtt_return_code_name(id, type);
     char msg[96];
     (void)mqtt_err_format(&err, v, msg, p[3] % sizeof msg);
     FUZZ_CHECK(mqtt_err_name(err.code) && mqtt_err_message(err.code), "an error lookup gave NULL");

@@ -21,9 +21,10 @@
 
 enum { MAX_IDS = 1024, MAX_ID_LEN = 32, LINE_CAP = 4096, FORMAT_CAP = 512 };
 
-/* The first column of one statement list. */
+/* The first column of one statement list, and the section number of each (second column's first word). */
 typedef struct id_list {
     char ids[MAX_IDS][MAX_ID_LEN];
+    char sections[MAX_IDS][MAX_ID_LEN];
     size_t count;
 } id_list;
 
@@ -52,6 +53,11 @@ static void load_ids(const char *file_name, id_list *list)
         assert_true(list->count < MAX_IDS);
         memcpy(list->ids[list->count], line, n);
         list->ids[list->count][n] = '\0';
+        const char *section = line + n + (line[n] == '\t');
+        size_t m = strcspn(section, " \t\r\n");
+        assert_true(m < MAX_ID_LEN);
+        memcpy(list->sections[list->count], section, m);
+        list->sections[list->count][m] = '\0';
         list->count++;
     }
     fclose(f);
@@ -140,14 +146,47 @@ static void test_statements_exist_in_their_version(void **state)
     assert_int_equal(missing, 0);
 }
 
-static void test_v31_cites_the_311_statements(void **state)
+static bool has_section(const id_list *list, const char *section)
+{
+    for (size_t i = 0; i < list->count; i++)
+        if (strcmp(list->sections[i], section) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * 3.1 has no numbered statements: its rules cite the 3.1.1 section that
+ * restates them, never a statement id.  The section is one the 3.1.1 list
+ * holds statements in, or one of the two that state rules the list numbers
+ * elsewhere (2.2.1 Control Packet type, 2.2.3 Remaining Length: MQTT-4.8.0-1).
+ */
+static void test_v31_cites_sections_not_ids(void **state)
 {
     (void)state;
+    static const char prefix[] = "cf. 3.1.1 \xc2\xa7";
+    int wrong = 0;
     for (int code = 1; code < MQTT_E_COUNT; code++) {
         const char *s31 = mqtt_err_statement((mqtt_err)code, MQTT_V31);
-        const char *s311 = mqtt_err_statement((mqtt_err)code, MQTT_V311);
-        assert_ptr_equal(s31, s311);
+        if (!s31)
+            continue;
+        const char *section = s31 + strlen(prefix);
+        bool ok = strncmp(s31, prefix, strlen(prefix)) == 0 && !strstr(s31, "MQTT-") &&
+                  (has_section(&ids_311, section) || strcmp(section, "2.2.1") == 0 || strcmp(section, "2.2.3") == 0);
+        if (!ok) {
+            print_error("%s: 3.1 citation \"%s\"\n", mqtt_err_name((mqtt_err)code), s31);
+            wrong++;
+        }
+        if (!mqtt_err_statement((mqtt_err)code, MQTT_V311)) {
+            print_error("%s: a 3.1 rule that 3.1.1 does not restate\n", mqtt_err_name((mqtt_err)code));
+            wrong++;
+        }
     }
+    assert_int_equal(wrong, 0);
+    /* Rules 3.1 does not have (issue 9 item 14): header flags, Will QoS without a Will, missing credentials. */
+    assert_null(mqtt_err_statement(MQTT_E_FIXED_HEADER_FLAGS, MQTT_V31));
+    assert_null(mqtt_err_statement(MQTT_E_WILL_QOS_WITHOUT_WILL, MQTT_V31));
+    assert_null(mqtt_err_statement(MQTT_E_USERNAME_MISSING, MQTT_V31));
+    assert_null(mqtt_err_statement(MQTT_E_PASSWORD_MISSING, MQTT_V31));
 }
 
 static bool is_local_limit(mqtt_err code) { return code == MQTT_E_TOO_LARGE; }
@@ -213,8 +252,9 @@ static void test_format_names_version_statement_offset(void **state)
         mqtt_err e = (mqtt_err)code;
         if (mqtt_err_statement(e, MQTT_V311)) {
             check_format(e, MQTT_V311, "3.1.1:", 17, 17);
-            check_format(e, MQTT_V31, "3.1.1:", 3, 9);
         }
+        if (mqtt_err_statement(e, MQTT_V31))
+            check_format(e, MQTT_V31, "3.1 (", 3, 9);
         if (mqtt_err_statement(e, MQTT_V5))
             check_format(e, MQTT_V5, "5.0:", 42, 45);
     }
@@ -228,6 +268,34 @@ static void test_format_example_from_header(void **state)
     mqtt_err_format(&err, MQTT_V311, out, sizeof out);
     assert_string_equal(out, "3.1.1:MQTT-3.3.2-2 at offset 2 (byte 5): PUBLISH Topic Name contains a wildcard "
                              "character (TOPIC_NAME_WILDCARD)");
+}
+
+static void test_format_v31_example(void **state)
+{
+    (void)state;
+    mqtt_error err = {.code = MQTT_E_PROTOCOL_LEVEL, .offset = 8, .byte = 8, .version = MQTT_V31};
+    char out[FORMAT_CAP];
+    mqtt_err_format(&err, MQTT_V311, out, sizeof out);
+    assert_string_equal(out, "3.1 (cf. 3.1.1 \xc2\xa7" "3.1.2.2) at offset 8: unsupported protocol level (PROTOCOL_LEVEL)");
+}
+
+/* Rules every packet type states in its own section name the packet's section, not "3.x". */
+static void test_format_names_the_packet_section(void **state)
+{
+    (void)state;
+    mqtt_error err = {.code = MQTT_E_REMAINING_LENGTH, .offset = 1, .byte = 1, .version = MQTT_V311,
+                      .packet_type = MQTT_PUBCOMP};
+    char out[FORMAT_CAP];
+    mqtt_err_format(&err, MQTT_V311, out, sizeof out);
+    expect_contains(out, "(section 3.7.1)");
+    err = (mqtt_error){.code = MQTT_E_PROPERTY_VALUE, .offset = 9, .byte = 9, .version = MQTT_V5,
+                       .packet_type = MQTT_PUBLISH};
+    mqtt_err_format(&err, MQTT_V5, out, sizeof out);
+    expect_contains(out, "(section 3.3.2.3)");
+    assert_null(strstr(out, "3.x"));
+    err.packet_type = 0; /* unknown (framing): no section rather than a wrong one */
+    mqtt_err_format(&err, MQTT_V5, out, sizeof out);
+    assert_null(strstr(out, "section"));
 }
 
 static void test_format_local_limit(void **state)
@@ -263,11 +331,13 @@ int main(void)
         cmocka_unit_test(test_messages_non_empty),
         cmocka_unit_test(test_out_of_range_code),
         cmocka_unit_test(test_statements_exist_in_their_version),
-        cmocka_unit_test(test_v31_cites_the_311_statements),
+        cmocka_unit_test(test_v31_cites_sections_not_ids),
         cmocka_unit_test(test_only_local_limits_lack_a_statement),
         cmocka_unit_test(test_reason_codes_are_errors),
         cmocka_unit_test(test_format_names_version_statement_offset),
         cmocka_unit_test(test_format_example_from_header),
+        cmocka_unit_test(test_format_v31_example),
+        cmocka_unit_test(test_format_names_the_packet_section),
         cmocka_unit_test(test_format_local_limit),
         cmocka_unit_test(test_format_truncates_like_snprintf),
     };

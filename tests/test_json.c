@@ -442,6 +442,33 @@ static void test_properties_hex_from_wire(void **state)
     cJSON_Delete(j);
 }
 
+/*
+ * "_hex" values are read by the codec's one hex decoder (mqtt_hex_decode), as
+ * the decode command and scenario "raw" steps read hex: spaces and 0x allowed.
+ */
+static void test_hex_syntax_shared(void **state)
+{
+    (void)state;
+    static uint8_t arena[ARENA_CAP], wire[WIRE_CAP];
+    static const uint8_t want[] = {0x30, 0x05, 0x00, 0x02, 0x61, 0xff, 0x70};
+    cJSON *j = jq("{'type':'PUBLISH','topic_hex':'0x61 ff','payload_hex':'70 # p'}");
+    mqtt_packet pkt;
+    from_json_ok(j, MQTT_V311, &pkt, arena);
+    size_t n = encode_ok(&pkt, MQTT_V311, wire);
+    assert_int_equal(n, sizeof want);
+    assert_memory_equal(wire, want, n);
+    cJSON_Delete(j);
+}
+
+/* 3.1 lets a flagged User Name / Password be absent: JSON null, both ways (issue 9 item 14). */
+static void test_v31_absent_credentials(void **state)
+{
+    (void)state;
+    expect_wire("{'type':'CONNECT','protocol_name':'MQIsdp','protocol_level':3,'clean_start':true,'keep_alive':60,"
+                "'client_id':'c','username':null,'password':null}",
+                MQTT_V31, "100f" "00064d5149736470" "03" "c2" "003c" "000163");
+}
+
 /* ---- errors ---- */
 
 static void expect_error_cap(const char *json, mqtt_version v, size_t arena_cap, const char *message)
@@ -479,11 +506,11 @@ static void test_errors(void **state)
     expect_error("{'type':'PUBLISH','topic':'a','properties':{'user_property':[['k','v'],['k']]}}", MQTT_V5,
                  "/properties/user_property/1: must be a [name, value] pair");
     expect_error("{'type':'PUBLISH','topic':'a','properties':{'user_property':[['k',{'hex':'zz'}]]}}", MQTT_V5,
-                 "/properties/user_property/0/1/hex: must be a string of hex digit pairs");
+                 "/properties/user_property/0/1/hex: must be a string of hex digit pairs (not a hex digit at character 1)");
     expect_error("{'type':'PUBLISH','topic':'a','properties':{'subscription_identifier':[1,268435456]}}", MQTT_V5,
                  "/properties/subscription_identifier/1: must be an integer 0..268435455");
     expect_error("{'type':'PUBLISH','topic':'a','properties':{'correlation_data':'xyz'}}", MQTT_V5,
-                 "/properties/correlation_data: must be a string of hex digit pairs");
+                 "/properties/correlation_data: must be a string of hex digit pairs (not a hex digit at character 1)");
     expect_error("{'type':'PUBLISH','topic':'a','properties':{'content_type':'a','content_type_hex':'61'}}",
                  MQTT_V5, "/properties/content_type_hex: conflicts with \"content_type\"");
     expect_error("{'type':'PUBLISH','topic':'a','properties':{'a/b~c':1}}", MQTT_V5,
@@ -497,6 +524,8 @@ static void test_errors(void **state)
     expect_error_cap("{'type':'UNSUBSCRIBE','packet_id':1,'filters':['abc']}", MQTT_V311, 2,
                      "/filters: arena too small (2 bytes)");
     expect_error("{'type':'FOO'}", MQTT_V311, "/type: unknown packet type \"FOO\"");
+    expect_error("{'type':'CONNECT','client_id':'c','username':null}", MQTT_V311,
+                 "/username: null (flag set, field absent) exists only in MQTT 3.1");
     expect_error("{'topic':'a'}", MQTT_V311, "/type: required");
     expect_error("[1]", MQTT_V311, "/: must be an object with a \"type\"");
     expect_error("{'type':'PUBLISH','topic':'a','qos':1}", MQTT_V311, "/packet_id: required");
@@ -505,7 +534,7 @@ static void test_errors(void **state)
     expect_error("{'type':'PUBLISH','qos':0}", MQTT_V311, "/topic: required");
     expect_error("{'type':'PUBLISH','topic':'a','topic_hex':'61'}", MQTT_V311, "/topic_hex: conflicts with \"topic\"");
     expect_error("{'type':'PUBLISH','topic':'a','payload_hex':'abc'}", MQTT_V311,
-                 "/payload_hex: must be a string of hex digit pairs");
+                 "/payload_hex: must be a string of hex digit pairs (odd number of hex digits at character 3)");
     expect_error("{'type':'PUBACK','packet_id':1,'code':0}", MQTT_V311, "/code: only in MQTT 5.0");
     expect_error("{'type':'PUBACK','packet_id':1,'code':16,'reason':'Success'}", MQTT_V5,
                  "/reason: code 16 is \"No matching subscribers\"");
@@ -641,6 +670,8 @@ int main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_hex_and_overrides),
         cmocka_unit_test(test_properties_hex_from_wire),
+        cmocka_unit_test(test_hex_syntax_shared),
+        cmocka_unit_test(test_v31_absent_credentials),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_error_buffers),
         cmocka_unit_test(test_match_positive),

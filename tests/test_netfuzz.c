@@ -277,10 +277,11 @@ static void test_connect_several_faults(void **state)
     assert_int_equal(nf_required(&v, true, MQTT_V311), NF_REQ_REFUSE_OR_CLOSE);
     assert_true(nf_reaction_allowed(NF_REQ_REFUSE_OR_CLOSE, &closed, MQTT_V311, false));
     assert_true(nf_reaction_allowed(NF_REQ_REFUSE_OR_CLOSE, &refused1, MQTT_V311, false));
-    /* reserved fixed-header flags and level 0xff: CONNACK 0x01 for the level is as good as a close */
+    /* reserved fixed-header flags and level 0xff: CONNACK 0x01 for the level is as good as a close
+     * (the codec reports the level: a CONNECT's header flags are judged by the level it carries) */
     n = hex("11 07 00 04 4d 51 54 54 ff", b, sizeof b);
     v = nf_judge(b, n, MQTT_V311, true);
-    assert_int_equal(v.err, MQTT_E_FIXED_HEADER_FLAGS);
+    assert_int_equal(v.err, MQTT_E_PROTOCOL_LEVEL);
     assert_true(v.connect_bits & NF_CB_LEVEL);
     assert_int_equal(nf_required(&v, true, MQTT_V311), NF_REQ_REFUSE_OR_CLOSE);
     assert_true(nf_reaction_allowed(NF_REQ_REFUSE_OR_CLOSE, &refused1, MQTT_V311, false));
@@ -294,8 +295,13 @@ static void test_connect_several_faults(void **state)
     assert_int_equal(nf_required(&v, true, MQTT_V311), NF_REQ_REFUSE_OR_CLOSE);
     nf_reaction refused2 = reaction(NF_R_CLOSED, 0, 0x02, -1);
     assert_true(nf_reaction_allowed(NF_REQ_REFUSE_OR_CLOSE, &refused2, MQTT_V311, false));
-    /* MQTT 3.1 (MQIsdp, level 3): its rules are not 3.1.1's (flags on every packet), not judged */
+    /* MQTT 3.1 (MQIsdp, level 3) with header flags 8: valid, 3.1 leaves a CONNECT's header flags unused */
     n = hex("18 0f 00 06 4d 51 49 73 64 70 03 02 a5 c3 00 01 63", b, sizeof b);
+    v = nf_judge(b, n, MQTT_V311, true);
+    assert_int_equal(v.kind, NF_VALID);
+    assert_int_equal(v.version, MQTT_V31);
+    /* a malformed 3.1 CONNECT (client id cut short): its rules are not 3.1.1's, not judged */
+    n = hex("18 0e 00 06 4d 51 49 73 64 70 03 02 a5 c3 00 01", b, sizeof b);
     v = nf_judge(b, n, MQTT_V311, true);
     assert_int_equal(v.kind, NF_MALFORMED);
     assert_true(v.connect_bits & NF_CB_V31);

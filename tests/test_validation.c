@@ -120,7 +120,9 @@ static void check_statements(mqtt_err code, const char *stmt311, const char *stm
         fail_msg("%s cites 3.1.1:%s / 5.0:%s, expected 3.1.1:%s / 5.0:%s", mqtt_err_name(code),
                  got311 ? got311 : "(none)", got5 ? got5 : "(none)", stmt311 ? stmt311 : "(none)",
                  stmt5 ? stmt5 : "(none)");
-    assert_ptr_equal(mqtt_err_statement(code, MQTT_V31), got311);
+    /* 3.1 cites sections (tests/test_errors.c checks them), and only for rules 3.1.1 restates. */
+    if (mqtt_err_statement(code, MQTT_V31))
+        assert_non_null(got311);
 }
 
 /* One probe rejected with code at its offset and byte; prints and counts a mismatch. */
@@ -147,9 +149,15 @@ static int check_rejection(const probe *p, mqtt_err code)
  */
 static int check_rule_exists(const probe *p, mqtt_err code)
 {
-    if (code == MQTT_E_TOO_LARGE || mqtt_err_statement(code, p->version))
+    uint8_t wire[WIRE_CAP];
+    size_t wire_len;
+    mqtt_packet pkt;
+    mqtt_error err;
+    (void)decode_probe(p, &pkt, &err, wire, &wire_len);
+    mqtt_version judged = err.version ? (mqtt_version)err.version : p->version; /* a CONNECT: its own level */
+    if (code == MQTT_E_TOO_LARGE || mqtt_err_statement(code, judged))
         return 0;
-    if (p->version == MQTT_VERSION_UNKNOWN && mqtt_err_statement(code, MQTT_V5))
+    if (judged == MQTT_VERSION_UNKNOWN && mqtt_err_statement(code, MQTT_V5))
         return 0;
     print_error("%s: %s is returned in %s, where it cites no statement\n", p->what, mqtt_err_name(code),
                 version_label(p->version));
@@ -301,6 +309,11 @@ static void test_err_fixed_header_flags(void **state)
         {"CONNECT 0001", SERVER_GETS(MQTT_V311), BODY(0x11, CONNECT311(0x02), CLIENT_ID_C), AT(0)},
         {"CONNECT 0010 before the version is known", SERVER_GETS(MQTT_VERSION_UNKNOWN),
          BODY(0x12, CONNECT311(0x02), CLIENT_ID_C), AT(0)},
+        /* issue 9 item 13: a CONNECT is judged by its own level, not the caller's 3.1 */
+        {"3.1.1 CONNECT 0010 on a 3.1 stream", SERVER_GETS(MQTT_V31), BODY(0x12, CONNECT311(0x02), CLIENT_ID_C),
+         AT(0)},
+        {"5.0 CONNECT 0100 on a 3.1 stream", SERVER_GETS(MQTT_V31), BODY(0x14, CONNECT5(0x02), 0, CLIENT_ID_C),
+         AT(0)},
         {"CONNACK 0001", CLIENT_GETS(MQTT_V311), WIRE(0x21, 0x02, 0x00, 0x00), AT(0)},
         {"PUBACK 0001 (corpus puback_flags1)", CLIENT_GETS(MQTT_V311), WIRE(0x41, 0x02, 0x00, 0x05), AT(0)},
         {"PUBREC 1000", SERVER_GETS(MQTT_V311), WIRE(0x58, 0x02, 0x00, 0x05), AT(0)},
@@ -666,13 +679,29 @@ static void test_err_ack_packet_id_zero(void **state)
         {"PUBACK id 0", SERVER_GETS(MQTT_V311), WIRE(0x40, 0x02, 0x00, 0x00), AT(2)},
         {"PUBREC id 0", SERVER_GETS(MQTT_V311), WIRE(0x50, 0x02, 0x00, 0x00), AT(2)},
         {"PUBREL id 0", CLIENT_GETS(MQTT_V311), WIRE(0x62, 0x02, 0x00, 0x00), AT(2)},
-        {"PUBCOMP id 0", SERVER_GETS(MQTT_V31), WIRE(0x70, 0x02, 0x00, 0x00), AT(2)},
         {"PUBACK id 0 with a reason code", CLIENT_GETS(MQTT_V5), WIRE(0x40, 0x03, 0x00, 0x00, 0x10), AT(2)},
         {"PUBREC id 0", SERVER_GETS(MQTT_V5), WIRE(0x50, 0x02, 0x00, 0x00), AT(2)},
         {"PUBREL id 0", SERVER_GETS(MQTT_V5), WIRE(0x62, 0x04, 0x00, 0x00, 0x00, 0x00), AT(2)},
-        {"PUBCOMP id 0", CLIENT_GETS(MQTT_V5), WIRE(0x70, 0x02, 0x00, 0x00), AT(2)},
     };
     REJECTS(probes, MQTT_E_ACK_PACKET_ID_ZERO, "MQTT-2.3.1-6", "MQTT-2.2.1-5");
+}
+
+/*
+ * Issue 9 item 16: 3.1.1 MQTT-2.3.1-6 names PUBACK, PUBREC and PUBREL only.
+ * A PUBCOMP answers a PUBREL "containing the same Packet Identifier as the
+ * PUBREL" (4.3.3, MQTT-4.3.3-2), whose identifier is the PUBLISH's, never 0
+ * (MQTT-2.3.1-1).  5.0 MQTT-2.2.1-5 names PUBCOMP itself.
+ */
+static void test_err_pubcomp_packet_id_zero(void **state)
+{
+    (void)state;
+    const probe probes[] = {
+        {"PUBCOMP id 0", SERVER_GETS(MQTT_V311), WIRE(0x70, 0x02, 0x00, 0x00), AT(2)},
+        {"PUBCOMP id 0", CLIENT_GETS(MQTT_V311), WIRE(0x70, 0x02, 0x00, 0x00), AT(2)},
+        {"PUBCOMP id 0", SERVER_GETS(MQTT_V31), WIRE(0x70, 0x02, 0x00, 0x00), AT(2)},
+        {"PUBCOMP id 0", CLIENT_GETS(MQTT_V5), WIRE(0x70, 0x02, 0x00, 0x00), AT(2)},
+    };
+    REJECTS(probes, MQTT_E_PUBCOMP_PACKET_ID_ZERO, "MQTT-4.3.3-2", "MQTT-2.2.1-5");
 }
 
 static void test_err_suback_packet_id_zero(void **state)
@@ -750,9 +779,25 @@ static void test_err_will_qos_without_will(void **state)
     const probe probes[] = {
         {"Will QoS 1, Will Flag 0", SERVER_GETS(MQTT_V311), BODY(0x10, CONNECT311(0x0A), CLIENT_ID_C), AT(9)},
         {"Will QoS 2, Will Flag 0", SERVER_GETS(MQTT_V5), BODY(0x10, CONNECT5(0x12), 0, CLIENT_ID_C), AT(9)},
-        {"Will QoS 3, Will Flag 0", SERVER_GETS(MQTT_V31), BODY(0x10, CONNECT31(0x1A), CLIENT_ID_C), AT(11)},
+        {"3.1.1 CONNECT, Will QoS 1, Will Flag 0, on a 3.1 stream", SERVER_GETS(MQTT_V31),
+         BODY(0x10, CONNECT311(0x0A), CLIENT_ID_C), AT(9)},
     };
     REJECTS(probes, MQTT_E_WILL_QOS_WITHOUT_WILL, "MQTT-3.1.2-13", "MQTT-3.1.2-11");
+}
+
+/* Issue 9 item 14: 3.1 disregards Will QoS when the Will Flag is 0. */
+static void test_v31_will_qos_without_will_disregarded(void **state)
+{
+    (void)state;
+    const probe probes[] = {
+        {"3.1 Will QoS 3, Will Flag 0", SERVER_GETS(MQTT_V31), BODY(0x10, CONNECT31(0x1A), CLIENT_ID_C)},
+        {"3.1 Will QoS 1, Will Flag 0", SERVER_GETS(MQTT_V311), BODY(0x10, CONNECT31(0x0A), CLIENT_ID_C)},
+    };
+    mqtt_packet pkt;
+    for (size_t i = 0; i < COUNT(probes); i++) {
+        expect_accepted(&probes[i], &pkt);
+        assert_false(pkt.u.connect.will);
+    }
 }
 
 static void test_err_will_retain_without_will(void **state)
@@ -836,19 +881,125 @@ static void test_password_without_username_accepted_in_5(void **state)
     assert_true(bytes_are(pkt.u.connect.password, "pw", 2));
 }
 
-static void test_err_connect_trailing_bytes(void **state)
+/*
+ * Issue 9 item 16: bytes the flags do not announce are judged by the field
+ * that would be read there: a User Name (flag 0: MQTT-3.1.2-18 / 5.0
+ * MQTT-3.1.2-16), a Password (flag 0: MQTT-3.1.2-20 / 5.0 MQTT-3.1.2-18),
+ * or nothing at all after the Password (a Remaining Length too long).
+ */
+static void test_err_username_unexpected(void **state)
 {
     (void)state;
     const probe probes[] = {
         {"byte after the client id", SERVER_GETS(MQTT_V311), BODY(0x10, CONNECT311(0x02), CLIENT_ID_C, 0xAA), AT(15)},
-        {"password without its flag", SERVER_GETS(MQTT_V311),
-         BODY(0x10, CONNECT311(0x82), CLIENT_ID_C, 0, 1, 'u', 0, 1, 'p'), AT(18)},
         {"will fields without the Will Flag", SERVER_GETS(MQTT_V5),
          BODY(0x10, CONNECT5(0x02), 0, CLIENT_ID_C, 0, 0, 1, 'w', 0, 0), AT(16)},
+        {"user name without its flag after the will", SERVER_GETS(MQTT_V311),
+         BODY(0x10, CONNECT311(0x06), CLIENT_ID_C, 0, 1, 'w', 0, 1, 'm', 0, 1, 'u'), AT(21)},
+        {"user name without its flag", SERVER_GETS(MQTT_V31), BODY(0x10, CONNECT31(0x02), CLIENT_ID_C, 0, 1, 'u'),
+         AT(17)},
+    };
+    REJECTS(probes, MQTT_E_USERNAME_UNEXPECTED, "MQTT-3.1.2-18", "MQTT-3.1.2-16");
+}
+
+static void test_err_password_unexpected(void **state)
+{
+    (void)state;
+    const probe probes[] = {
+        {"password without its flag", SERVER_GETS(MQTT_V311),
+         BODY(0x10, CONNECT311(0x82), CLIENT_ID_C, 0, 1, 'u', 0, 1, 'p'), AT(18)},
+        {"password without its flag", SERVER_GETS(MQTT_V5),
+         BODY(0x10, CONNECT5(0x82), 0, CLIENT_ID_C, 0, 1, 'u', 0, 1, 'p'), AT(19)},
+    };
+    REJECTS(probes, MQTT_E_PASSWORD_UNEXPECTED, "MQTT-3.1.2-20", "MQTT-3.1.2-18");
+}
+
+static void test_err_connect_trailing_bytes(void **state)
+{
+    (void)state;
+    const probe probes[] = {
         {"byte after the password", SERVER_GETS(MQTT_V5),
          BODY(0x10, CONNECT5(0xC2), 0, CLIENT_ID_C, 0, 1, 'u', 0, 1, 'p', 0), AT(22)},
+        {"byte after a password without user name", SERVER_GETS(MQTT_V5),
+         BODY(0x10, CONNECT5(0x42), 0, CLIENT_ID_C, 0, 1, 'p', 7), AT(19)},
+        {"byte after the password", SERVER_GETS(MQTT_V311),
+         BODY(0x10, CONNECT311(0xC2), CLIENT_ID_C, 0, 1, 'u', 0, 1, 'p', 0), AT(21)},
     };
-    REJECTS(probes, MQTT_E_CONNECT_TRAILING_BYTES, "MQTT-3.1.3-1", "MQTT-3.1.3-1");
+    REJECTS(probes, MQTT_E_CONNECT_TRAILING_BYTES, "MQTT-4.8.0-1", "MQTT-4.13.1-1");
+}
+
+/* Issue 9 item 16: no Client Identifier at all is MQTT-3.1.3-3, not a generic truncation. */
+static void test_err_client_id_missing(void **state)
+{
+    (void)state;
+    const probe probes[] = {
+        {"payload empty", SERVER_GETS(MQTT_V311), BODY(0x10, CONNECT311(0x02)), AT(12)},
+        {"payload empty", SERVER_GETS(MQTT_VERSION_UNKNOWN), BODY(0x10, CONNECT5(0x02), 0), AT(13)},
+        {"payload empty", SERVER_GETS(MQTT_V31), BODY(0x10, CONNECT31(0x02)), AT(14)},
+    };
+    REJECTS(probes, MQTT_E_CLIENT_ID_MISSING, "MQTT-3.1.3-3", "MQTT-3.1.3-3");
+}
+
+/* Issue 9 item 14: a 3.1 User Name / Password flag with the field absent lets the connection continue. */
+static void test_v31_flagged_credentials_may_be_absent(void **state)
+{
+    (void)state;
+    const probe both = {"3.1 both flags, no fields", SERVER_GETS(MQTT_V31), BODY(0x10, CONNECT31(0xC2), CLIENT_ID_C)};
+    mqtt_packet pkt;
+    expect_accepted(&both, &pkt);
+    assert_true(pkt.u.connect.has_username && pkt.u.connect.has_password);
+    assert_null(pkt.u.connect.username.ptr);
+    assert_null(pkt.u.connect.password.ptr);
+    /* and it is written back as it came */
+    uint8_t wire[WIRE_CAP], again[WIRE_CAP];
+    size_t n = probe_wire(&both, wire, sizeof wire);
+    assert_int_equal(mqtt_encode(&pkt, MQTT_V31, again, sizeof again), n);
+    assert_memory_equal(again, wire, n);
+    const probe user_only = {"3.1 both flags, user name only", SERVER_GETS(MQTT_V31),
+                             BODY(0x10, CONNECT31(0xC2), CLIENT_ID_C, 0, 1, 'u')};
+    expect_accepted(&user_only, &pkt);
+    assert_true(bytes_are(pkt.u.connect.username, "u", 1));
+    assert_null(pkt.u.connect.password.ptr);
+}
+
+/*
+ * Issue 9 item 13: a CONNECT is judged by the level it carries.  This 3.1
+ * CONNECT (header flags 0100, reserved Connect Flag set: both unused in 3.1)
+ * decodes as 3.1 whatever version the stream started at; a 3.1.1 CONNECT
+ * with a non-minimal Remaining Length is fine under -V 5.0 (only 5.0 asks
+ * for the minimal form) while a 5.0 one is not under -V 3.1.1.
+ */
+static void test_connect_judged_by_its_own_level(void **state)
+{
+    (void)state;
+    static const uint8_t v31[] = {0x14, 0x0f, 0x00, 0x06, 'M', 'Q', 'I', 's', 'd', 'p', 0x03,
+                                  0x01, 0x00, 0x0a, 0x00, 0x01, 'p'};
+    static const uint8_t v311_long_rl[] = {0x10, 0x8D, 0x00, MQTT_NAME, 4, 0x02, 0, 60, CLIENT_ID_C};
+    static const uint8_t v5_long_rl[] = {0x10, 0x8E, 0x00, MQTT_NAME, 5, 0x02, 0, 60, 0, CLIENT_ID_C};
+    const mqtt_version streams[] = {MQTT_VERSION_UNKNOWN, MQTT_V31, MQTT_V311, MQTT_V5};
+    for (size_t i = 0; i < COUNT(streams); i++) {
+        mqtt_decode_opts opts = {.version = streams[i], .role = MQTT_ROLE_SERVER};
+        mqtt_packet pkt;
+        mqtt_error err;
+        size_t used = 0;
+        assert_int_equal(mqtt_decode(v31, sizeof v31, &opts, &pkt, &used, &err), MQTT_COMPLETE);
+        assert_int_equal(pkt.u.connect.protocol_level, MQTT_V31);
+        assert_int_equal(used, sizeof v31);
+        assert_int_equal(mqtt_decode(v311_long_rl, sizeof v311_long_rl, &opts, &pkt, &used, &err), MQTT_COMPLETE);
+        assert_int_equal(pkt.u.connect.protocol_level, MQTT_V311);
+        assert_int_equal(mqtt_decode(v5_long_rl, sizeof v5_long_rl, &opts, &pkt, &used, &err), MQTT_MALFORMED);
+        assert_int_equal(err.code, MQTT_E_VARINT_NOT_MINIMAL);
+        assert_int_equal(err.version, MQTT_V5);
+        /* the stream reassembler frames before it decodes: same answers */
+        uint8_t storage[64];
+        mqtt_stream st;
+        mqtt_stream_init(&st, storage, sizeof storage);
+        mqtt_stream_append(&st, v311_long_rl, sizeof v311_long_rl);
+        assert_int_equal(mqtt_stream_next(&st, &opts, &pkt, NULL, &err), MQTT_COMPLETE);
+        mqtt_stream_append(&st, v31, sizeof v31);
+        assert_int_equal(mqtt_stream_next(&st, &opts, &pkt, NULL, &err), MQTT_COMPLETE);
+        assert_int_equal(pkt.u.connect.protocol_level, MQTT_V31);
+    }
 }
 
 static void test_err_client_id_empty_persistent(void **state)
@@ -1361,6 +1512,9 @@ static void test_err_auth_reason_code(void **state)
     (void)state;
     const probe probes[] = {
         {"0x01", SERVER_GETS(MQTT_V5), WIRE(0xF0, 0x02, 0x01, 0x00), AT(2)},
+        /* issue 9 item 15: no Reason Code means Success, which only a server may send */
+        {"no reason code (Success) from a client", SERVER_GETS(MQTT_V5), WIRE(0xF0, 0x00), AT(2)},
+        {"Success from a client", SERVER_GETS(MQTT_V5), WIRE(0xF0, 0x02, 0x00, 0x00), AT(2)},
         {"0x80 (not an AUTH code)", CLIENT_GETS(MQTT_V5), WIRE(0xF0, 0x01, 0x80), AT(2)},
     };
     REJECTS(probes, MQTT_E_AUTH_REASON_CODE, NULL, "MQTT-3.15.2-1");
@@ -1526,10 +1680,11 @@ static void test_every_code_has_a_test_here(void **state)
         MQTT_E_UNSUBSCRIBE_FLAGS, MQTT_E_DISCONNECT_FLAGS, MQTT_E_AUTH_FLAGS, MQTT_E_REMAINING_LENGTH,
         MQTT_E_TRUNCATED, MQTT_E_TOO_LARGE, MQTT_E_UTF8_INVALID, MQTT_E_UTF8_NUL, MQTT_E_UTF8_PAIR,
         MQTT_E_PACKET_ID_ZERO, MQTT_E_SERVER_PACKET_ID_ZERO, MQTT_E_ACK_PACKET_ID_ZERO,
-        MQTT_E_SUBACK_PACKET_ID_ZERO, MQTT_E_PROTOCOL_NAME, MQTT_E_PROTOCOL_LEVEL, MQTT_E_CONNECT_RESERVED_FLAG,
+        MQTT_E_PUBCOMP_PACKET_ID_ZERO, MQTT_E_SUBACK_PACKET_ID_ZERO, MQTT_E_PROTOCOL_NAME, MQTT_E_PROTOCOL_LEVEL, MQTT_E_CONNECT_RESERVED_FLAG,
         MQTT_E_WILL_QOS_WITHOUT_WILL, MQTT_E_WILL_RETAIN_WITHOUT_WILL, MQTT_E_WILL_QOS_3,
         MQTT_E_WILL_FIELDS_MISSING, MQTT_E_USERNAME_MISSING, MQTT_E_PASSWORD_MISSING,
-        MQTT_E_PASSWORD_WITHOUT_USERNAME, MQTT_E_CONNECT_TRAILING_BYTES, MQTT_E_CLIENT_ID_EMPTY_PERSISTENT,
+        MQTT_E_PASSWORD_WITHOUT_USERNAME, MQTT_E_USERNAME_UNEXPECTED, MQTT_E_PASSWORD_UNEXPECTED,
+        MQTT_E_CONNECT_TRAILING_BYTES, MQTT_E_CLIENT_ID_MISSING, MQTT_E_CLIENT_ID_EMPTY_PERSISTENT,
         MQTT_E_CONNACK_RESERVED_FLAGS, MQTT_E_CONNACK_RETURN_CODE, MQTT_E_CONNACK_SESSION_PRESENT, MQTT_E_QOS_3,
         MQTT_E_DUP_ON_QOS0, MQTT_E_TOPIC_NAME_WILDCARD, MQTT_E_TOPIC_NAME_EMPTY, MQTT_E_WILL_TOPIC_WILDCARD,
         MQTT_E_TOPIC_ALIAS_ZERO,
@@ -1800,12 +1955,14 @@ int main(void)
         cmocka_unit_test(test_err_packet_id_zero),
         cmocka_unit_test(test_err_server_packet_id_zero),
         cmocka_unit_test(test_err_ack_packet_id_zero),
+        cmocka_unit_test(test_err_pubcomp_packet_id_zero),
         cmocka_unit_test(test_err_suback_packet_id_zero),
         cmocka_unit_test(test_err_protocol_name),
         cmocka_unit_test(test_err_protocol_level),
         cmocka_unit_test(test_err_connect_reserved_flag),
         cmocka_unit_test(test_v31_connect_reserved_flag_ignored),
         cmocka_unit_test(test_err_will_qos_without_will),
+        cmocka_unit_test(test_v31_will_qos_without_will_disregarded),
         cmocka_unit_test(test_err_will_retain_without_will),
         cmocka_unit_test(test_err_will_qos_3),
         cmocka_unit_test(test_err_will_fields_missing),
@@ -1813,7 +1970,12 @@ int main(void)
         cmocka_unit_test(test_err_password_missing),
         cmocka_unit_test(test_err_password_without_username),
         cmocka_unit_test(test_password_without_username_accepted_in_5),
+        cmocka_unit_test(test_err_username_unexpected),
+        cmocka_unit_test(test_err_password_unexpected),
         cmocka_unit_test(test_err_connect_trailing_bytes),
+        cmocka_unit_test(test_err_client_id_missing),
+        cmocka_unit_test(test_v31_flagged_credentials_may_be_absent),
+        cmocka_unit_test(test_connect_judged_by_its_own_level),
         cmocka_unit_test(test_err_client_id_empty_persistent),
         cmocka_unit_test(test_empty_client_id_accepted),
         cmocka_unit_test(test_connect_full_accepted),

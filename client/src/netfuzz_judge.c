@@ -130,6 +130,8 @@ nf_verdict nf_judge(const uint8_t *p, size_t n, mqtt_version version, bool first
 /* A code point the spec discourages (1.5.3 / 1.5.4): controls and non-characters; a receiver MAY close on them. */
 static bool discouraged(mqtt_bytes b)
 {
+    if (!b.ptr) /* an absent field (a 3.1 User Name may be flagged yet missing) */
+        return false;
     const uint8_t *p = b.ptr, *end = b.ptr + b.len;
     while (p && p < end) {
         uint32_t cp = *p;

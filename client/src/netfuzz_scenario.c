@@ -407,7 +407,8 @@ static void codec_text(const nf_finding *f, char *buf, size_t cap)
                                      : nf_kind_name(f->verdict.kind));
         return;
     }
-    mqtt_error e = {f->verdict.err, f->verdict.offset, f->verdict.offset, (uint8_t)f->verdict.version};
+    mqtt_error e = {f->verdict.err, f->verdict.offset, f->verdict.offset, (uint8_t)f->verdict.version,
+                    f->verdict.type};
     mqtt_err_format(&e, judged(&f->verdict, f->repro.version), buf, cap);
 }
 

@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../cli/hex.h"
 #include "scenario_internal.h"
 
 bool mqs_step_applies(const cJSON *step, mqtt_version v)
@@ -63,16 +62,6 @@ cJSON *mqs_disconnect_json(const cJSON *step)
 
 int mqs_hex_decode(const char *text, uint8_t *out, size_t cap, size_t *n)
 {
-    byte_buf buf = {0};
-    hex_error err;
-    bool ok = hex_append(&buf, text, strlen(text), &err);
-    *n = buf.len;
-    if (ok && out) {
-        if (buf.len > cap)
-            ok = false;
-        else
-            memcpy(out, buf.data, buf.len);
-    }
-    byte_buf_free(&buf);
-    return ok ? 0 : -1;
+    bool ok = mqtt_hex_decode(text, strlen(text), out, out ? cap : 0, n, NULL);
+    return ok && (!out || *n <= cap) ? 0 : -1;
 }

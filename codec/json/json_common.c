@@ -62,32 +62,6 @@ cJSON *jx_hex_string(const uint8_t *p, size_t n)
     return item;
 }
 
-int jx_hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-bool jx_hex_valid(const char *s)
-{
-    size_t n = 0;
-    for (; s[n] != '\0'; n++)
-        if (jx_hex_digit(s[n]) < 0)
-            return false;
-    return n % 2 == 0;
-}
-
-void jx_hex_decode(const char *s, uint8_t *out)
-{
-    for (size_t i = 0; s[2 * i] != '\0'; i++)
-        out[i] = (uint8_t)(jx_hex_digit(s[2 * i]) << 4 | jx_hex_digit(s[2 * i + 1]));
-}
-
 static void path_append(jx_path *p, const char *s, size_t n)
 {
     if (p->len + n >= sizeof p->buf)

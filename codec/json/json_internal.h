@@ -24,12 +24,6 @@ bool jx_printable(const uint8_t *p, size_t n);
 
 /* Lower-case hex of p[0..n-1] as a new cJSON string; NULL if out of memory. */
 cJSON *jx_hex_string(const uint8_t *p, size_t n);
-/* Is s an even-length string of hex digits? */
-bool jx_hex_valid(const char *s);
-/* Decode a string jx_hex_valid accepted; out has room for strlen(s) / 2 bytes. */
-void jx_hex_decode(const char *s, uint8_t *out);
-/* Value of one hex digit, -1 if c is not one. */
-int jx_hex_digit(char c);
 
 
 /* A JSON pointer (RFC 6901) built while walking a document. */

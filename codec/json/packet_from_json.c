@@ -35,6 +35,7 @@ typedef struct fj {
 typedef struct jtext {
     const char *plain;
     const char *hex;
+    size_t hex_len; /* bytes the hex text spells */
 } jtext;
 
 /* ---- JSON pointer and errors ---- */
@@ -172,13 +173,17 @@ static int get_bool(fj *c, const cJSON *obj, const char *key, bool *out)
 
 /* ---- strings ---- */
 
-static size_t text_len(const jtext *t) { return t->plain != NULL ? strlen(t->plain) : strlen(t->hex) / 2; }
+static size_t text_len(const jtext *t) { return t->plain != NULL ? strlen(t->plain) : t->hex_len; }
 
-static int check_hex(fj *c, const cJSON *item, const char *key, const char **out)
+/* A "_hex" value: hex text as mqtt_hex_decode reads it ("0a0b", "0a 0b", "0x0a0b"). */
+static int check_hex(fj *c, const cJSON *item, const char *key, jtext *t)
 {
-    if (!cJSON_IsString(item) || !jx_hex_valid(item->valuestring))
+    mqtt_hex_error why;
+    if (!cJSON_IsString(item))
         return fail(c, key, "must be a string of hex digit pairs");
-    *out = item->valuestring;
+    if (!mqtt_hex_decode(item->valuestring, strlen(item->valuestring), NULL, 0, &t->hex_len, &why))
+        return fail(c, key, "must be a string of hex digit pairs (%s at character %zu)", why.reason, why.at + 1);
+    t->hex = item->valuestring;
     return 0;
 }
 
@@ -196,7 +201,7 @@ static int get_text(fj *c, const cJSON *obj, const char *key, size_t max_len, jt
             return fail(c, key, "must be a string (or use \"%s\")", hex_key);
         t->plain = plain->valuestring;
     }
-    if (hex != NULL && check_hex(c, hex, hex_key, &t->hex) < 0)
+    if (hex != NULL && check_hex(c, hex, hex_key, t) < 0)
         return -1;
     if ((t->plain != NULL || t->hex != NULL) && text_len(t) > max_len)
         return fail(c, t->plain != NULL ? key : hex_key, "must be at most %zu bytes", max_len);
@@ -213,7 +218,7 @@ static int get_element(fj *c, const cJSON *item, jtext *t)
         const cJSON *hex = cJSON_IsObject(item) ? member(item, "hex") : NULL;
         if (hex == NULL || cJSON_GetArraySize(item) != 1)
             return fail(c, NULL, "must be a string or {\"hex\": \"...\"}");
-        if (check_hex(c, hex, "hex", &t->hex) < 0)
+        if (check_hex(c, hex, "hex", t) < 0)
             return -1;
     }
     if (text_len(t) > MAX_STRING)
@@ -233,7 +238,7 @@ static int text_view(fj *c, const char *key, const jtext *t, mqtt_bytes *out)
     uint8_t *p = arena_alloc(c, n);
     if (p == NULL)
         return fail(c, key, "arena too small (%zu bytes)", c->cap);
-    jx_hex_decode(t->hex, p);
+    mqtt_hex_decode(t->hex, strlen(t->hex), p, n, &n, NULL);
     out->ptr = n > 0 ? p : empty;
     out->len = (uint32_t)n;
     return 0;
@@ -270,10 +275,8 @@ static void write_text(mqtt_writer *w, const jtext *t)
         mqtt_write_string(w, t->plain, strlen(t->plain));
         return;
     }
-    size_t n = strlen(t->hex) / 2;
-    mqtt_write_u16(w, (uint16_t)n);
-    for (size_t i = 0; i < n; i++)
-        mqtt_write_u8(w, (uint8_t)(jx_hex_digit(t->hex[2 * i]) << 4 | jx_hex_digit(t->hex[2 * i + 1])));
+    mqtt_write_u16(w, (uint16_t)t->hex_len);
+    mqtt_write_hex(w, t->hex, strlen(t->hex));
 }
 
 /* ---- properties ---- */
@@ -373,10 +376,10 @@ static int write_user_props(fj *c, mqtt_writer *w, const cJSON *item)
 
 static int write_string_prop(fj *c, mqtt_writer *w, uint8_t id, const cJSON *item, bool hex)
 {
-    jtext t = {NULL, NULL};
+    jtext t = {NULL, NULL, 0};
     bool binary = mqtt_prop_type_of(id) == MQTT_PT_BINARY;
     if (hex || binary) {
-        if (check_hex(c, item, NULL, &t.hex) < 0)
+        if (check_hex(c, item, NULL, &t) < 0)
             return -1;
     } else if (cJSON_IsString(item)) {
         t.plain = item->valuestring;
@@ -471,9 +474,9 @@ static int get_props(fj *c, const cJSON *obj, mqtt_props *out)
         return props_from_object(c, props, out);
     if (hex == NULL)
         return 0;
-    jtext t = {NULL, NULL};
+    jtext t = {NULL, NULL, 0};
     mqtt_bytes b;
-    if (check_hex(c, hex, "properties_hex", &t.hex) < 0 || text_view(c, "properties_hex", &t, &b) < 0)
+    if (check_hex(c, hex, "properties_hex", &t) < 0 || text_view(c, "properties_hex", &t, &b) < 0)
         return -1;
     out->ptr = b.ptr;
     out->len = b.len;
@@ -651,18 +654,32 @@ static int connect_header(fj *c, const cJSON *obj, mqtt_connect *k)
     return get_props(c, obj, &k->props);
 }
 
+/*
+ * "username" / "password": a string sets the flag; null sets the flag with the
+ * field absent, which only 3.1 allows (the decoder gives it as a NULL view).
+ */
+static int get_credential(fj *c, const cJSON *obj, const char *key, uint8_t level, mqtt_bytes *out, bool *flag)
+{
+    if (cJSON_IsNull(member(obj, key))) {
+        if (jx_connect_version(level, c->version) != MQTT_V31)
+            return fail(c, key, "null (flag set, field absent) exists only in MQTT 3.1");
+        *out = (mqtt_bytes){NULL, 0};
+        *flag = true;
+        return 0;
+    }
+    int rc = get_bytes(c, obj, key, MAX_STRING, out);
+    *flag = rc > 0;
+    return rc < 0 ? -1 : 0;
+}
+
 static int connect_payload(fj *c, const cJSON *obj, mqtt_connect *k)
 {
     k->client_id = literal("");
     if (get_bytes(c, obj, "client_id", MAX_STRING, &k->client_id) < 0 || get_will(c, obj, k) < 0)
         return -1;
-    int user = get_bytes(c, obj, "username", MAX_STRING, &k->username);
-    int pass = user < 0 ? -1 : get_bytes(c, obj, "password", MAX_STRING, &k->password);
-    if (pass < 0)
+    if (get_credential(c, obj, "username", k->protocol_level, &k->username, &k->has_username) < 0)
         return -1;
-    k->has_username = user > 0;
-    k->has_password = pass > 0;
-    return 0;
+    return get_credential(c, obj, "password", k->protocol_level, &k->password, &k->has_password);
 }
 
 /* The presence bits must match the fields: the encoder writes what the fields hold. */
@@ -822,9 +839,9 @@ static int write_filter(fj *c, mqtt_writer *w, const cJSON *e)
 /* "<key>_hex": the raw list payload, for entries that do not frame (a filter without its options byte). */
 static int get_list_hex(fj *c, const cJSON *hex, const char *hex_key, bool with_options, mqtt_list *out)
 {
-    jtext t = {NULL, NULL};
+    jtext t = {NULL, NULL, 0};
     mqtt_bytes b;
-    if (check_hex(c, hex, hex_key, &t.hex) < 0 || text_view(c, hex_key, &t, &b) < 0)
+    if (check_hex(c, hex, hex_key, &t) < 0 || text_view(c, hex_key, &t, &b) < 0)
         return -1;
     out->ptr = b.ptr;
     out->len = b.len;

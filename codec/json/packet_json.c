@@ -268,8 +268,11 @@ static bool connect_to_json(cJSON *obj, const mqtt_connect *c, mqtt_version vers
     ok = ok && add_bool(obj, "clean_start", c->clean_start) && add_num(obj, "keep_alive", c->keep_alive);
     ok = ok && (!v5 || add_props(obj, c->props)) && add_text(obj, "client_id", c->client_id);
     ok = ok && (!c->will || add_will(obj, c, v5));
-    ok = ok && (!c->has_username || add_text(obj, "username", c->username));
-    return ok && (!c->has_password || add_data(obj, "password", c->password));
+    /* 3.1 only: a flagged field may be absent (a NULL view), shown as null. */
+    ok = ok && (!c->has_username || (c->username.ptr ? add_text(obj, "username", c->username)
+                                                     : cJSON_AddNullToObject(obj, "username") != NULL));
+    return ok && (!c->has_password || (c->password.ptr ? add_data(obj, "password", c->password)
+                                                       : cJSON_AddNullToObject(obj, "password") != NULL));
 }
 
 static bool connack_to_json(cJSON *obj, const mqtt_connack *c, bool v5)

@@ -20,6 +20,7 @@ static bool fail_byte(dctx *c, mqtt_err code, const uint8_t *field, const uint8_
     c->err->offset = (uint32_t)(field - c->pkt);
     c->err->byte = (uint32_t)(byte - c->pkt);
     c->err->version = (uint8_t)c->v;
+    c->err->packet_type = (uint8_t)(c->pkt[0] >> 4);
     return false;
 }
 
@@ -236,6 +237,8 @@ static bool rd_props(dctx *c, int ptype, mqtt_props *out, uint64_t *seen)
 
 /* ---- CONNECT ---- */
 
+static bool check_flags(dctx *c, int type, uint8_t flags);
+
 static bool bytes_eq(mqtt_bytes b, const char *s)
 {
     size_t n = strlen(s);
@@ -280,7 +283,7 @@ static bool check_connect_flags(dctx *c, mqtt_connect *cn, const uint8_t *at)
     cn->has_username = f & 0x80;
     if ((f & 0x01) && c->v != MQTT_V31) /* 3.1 leaves the bit unspecified */
         return fail(c, MQTT_E_CONNECT_RESERVED_FLAG, at);
-    if (!cn->will && cn->will_qos)
+    if (!cn->will && cn->will_qos && c->v != MQTT_V31) /* 3.1 disregards Will QoS without a Will */
         return fail(c, MQTT_E_WILL_QOS_WITHOUT_WILL, at);
     if (!cn->will && cn->will_retain)
         return fail(c, MQTT_E_WILL_RETAIN_WITHOUT_WILL, at);
@@ -315,28 +318,39 @@ static bool rd_will(dctx *c, mqtt_connect *cn)
     return rd_bytes(c, &cn->will_payload);
 }
 
+/*
+ * User Name and Password as the flags announce.  3.1 lets a flagged field be
+ * absent ("connections should be allowed to continue"): its view stays NULL.
+ * Bytes nobody announced are judged by the field that would be read there.
+ */
 static bool rd_credentials(dctx *c, mqtt_connect *cn)
 {
-    if (cn->has_username) {
+    bool v31 = c->v == MQTT_V31;
+    if (cn->has_username && !(v31 && c->p == c->end)) {
         if (c->p >= c->end)
             return fail(c, MQTT_E_USERNAME_MISSING, c->p);
         if (!rd_utf8(c, &cn->username))
             return false;
     }
-    if (cn->has_password) {
+    if (cn->has_password && !(v31 && c->p == c->end)) {
         if (c->p >= c->end)
             return fail(c, MQTT_E_PASSWORD_MISSING, c->p);
         if (!rd_bytes(c, &cn->password))
             return false;
     }
-    return c->p == c->end ? true : fail(c, MQTT_E_CONNECT_TRAILING_BYTES, c->p);
+    if (c->p == c->end)
+        return true;
+    if (!cn->has_username && !cn->has_password)
+        return fail(c, MQTT_E_USERNAME_UNEXPECTED, c->p);
+    return fail(c, cn->has_password ? MQTT_E_CONNECT_TRAILING_BYTES : MQTT_E_PASSWORD_UNEXPECTED, c->p);
 }
 
 static bool decode_connect(dctx *c, mqtt_packet *pkt)
 {
     mqtt_connect *cn = &pkt->u.connect;
     memset(cn, 0, sizeof *cn);
-    if (!rd_protocol(c, cn))
+    /* The header flags are judged by the level the CONNECT carries, not the caller's. */
+    if (!rd_protocol(c, cn) || !check_flags(c, MQTT_CONNECT, pkt->flags))
         return false;
     const uint8_t *flags_at = c->p;
     uint64_t seen;
@@ -345,6 +359,8 @@ static bool decode_connect(dctx *c, mqtt_packet *pkt)
     if (c->v == MQTT_V5 && !rd_props(c, MQTT_CONNECT, &cn->props, &seen))
         return false;
     const uint8_t *id_at = c->p;
+    if (c->p == c->end)
+        return fail(c, MQTT_E_CLIENT_ID_MISSING, id_at);
     if (!rd_utf8(c, &cn->client_id))
         return false;
     if (cn->client_id.len == 0 && !cn->clean_start && c->v != MQTT_V5)
@@ -456,12 +472,13 @@ static bool rd_reason_tail(dctx *c, int type, uint8_t *code, bool *has_code, boo
     *has_code = *has_props = false;
     props->ptr = NULL;
     props->len = 0;
-    if (c->p == c->end)
-        return true;
+    bool from_server = c->role == MQTT_ROLE_CLIENT;
+    if (c->p == c->end) /* no Reason Code means 0x00, which must still suit the sender (AUTH Success: server only) */
+        return mqtt_reason_valid(0x00, type, from_server, MQTT_V5) ? true : fail(c, ack_reason_error(type), c->p);
     const uint8_t *at = c->p;
     *code = *c->p++;
     *has_code = true;
-    if (!mqtt_reason_valid(*code, type, c->role == MQTT_ROLE_CLIENT, MQTT_V5))
+    if (!mqtt_reason_valid(*code, type, from_server, MQTT_V5))
         return fail(c, ack_reason_error(type), at);
     /* 3.15.2.1: AUTH omits the Property Length only together with the Reason Code. */
     if (c->p == c->end && type != MQTT_AUTH)
@@ -484,8 +501,8 @@ static bool decode_ack(dctx *c, mqtt_packet *pkt)
     const uint8_t *id_at = c->p;
     a->packet_id = load_u16(c->p);
     c->p += 2;
-    if (a->packet_id == 0)
-        return fail(c, MQTT_E_ACK_PACKET_ID_ZERO, id_at);
+    if (a->packet_id == 0) /* PUBCOMP echoes the PUBREL, the others the PUBLISH */
+        return fail(c, pkt->type == MQTT_PUBCOMP ? MQTT_E_PUBCOMP_PACKET_ID_ZERO : MQTT_E_ACK_PACKET_ID_ZERO, id_at);
     if (c->v != MQTT_V5) {
         a->code = 0;
         a->has_code = a->has_props = false;
@@ -664,7 +681,7 @@ static bool check_flags(dctx *c, int type, uint8_t flags)
 static bool decode_body(dctx *c, mqtt_packet *pkt)
 {
     int type = pkt->type;
-    if (!check_type(c, type) || !check_flags(c, type, pkt->flags))
+    if (!check_type(c, type) || (type != MQTT_CONNECT && !check_flags(c, type, pkt->flags)))
         return false;
     switch (type) {
     case MQTT_CONNECT:
@@ -702,6 +719,7 @@ mqtt_status mqtt_decode_full(const uint8_t *buf, size_t len, const mqtt_decode_o
             err->code = MQTT_E_TOO_LARGE;
             err->offset = err->byte = 0;
             err->version = (uint8_t)opts->version;
+            err->packet_type = (uint8_t)(buf[0] >> 4);
             return MQTT_MALFORMED;
         }
         if (len < total)

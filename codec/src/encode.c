@@ -145,9 +145,11 @@ static void write_connect(mqtt_writer *w, const mqtt_connect *cn, mqtt_version v
         write_view(w, cn->will_topic);
         write_view(w, cn->will_payload);
     }
-    if (cn->has_username)
+    /* 3.1 lets a flagged field be absent: decoding leaves its view NULL, and so it is written back. */
+    bool absent_ok = level == MQTT_V31;
+    if (cn->has_username && !(absent_ok && !cn->username.ptr))
         write_view(w, cn->username);
-    if (cn->has_password)
+    if (cn->has_password && !(absent_ok && !cn->password.ptr))
         write_view(w, cn->password);
 }
 

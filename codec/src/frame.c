@@ -7,6 +7,7 @@ static mqtt_status frame_fail(mqtt_error *err, mqtt_err code, uint32_t offset)
     err->offset = offset;
     err->byte = offset;
     err->version = 0; /* set by the caller that knows it */
+    err->packet_type = 0;
     return MQTT_MALFORMED;
 }
 
@@ -26,7 +27,8 @@ mqtt_status mqtt_frame(const uint8_t *buf, size_t len, uint32_t max_packet_size,
     }
     if (n == 0)
         return MQTT_NEED_MORE;
-    if (!minimal && version == MQTT_V5) {
+    /* A CONNECT is judged by the level it carries: the decoder checks it once that is read. */
+    if (!minimal && version == MQTT_V5 && (buf[0] >> 4) != MQTT_CONNECT) {
         frame_fail(err, MQTT_E_VARINT_NOT_MINIMAL, 1);
         err->version = MQTT_V5;
         return MQTT_MALFORMED;

@@ -270,7 +270,7 @@ static void put_connack(sink *s, const mqtt_connack *c, bool v5)
     put_field(s, "sp", c->flags & 0x01u);
     put_sep(s);
     /* 3.1.1 return codes 1-5 have names of their own; 0 needs none. */
-    put_reason(s, c->code, MQTT_CONNACK, v5 || (c->code >= 1 && c->code <= 5));
+    put_reason(s, c->code, MQTT_CONNACK, v5 || (c->code >= 1 && mqtt_return_code_name(c->code, MQTT_CONNACK)));
     put_props_field(s, c->props, v5);
 }
 
@@ -338,12 +338,14 @@ static void put_filters(sink *s, mqtt_list list, bool with_options, bool v5)
     }
 }
 
-/* SUBACK's granted QoS and UNSUBACK's Success read well as bare numbers; other 5.0 codes get names. */
-static bool ack_code_named(uint8_t code, int type, bool v5)
+/* SUBACK's granted QoS and UNSUBACK's Success read well as bare numbers; failures get names (3.1.1: 0x80). */
+static const char *ack_code_name(uint8_t code, int type, bool v5)
 {
-    if (!v5 || code == 0)
-        return false;
-    return type == MQTT_UNSUBACK || code >= 0x80;
+    if (!v5)
+        return code == 0x80 ? mqtt_return_code_name(code, type) : NULL;
+    if (code == 0 || (type != MQTT_UNSUBACK && code < 0x80))
+        return NULL;
+    return mqtt_reason_name(code, type);
 }
 
 /* SUBACK / UNSUBACK codes: "1, 0, 135 (Not authorized)". */
@@ -357,7 +359,7 @@ static void put_ack_codes(sink *s, mqtt_list list, int type, bool v5)
             return;
         }
         uint8_t code = list.ptr[i];
-        const char *name = ack_code_named(code, type, v5) ? mqtt_reason_name(code, type) : NULL;
+        const char *name = ack_code_name(code, type, v5);
         put_u32(s, code);
         if (name) {
             put_str(s, " (");

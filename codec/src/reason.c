@@ -101,6 +101,18 @@ const char *mqtt_reason_name(uint8_t code, int packet_type)
     return r ? r->name : "Unknown reason code";
 }
 
+const char *mqtt_return_code_name(uint8_t code, int packet_type)
+{
+    if (packet_type == MQTT_CONNACK && code <= 5)
+        return connack311[code];
+    if (packet_type == MQTT_SUBACK && code <= 2) {
+        static const char *const granted[] = {"Success - Maximum QoS 0", "Success - Maximum QoS 1",
+                                              "Success - Maximum QoS 2"};
+        return granted[code];
+    }
+    return packet_type == MQTT_SUBACK && code == 0x80 ? "Failure" : NULL;
+}
+
 bool mqtt_reason_valid(uint8_t code, int packet_type, bool sent_by_server, mqtt_version version)
 {
     if (version != MQTT_V5) {

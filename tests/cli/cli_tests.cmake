@@ -56,6 +56,19 @@ mqttspec_cli_test(cli_decode_file_client_role
   OUTPUT "^ +0  CONNACK \\(sp0, rc0\\)\n +4  SUBACK \\(m9, 1\\)\n$")
 mqttspec_cli_test(cli_decode_v5_option
   ARGS "decode -V 5.0 e0 02 8e 00" EXIT 1 OUTPUT "5\\.0:MQTT-3\\.14\\.2-1")
+
+# ---- decode: issue 9 items 12-15 ----
+mqttspec_cli_test(cli_decode_names_the_packet_section
+  ARGS "decode 40 03 00 01 00" EXIT 1 OUTPUT "\\(section 3\\.4\\.1\\)" REJECT "3\\.x")
+mqttspec_cli_test(cli_decode_v311_return_code_name
+  ARGS "decode --role client 90 03 00 09 80" EXIT 0 OUTPUT "128 \\(Failure\\)")
+mqttspec_cli_test(cli_decode_v31_connect_by_its_level
+  ARGS "decode -V 5.0 14 0f 00 06 4d 51 49 73 64 70 03 01 00 0a 00 01 70" EXIT 0 OUTPUT "CONNECT \\(p3")
+mqttspec_cli_test(cli_decode_v31_cites_a_section
+  ARGS "decode 10 14 00 06 4d 51 49 73 64 70 03 1e 00 3c 00 01 63 00 01 77 00 00" EXIT 1
+  OUTPUT "3\\.1 \\(cf\\. 3\\.1\\.1 [^ ]*3\\.1\\.2\\.6\\)" REJECT "MQTT-")
+mqttspec_cli_test(cli_decode_auth_success_from_client
+  ARGS "decode -V 5.0 f0 00" EXIT 1 OUTPUT "5\\.0:MQTT-3\\.15\\.2-1.*AUTH_REASON_CODE")
 mqttspec_cli_test(cli_decode_v5_option_client
   ARGS "decode -V 5.0 --role client e0 02 8e 00" EXIT 0 OUTPUT "DISCONNECT \\(rc142 \\(Session taken over\\)\\)")
 

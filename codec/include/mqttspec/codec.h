@@ -64,7 +64,7 @@ typedef enum mqtt_status {
 
 /* Error codes: one per rule, see codec_errors.h for the statements. */
 typedef enum mqtt_err {
-#define MQTT_X_ENUM(name, s311, s5, rc, msg) MQTT_E_##name,
+#define MQTT_X_ENUM(name, s311, s5, c31, rc, msg) MQTT_E_##name,
     MQTT_ERROR_TABLE(MQTT_X_ENUM)
 #undef MQTT_X_ENUM
         MQTT_E_COUNT
@@ -77,16 +77,26 @@ typedef struct mqtt_error {
                         equals offset when the field as a whole is at fault */
     uint8_t version; /* the protocol level the rule was judged under (a CONNECT's own
                         level once read), 0 if not known; mqtt_err_format prefers it */
+    uint8_t packet_type; /* type of the packet at fault, 0 if not known (framing);
+                            mqtt_err_format names the section of that packet */
 } mqtt_error;
 
 const char *mqtt_err_name(mqtt_err code);    /* "TOPIC_NAME_WILDCARD" */
 const char *mqtt_err_message(mqtt_err code); /* one sentence */
-/* "MQTT-3.3.2-2", or NULL when the rule does not exist in that version
- * (MQTT_V31 uses the 3.1.1 statements, which restate the 3.1 rules). */
+/*
+ * "MQTT-3.3.2-2", or NULL when the rule does not exist in that version.
+ * MQTT 3.1 has no numbered statements: for MQTT_V31 this is a section
+ * citation instead, "cf. 3.1.1 §3.3.2.1" (the 3.1.1 section restating the
+ * 3.1 rule), or NULL when 3.1 lacks the rule.
+ */
 const char *mqtt_err_statement(mqtt_err code, mqtt_version version);
 /* The 5.0 reason code a receiver would put in CONNACK/DISCONNECT for it. */
 uint8_t mqtt_err_reason_code(mqtt_err code);
-/* "3.1.1:MQTT-3.3.2-2 at offset 2 (byte 5): PUBLISH Topic Name contains a wildcard character (TOPIC_NAME_WILDCARD)" */
+/*
+ * "3.1.1:MQTT-3.3.2-2 at offset 2 (byte 5): PUBLISH Topic Name contains a wildcard character (TOPIC_NAME_WILDCARD)";
+ * for 3.1 "3.1 (cf. 3.1.1 §3.3.2.1) at offset 2 ...".  Rules stated once per
+ * packet type (Remaining Length, properties) name the packet's section.
+ */
 size_t mqtt_err_format(const mqtt_error *err, mqtt_version version, char *buf, size_t cap);
 
 /* A view into the input (decode) or into caller memory (encode). */
@@ -227,6 +237,8 @@ typedef struct mqtt_connect {
     mqtt_props will_props; /* 5.0 */
     mqtt_bytes will_topic;
     mqtt_bytes will_payload;
+    /* 3.1 lets a flagged User Name / Password be absent: decoding leaves such a
+     * view NULL, and encoding a level-3 CONNECT writes a flagged NULL view as absent. */
     mqtt_bytes username;
     mqtt_bytes password;
 } mqtt_connect;
@@ -380,8 +392,27 @@ void mqtt_write_string(mqtt_writer *w, const void *p, size_t n);    /* 2-byte le
 void mqtt_write_property(mqtt_writer *w, const mqtt_property *prop); /* id + value by its type */
 /* One SUBSCRIBE entry (filter + options) or, with options < 0, an UNSUBSCRIBE entry. */
 void mqtt_write_sub_entry(mqtt_writer *w, mqtt_bytes filter, int options);
+/* The bytes hex text spells (mqtt_hex_decode syntax), raw; text that is not hex sets overflow. */
+void mqtt_write_hex(mqtt_writer *w, const char *text, size_t len);
 
 /* ---- helpers shared with the engine and broker-sim ---- */
+
+/* Where and why hex text is not well formed. */
+typedef struct mqtt_hex_error {
+    size_t at;          /* index of the offending character */
+    const char *reason; /* "not a hex digit", "odd number of hex digits", "0x without hex digits" */
+} mqtt_hex_error;
+
+/*
+ * Hex text to bytes, as typed on a command line, pasted from a capture or
+ * written in a scenario: hex digit pairs, optionally grouped in words
+ * ("10 0c" or "100c"), each word optionally prefixed by 0x; blank space
+ * separates words and '#' starts a comment up to the end of the line.  A
+ * word holds whole bytes.  Stores at most cap bytes into out (NULL: only
+ * count); *n is the number of bytes the text spells, also beyond cap.  On
+ * false (err may be NULL) err says where and why.
+ */
+bool mqtt_hex_decode(const char *text, size_t len, uint8_t *out, size_t cap, size_t *n, mqtt_hex_error *err);
 
 /* Size of a variable byte integer (1..4), 0 if v > 268435455. */
 unsigned mqtt_varint_size(uint32_t v);
@@ -395,6 +426,9 @@ bool mqtt_topic_matches(mqtt_bytes filter, mqtt_bytes topic);
 
 /* Reason code name in the context of a packet type ("Granted QoS 1" vs "Normal disconnection"). */
 const char *mqtt_reason_name(uint8_t code, int packet_type);
+/* 3.1 / 3.1.1 CONNACK and SUBACK return code name ("Connection Refused, not authorized",
+ * "Failure"); NULL if the code is not one of them. */
+const char *mqtt_return_code_name(uint8_t code, int packet_type);
 /* Is code a defined reason/return code for packet_type from this sender at this version
  * (covers 3.1.1 CONNACK and SUBACK return codes too)? */
 bool mqtt_reason_valid(uint8_t code, int packet_type, bool sent_by_server, mqtt_version version);
