@@ -196,7 +196,10 @@ void mqs_case_fail_codec(runctx *x, conn *c, const mqtt_error *err)
     mqtt_version v = err->version ? (mqtt_version)err->version : citing_version(x);
     mqtt_err_format(err, v, why, sizeof why);
     const char *id = mqtt_err_statement(err->code, v);
-    snprintf(stmt, sizeof stmt, "%s:%s", mqtt_version_name(v), id ? id : "local-limit");
+    if (id && strncmp(id, "MQTT-", 5) != 0) /* MQTT 3.1 has no numbered statements: a section is cited */
+        snprintf(stmt, sizeof stmt, "%s (%s)", mqtt_version_name(v), id);
+    else
+        snprintf(stmt, sizeof stmt, "%s:%s", mqtt_version_name(v), id ? id : "local-limit");
     snprintf(msg, sizeof msg, "%s: step %d: [%s] malformed packet from the %s: %s", x->sc->file, x->step_no,
              c->name, x->role == MQS_ROLE_SERVER ? "client" : "target", why);
     const uint8_t *p = c->stream.buf + c->stream.start;
