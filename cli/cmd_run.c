@@ -31,6 +31,7 @@ typedef struct run_args {
     cli_reports reports;
     bool quiet;
     sim_quirk_set sim_quirks; /* quirks of the embedded broker-sim */
+    sim_variant_set sim_variants; /* its legal variants */
     mqs_run_opts opts;
 } run_args;
 
@@ -59,6 +60,7 @@ void cmd_run_usage(FILE *out)
           "      --junit F --json F --md F   reports\n"
           "      --trace DIR           a transcript file per case\n"
           "      --sim-quirk NAME      give the embedded broker-sim this quirk (repeatable; see 'mqttspec sim --list-quirks')\n"
+          "      --sim-variant NAME    give it this legal variant (repeatable; see 'mqttspec sim --list-variants')\n"
           "  -q, --quiet               no progress line, only the summary\n"
           "\n"
           "Exit status: 0 nothing failed, 1 a FAIL or ERROR, 2 usage or scenario error, 3 target unreachable.\n",
@@ -92,7 +94,8 @@ static int add_version(run_args *a, const char *value)
 
 enum {
     OPT_ID = 256, OPT_TAG, OPT_EXCLUDE, OPT_SCENARIOS, OPT_JUNIT, OPT_JSON, OPT_MD, OPT_TRACE, OPT_CAFILE,
-    OPT_CERT, OPT_KEY, OPT_SNI, OPT_INSECURE, OPT_LACKS, OPT_TARGET, OPT_SIM_QUIRK
+    OPT_CERT, OPT_KEY, OPT_SNI, OPT_INSECURE, OPT_LACKS, OPT_TARGET, OPT_SIM_QUIRK,
+    OPT_SIM_VARIANT
 };
 
 static const struct option long_opts[] = {
@@ -107,6 +110,7 @@ static const struct option long_opts[] = {
     {"json", required_argument, NULL, OPT_JSON},     {"md", required_argument, NULL, OPT_MD},
     {"trace", required_argument, NULL, OPT_TRACE},   {"quiet", no_argument, NULL, 'q'},
     {"sim-quirk", required_argument, NULL, OPT_SIM_QUIRK},
+    {"sim-variant", required_argument, NULL, OPT_SIM_VARIANT},
     {"help", no_argument, NULL, 'h'},                {NULL, 0, NULL, 0},
 };
 
@@ -153,6 +157,7 @@ static int take_option(run_args *a, int opt, const char *arg)
     case OPT_TRACE: a->reports.trace = arg; return 0;
     case 'q': a->quiet = true; return 0;
     case OPT_SIM_QUIRK: return embedded_sim_add_quirk(&a->sim_quirks, arg);
+    case OPT_SIM_VARIANT: return embedded_sim_add_variant(&a->sim_variants, arg);
     case 'h': return 1;
     default: return -1;
     }
@@ -227,7 +232,7 @@ static int run_against(run_args *a, char *err, size_t err_cap);
 /* No --target: broker-sim on a free loopback port of this process, the default target. */
 static sim_broker *start_embedded_sim(run_args *a, char *url, size_t url_cap)
 {
-    sim_broker *b = embedded_sim_start(a->sim_quirks, url, url_cap);
+    sim_broker *b = embedded_sim_start_variants(a->sim_quirks, a->sim_variants, url, url_cap);
     if (b)
         a->target = url;
     return b;
@@ -243,8 +248,8 @@ int cmd_run(int argc, char **argv)
     }
     char err[300], sim_url[64];
     sim_broker *sim = NULL;
-    if (a.target && a.sim_quirks) {
-        fprintf(stderr, "mqttspec: --sim-quirk applies to the embedded broker-sim, not to --target\n");
+    if (a.target && (a.sim_quirks || a.sim_variants)) {
+        fprintf(stderr, "mqttspec: --sim-quirk and --sim-variant apply to the embedded broker-sim, not to --target\n");
         return CLI_EXIT_USAGE;
     }
     if (!a.target && !(sim = start_embedded_sim(&a, sim_url, sizeof sim_url)))
