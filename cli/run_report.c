@@ -40,10 +40,11 @@ static int write_traces(const char *dir, const mqs_run *run)
             fprintf(stderr, "mqttspec: cannot write %s: %s\n", path, strerror(errno));
             return -1;
         }
-        fprintf(f, "%s (%s): %s\n%s\n\n", c->id, c->version, mqs_verdict_name(c->verdict),
-                c->message ? c->message : "");
-        mqs_write_transcript(c, f);
-        fclose(f);
+        int rc = mqs_write_case_trace(c, f);
+        if (fclose(f) != 0 || rc != 0) {
+            fprintf(stderr, "mqttspec: cannot write %s\n", path);
+            return -1;
+        }
     }
     return 0;
 }
@@ -60,10 +61,20 @@ static void print_summary(const mqs_run *run, FILE *out)
         fprintf(out, "%-5s %s (%s)%s%s\n      %s\n", mqs_verdict_name(c->verdict), c->id, c->version,
                 c->statement && c->statement[0] ? " " : "", c->statement ? c->statement : "",
                 c->message ? c->message : "");
+        const mqs_case *first = c->first_attempt;
+        if (first)
+            fprintf(out, "      first attempt (in parallel): %s%s%s: %s\n", mqs_verdict_name(first->verdict),
+                    first->statement ? " " : "", first->statement ? first->statement : "",
+                    first->message ? first->message : "");
     }
     fprintf(out, "%zu cases in %.1f s against %s\n", run->ncases, (double)run->duration_ms / 1000.0, run->target);
-    fprintf(out, "%zu passed, %zu failed, %zu skipped, %zu warned, %zu errors\n", counts[MQS_PASS], counts[MQS_FAIL],
+    fprintf(out, "%zu passed, %zu failed, %zu skipped, %zu warned, %zu errors", counts[MQS_PASS], counts[MQS_FAIL],
             counts[MQS_SKIP], counts[MQS_WARN], counts[MQS_ERROR]);
+    if (counts[MQS_INCONSISTENT])
+        fprintf(out, ", %zu inconsistent (failed in parallel, passed alone)", counts[MQS_INCONSISTENT]);
+    if (counts[MQS_NOT_RUN])
+        fprintf(out, ", %zu not run (interrupted)", counts[MQS_NOT_RUN]);
+    fputc('\n', out);
 }
 
 void cli_run_start(mqs_run *run, const char *target)

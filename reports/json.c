@@ -99,6 +99,17 @@ static bool add_transcript(cJSON *obj, const mqs_case *c)
     return true;
 }
 
+static bool fill_case(cJSON *o, const mqs_case *c);
+
+/* The first (parallel) attempt of a case re-run alone: a case object of its own, with its transcript; else null. */
+static bool add_first_attempt(cJSON *o, const mqs_case *c)
+{
+    if (!c->first_attempt)
+        return cJSON_AddNullToObject(o, "first_attempt") != NULL;
+    cJSON *first = cJSON_AddObjectToObject(o, "first_attempt");
+    return first && fill_case(first, c->first_attempt);
+}
+
 static bool fill_case(cJSON *o, const mqs_case *c)
 {
     bool ok = add_str(o, "id", c->id) && add_str(o, "title", c->title) && add_str(o, "file", c->file) &&
@@ -106,7 +117,8 @@ static bool fill_case(cJSON *o, const mqs_case *c)
               add_str_array(o, "spec", c->spec, c->nspec) && add_str(o, "verdict", mqs_verdict_name(c->verdict)) &&
               add_num(o, "step", c->step) && add_str(o, "statement", c->statement) &&
               add_str(o, "message", c->message) && add_str(o, "expected", c->expected) &&
-              add_str(o, "actual", c->actual) && add_num(o, "duration_ms", c->duration_ms);
+              add_str(o, "actual", c->actual) && add_num(o, "duration_ms", c->duration_ms) &&
+              add_first_attempt(o, c);
     if (ok && c->verdict != MQS_PASS)
         ok = add_transcript(o, c);
     return ok;
@@ -129,17 +141,16 @@ static bool add_cases(cJSON *root, const mqs_run *run)
     return true;
 }
 
-/* Counts in the order a reader scans them (good news, bad news), not the enum's order. */
+/* Counts in the order a reader scans them (mqs_verdict_order), not the enum's order. */
 static bool add_summary(cJSON *root, const mqs_run *run)
 {
-    static const mqs_verdict order[] = {MQS_PASS, MQS_FAIL, MQS_WARN, MQS_SKIP, MQS_ERROR};
     size_t counts[MQS_VERDICT_COUNT];
     mqs_run_count(run, counts);
     cJSON *o = cJSON_AddObjectToObject(root, "summary");
     if (!o)
         return false;
-    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
-        if (!add_num(o, mqs_verdict_name(order[i]), (int64_t)counts[order[i]]))
+    for (size_t i = 0; i < MQS_VERDICT_COUNT; i++)
+        if (!add_num(o, mqs_verdict_name(mqs_verdict_order[i]), (int64_t)counts[mqs_verdict_order[i]]))
             return false;
     return add_num(o, "total", (int64_t)run->ncases);
 }

@@ -10,7 +10,10 @@
  *         ERROR -> <error message=".." type="ERROR">details + transcript</error>
  *         SKIP  -> <skipped message=".."/>
  *         WARN  -> passes, <system-out>WARN: statement: message + transcript</system-out>
+ *         NOT RUN -> <skipped message="NOT RUN: message"/> (the run was interrupted)
+ *         INCONSISTENT -> passes, <system-out>INCONSISTENT: ... + the first attempt</system-out>
  *         PASS  -> empty
+ *       a case re-run alone also shows its first (parallel) attempt in its text.
  *
  * One suite per protocol version, in the order versions first appear, so a
  * CI dashboard shows 3.1.1 and 5.0 side by side.  hostname is left out: it
@@ -117,7 +120,7 @@ static void tally_add(tally *t, const mqs_case *c)
     t->tests++;
     t->failures += c->verdict == MQS_FAIL;
     t->errors += c->verdict == MQS_ERROR;
-    t->skipped += c->verdict == MQS_SKIP;
+    t->skipped += c->verdict == MQS_SKIP || c->verdict == MQS_NOT_RUN;
     t->ms += c->duration_ms > 0 ? c->duration_ms : 0;
 }
 
@@ -164,6 +167,17 @@ static void write_transcript(FILE *out, const mqs_case *c)
     free(text);
 }
 
+static void write_details(FILE *out, const mqs_case *c);
+
+/* A case re-run alone: what its first (parallel) attempt gave, after the re-run's own details. */
+static void write_first_attempt(FILE *out, const mqs_case *c)
+{
+    if (!c->first_attempt)
+        return;
+    fprintf(out, "\nfirst attempt (in parallel): %s: ", mqs_verdict_name(c->first_attempt->verdict));
+    write_details(out, c->first_attempt);
+}
+
 /* The body of <failure>/<error>/<system-out>: the headline, then what a reader needs to judge it. */
 static void write_details(FILE *out, const mqs_case *c)
 {
@@ -184,6 +198,7 @@ static void write_details(FILE *out, const mqs_case *c)
         fputc('\n', out);
     }
     write_transcript(out, c);
+    write_first_attempt(out, c);
 }
 
 /* <failure>/<error>: message is the headline, type the statement (or the verdict when none is cited). */
@@ -198,6 +213,14 @@ static void write_problem(FILE *out, const mqs_case *c, const char *element)
     fprintf(out, "</%s>\n", element);
 }
 
+/* <system-out> of a passing (or skipped) testcase: a label, then the details. */
+static void write_system_out(FILE *out, const mqs_case *c, const char *label)
+{
+    fprintf(out, "      <system-out>%s", label);
+    write_details(out, c);
+    fputs("</system-out>\n", out);
+}
+
 static void write_case_body(FILE *out, const mqs_case *c)
 {
     switch (c->verdict) {
@@ -208,17 +231,23 @@ static void write_case_body(FILE *out, const mqs_case *c)
         write_problem(out, c, "error");
         break;
     case MQS_SKIP:
-        fputs("      <skipped message=\"", out);
+    case MQS_NOT_RUN:
+        fprintf(out, "      <skipped message=\"%s", c->verdict == MQS_NOT_RUN ? "NOT RUN: " : "");
         write_headline(out, c, true);
         fputs("\"/>\n", out);
+        if (c->first_attempt)
+            write_system_out(out, c, "");
         break;
     case MQS_WARN:
-        fputs("      <system-out>WARN: ", out);
-        write_details(out, c);
-        fputs("</system-out>\n", out);
+        write_system_out(out, c, "WARN: ");
+        break;
+    case MQS_INCONSISTENT:
+        write_system_out(out, c, "INCONSISTENT (failed in parallel, passed alone; not a failure): ");
         break;
     case MQS_PASS:
     default:
+        if (c->first_attempt)
+            write_system_out(out, c, "");
         break;
     }
 }
@@ -241,7 +270,7 @@ static void write_case(FILE *out, const mqs_case *c)
     classname_attr(out, c);
     xml_attr(out, "name", c->id ? c->id : "unnamed");
     time_attr(out, c->duration_ms);
-    if (c->verdict == MQS_PASS) {
+    if (c->verdict == MQS_PASS && !c->first_attempt) {
         fputs("/>\n", out);
         return;
     }

@@ -91,11 +91,16 @@ static void write_summary(FILE *out, const mqs_run *run)
 {
     size_t n[MQS_VERDICT_COUNT];
     mqs_run_count(run, n);
-    fputs("## Summary\n\n| PASS | FAIL | WARN | SKIP | ERROR | total |\n"
-          "|---:|---:|---:|---:|---:|---:|\n",
-          out);
-    fprintf(out, "| %zu | %zu | %zu | %zu | %zu | %zu |\n\n", n[MQS_PASS], n[MQS_FAIL], n[MQS_WARN], n[MQS_SKIP],
-            n[MQS_ERROR], run->ncases);
+    fputs("## Summary\n\n|", out);
+    for (size_t i = 0; i < MQS_VERDICT_COUNT; i++)
+        fprintf(out, " %s |", mqs_verdict_name(mqs_verdict_order[i]));
+    fputs(" total |\n|", out);
+    for (size_t i = 0; i <= MQS_VERDICT_COUNT; i++)
+        fputs("---:|", out);
+    fputs("\n|", out);
+    for (size_t i = 0; i < MQS_VERDICT_COUNT; i++)
+        fprintf(out, " %zu |", n[mqs_verdict_order[i]]);
+    fprintf(out, " %zu |\n\n", run->ncases);
 }
 
 static void write_case_table(FILE *out, const mqs_run *run)
@@ -171,17 +176,9 @@ static void write_transcript_block(FILE *out, const mqs_case *c)
     free(text);
 }
 
-static void write_case_details(FILE *out, const mqs_case *c)
+/* Statement, step, file, message, diff and transcript of one attempt. */
+static void write_attempt(FILE *out, const mqs_case *c)
 {
-    fprintf(out, "### %s ", mqs_verdict_name(c->verdict));
-    md_inline(out, c->id ? c->id : "unnamed");
-    fputs(" (", out);
-    md_inline(out, c->version ? c->version : "unknown");
-    fputs(")\n\n", out);
-    if (c->title) {
-        md_inline(out, c->title);
-        fputs("\n\n", out);
-    }
     write_field(out, "Statement", c->statement);
     if (c->step)
         fprintf(out, "- **Step:** %d\n", c->step);
@@ -194,6 +191,26 @@ static void write_case_details(FILE *out, const mqs_case *c)
     write_transcript_block(out, c);
 }
 
+static void write_case_details(FILE *out, const mqs_case *c)
+{
+    fprintf(out, "### %s ", mqs_verdict_name(c->verdict));
+    md_inline(out, c->id ? c->id : "unnamed");
+    fputs(" (", out);
+    md_inline(out, c->version ? c->version : "unknown");
+    fputs(")\n\n", out);
+    if (c->title) {
+        md_inline(out, c->title);
+        fputs("\n\n", out);
+    }
+    if (c->verdict == MQS_INCONSISTENT)
+        fputs("Failed when run in parallel, passed when re-run alone: not a failure of the target.\n\n", out);
+    write_attempt(out, c);
+    if (c->first_attempt) {
+        fprintf(out, "#### First attempt (in parallel): %s\n\n", mqs_verdict_name(c->first_attempt->verdict));
+        write_attempt(out, c->first_attempt);
+    }
+}
+
 int mqs_write_markdown(const mqs_run *run, FILE *out)
 {
     write_header(out, run);
@@ -201,7 +218,7 @@ int mqs_write_markdown(const mqs_run *run, FILE *out)
     write_case_table(out, run);
     bool heading = false;
     for (size_t i = 0; i < run->ncases; i++) {
-        if (run->cases[i].verdict == MQS_PASS)
+        if (run->cases[i].verdict == MQS_PASS && !run->cases[i].first_attempt)
             continue;
         if (!heading)
             fputs("## Details\n\n", out);

@@ -13,11 +13,15 @@ enum { INITIAL_CAP = 8 };
 
 const char *mqs_verdict_name(mqs_verdict v)
 {
-    static const char *const names[MQS_VERDICT_COUNT] = {"PASS", "WARN", "SKIP", "FAIL", "ERROR"};
+    static const char *const names[MQS_VERDICT_COUNT] = {"PASS",  "WARN",    "SKIP",        "FAIL",
+                                                         "ERROR", "NOT RUN", "INCONSISTENT"};
     if ((unsigned)v >= MQS_VERDICT_COUNT)
         return "INVALID";
     return names[v];
 }
+
+const mqs_verdict mqs_verdict_order[MQS_VERDICT_COUNT] = {MQS_PASS,  MQS_FAIL,    MQS_WARN,        MQS_SKIP,
+                                                          MQS_ERROR, MQS_NOT_RUN, MQS_INCONSISTENT};
 
 char *mqs_strdup(const char *s)
 {
@@ -146,6 +150,10 @@ static void free_case(mqs_case *c)
         free(c->events[i].raw);
     }
     free(c->events);
+    if (c->first_attempt) {
+        free_case(c->first_attempt);
+        free(c->first_attempt);
+    }
 }
 
 /* Frees what the run owns, not the run itself (callers usually keep it on the stack), and leaves it empty and reusable. */

@@ -122,3 +122,33 @@ int mqs_write_transcript(const mqs_case *c, FILE *out)
         write_event(&c->events[i], out);
     return ferror(out) ? -1 : 0;
 }
+
+static void write_trace_attempt(const mqs_case *c, FILE *out)
+{
+    fprintf(out, "%s", mqs_verdict_name(c->verdict));
+    if (c->statement) {
+        fputc(' ', out);
+        put_clean(out, c->statement);
+    }
+    fputc('\n', out);
+    if (c->message) {
+        put_clean(out, c->message);
+        fputc('\n', out);
+    }
+    fputc('\n', out);
+    mqs_write_transcript(c, out);
+}
+
+int mqs_write_case_trace(const mqs_case *c, FILE *out)
+{
+    put_clean(out, c->id ? c->id : "unnamed");
+    fputs(" (", out);
+    put_clean(out, c->version ? c->version : "unknown");
+    fputs("): ", out);
+    write_trace_attempt(c, out);
+    if (c->first_attempt) {
+        fputs("\nfirst attempt (in parallel): ", out);
+        write_trace_attempt(c->first_attempt, out);
+    }
+    return ferror(out) ? -1 : 0;
+}

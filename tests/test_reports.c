@@ -186,6 +186,13 @@ static void test_verdict_names(void **state)
     assert_string_equal(mqs_verdict_name(MQS_SKIP), "SKIP");
     assert_string_equal(mqs_verdict_name(MQS_FAIL), "FAIL");
     assert_string_equal(mqs_verdict_name(MQS_ERROR), "ERROR");
+    assert_string_equal(mqs_verdict_name(MQS_NOT_RUN), "NOT RUN");
+    assert_string_equal(mqs_verdict_name(MQS_INCONSISTENT), "INCONSISTENT");
+    /* The summary order names every verdict exactly once. */
+    unsigned seen = 0;
+    for (int i = 0; i < MQS_VERDICT_COUNT; i++)
+        seen |= 1u << mqs_verdict_order[i];
+    assert_int_equal(seen, (1u << MQS_VERDICT_COUNT) - 1);
     assert_string_equal(mqs_verdict_name((mqs_verdict)42), "INVALID");
     assert_null(mqs_strdup(NULL));
 }
@@ -194,7 +201,7 @@ static void test_add_case_grows_and_zeroes(void **state)
 {
     (void)state;
     mqs_run run = {0};
-    for (int i = 0; i < 50; i++) {
+    for (int i = 0; i < 10 * MQS_VERDICT_COUNT; i++) {
         mqs_case *c = mqs_run_add_case(&run);
         assert_non_null(c);
         assert_null(c->id);
@@ -205,7 +212,7 @@ static void test_add_case_grows_and_zeroes(void **state)
         c->id = mqs_strdup(id);
         c->verdict = (mqs_verdict)(i % MQS_VERDICT_COUNT);
     }
-    assert_int_equal(run.ncases, 50);
+    assert_int_equal(run.ncases, 10 * MQS_VERDICT_COUNT);
     assert_string_equal(run.cases[49].id, "case-49");
     size_t counts[MQS_VERDICT_COUNT];
     mqs_run_count(&run, counts);
@@ -400,6 +407,8 @@ static void check_json_summary(const cJSON *root)
     static const char *const keys[] = {"PASS", "FAIL", "WARN", "SKIP", "ERROR"};
     for (size_t i = 0; i < 5; i++)
         assert_true(number(sum, keys[i]) == 1);
+    assert_true(number(sum, "NOT RUN") == 0);
+    assert_true(number(sum, "INCONSISTENT") == 0);
     assert_true(number(sum, "total") == 5);
 }
 
@@ -476,8 +485,9 @@ static void test_markdown_content(void **state)
     assert_true(utf8_valid((const unsigned char *)m));
     assert_no_controls(m);
     assert_non_null(strstr(m, "- **Target:** mqtt://127.0.0.1:1883/?a=1\\&b=\\<2\\>\n"));
-    assert_non_null(strstr(m, "| PASS | FAIL | WARN | SKIP | ERROR | total |\n|---:|---:|---:|---:|---:|---:|\n"
-                              "| 1 | 1 | 1 | 1 | 1 | 5 |\n"));
+    assert_non_null(strstr(m, "| PASS | FAIL | WARN | SKIP | ERROR | NOT RUN | INCONSISTENT | total |\n"
+                              "|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+                              "| 1 | 1 | 1 | 1 | 1 | 0 | 0 | 5 |\n"));
     assert_non_null(strstr(m, "| connect-basic | 3.1.1 | PASS |  |\n"));
     assert_non_null(strstr(m, "| qos2-no-dup | 5.0 | FAIL | 5.0:MQTT-4.3.3-2 |\n"));
     assert_int_equal(count_of(m, "\n### "), 4); /* every non-PASS case, not the PASS one */
@@ -492,6 +502,112 @@ static void test_markdown_content(void **state)
     assert_non_null(strstr(m, "**Transcript:**\n\n``````\n+     0.000 s  [pub] == opened\n"));
     assert_non_null(strstr(m, "**Message:** target unreachable: ECONNREFUSED\\\\x0D<br>\n"));
     free(m);
+    mqs_run_free(&run);
+}
+
+/* --- interrupted and re-run cases ----------------------------------------- */
+
+/* A first (parallel) attempt that FAILed, with its own transcript. */
+static mqs_case *failed_first_attempt(const char *id)
+{
+    mqs_case *first = calloc(1, sizeof *first);
+    assert_non_null(first);
+    first->id = mqs_strdup(id);
+    first->version = mqs_strdup("5.0");
+    mqs_case_set(first, MQS_FAIL, 2, "5.0:MQTT-3.3.4-1", "parallel: no PUBACK within 500 ms");
+    mqs_case_event(first, 7, MQS_EV_SENT, "pub", "PUBLISH first-attempt", (const uint8_t *)"\x32\x00", 2);
+    return first;
+}
+
+/*
+ * An interrupted run with re-runs: a PASS, an INCONSISTENT case and a FAIL that
+ * both failed in parallel first, and a case the interrupt left NOT RUN.
+ */
+static void build_retry_run(mqs_run *run)
+{
+    memset(run, 0, sizeof *run);
+    run->target = mqs_strdup("mqtt://127.0.0.1:1883");
+    run->started_at = mqs_strdup("2024-05-01T12:00:00Z");
+    add_case(run, "connect-basic", "5.0", MQS_PASS, NULL, NULL);
+    mqs_case *c = add_case(run, "qos1-flaky", "5.0", MQS_INCONSISTENT, NULL, "passed when re-run alone");
+    mqs_case_event(c, 3, MQS_EV_SENT, "pub", "PUBLISH re-run", (const uint8_t *)"\x32\x01", 2);
+    c->first_attempt = failed_first_attempt("qos1-flaky");
+    c = add_case(run, "qos1-broken", "5.0", MQS_FAIL, "5.0:MQTT-3.3.4-1", "alone: no PUBACK");
+    c->first_attempt = failed_first_attempt("qos1-broken");
+    add_case(run, "will-late", "5.0", MQS_NOT_RUN, NULL, "the run was interrupted");
+}
+
+static void test_retry_junit(void **state)
+{
+    (void)state;
+    mqs_run run;
+    build_retry_run(&run);
+    char *x = render(mqs_write_junit, &run);
+    /* NOT RUN counts as skipped, INCONSISTENT as passed: CI servers know no other kinds. */
+    assert_non_null(strstr(x, "<testsuites name=\"mqttspec\" tests=\"4\" failures=\"1\" errors=\"0\" skipped=\"1\""));
+    assert_non_null(strstr(x, "<skipped message=\"NOT RUN: the run was interrupted\"/>"));
+    assert_non_null(strstr(x, "<system-out>INCONSISTENT (failed in parallel, passed alone; not a failure): "
+                              "passed when re-run alone\n"));
+    assert_int_equal(count_of(x, "first attempt (in parallel): FAIL: 5.0:MQTT-3.3.4-1: parallel: no PUBACK"), 2);
+    assert_int_equal(count_of(x, "PUBLISH first-attempt"), 2);
+    assert_int_equal(count_of(x, "<failure "), 1);
+    if (have_xmllint())
+        assert_int_equal(xmllint_validate(x, false), 0);
+    free(x);
+    mqs_run_free(&run);
+}
+
+static void test_retry_json(void **state)
+{
+    (void)state;
+    mqs_run run;
+    build_retry_run(&run);
+    char *j = render(mqs_write_json, &run);
+    cJSON *root = cJSON_Parse(j);
+    assert_non_null(root);
+    const cJSON *sum = member(root, "summary");
+    assert_true(number(sum, "NOT RUN") == 1);
+    assert_true(number(sum, "INCONSISTENT") == 1);
+    assert_true(number(sum, "total") == 4);
+    const cJSON *cases = member(root, "cases");
+    assert_true(cJSON_IsNull(member(cJSON_GetArrayItem(cases, 0), "first_attempt")));
+    const cJSON *flaky = cJSON_GetArrayItem(cases, 1);
+    assert_string_equal(string(flaky, "verdict"), "INCONSISTENT");
+    const cJSON *first = member(flaky, "first_attempt");
+    assert_string_equal(string(first, "verdict"), "FAIL");
+    assert_string_equal(string(first, "message"), "parallel: no PUBACK within 500 ms");
+    assert_true(cJSON_IsNull(member(first, "first_attempt")));
+    const cJSON *tr = member(first, "transcript");
+    assert_int_equal(cJSON_GetArraySize(tr), 1);
+    assert_string_equal(string(cJSON_GetArrayItem(tr, 0), "hex"), "3200");
+    assert_string_equal(string(cJSON_GetArrayItem(cases, 3), "verdict"), "NOT RUN");
+    cJSON_Delete(root);
+    free(j);
+    mqs_run_free(&run);
+}
+
+static void test_retry_markdown_and_trace(void **state)
+{
+    (void)state;
+    mqs_run run;
+    build_retry_run(&run);
+    char *m = render(mqs_write_markdown, &run);
+    assert_non_null(strstr(m, "| 1 | 1 | 0 | 0 | 0 | 1 | 1 | 4 |\n"));
+    assert_non_null(strstr(m, "### INCONSISTENT qos1-flaky (5.0)\n"));
+    assert_non_null(strstr(m, "### NOT RUN will-late (5.0)\n"));
+    assert_int_equal(count_of(m, "#### First attempt (in parallel): FAIL\n"), 2);
+    assert_int_equal(count_of(m, "PUBLISH first-attempt"), 2);
+    free(m);
+
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    assert_int_equal(mqs_write_case_trace(&run.cases[1], f), 0);
+    char *t = slurp(f);
+    assert_non_null(strstr(t, "qos1-flaky (5.0): INCONSISTENT\npassed when re-run alone\n\n"));
+    assert_non_null(strstr(t, "PUBLISH re-run"));
+    assert_non_null(strstr(t, "\nfirst attempt (in parallel): FAIL 5.0:MQTT-3.3.4-1\nparallel: no PUBACK"));
+    assert_true(strstr(t, "PUBLISH first-attempt") > strstr(t, "first attempt (in parallel)"));
+    free(t);
     mqs_run_free(&run);
 }
 
@@ -544,6 +660,9 @@ int main(void)
         cmocka_unit_test(test_junit_validates),
         cmocka_unit_test(test_json_round_trip),
         cmocka_unit_test(test_markdown_content),
+        cmocka_unit_test(test_retry_junit),
+        cmocka_unit_test(test_retry_json),
+        cmocka_unit_test(test_retry_markdown_and_trace),
         cmocka_unit_test(test_empty_run),
         cmocka_unit_test(test_write_errors_reported),
     };

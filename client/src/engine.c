@@ -569,6 +569,14 @@ static void end_case_here(runctx *x)
     x->stop = true;
 }
 
+/* A then_skip outcome: allowed, and what follows needs a capability the target just showed it lacks. */
+static bool skip_for_capability(runctx *x, const char *cap, const char *seen)
+{
+    char why[400];
+    snprintf(why, sizeof why, "the target lacks %s (an allowed outcome: %s)", cap, seen);
+    return case_skip(x, why, "");
+}
+
 static bool outcome_matches(runctx *x, conn *c, const cJSON *o, int64_t deadline)
 {
     /* The wait before the outcomes ran to the deadline unless something happened. */
@@ -600,8 +608,15 @@ static bool step_one_of(runctx *x, conn *c)
     if (x->stop)
         return false;
     for (const cJSON *o = outcomes->child; o; o = o->next) {
+        char seen[300] = "";
+        inbound *in = mqs_inbox_peek(c);
+        if (in)
+            snprintf(seen, sizeof seen, "%s", in->line);
         if (!outcome_matches(x, c, o, deadline))
             continue;
+        const cJSON *skip = cJSON_GetObjectItemCaseSensitive(o, "then_skip");
+        if (cJSON_IsString(skip))
+            return skip_for_capability(x, skip->valuestring, seen[0] ? seen : "the outcome that says so");
         if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "then_end")))
             end_case_here(x);
         return true;
@@ -732,6 +747,63 @@ static bool step_accept(runctx *x, conn *c)
     return case_skip(x, "precondition not met: ", why);
 }
 
+/* ---- capabilities ---- */
+
+/* Capabilities the target lacks at version v: declared (--lacks) or found by the probe. */
+static unsigned target_lacks(const mqs_run_opts *opts, mqtt_version v)
+{
+    return opts->lacks | (opts->profile ? mqs_profile_lacks(opts->profile, v) : 0);
+}
+
+/* "the target lacks: qos2 retain (probed)"; false if nothing in `needed` is missing. */
+static bool describe_missing(const mqs_run_opts *opts, mqtt_version v, unsigned needed, char *msg, size_t cap)
+{
+    unsigned missing = needed & target_lacks(opts, v);
+    if (!missing)
+        return false;
+    snprintf(msg, cap, "the target lacks:");
+    for (unsigned bit = 1; bit; bit <<= 1)
+        if (missing & bit)
+            snprintf(msg + strlen(msg), cap - strlen(msg), " %s", mqs_capability_name(bit));
+    const char *how = (missing & opts->lacks) == missing ? "declared with --lacks"
+                      : opts->profile && opts->profile->from_file ? "per the profile given"
+                                                                 : "found by the probe";
+    snprintf(msg + strlen(msg), cap - strlen(msg), " (%s)", how);
+    return true;
+}
+
+/* Cases that cannot run at all on this target: a version it does not serve, a capability it lacks. */
+static bool skipped_before_start(const mqs_scenario *sc, mqtt_version v, const mqs_run_opts *opts, mqs_case *out)
+{
+    char msg[300];
+    const char *why = opts->profile && sc->role == MQS_ROLE_CLIENT ? mqs_profile_version_skip(opts->profile, v) : NULL;
+    if (why) {
+        snprintf(msg, sizeof msg, "the target does not serve MQTT %s: %s", mqtt_version_name(v), why);
+        mqs_case_set(out, MQS_SKIP, 0, NULL, msg);
+        return true;
+    }
+    if (!describe_missing(opts, v, sc->requires, msg, sizeof msg))
+        return false;
+    mqs_case_set(out, MQS_SKIP, 0, NULL, msg);
+    return true;
+}
+
+/* {"requires": [...]}: the rest of the case needs these capabilities. */
+static bool step_requires(runctx *x)
+{
+    unsigned needed = 0;
+    char err[100];
+    for (const cJSON *it = x->step->child->child; it; it = it->next) {
+        unsigned bit = 0;
+        if (mqs_capabilities_parse(it->valuestring, &bit, err, sizeof err) == 0)
+            needed |= bit;
+    }
+    char msg[300];
+    if (!describe_missing(x->opts, x->v, needed, msg, sizeof msg))
+        return true;
+    return case_skip(x, msg, "");
+}
+
 /* ---- dispatch ---- */
 
 static bool run_step(runctx *x)
@@ -741,6 +813,8 @@ static bool run_step(runctx *x)
         mqs_pump_until(x, mqs_now_ms() + x->step->child->valueint);
         return !x->stop;
     }
+    if (strcmp(action, "requires") == 0)
+        return step_requires(x);
     conn *c = mqs_conn_get(x, step_conn_name(x));
     if (!c) {
         mqs_case_error(x, "too many connections");
@@ -819,19 +893,6 @@ static void fill_case_header(mqs_case *out, const mqs_scenario *sc, mqtt_version
         out->spec[i] = mqs_strdup(cJSON_GetArrayItem(sc->spec, (int)i)->valuestring);
 }
 
-static bool lacks_capability(const mqs_scenario *sc, const mqs_run_opts *opts, mqs_case *out)
-{
-    unsigned missing = sc->requires & opts->lacks;
-    if (!missing)
-        return false;
-    char msg[256] = "the target lacks:";
-    for (unsigned bit = 1; bit; bit <<= 1)
-        if (missing & bit)
-            snprintf(msg + strlen(msg), sizeof msg - strlen(msg), " %s", mqs_capability_name(bit));
-    mqs_case_set(out, MQS_SKIP, 0, NULL, msg);
-    return true;
-}
-
 static void init_ctx(runctx *x, const mqs_scenario *sc, mqtt_version v, const mqs_run_opts *opts, unsigned index,
                      mqs_case *out)
 {
@@ -856,7 +917,7 @@ void mqs_run_case(const mqs_scenario *sc, mqtt_version v, const mqs_run_opts *op
         v = MQTT_VERSION_UNKNOWN; /* "unknown" in the report until the client's CONNECT names it */
     fill_case_header(out, sc, v);
     out->verdict = MQS_PASS;
-    if (lacks_capability(sc, opts, out))
+    if (skipped_before_start(sc, v, opts, out))
         return;
     runctx x;
     init_ctx(&x, sc, v, opts, index, out);

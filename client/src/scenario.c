@@ -22,8 +22,9 @@
 
 static const char *const cap_names[] = {
     "qos1", "qos2", "retain", "wildcards", "shared_subscriptions", "subscription_identifiers",
-    "topic_alias", "will", "persistent_sessions",
+    "topic_alias", "will", "persistent_sessions", "session_expiry", "keep_alive",
 };
+_Static_assert(sizeof cap_names / sizeof cap_names[0] <= 32, "capabilities are bits of an unsigned");
 #define CAP_COUNT (sizeof cap_names / sizeof cap_names[0])
 
 const char *mqs_capability_name(unsigned bit)
@@ -213,6 +214,15 @@ static int check_string_array(vctx *v, const cJSON *obj, const char *key, bool r
 
 static bool known_version(const char *s) { return mqs_version_parse(s) != MQTT_VERSION_UNKNOWN; }
 static bool known_capability(const char *s) { return capability_bit(s) >= 0; }
+
+/* "qos1, qos2, ..." for messages. */
+static const char *capability_list(char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    for (unsigned i = 0; i < CAP_COUNT; i++)
+        snprintf(buf + strlen(buf), cap - strlen(buf), "%s%s", i ? ", " : "", cap_names[i]);
+    return buf;
+}
 static bool any_string(const char *s) { return s != NULL; }
 
 static int load_header(vctx *v, mqs_scenario *sc)
@@ -428,8 +438,9 @@ static int check_pattern(vctx *v, const cJSON *pattern, const char *key)
 
 /* ---- steps ---- */
 
-static const char *const actions[] = {"connect", "reconnect", "open", "accept", "send", "expect", "one_of",
-                                      "expect_close", "expect_nothing", "sleep_ms", "drop", "disconnect", NULL};
+static const char *const actions[] = {"connect",        "reconnect", "open", "accept", "send",       "expect",
+                                      "one_of",         "expect_close", "expect_nothing", "sleep_ms", "drop",
+                                      "disconnect",     "requires",  NULL};
 /* Actions that open a connection to a broker (client role), and the one that takes one from a client (server role). */
 static const char *const client_only[] = {"connect", "reconnect", "open", NULL};
 static const char *const server_only[] = {"accept", NULL};
@@ -546,12 +557,18 @@ static int check_expect_step(vctx *v, const cJSON *step)
 
 static int check_outcome(vctx *v, const cJSON *o)
 {
-    static const char *const keys[] = {"packet", "then_close", "close", "nothing", "then_end", NULL};
+    static const char *const keys[] = {"packet", "then_close", "close", "nothing", "then_end", "then_skip", NULL};
     if (!cJSON_IsObject(o))
         return verr(v, NULL, "must be an object");
     if (check_keys(v, o, keys, NULL) || check_bool(v, o, "then_close") || check_bool(v, o, "close") ||
         check_bool(v, o, "nothing") || check_bool(v, o, "then_end"))
         return -1;
+    const cJSON *skip = cJSON_GetObjectItemCaseSensitive(o, "then_skip");
+    char caps[400];
+    if (skip && (!cJSON_IsString(skip) || !known_capability(skip->valuestring)))
+        return verr(v, "then_skip", "must name a capability (%s)", capability_list(caps, sizeof caps));
+    if (skip && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "then_end")))
+        return verr(v, "then_skip", "an outcome either ends the case (then_end) or skips it (then_skip), not both");
     const cJSON *packet = cJSON_GetObjectItemCaseSensitive(o, "packet");
     int kinds = (packet != NULL) + cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "close")) +
                 cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "nothing"));
@@ -600,6 +617,15 @@ static int check_accept_step(vctx *v, const cJSON *step)
                    get_int(v, step, "within_ms", 1, 600000, &ms) < 0 || check_bool(v, step, "precondition")
                ? -1
                : 0;
+}
+
+/* {"requires": ["qos2"]}: the case goes on only on a target that has these capabilities. */
+static int check_requires_step(vctx *v, const cJSON *step)
+{
+    static const char *const keys[] = {"requires", NULL};
+    if (check_keys(v, step, keys, common_keys) || check_string_array(v, step, "requires", true, known_capability))
+        return -1;
+    return cJSON_GetArraySize(step->child) ? 0 : verr(v, "requires", "must list at least one capability");
 }
 
 static int check_simple_step(vctx *v, const cJSON *step, const char *action)
@@ -688,6 +714,8 @@ static int check_step(vctx *v, const cJSON *step)
         return check_one_of_step(v, step);
     if (strcmp(action, "expect_close") == 0)
         return check_close_step(v, step);
+    if (strcmp(action, "requires") == 0)
+        return check_requires_step(v, step);
     return check_simple_step(v, step, action);
 }
 

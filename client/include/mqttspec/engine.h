@@ -12,6 +12,7 @@
 #ifndef MQTTSPEC_ENGINE_H
 #define MQTTSPEC_ENGINE_H
 
+#include "mqttspec/probe.h"
 #include "mqttspec/result.h"
 #include "mqttspec/scenario.h"
 #include "mqttspec/transport.h"
@@ -29,7 +30,8 @@ typedef struct mqs_target {
 
 typedef struct mqs_run_opts {
     mqs_target target;
-    unsigned lacks;        /* capabilities the target lacks: cases requiring one SKIP */
+    unsigned lacks;        /* capabilities the target lacks (--lacks): cases requiring one SKIP */
+    const mqs_profile *profile; /* what the pre-flight probe found (or a saved profile); NULL: nothing known */
     int jobs;              /* parallel cases */
     bool progress;         /* a progress line on stderr */
     char run_tag[16];      /* random, makes {prefix} and {cid} unique across runs */

@@ -27,6 +27,8 @@ typedef enum mqs_capability {
     MQS_CAP_TOPIC_ALIAS = 1u << 6,
     MQS_CAP_WILL = 1u << 7,
     MQS_CAP_PERSISTENT_SESSIONS = 1u << 8,
+    MQS_CAP_SESSION_EXPIRY = 1u << 9, /* 5.0: the Session Expiry Interval asked for is the one in force */
+    MQS_CAP_KEEP_ALIVE = 1u << 10,    /* 5.0: no Server Keep Alive replaces the client's Keep Alive */
 } mqs_capability;
 
 /* Parse "qos2,retain" into bits; -1 and a message for an unknown name. */

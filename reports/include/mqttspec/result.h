@@ -21,10 +21,15 @@ typedef enum mqs_verdict {
     MQS_SKIP = 2,  /* the target lacks a capability the scenario requires */
     MQS_FAIL = 3,  /* a MUST was broken: cites the statement, has a transcript */
     MQS_ERROR = 4, /* the harness could not run the case */
+    MQS_NOT_RUN = 5, /* the run was interrupted before the case finished */
+    MQS_INCONSISTENT = 6, /* failed when run in parallel, passed when re-run alone: never a FAIL */
 } mqs_verdict;
-#define MQS_VERDICT_COUNT 5
+#define MQS_VERDICT_COUNT 7
 
-const char *mqs_verdict_name(mqs_verdict v); /* "PASS" ... */
+const char *mqs_verdict_name(mqs_verdict v); /* "PASS" ... "NOT RUN", "INCONSISTENT" */
+
+/* Every verdict once, in the order a reader scans counts (good news, bad news, the rest): for summaries. */
+extern const mqs_verdict mqs_verdict_order[MQS_VERDICT_COUNT];
 
 typedef enum mqs_event_kind {
     MQS_EV_SENT,      /* a packet we sent */
@@ -63,6 +68,12 @@ typedef struct mqs_case {
     mqs_event *events;
     size_t nevents;
     size_t events_cap;
+    /*
+     * Owned, NULL normally: when the case was re-run alone, the first
+     * (parallel) attempt's result, which every writer shows next to the
+     * re-run's (its verdict, message and transcript).
+     */
+    struct mqs_case *first_attempt;
 } mqs_case;
 
 typedef struct mqs_run {
@@ -90,6 +101,11 @@ int mqs_write_json(const mqs_run *run, FILE *out);
 int mqs_write_markdown(const mqs_run *run, FILE *out);
 /* The transcript of one case, as text: one line per event, with time, connection, direction, one-liner and hex. */
 int mqs_write_transcript(const mqs_case *c, FILE *out);
+/*
+ * A case as a trace file: "id (version): VERDICT", the statement and message,
+ * the transcript, then the same for the first attempt when there was one.
+ */
+int mqs_write_case_trace(const mqs_case *c, FILE *out);
 
 #ifdef __cplusplus
 }
