@@ -56,6 +56,8 @@ static void list_variants(void)
     for (int v = 0; v < SIM_V_COUNT; v++) {
         const sim_variant_info *vi = sim_variant_info_of((sim_variant_id)v);
         printf("%-24s %s\n%-24s allowed by %s: %s\n", vi->name, vi->description, "", vi->allowed_by, vi->quote);
+        if (vi->lacks[0])
+            printf("%-24s lacks: %s\n", "", vi->lacks);
     }
 }
 
