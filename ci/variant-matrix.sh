@@ -17,16 +17,30 @@ variants=$("$mqttspec" sim --list-variants | awk '/^[a-z]/ {print $1}')
 traces="$build/variant-matrix-traces" # a transcript per case and variant, kept for a look at what failed
 rm -rf "$traces"
 
-# run_variant NAME: the suite with that variant.  What the variant takes away ("lacks: qos2" in
-# the table) is declared with --lacks, as the pre-flight probe would find it on a real broker.
-run_variant() {
-  local lacks
-  lacks=$("$mqttspec" sim --list-variants | awk -v v="$1" '/^[a-z]/ {cur = $1} cur == v && $1 == "lacks:" {print $2}')
-  mkdir -p "$traces/$1"
-  "$mqttspec" run -q -j 32 --sim-variant "$1" ${lacks:+--lacks "$lacks"} \
-    --json "$work/$1.json" --trace "$traces/$1" >/dev/null || true
+# lacks_of NAME VERSION: what the variant takes away at that version ("lacks: qos2 5.0:retain" in the
+# table), comma-separated for --lacks: declared as the pre-flight probe would find it on a real broker.
+lacks_of() {
+  "$mqttspec" sim --list-variants | awk -v v="$1" -v ver="$2" '
+    /^[a-z]/ {cur = $1}
+    cur == v && $1 == "lacks:" {
+      for (i = 2; i <= NF; i++) {
+        n = split($i, part, ":")
+        if (n == 1 || part[1] == ver) out = out (out ? "," : "") part[n]
+      }
+    }
+    END {print out}'
 }
-export -f run_variant
+# run_variant NAME: the suite with that variant, one run per version (each with its own --lacks).
+run_variant() {
+  local ver lacks
+  mkdir -p "$traces/$1"
+  for ver in 3.1.1 5.0; do
+    lacks=$(lacks_of "$1" "$ver")
+    "$mqttspec" run -q -j 32 -V "$ver" --sim-variant "$1" ${lacks:+--lacks "$lacks"} \
+      --json "$work/$1@$ver.json" --trace "$traces/$1" >/dev/null || true
+  done
+}
+export -f lacks_of run_variant
 export mqttspec work traces
 # Each run mostly waits on the scenarios' timers: four at a time keep two cores busy.
 printf '%s\n' $variants | xargs -P 4 -I{} bash -c 'run_variant {}'
@@ -36,10 +50,13 @@ import json, os, sys
 work, out, variants = sys.argv[1], sys.argv[2], sys.argv[3:]
 letter = {"PASS": "P", "SKIP": "S", "WARN": "W", "FAIL": "F", "ERROR": "E"}
 def verdicts(name):
-    path = f"{work}/{name}.json"
-    if not os.path.exists(path):
-        return None
-    return {f'{c["id"]}@{c["version"]}': c["verdict"] for c in json.load(open(path))["cases"]}
+    cases = {}
+    for ver in ("3.1.1", "5.0"):
+        path = f"{work}/{name}@{ver}.json"
+        if not os.path.exists(path):
+            return None
+        cases.update({f'{c["id"]}@{c["version"]}': c["verdict"] for c in json.load(open(path))["cases"]})
+    return cases
 runs = {v: verdicts(v) for v in variants}
 problems = [f"variant {v}: the run wrote no report" for v, r in runs.items() if r is None]
 runs = {v: r for v, r in runs.items() if r is not None}

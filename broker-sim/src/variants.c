@@ -30,13 +30,13 @@ static const sim_variant_info variant_table[SIM_V_COUNT] = {
          "of 0x9A (Retain not supported)\"; a Will Retain 1 \"MUST reject the connection request. It SHOULD "
          "send CONNACK with Reason Code 0x9A (Retain not supported) [MQTT-3.2.2-13]\".",
          "5.0: CONNACK Retain Available 0; a PUBLISH with RETAIN 1 gets DISCONNECT 0x9A, a Will Retain 1 "
-         "CONNACK 0x9A. 3.1.1 connections are unaffected (retained messages are mandatory there).", "retain"},
+         "CONNACK 0x9A. 3.1.1 connections are unaffected (retained messages are mandatory there).", "5.0:retain"},
     [SIM_V_NO_WILDCARDS] =
         {"no-wildcards", "5.0:3.2.2.3.12 5.0:3.9.3",
          "5.0 3.2.2.3.12: \"A value of 0 means that Wildcard Subscriptions are not supported\"; SUBACK Reason "
          "Code 0xA2 \"Wildcard Subscriptions not supported: The Server does not support Wildcard Subscriptions; "
          "the subscription is not accepted.\" (3.9.3).",
-         "5.0: CONNACK Wildcard Subscription Available 0; a filter with '+' or '#' gets SUBACK 0xA2.", "wildcards"},
+         "5.0: CONNACK Wildcard Subscription Available 0; a filter with '+' or '#' gets SUBACK 0xA2.", "5.0:wildcards"},
     [SIM_V_NO_SUBSCRIPTION_IDS] =
         {"no-subscription-ids", "5.0:3.2.2.3.13",
          "5.0 3.2.2.3.13: \"A value of 0 means that Subscription Identifiers are not supported\"; \"If the "
@@ -44,19 +44,19 @@ static const sim_variant_info variant_table[SIM_V_COUNT] = {
          "Subscription Identifiers, this is a Protocol Error. The Server uses DISCONNECT with Reason Code of "
          "0xA1 (Subscription Identifiers not supported)\".",
          "5.0: CONNACK Subscription Identifiers Available 0; a SUBSCRIBE with a Subscription Identifier gets "
-         "DISCONNECT 0xA1.", "subscription_identifiers"},
+         "DISCONNECT 0xA1.", "5.0:subscription_identifiers"},
     [SIM_V_SESSION_EXPIRY_OVERRIDE] =
         {"session-expiry-override", "5.0:3.2.2.3.2",
          "5.0 3.2.2.3.2: \"If the Session Expiry Interval is absent the value in the CONNECT Packet used. The "
          "server uses this property to inform the Client that it is using a value other than that sent by the "
          "Client in the CONNACK.\"",
-         "5.0: a Session Expiry Interval above 5 s is capped at 5 s, announced in CONNACK and honoured.", "session_expiry"},
+         "5.0: a Session Expiry Interval above 5 s is capped at 5 s, announced in CONNACK and honoured.", "5.0:session_expiry"},
     [SIM_V_KEEP_ALIVE_OVERRIDE] =
         {"keep-alive-override", "5.0:MQTT-3.2.2-21",
          "5.0 3.2.2.3.14: \"If the Server sends a Server Keep Alive on the CONNACK packet, the Client MUST use "
          "this value instead of the Keep Alive value the Client sent on CONNECT [MQTT-3.2.2-21]\".",
          "5.0: a non-zero Keep Alive K is answered by Server Keep Alive 2 x K in CONNACK, which the sim "
-         "enforces.", "keep_alive"},
+         "enforces.", "5.0:keep_alive"},
     [SIM_V_WRONG_PROTOCOL_NAME_311] =
         {"wrong-protocol-name-311", "3.1.1:MQTT-3.1.2-1 5.0:MQTT-3.1.2-1",
          "3.1.1 3.1.2.1: \"If the protocol name is incorrect the Server MAY disconnect the Client, or it MAY "

@@ -124,7 +124,8 @@ typedef struct sim_variant_info {
     const char *allowed_by;  /* statements or sections that allow it, "3.1.1:4.6 5.0:MQTT-3.3.4-9" */
     const char *quote;       /* the sentence of the specification that allows it */
     const char *description; /* one sentence: what the sim does */
-    const char *lacks;       /* capabilities (scenario "requires" names) a probe finds missing, "qos2"; "" none */
+    const char *lacks;       /* capabilities (scenario "requires" names) a probe finds missing, space-separated,
+                              * each for every version ("qos2") or one ("5.0:retain"); "" none */
 } sim_variant_info;
 
 /* The table entry of v; NULL if v is out of range. */
