@@ -16,7 +16,8 @@
 
 static void usage(FILE *out)
 {
-    fputs("usage: mqttspec sim --listen URL [--cert F --key F [--cafile F]] [--quirk NAME]... [--variant NAME]... [OPTIONS]\n"
+    fputs("usage: mqttspec sim --listen URL [--cert F --key F [--cafile F]] [--quirk NAME]... [--variant NAME]...\n"
+          "                    [OPTIONS]\n"
           "\n"
           "  --listen URL             mqtt://HOST:PORT or mqtts://HOST:PORT (port 0: any free port; repeatable)\n"
           "  --cert F --key F         server certificate and key of the mqtts listener before them\n"

@@ -50,7 +50,8 @@ static const sim_variant_info variant_table[SIM_V_COUNT] = {
          "5.0 3.2.2.3.2: \"If the Session Expiry Interval is absent the value in the CONNECT Packet used. The "
          "server uses this property to inform the Client that it is using a value other than that sent by the "
          "Client in the CONNACK.\"",
-         "5.0: a Session Expiry Interval above 5 s is capped at 5 s, announced in CONNACK and honoured.", "5.0:session_expiry"},
+         "5.0: a Session Expiry Interval above 5 s is capped at 5 s, announced in CONNACK and honoured.",
+         "5.0:session_expiry"},
     [SIM_V_KEEP_ALIVE_OVERRIDE] =
         {"keep-alive-override", "5.0:MQTT-3.2.2-21",
          "5.0 3.2.2.3.14: \"If the Server sends a Server Keep Alive on the CONNACK packet, the Client MUST use "
