@@ -298,7 +298,7 @@ static bool take_disconnect_expiry(sim_conn *c, const mqtt_disconnect *d)
     if (c->connect_expiry_s == 0 && pr.value != 0)
         return false;
     if (!sim_quirk(c->quirks, SIM_Q_SESSIONS_NEVER_EXPIRE) && !sim_quirk(c->quirks, SIM_Q_DISCONNECT_EXPIRY_IGNORED))
-        c->s->expiry_s = pr.value;
+        c->s->expiry_s = session_expiry_granted(c, pr.value); /* session-expiry-override caps this one too */
     return true;
 }
 
