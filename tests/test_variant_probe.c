@@ -55,6 +55,7 @@ static void probe_sim(sim_variant_set variants, mqs_profile *prof)
     mqs_probe_opts o = {0};
     assert_int_equal(mqs_url_parse(url, &o.url, err, sizeof err), 0);
     snprintf(o.run_tag, sizeof o.run_tag, "vp%u", (unsigned)variants);
+    mqs_profile_init(prof, url);
     mqs_probe(&o, prof);
     sim_stop(b);
 }
