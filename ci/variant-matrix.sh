@@ -49,19 +49,25 @@ python3 - "$work" "$out" $variants <<'PY'
 import json, os, sys
 work, out, variants = sys.argv[1], sys.argv[2], sys.argv[3:]
 letter = {"PASS": "P", "SKIP": "S", "WARN": "W", "FAIL": "F", "ERROR": "E"}
+notes = {}  # (variant, case) -> why it is not PASS
 def verdicts(name):
     cases = {}
     for ver in ("3.1.1", "5.0"):
         path = f"{work}/{name}@{ver}.json"
         if not os.path.exists(path):
             return None
-        cases.update({f'{c["id"]}@{c["version"]}': c["verdict"] for c in json.load(open(path))["cases"]})
+        for c in json.load(open(path))["cases"]:
+            key = f'{c["id"]}@{c["version"]}'
+            cases[key] = c["verdict"]
+            if c["verdict"] != "PASS":
+                msg = c.get("message") or ""
+                notes[(name, key)] = msg[len(c["file"]) + 2:] if msg.startswith(c["file"] + ": ") else msg
     return cases
 runs = {v: verdicts(v) for v in variants}
 problems = [f"variant {v}: the run wrote no report" for v, r in runs.items() if r is None]
 runs = {v: r for v, r in runs.items() if r is not None}
 for v, r in runs.items():
-    problems += [f"variant {v}: {k} is {x}" for k, x in sorted(r.items()) if x in ("FAIL", "ERROR")]
+    problems += [f"variant {v}: {k} is {x}: {notes[(v, k)]}" for k, x in sorted(r.items()) if x in ("FAIL", "ERROR")]
 rows = sorted({k for r in runs.values() for k in r})
 with open(out, "w") as f:
     f.write("# Specificity matrix: case x broker-sim legal variant\n\n")
@@ -76,6 +82,9 @@ with open(out, "w") as f:
     f.write("|---|" + "---|" * len(runs) + "\n")
     for k in rows:
         f.write(f"| {k} | " + " | ".join(letter.get(r.get(k, ""), "") for r in runs.values()) + " |\n")
+    f.write("\n## Why not PASS\n\n")
+    for (v, k), why in sorted(notes.items()):
+        f.write(f"- `{v}` {k} {runs[v][k]}: {why}\n")
 for p in problems:
     print("variant-matrix:", p)
 print(f"variant-matrix: {len(variants)} variants, no FAIL or ERROR: {not problems}; matrix in {out}")
