@@ -4,7 +4,7 @@
 
 #include <stdio.h>
 
-/* Exit statuses shared by every subcommand (see docs: 0 ok, 1 findings, 2 usage). */
+/* Exit statuses shared by every subcommand (0 ok, 1 findings, 2 usage; 3 unreachable and 128 + signal are per command). */
 enum {
     CLI_EXIT_OK = 0,
     CLI_EXIT_FAIL = 1,
@@ -17,6 +17,7 @@ typedef int (*cli_command_fn)(int argc, char **argv);
 int cmd_decode(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
 void cmd_run_usage(FILE *out);
 int cmd_sim(int argc, char **argv);
 void cmd_decode_usage(FILE *out);

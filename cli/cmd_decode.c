@@ -9,6 +9,7 @@
 #include "bytes.h"
 #include "cli.h"
 #include "hex.h"
+#include "options.h"
 #include "mqttspec/codec.h"
 
 typedef enum input_kind {
@@ -29,7 +30,7 @@ typedef struct decode_config {
 
 void cmd_decode_usage(FILE *out)
 {
-    fputs("usage: mqttspec decode [-V 3.1|3.1.1|5.0] [--role server|client] [--file FILE | HEX...]\n"
+    fputs("usage: mqttspec decode [-V VERSION] [--role server|client] [--file FILE | HEX...]\n"
           "\n"
           "Decode and validate MQTT packets, one line per packet, each prefixed by its\n"
           "byte offset; stop at the first malformed or truncated packet and name the\n"
@@ -39,13 +40,14 @@ void cmd_decode_usage(FILE *out)
           "or with no arguments hex text on standard input ('#' starts a comment),\n"
           "or the raw bytes of FILE.\n"
           "\n"
-          "  -V, --mqtt-version V  protocol version until a CONNECT sets it\n"
+          "  -V, --protocol-version V  protocol version until a CONNECT sets it:\n"
+          "                        " CLI_VERSION_NAMES "\n"
           "                        (default: a first CONNECT's level, else 3.1.1)\n"
           "  --role server|client  who receives the packets (default: server, except\n"
           "                        CONNACK, SUBACK, UNSUBACK and PINGRESP, which only a\n"
           "                        server sends and so are decoded as a client)\n"
           "  -f, --file FILE       read raw bytes from FILE ('-' for standard input)\n"
-          "  -h, --help            show this help\n"
+          "  --help                show this help\n"
           "\n"
           "Exit status: 0 all packets decode, 1 a packet is malformed or truncated,\n"
           "2 usage error (unknown option, bad hex, unreadable file).\n",
@@ -57,24 +59,6 @@ static int usage_error(const char *what, const char *arg)
     fprintf(stderr, "mqttspec decode: %s%s%s\n", what, arg ? ": " : "", arg ? arg : "");
     fputs("Try 'mqttspec decode --help'.\n", stderr);
     return CLI_EXIT_USAGE;
-}
-
-static bool parse_version(const char *s, mqtt_version *out)
-{
-    static const struct {
-        const char *name;
-        mqtt_version version;
-    } names[] = {
-        {"3.1", MQTT_V31}, {"3", MQTT_V31},   {"3.1.1", MQTT_V311}, {"4", MQTT_V311},
-        {"311", MQTT_V311}, {"5.0", MQTT_V5}, {"5", MQTT_V5},
-    };
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        if (strcmp(s, names[i].name) == 0) {
-            *out = names[i].version;
-            return true;
-        }
-    }
-    return false;
 }
 
 static bool parse_role(const char *s, mqtt_role *out)
@@ -103,20 +87,21 @@ static int parse_args(int argc, char **argv, decode_config *cfg)
             i++;
             break;
         }
-        if (is_option(arg, "-h", "--help")) {
+        if (is_option(arg, NULL, "--help")) {
             cmd_decode_usage(stdout);
             return CLI_EXIT_OK;
         }
-        bool takes_value = is_option(arg, "-V", "--mqtt-version") || is_option(arg, NULL, "--role") ||
+        bool is_version = is_option(arg, "-V", "--protocol-version") || is_option(arg, NULL, "--mqtt-version");
+        bool takes_value = is_version || is_option(arg, NULL, "--role") ||
                            is_option(arg, "-f", "--file");
         if (!takes_value)
             return usage_error("unknown option", arg);
         if (i + 1 >= argc)
             return usage_error("option needs a value", arg);
         const char *value = argv[++i];
-        if (is_option(arg, "-V", "--mqtt-version")) {
-            if (!parse_version(value, &cfg->version))
-                return usage_error("unknown MQTT version (use 3.1, 3.1.1 or 5.0)", value);
+        if (is_version) {
+            if ((cfg->version = cli_version_parse(value)) == MQTT_VERSION_UNKNOWN)
+                return usage_error("unknown MQTT version (use " CLI_VERSION_NAMES ")", value);
         } else if (is_option(arg, NULL, "--role")) {
             if (!parse_role(value, &cfg->role))
                 return usage_error("unknown role (use server or client)", value);

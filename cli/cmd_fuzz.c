@@ -17,19 +17,25 @@
 #include "mqttspec/netfuzz.h"
 #include "mqttspec/scenario.h"
 #include "embedded_sim.h"
+#include "mqttspec/probe.h"
+#include "options.h"
+#include "run_report.h"
 
 enum { EXIT_UNREACHABLE = 3 };
 
 void cmd_fuzz_usage(FILE *out)
 {
-    fputs("usage: mqttspec fuzz [--target mqtt://HOST:PORT] --duration SECONDS [OPTIONS]\n"
-          "       (without --target: against broker-sim, started on a free loopback port)\n"
+    fputs("usage: mqttspec fuzz [-h HOST] [-p PORT] [-L URL | --target mqtt://HOST:PORT] --duration SECONDS [OPTIONS]\n"
+          "       (without a target: against broker-sim, started on a free loopback port)\n"
           "\n"
+          "  -h, --host HOST           the broker's host (default localhost when -p is given)\n"
+          "  -p, --port PORT           its port (default 1883)\n"
+          "  -L, --url URL             mqtt://HOST[:PORT][/TOPIC], as mosquitto's clients (the topic is ignored)\n"
           "  -d, --duration SECONDS    how long to fuzz (required; minimisation of findings comes after)\n"
           "  -s, --seed N              the cases are a function of the seed (default: random, printed)\n"
           "  -o, --out DIR             where findings go as scenario files (default ./fuzz-findings)\n"
           "  -c, --connections N       fuzz connections in parallel (default 16; a probe connection is one more)\n"
-          "  -V, --protocol-version V  3.1.1 or 5.0 (repeatable; default both, connections alternate)\n"
+          "  -V, --protocol-version V  3.1.1 or 5.0 (also mqttv311, 311, mqttv5, 5; repeatable; default both)\n"
           "      --batch N             valid cases pipelined before a PINGREQ (default 32, at most 63)\n"
           "      --wait-ms MS          wait for a CONNACK or a batch's PINGRESP (default 2000)\n"
           "      --reaction-ms MS      wait for the reaction to a malformed case (default 1000)\n"
@@ -42,15 +48,17 @@ void cmd_fuzz_usage(FILE *out)
           "      --fail-on-finding     exit 1 on a finding too, not only on a crash or hang\n"
           "      --sim-quirk NAME      give the embedded broker-sim this quirk (repeatable)\n"
           "  -q, --quiet               no progress lines\n"
+          "      --help                this help\n"
           "\n"
           "Findings: one scenario per signature in DIR (replay: mqttspec run --target URL --scenarios DIR),\n"
           "DIR/summary.txt, and a line per finding on stdout.  A crash or hang writes DIR/fuzz-liveness-SEED.json.\n"
-          "Exit status: 0 the target stayed alive, 1 it crashed or hung, 2 usage error, 3 target unreachable.\n",
+          "Exit status: 0 the target stayed alive, 1 it crashed or hung, 2 usage error, 3 target unreachable\n"
+          "(or it closed every connection before a case could be sent: nothing was fuzzed).\n",
           out);
 }
 
 typedef struct fuzz_args {
-    const char *target;
+    cli_target tgt;
     bool have_seed, have_duration, fail_on_finding;
     sim_quirk_set quirks;
     nf_options o;
@@ -58,11 +66,14 @@ typedef struct fuzz_args {
 
 enum {
     OPT_TARGET = 256, OPT_BATCH, OPT_WAIT, OPT_REACTION, OPT_HANG, OPT_PING, OPT_MIN_TRIES, OPT_MIN_SECONDS, OPT_MAX_FINDINGS,
-    OPT_NO_VERIFY, OPT_FAIL_ON_FINDING, OPT_SIM_QUIRK
+    OPT_NO_VERIFY, OPT_FAIL_ON_FINDING, OPT_SIM_QUIRK, OPT_HELP
 };
 
 static const struct option long_opts[] = {
     {"target", required_argument, NULL, OPT_TARGET},
+    {"host", required_argument, NULL, 'h'},
+    {"port", required_argument, NULL, 'p'},
+    {"url", required_argument, NULL, 'L'},
     {"duration", required_argument, NULL, 'd'},
     {"seed", required_argument, NULL, 's'},
     {"out", required_argument, NULL, 'o'},
@@ -80,7 +91,7 @@ static const struct option long_opts[] = {
     {"fail-on-finding", no_argument, NULL, OPT_FAIL_ON_FINDING},
     {"sim-quirk", required_argument, NULL, OPT_SIM_QUIRK},
     {"quiet", no_argument, NULL, 'q'},
-    {"help", no_argument, NULL, 'h'},
+    {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
 
@@ -101,7 +112,10 @@ static int take_option(fuzz_args *a, int opt, const char *arg)
 {
     char *end;
     switch (opt) {
-    case OPT_TARGET: a->target = arg; return 0;
+    case OPT_TARGET: a->tgt.target = arg; return 0;
+    case 'h': a->tgt.host = arg; return 0;
+    case 'p': a->tgt.port = arg; return 0;
+    case 'L': a->tgt.url_l = arg; return 0;
     case 'd': {
         double d = strtod(arg, &end);
         if (!*arg || *end || d <= 0 || d > 7 * 86400) {
@@ -125,9 +139,9 @@ static int take_option(fuzz_args *a, int opt, const char *arg)
     case 'o': a->o.out_dir = arg; return 0;
     case 'c': return int_arg("--connections", arg, 1, 256, &a->o.connections);
     case 'V': {
-        mqtt_version v = mqs_version_parse(arg);
+        mqtt_version v = cli_version_parse(arg);
         if (v != MQTT_V311 && v != MQTT_V5) {
-            fprintf(stderr, "mqttspec: --protocol-version: 3.1.1 or 5.0\n");
+            fprintf(stderr, "mqttspec: --protocol-version %s: fuzz speaks 3.1.1 or 5.0\n", arg);
             return -1;
         }
         a->o.versions |= 1u << v;
@@ -145,7 +159,7 @@ static int take_option(fuzz_args *a, int opt, const char *arg)
     case OPT_FAIL_ON_FINDING: a->fail_on_finding = true; return 0;
     case OPT_SIM_QUIRK: return embedded_sim_add_quirk(&a->quirks, arg);
     case 'q': a->o.quiet = true; return 0;
-    case 'h': return 1;
+    case OPT_HELP: return 1;
     default: return -1;
     }
 }
@@ -157,7 +171,7 @@ static int parse_args(fuzz_args *a, int argc, char **argv)
     optind = 1;
     opterr = 1;
     int opt;
-    while ((opt = getopt_long(argc, argv, "d:s:o:c:V:qh", long_opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "d:s:o:c:V:qh:p:L:", long_opts, NULL)) != -1) {
         int rc = take_option(a, opt, optarg);
         if (rc)
             return rc;
@@ -170,11 +184,14 @@ static int parse_args(fuzz_args *a, int argc, char **argv)
         fprintf(stderr, "mqttspec: fuzz needs --duration SECONDS\n");
         return -1;
     }
-    if (a->target && a->quirks) {
-        fprintf(stderr, "mqttspec: --sim-quirk applies to the embedded broker-sim, not to --target\n");
+    if (cli_target_resolve(&a->tgt, "fuzz") < 0)
+        return -1;
+    if (a->tgt.url[0] && a->quirks) {
+        fprintf(stderr, "mqttspec: --sim-quirk applies to the embedded broker-sim, not to a target\n");
         return -1;
     }
-    return 0;
+    /* Findings are the point of fuzzing: an output folder that cannot be written is found now, not after the run. */
+    return cli_check_output("--out", a->o.out_dir, CLI_OUT_TREE);
 }
 
 static uint64_t random_seed(void)
@@ -186,20 +203,50 @@ static uint64_t random_seed(void)
     return (uint64_t)r[0] << 24 | (uint64_t)r[1] << 16 | (uint64_t)r[2] << 8 | r[3];
 }
 
+/*
+ * The same pre-flight as run (docs/profile.md): a target that is not MQTT, or
+ * refuses our login, stops here with exit 3; versions it does not serve are
+ * not fuzzed.
+ */
+static int preflight(fuzz_args *a, const char *url)
+{
+    mqs_probe_opts po = {.url = a->o.url, .versions = a->o.versions, .interrupted = NULL};
+    mqs_profile profile;
+    mqs_profile_init(&profile, url);
+    mqs_probe(&po, &profile);
+    const char *why = "";
+    mqs_preflight fatal = mqs_profile_fatal(&profile, &why);
+    if (fatal != MQS_PF_OK) {
+        fprintf(stderr, fatal == MQS_PF_UNREACHABLE ? "mqttspec: target %s unreachable: %s\n" : "mqttspec: %s: %s\n",
+                url, why);
+        return EXIT_UNREACHABLE;
+    }
+    static const mqtt_version ours[] = {MQTT_V311, MQTT_V5};
+    for (size_t i = 0; i < 2; i++) {
+        const char *skip = mqs_profile_version_skip(&profile, ours[i]);
+        if (skip && (a->o.versions & (1u << ours[i]))) {
+            printf("mqttspec fuzz: not fuzzing MQTT %s: %s\n", mqtt_version_name(ours[i]), skip);
+            a->o.versions &= ~(1u << ours[i]);
+        }
+    }
+    return 0;
+}
+
 int cmd_fuzz(int argc, char **argv)
 {
     fuzz_args a;
     int rc = parse_args(&a, argc, argv);
     if (rc) {
-        cmd_fuzz_usage(rc > 0 ? stdout : stderr);
+        if (rc > 0)
+            cmd_fuzz_usage(stdout);
         return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
     }
     if (!a.have_seed)
         a.o.seed = random_seed();
     sim_broker *sim = NULL;
     char url[300], err[300];
-    if (a.target) {
-        snprintf(url, sizeof url, "%s", a.target);
+    if (a.tgt.url[0]) {
+        snprintf(url, sizeof url, "%s", a.tgt.url);
     } else if (!(sim = embedded_sim_start(a.quirks, url, sizeof url))) {
         return EXIT_UNREACHABLE;
     }
@@ -214,6 +261,11 @@ int cmd_fuzz(int argc, char **argv)
         if (sim)
             sim_stop(sim);
         return CLI_EXIT_USAGE;
+    }
+    if ((rc = preflight(&a, url)) != 0) {
+        if (sim)
+            sim_stop(sim);
+        return rc;
     }
     printf("mqttspec fuzz: target %s%s, seed %llu, %.0f s, %d connections, versions %s\n", url,
            sim ? " (embedded broker-sim)" : "", (unsigned long long)a.o.seed, a.o.duration_s, a.o.connections,
@@ -239,6 +291,12 @@ int cmd_fuzz(int argc, char **argv)
            "reproduced; seed %llu\n",
            (unsigned long long)st.candidates, st.signatures, st.findings, a.o.out_dir, st.unreproduced,
            (unsigned long long)a.o.seed);
+    if (st.cases == 0) {
+        printf("mqttspec fuzz: NOTHING FUZZED: the target accepted %llu connections but none got as far as a case "
+               "(closed or silent before its CONNACK)\n",
+               (unsigned long long)st.connections);
+        return EXIT_UNREACHABLE;
+    }
     if (st.liveness_failed) {
         printf("mqttspec fuzz: LIVENESS FAILED: %s%s%s\n", st.liveness_why, st.liveness_file[0] ? "; cases: " : "",
                st.liveness_file);

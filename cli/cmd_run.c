@@ -9,9 +9,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
+#include "bytes.h"
 #include "cli.h"
 #include "mqttspec/engine.h"
+#include "mqttspec/probe.h"
 #include "embedded_sim.h"
+#include "interrupt.h"
+#include "options.h"
 #include "run_report.h"
 
 #ifndef MQTTSPEC_SCENARIO_DIR
@@ -20,9 +26,13 @@
 enum { EXIT_UNREACHABLE = 3 };
 
 #define MAX_SELECT 64
+enum { MAX_JOBS = 64 }; /* what the help promises */
 
 typedef struct run_args {
-    const char *target;
+    const char *target; /* the resolved URL (tgt.url), or the embedded broker-sim's */
+    cli_target tgt;
+    const char *password_arg, *pw_file;
+    char password_buf[256];
     const char *scenarios[MAX_SELECT];
     size_t nscenarios;
     unsigned versions;
@@ -30,6 +40,9 @@ typedef struct run_args {
     size_t nids, ntags, nexcludes;
     cli_reports reports;
     bool quiet;
+    bool is_probe;           /* mqttspec probe: the target may be given as the argument */
+    const char *profile_in;  /* --profile: use this profile instead of probing */
+    const char *profile_out; /* --profile-out: save the profile */
     sim_quirk_set sim_quirks; /* quirks of the embedded broker-sim */
     sim_variant_set sim_variants; /* its legal variants */
     mqs_run_opts opts;
@@ -37,33 +50,48 @@ typedef struct run_args {
 
 void cmd_run_usage(FILE *out)
 {
-    fputs("usage: mqttspec run [--target mqtt://HOST:PORT|mqtts://HOST:PORT] [OPTIONS]\n"
-          "       (without --target: against broker-sim, started on a free loopback port)\n"
+    fputs("usage: mqttspec run [-h HOST] [-p PORT] [-L URL | --target URL] [OPTIONS]\n"
+          "       (without a target: against broker-sim, started on a free loopback port)\n"
+          "       mqttspec probe URL [OPTIONS]   (pre-flight and capability probe only: the profile)\n"
           "       mqttspec list [SELECTION]   (id, versions, role, title)\n"
           "\n"
+          "target:\n"
+          "  -h, --host HOST           the broker's host (default localhost when -p is given)\n"
+          "  -p, --port PORT           its port (default 1883)\n"
+          "  -L, --url URL             mqtt(s)://[USER[:PASSWORD]@]HOST[:PORT][/TOPIC], as mosquitto's clients\n"
+          "      --target URL          mqtt://HOST:PORT or mqtts://HOST:PORT\n"
           "selection:\n"
-          "  -V, --protocol-version V  3.1.1, 5.0 or all (default all; repeatable)\n"
+          "  -V, --protocol-version V  " CLI_VERSION_NAMES " or all (default all; repeatable)\n"
           "      --id ID               scenario id or glob (repeatable)\n"
           "      --tag TAG             scenarios with this tag (repeatable)\n"
           "      --exclude PATTERN     skip ids or tags matching the glob (repeatable)\n"
           "      --scenarios DIR|FILE  where scenarios are (repeatable; default: " MQTTSPEC_SCENARIO_DIR ")\n"
           "                            run skips server-role scenarios: 'mqttspec sim --scenario' plays those\n"
           "run:\n"
-          "  -j, --jobs N              cases in parallel (default 8 x cores, at most 64)\n"
+          "  -j, --jobs N              cases in parallel, 1..64 (default 8 x cores, at most 64)\n"
           "  -u, --username USER       user name for every connection\n"
-          "  -P, --pw PASS             password for every connection\n"
+          "  -P, --pw PASS             password for every connection (visible in ps: prefer the next two)\n"
+          "      --pw-file F           the password is the first line of F\n"
+          "                            (without -P or --pw-file: $MQTTSPEC_PASSWORD, if set)\n"
+          "      --show-credentials    show user names and passwords in traces and reports (default: redacted)\n"
           "      --cafile F            CA certificates to verify the target (mqtts)\n"
           "      --cert F --key F      client certificate and key (mqtts)\n"
           "      --sni NAME            TLS server name (default: the URL host)\n"
           "      --insecure            do not verify the target's certificate\n"
           "      --lacks CAPS          capabilities the target lacks, e.g. qos2,retain (cases needing them SKIP)\n"
-          "      --junit F --json F --md F   reports\n"
+          "      --profile F           use this profile (docs/profile.md) instead of probing the target first\n"
+          "      --profile-out F       save the profile the pre-flight probe found\n"
+          "      --junit F --json F --md F   reports ('-': standard output; the summary then goes to stderr)\n"
           "      --trace DIR           a transcript file per case\n"
           "      --sim-quirk NAME      give the embedded broker-sim this quirk (repeatable; see 'mqttspec sim --list-quirks')\n"
           "      --sim-variant NAME    give it this legal variant (repeatable; see 'mqttspec sim --list-variants')\n"
-          "  -q, --quiet               no progress line, only the summary\n"
+          "  -q, --quiet               no progress, only the summary (progress: a live line on a terminal,\n"
+          "                            else one line per finished case)\n"
+          "      --help                this help\n"
           "\n"
-          "Exit status: 0 nothing failed, 1 a FAIL or ERROR, 2 usage or scenario error, 3 target unreachable.\n",
+          "SIGINT or SIGTERM stops the run: cases not finished are NOT RUN, the reports are still written.\n"
+          "Exit status: 0 nothing failed, 1 a FAIL or ERROR, 2 usage or scenario error (or nothing selected),\n"
+          "3 target unreachable, 130/143 interrupted by SIGINT/SIGTERM.\n",
           out);
 }
 
@@ -83,9 +111,9 @@ static int add_version(run_args *a, const char *value)
         a->versions = 0;
         return 0;
     }
-    mqtt_version v = mqs_version_parse(value);
+    mqtt_version v = cli_version_parse(value);
     if (v == MQTT_VERSION_UNKNOWN) {
-        fprintf(stderr, "mqttspec: unknown protocol version '%s' (use 3.1.1, 5.0 or all)\n", value);
+        fprintf(stderr, "mqttspec: unknown protocol version '%s' (use " CLI_VERSION_NAMES " or all)\n", value);
         return -1;
     }
     a->versions |= 1u << v;
@@ -94,16 +122,20 @@ static int add_version(run_args *a, const char *value)
 
 enum {
     OPT_ID = 256, OPT_TAG, OPT_EXCLUDE, OPT_SCENARIOS, OPT_JUNIT, OPT_JSON, OPT_MD, OPT_TRACE, OPT_CAFILE,
-    OPT_CERT, OPT_KEY, OPT_SNI, OPT_INSECURE, OPT_LACKS, OPT_TARGET, OPT_SIM_QUIRK,
-    OPT_SIM_VARIANT
+    OPT_CERT, OPT_KEY, OPT_SNI, OPT_INSECURE, OPT_LACKS, OPT_TARGET, OPT_SIM_QUIRK, OPT_HELP, OPT_PW_FILE,
+    OPT_SHOW_CREDENTIALS, OPT_PROFILE, OPT_PROFILE_OUT, OPT_SIM_VARIANT
 };
 
 static const struct option long_opts[] = {
     {"target", required_argument, NULL, OPT_TARGET}, {"protocol-version", required_argument, NULL, 'V'},
+    {"host", required_argument, NULL, 'h'},          {"port", required_argument, NULL, 'p'},
+    {"url", required_argument, NULL, 'L'},
     {"id", required_argument, NULL, OPT_ID},         {"tag", required_argument, NULL, OPT_TAG},
     {"exclude", required_argument, NULL, OPT_EXCLUDE}, {"scenarios", required_argument, NULL, OPT_SCENARIOS},
     {"jobs", required_argument, NULL, 'j'},          {"username", required_argument, NULL, 'u'},
-    {"pw", required_argument, NULL, 'P'},            {"cafile", required_argument, NULL, OPT_CAFILE},
+    {"pw", required_argument, NULL, 'P'},            {"pw-file", required_argument, NULL, OPT_PW_FILE},
+    {"show-credentials", no_argument, NULL, OPT_SHOW_CREDENTIALS},
+    {"cafile", required_argument, NULL, OPT_CAFILE},
     {"cert", required_argument, NULL, OPT_CERT},     {"key", required_argument, NULL, OPT_KEY},
     {"sni", required_argument, NULL, OPT_SNI},       {"insecure", no_argument, NULL, OPT_INSECURE},
     {"lacks", required_argument, NULL, OPT_LACKS},   {"junit", required_argument, NULL, OPT_JUNIT},
@@ -111,15 +143,16 @@ static const struct option long_opts[] = {
     {"trace", required_argument, NULL, OPT_TRACE},   {"quiet", no_argument, NULL, 'q'},
     {"sim-quirk", required_argument, NULL, OPT_SIM_QUIRK},
     {"sim-variant", required_argument, NULL, OPT_SIM_VARIANT},
-    {"help", no_argument, NULL, 'h'},                {NULL, 0, NULL, 0},
+    {"profile", required_argument, NULL, OPT_PROFILE}, {"profile-out", required_argument, NULL, OPT_PROFILE_OUT},
+    {"help", no_argument, NULL, OPT_HELP},           {NULL, 0, NULL, 0},
 };
 
 static int parse_jobs(run_args *a, const char *value)
 {
     char *end;
     long n = strtol(value, &end, 10);
-    if (*end || n < 1 || n > 1024) {
-        fprintf(stderr, "mqttspec: -j needs a number 1..1024\n");
+    if (!*value || *end || n < 1 || n > MAX_JOBS) {
+        fprintf(stderr, "mqttspec: -j needs a number 1..%d\n", MAX_JOBS);
         return -1;
     }
     a->opts.jobs = (int)n;
@@ -131,7 +164,10 @@ static int take_option(run_args *a, int opt, const char *arg)
 {
     char err[128];
     switch (opt) {
-    case OPT_TARGET: a->target = arg; return 0;
+    case OPT_TARGET: a->tgt.target = arg; return 0;
+    case 'h': a->tgt.host = arg; return 0;
+    case 'p': a->tgt.port = arg; return 0;
+    case 'L': a->tgt.url_l = arg; return 0;
     case 'V': return add_version(a, arg);
     case OPT_ID: return add_select(a->ids, &a->nids, arg);
     case OPT_TAG: return add_select(a->tags, &a->ntags, arg);
@@ -139,7 +175,9 @@ static int take_option(run_args *a, int opt, const char *arg)
     case OPT_SCENARIOS: return add_select(a->scenarios, &a->nscenarios, arg);
     case 'j': return parse_jobs(a, arg);
     case 'u': a->opts.target.username = arg; return 0;
-    case 'P': a->opts.target.password = arg; return 0;
+    case 'P': a->password_arg = arg; return 0;
+    case OPT_PW_FILE: a->pw_file = arg; return 0;
+    case OPT_SHOW_CREDENTIALS: a->opts.show_credentials = true; return 0;
     case OPT_CAFILE: a->opts.target.tls.cafile = arg; return 0;
     case OPT_CERT: a->opts.target.tls.certfile = arg; return 0;
     case OPT_KEY: a->opts.target.tls.keyfile = arg; return 0;
@@ -158,23 +196,80 @@ static int take_option(run_args *a, int opt, const char *arg)
     case 'q': a->quiet = true; return 0;
     case OPT_SIM_QUIRK: return embedded_sim_add_quirk(&a->sim_quirks, arg);
     case OPT_SIM_VARIANT: return embedded_sim_add_variant(&a->sim_variants, arg);
-    case 'h': return 1;
+    case OPT_PROFILE: a->profile_in = arg; return 0;
+    case OPT_PROFILE_OUT: a->profile_out = arg; return 0;
+    case OPT_HELP: return 1;
     default: return -1;
     }
 }
 
-static int parse_args(run_args *a, int argc, char **argv)
+/* TLS options need an mqtts:// target, and every file they name must be readable: usage errors, found now. */
+static int check_tls(const run_args *a, bool tls_target)
+{
+    const mqs_tls_opts *t = &a->opts.target.tls;
+    const char *given = t->cafile ? "--cafile" : t->certfile ? "--cert" : t->keyfile ? "--key" : t->sni ? "--sni"
+                        : t->insecure ? "--insecure" : NULL;
+    if (given && !tls_target) {
+        fprintf(stderr, "mqttspec: %s needs an mqtts:// target (%s)\n", given,
+                a->target ? a->target : "the embedded broker-sim speaks plain mqtt://");
+        return -1;
+    }
+    if ((t->certfile != NULL) != (t->keyfile != NULL)) {
+        fprintf(stderr, "mqttspec: --cert and --key go together\n");
+        return -1;
+    }
+    return cli_check_input("--cafile", t->cafile) | cli_check_input("--cert", t->certfile) |
+           cli_check_input("--key", t->keyfile);
+}
+
+/* Target, credentials and outputs: everything that can be checked before the first connection. */
+static int check_args(run_args *a)
+{
+    int has_target = cli_target_resolve(&a->tgt, "run");
+    if (has_target < 0)
+        return -1;
+    a->target = has_target ? a->tgt.url : NULL;
+    if (a->tgt.has_username && !a->opts.target.username)
+        a->opts.target.username = a->tgt.username;
+    if (a->tgt.has_password && !a->password_arg && !a->pw_file)
+        a->password_arg = a->tgt.password;
+    if (cli_password(a->password_arg, a->pw_file, a->password_buf, sizeof a->password_buf,
+                     &a->opts.target.password) < 0)
+        return -1;
+    if (a->target && (a->sim_quirks || a->sim_variants)) {
+        fprintf(stderr, "mqttspec: --sim-quirk and --sim-variant apply to the embedded broker-sim, not to a target\n");
+        return -1;
+    }
+    mqs_url url = {0};
+    char err[300];
+    if (a->target && mqs_url_parse(a->target, &url, err, sizeof err) < 0) {
+        fprintf(stderr, "mqttspec: target: %s\n", err);
+        return -1;
+    }
+    unsigned before_5 = (1u << MQTT_V31) | (1u << MQTT_V311);
+    if (a->opts.target.password && !a->opts.target.username && (a->versions == 0 || (a->versions & before_5))) {
+        fprintf(stderr, "mqttspec: a password without a user name: in MQTT 3.1 and 3.1.1 a password needs a user "
+                        "name (3.1.1 MQTT-3.1.2-22); give -u USER, or select -V 5.0 only\n");
+        return -1;
+    }
+    return check_tls(a, url.tls) < 0 || cli_reports_check(&a->reports) < 0 ? -1 : 0;
+}
+
+static int parse_args(run_args *a, int argc, char **argv, bool is_probe)
 {
     memset(a, 0, sizeof *a);
+    a->is_probe = is_probe;
     mqs_run_opts_init(&a->opts);
     optind = 1;
     opterr = 1;
     int opt;
-    while ((opt = getopt_long(argc, argv, "V:j:u:P:qh", long_opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "V:j:u:P:qh:p:L:", long_opts, NULL)) != -1) {
         int rc = take_option(a, opt, optarg);
         if (rc)
             return rc;
     }
+    if (a->is_probe && !a->tgt.target && optind < argc) /* mqttspec probe URL */
+        a->tgt.target = argv[optind++];
     if (optind < argc) {
         fprintf(stderr, "mqttspec: unexpected argument '%s'\n", argv[optind]);
         return -1;
@@ -199,27 +294,69 @@ static int load_scenarios(const run_args *a, mqs_scenario_set *set, mqs_filter *
     return 0;
 }
 
+/* The versions of sc this selection runs, "3.1.1,5.0"; empty if none. */
+static void selected_versions(const run_args *a, const mqs_scenario *sc, char *out, size_t cap)
+{
+    out[0] = '\0';
+    for (int k = 0; k < sc->nversions; k++)
+        if (a->versions == 0 || (a->versions & (1u << sc->versions[k])))
+            snprintf(out + strlen(out), cap - strlen(out), "%s%s", out[0] ? "," : "",
+                     mqtt_version_name(sc->versions[k]));
+}
+
+/* A usage error when the selection gives nothing to do, with the reason; role: the role the command runs. */
+static int check_selection(const run_args *a, const mqs_scenario_set *set, const mqs_filter *filter, bool any_role)
+{
+    size_t matched = 0, of_role = 0, cases = 0;
+    char versions[32];
+    for (size_t i = 0; i < set->count; i++) {
+        const mqs_scenario *sc = &set->items[i];
+        if (!mqs_scenario_selected(sc, filter))
+            continue;
+        matched++;
+        if (!any_role && sc->role != MQS_ROLE_CLIENT)
+            continue;
+        of_role++;
+        selected_versions(a, sc, versions, sizeof versions);
+        cases += versions[0] != '\0';
+    }
+    if (cases)
+        return 0;
+    if (!matched)
+        fprintf(stderr, "mqttspec: no scenario matches the selection (--id, --tag, --exclude) among the %zu in %s%s\n",
+                set->count, a->scenarios[0], a->nscenarios > 1 ? " ..." : "");
+    else if (!of_role)
+        fprintf(stderr, "mqttspec: the %zu selected scenario(s) are server-role (they test MQTT clients): "
+                        "play them with 'mqttspec sim --listen URL --scenario ...'\n", matched);
+    else
+        fprintf(stderr, "mqttspec: none of the %zu selected scenario(s) runs at the protocol version(s) given with -V\n",
+                of_role);
+    return -1;
+}
+
 int cmd_list(int argc, char **argv)
 {
     run_args a;
-    int rc = parse_args(&a, argc, argv);
+    int rc = parse_args(&a, argc, argv, false);
     if (rc) {
-        cmd_run_usage(rc > 0 ? stdout : stderr);
+        if (rc > 0)
+            cmd_run_usage(stdout);
         return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
     }
     mqs_scenario_set set;
     mqs_filter filter;
     if (load_scenarios(&a, &set, &filter) < 0)
         return CLI_EXIT_USAGE;
+    if (check_selection(&a, &set, &filter, true) < 0) {
+        mqs_scenarios_free(&set);
+        return CLI_EXIT_USAGE;
+    }
     for (size_t i = 0; i < set.count; i++) {
         const mqs_scenario *sc = &set.items[i];
         if (!mqs_scenario_selected(sc, &filter))
             continue;
-        char versions[32] = "";
-        for (int k = 0; k < sc->nversions; k++)
-            if (a.versions == 0 || (a.versions & (1u << sc->versions[k])))
-                snprintf(versions + strlen(versions), sizeof versions - strlen(versions), "%s%s",
-                         versions[0] ? "," : "", mqtt_version_name(sc->versions[k]));
+        char versions[32];
+        selected_versions(&a, sc, versions, sizeof versions);
         if (versions[0])
             printf("%-44s %-10s %-6s %s\n", sc->id, versions, mqs_role_name(sc->role), sc->title);
     }
@@ -227,63 +364,186 @@ int cmd_list(int argc, char **argv)
     return CLI_EXIT_OK;
 }
 
-static int run_against(run_args *a, char *err, size_t err_cap);
-
-/* No --target: broker-sim on a free loopback port of this process, the default target. */
-static sim_broker *start_embedded_sim(run_args *a, char *url, size_t url_cap)
-{
-    sim_broker *b = embedded_sim_start_variants(a->sim_quirks, a->sim_variants, url, url_cap);
-    if (b)
-        a->target = url;
-    return b;
-}
+static int run_against(run_args *a, const mqs_scenario_set *set, const mqs_filter *filter);
 
 int cmd_run(int argc, char **argv)
 {
     run_args a;
-    int rc = parse_args(&a, argc, argv);
+    int rc = parse_args(&a, argc, argv, false);
     if (rc) {
-        cmd_run_usage(rc > 0 ? stdout : stderr);
+        if (rc > 0)
+            cmd_run_usage(stdout);
         return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
     }
-    char err[300], sim_url[64];
-    sim_broker *sim = NULL;
-    if (a.target && (a.sim_quirks || a.sim_variants)) {
-        fprintf(stderr, "mqttspec: --sim-quirk and --sim-variant apply to the embedded broker-sim, not to --target\n");
+    if (check_args(&a) < 0)
+        return CLI_EXIT_USAGE;
+    mqs_scenario_set set;
+    mqs_filter filter;
+    if (load_scenarios(&a, &set, &filter) < 0)
+        return CLI_EXIT_USAGE;
+    if (check_selection(&a, &set, &filter, false) < 0) {
+        mqs_scenarios_free(&set);
         return CLI_EXIT_USAGE;
     }
-    if (!a.target && !(sim = start_embedded_sim(&a, sim_url, sizeof sim_url)))
-        return EXIT_UNREACHABLE;
-    rc = run_against(&a, err, sizeof err);
+    char sim_url[64];
+    sim_broker *sim = NULL;
+    if (!a.target) { /* broker-sim on a free loopback port of this process, the default target */
+        if (!(sim = embedded_sim_start_variants(a.sim_quirks, a.sim_variants, sim_url, sizeof sim_url))) {
+            mqs_scenarios_free(&set);
+            return EXIT_UNREACHABLE;
+        }
+        a.target = sim_url;
+    }
+    rc = run_against(&a, &set, &filter);
     if (sim)
         sim_stop(sim);
+    mqs_scenarios_free(&set);
     return rc;
 }
 
-/* Everything after the target is known. */
-static int run_against(run_args *a, char *err, size_t err_cap)
+/* ---- pre-flight ---- */
+
+static char *profile_text(const mqs_profile *p)
 {
-    if (mqs_url_parse(a->target, &a->opts.target.url, err, err_cap) < 0) {
-        fprintf(stderr, "mqttspec: --target: %s\n", err);
-        return CLI_EXIT_USAGE;
+    cJSON *json = mqs_profile_to_json(p);
+    char *text = json ? cJSON_PrintUnformatted(json) : NULL;
+    cJSON_Delete(json);
+    return text;
+}
+
+/* --profile F: a saved or hand-written profile; exit 2 if it cannot be used. */
+static int load_profile(const char *path, const char *target, mqs_profile *out)
+{
+    byte_buf buf = {0};
+    FILE *f = fopen(path, "r");
+    bool read = f && byte_buf_read_all(&buf, f) && byte_buf_push(&buf, 0);
+    if (f)
+        fclose(f);
+    char *text = read ? (char *)buf.data : NULL;
+    cJSON *json = text ? cJSON_Parse(text) : NULL;
+    char err[300] = "";
+    if (!text)
+        snprintf(err, sizeof err, "cannot read the file");
+    else if (!json)
+        snprintf(err, sizeof err, "not JSON");
+    else if (mqs_profile_from_json(json, out, err, sizeof err) == 0)
+        snprintf(out->target, sizeof out->target, "%s", target);
+    int rc = err[0] ? CLI_EXIT_USAGE : 0;
+    if (rc)
+        fprintf(stderr, "mqttspec: --profile %s: %s\n", path, err);
+    cJSON_Delete(json);
+    byte_buf_free(&buf);
+    return rc;
+}
+
+static int save_profile(const char *path, const mqs_profile *p)
+{
+    char *text = profile_text(p);
+    FILE *f = text ? fopen(path, "w") : NULL;
+    int bad = !f || fprintf(f, "%s\n", text) < 0;
+    if (f)
+        bad |= fclose(f) != 0;
+    free(text);
+    if (bad)
+        fprintf(stderr, "mqttspec: cannot write %s\n", path);
+    return bad ? CLI_EXIT_USAGE : 0;
+}
+
+/*
+ * Classify the target and find what it has before any case runs: a refused
+ * login or a target that serves no version stops here with exit 3; a version
+ * it does not serve SKIPs that version's cases (the engine asks the profile).
+ */
+static int preflight(run_args *a, mqs_profile *profile)
+{
+    int rc;
+    char err[300];
+    if (a->profile_in) {
+        if ((rc = load_profile(a->profile_in, a->target, profile)))
+            return rc;
+        if (!mqs_target_reachable(&a->opts, err, sizeof err)) {
+            fprintf(stderr, "mqttspec: target %s unreachable: %s\n", a->target, err);
+            return EXIT_UNREACHABLE;
+        }
+    } else {
+        mqs_probe_opts po = {.url = a->opts.target.url, .tls = a->opts.target.tls,
+                             .username = a->opts.target.username, .password = a->opts.target.password,
+                             .versions = a->versions};
+        snprintf(po.run_tag, sizeof po.run_tag, "%s", a->opts.run_tag);
+        po.interrupted = a->opts.interrupted;
+        mqs_profile_init(profile, a->target);
+        mqs_probe(&po, profile);
+        if (a->opts.interrupted && a->opts.interrupted())
+            return 0; /* the run goes on only to mark every case NOT RUN and write the reports */
     }
-    mqs_scenario_set set;
-    mqs_filter filter;
-    if (load_scenarios(a, &set, &filter) < 0)
-        return CLI_EXIT_USAGE;
-    if (!mqs_target_reachable(&a->opts, err, err_cap)) {
-        fprintf(stderr, "mqttspec: target %s unreachable: %s\n", a->target, err);
-        mqs_scenarios_free(&set);
+    const char *why = "";
+    mqs_preflight fatal = mqs_profile_fatal(profile, &why);
+    if (fatal == MQS_PF_UNREACHABLE) {
+        fprintf(stderr, "mqttspec: target %s unreachable: %s\n", a->target, why);
         return EXIT_UNREACHABLE;
     }
-    a->opts.progress = !a->quiet && isatty(STDERR_FILENO) && !getenv("CI");
+    if (fatal != MQS_PF_OK) {
+        fprintf(stderr, "mqttspec: %s: %s\n", a->target, why);
+        return EXIT_UNREACHABLE;
+    }
+    if (a->profile_out && (rc = save_profile(a->profile_out, profile)))
+        return rc;
+    return 0;
+}
+
+/* mqttspec probe URL: the pre-flight and capability probe alone, printed (and saved with --profile-out). */
+int cmd_probe(int argc, char **argv)
+{
+    run_args a;
+    int rc = parse_args(&a, argc, argv, true);
+    if (rc) {
+        if (rc > 0)
+            cmd_run_usage(stdout);
+        return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    }
+    if (check_args(&a) < 0)
+        return CLI_EXIT_USAGE;
+    char err[300];
+    if (!a.target) {
+        fprintf(stderr, "mqttspec probe: give the target: mqttspec probe mqtt://HOST:PORT (or -h HOST -p PORT)\n");
+        return CLI_EXIT_USAGE;
+    }
+    if (mqs_url_parse(a.target, &a.opts.target.url, err, sizeof err) < 0) {
+        fprintf(stderr, "mqttspec: target: %s\n", err);
+        return CLI_EXIT_USAGE;
+    }
+    mqs_profile profile;
+    a.profile_in = NULL;
+    rc = preflight(&a, &profile);
+    mqs_profile_print(&profile, stdout);
+    return rc;
+}
+
+/* Everything after the target is known and the selection checked. */
+static int run_against(run_args *a, const mqs_scenario_set *set, const mqs_filter *filter)
+{
+    char err[300];
+    if (mqs_url_parse(a->target, &a->opts.target.url, err, sizeof err) < 0) {
+        fprintf(stderr, "mqttspec: target: %s\n", err);
+        return CLI_EXIT_USAGE;
+    }
+    a->opts.interrupted = cli_interrupted;
+    cli_interrupt_install();
+    mqs_profile profile;
+    int rc = preflight(a, &profile);
+    if (rc)
+        return rc;
+    a->opts.profile = &profile;
+    FILE *console = cli_console(&a->reports);
+    a->opts.progress = a->quiet ? MQS_PROGRESS_NONE : isatty(fileno(console)) ? MQS_PROGRESS_LINE : MQS_PROGRESS_LOG;
+    a->opts.progress_out = console;
     mqs_run run;
     cli_run_start(&run, a->target);
+    run.profile_json = profile_text(&profile);
     int64_t t0 = mqs_now_ms();
-    mqs_run_all(&set, &filter, a->versions, &a->opts, &run);
+    mqs_run_all(set, filter, a->versions, &a->opts, &run);
     run.duration_ms = mqs_now_ms() - t0;
-    int rc = cli_run_finish(&a->reports, &run, stdout);
+    rc = cli_run_finish(&a->reports, &run, console);
     mqs_run_free(&run);
-    mqs_scenarios_free(&set);
     return rc;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "mqttspec/sim.h"
@@ -18,8 +19,10 @@ static void usage(FILE *out)
 {
     fputs("usage: mqttspec sim --listen URL [--cert F --key F [--cafile F]] [--quirk NAME]... [--variant NAME]...\n"
           "                    [OPTIONS]\n"
+          "       mqttspec sim [-h HOST] -p PORT [OPTIONS]   (one more listener: mqtt://HOST:PORT, HOST 127.0.0.1)\n"
           "\n"
           "  --listen URL             mqtt://HOST:PORT or mqtts://HOST:PORT (port 0: any free port; repeatable)\n"
+          "  -h, --host HOST          -p, --port PORT: a plain listener, as mosquitto -p\n"
           "  --cert F --key F         server certificate and key of the mqtts listener before them\n"
           "  --cafile F               require client certificates signed by this CA (that listener)\n"
           "  --quirk NAME             break one rule on purpose (repeatable): after a --listen for that\n"
@@ -32,6 +35,8 @@ static void usage(FILE *out)
           "  -v, --verbose            log every packet and event to stderr\n"
           "  --list-quirks            print the quirk table and exit\n"
           "  --list-variants          print the variant table (with the spec sentence allowing each) and exit\n"
+          "  --help                   this help\n"
+          "  Exit status: 0 stopped by SIGINT or SIGTERM, 2 usage error, 3 cannot listen (e.g. the port is busy).\n"
           "\n"
           "usage: mqttspec sim --listen URL --scenario FILE|DIR [--id ID]... [--cert F --key F [--cafile F]]\n"
           "                    [--junit F] [--json F] [--md F] [--trace DIR]\n"
@@ -40,7 +45,8 @@ static void usage(FILE *out)
           "  scenarios/client-tests/) run one after another on the listener, each waiting for the client\n"
           "  under test to connect (start one client per case: a case drops its connections when it\n"
           "  ends).  --scenario and --id are repeatable; reports as 'mqttspec run'.\n"
-          "  Exit status: 0 nothing failed, 1 a FAIL or ERROR, 2 usage or scenario error, 3 cannot listen.\n",
+          "  Exit status: 0 nothing failed, 1 a FAIL or ERROR, 2 usage or scenario error, 3 cannot listen,\n"
+          "  130/143 interrupted by SIGINT/SIGTERM (the cases not finished are NOT RUN; reports still written).\n",
           out);
 }
 
@@ -68,6 +74,8 @@ typedef struct cli {
     sim_variant_set global_variants;
     const char *broker_option; /* the last option only broker-sim takes (not --scenario mode) */
     sim_play_args play;        /* --scenario mode */
+    const char *host, *port;   /* -h / -p: one more plain listener */
+    char host_port_url[300];
 } cli;
 
 /* The value after option argv[*i]; NULL (and a message) if missing. */
@@ -171,6 +179,11 @@ static bool parse_option(cli *o, int argc, char **argv, int *i)
     }
     if (!(v = value_of(argc, argv, i)))
         return false;
+    if (strcmp(opt, "-h") == 0 || strcmp(opt, "--host") == 0 || strcmp(opt, "-p") == 0 ||
+        strcmp(opt, "--port") == 0) {
+        *(opt[1] == 'h' || opt[2] == 'h' ? &o->host : &o->port) = v;
+        return true;
+    }
     int played = play_option(o, opt, v);
     if (played >= 0)
         return played > 0;
@@ -241,12 +254,45 @@ static int play_scenarios(cli *o)
     return sim_play(&o->play);
 }
 
+/* -h/-p: the listener mosquitto -p would open, added after the --listen ones. */
+static bool add_host_port(cli *o)
+{
+    if (!o->host && !o->port)
+        return true;
+    char *end;
+    long port = o->port ? strtol(o->port, &end, 10) : 1883;
+    if (o->port && (!*o->port || *end || port < 0 || port > 65535)) {
+        fprintf(stderr, "mqttspec sim: -p %s: a port is 0..65535 (0: any free port)\n", o->port);
+        return false;
+    }
+    const char *host = o->host ? o->host : "127.0.0.1";
+    bool v6 = strchr(host, ':') != NULL;
+    snprintf(o->host_port_url, sizeof o->host_port_url, "mqtt://%s%s%s:%ld", v6 ? "[" : "", host, v6 ? "]" : "", port);
+    if (sim_config_add_listener(&o->cfg, o->host_port_url, NULL, NULL, 0))
+        return true;
+    fprintf(stderr, "mqttspec sim: at most %d listeners\n", SIM_MAX_LISTENERS);
+    return false;
+}
+
+/*
+ * With -v the broker's log already says where it listens; when stdout is the
+ * same file as the log (a terminal), our line would say it a second time.
+ * A script reading stdout for the port still gets it.
+ */
+static bool announce_on_stdout(const cli *o)
+{
+    struct stat out, log;
+    if (!o->cfg.log || fstat(fileno(stdout), &out) != 0 || fstat(fileno(o->cfg.log), &log) != 0)
+        return true;
+    return out.st_dev != log.st_dev || out.st_ino != log.st_ino;
+}
+
 int cmd_sim(int argc, char **argv)
 {
     cli o = {0};
     sim_config_init(&o.cfg);
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+        if (strcmp(argv[i], "--help") == 0) {
             usage(stdout);
             return 0;
         }
@@ -261,6 +307,8 @@ int cmd_sim(int argc, char **argv)
         if (!parse_option(&o, argc, argv, &i))
             return 2;
     }
+    if (!add_host_port(&o))
+        return 2;
     if (o.play.nscenarios)
         return play_scenarios(&o);
     if (o.play.nids || o.play.reports.junit || o.play.reports.json || o.play.reports.md || o.play.reports.trace) {
@@ -280,10 +328,10 @@ int cmd_sim(int argc, char **argv)
     char err[512];
     sim_broker *b = sim_start(&o.cfg, err, sizeof err);
     if (!b) {
-        fprintf(stderr, "mqttspec sim: %s\n", err);
-        return 1;
+        fprintf(stderr, "mqttspec sim: cannot listen: %s\n", err);
+        return 3;
     }
-    for (size_t i = 0; i < o.cfg.n_listeners; i++)
+    for (size_t i = 0; i < o.cfg.n_listeners && announce_on_stdout(&o); i++)
         printf("listening on %s port %d\n", o.cfg.listeners[i].url, sim_port(b, i));
     fflush(stdout);
     int sig;

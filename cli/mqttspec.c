@@ -21,6 +21,7 @@ typedef struct command {
 static const command commands[] = {
     {"run", cmd_run, "run conformance scenarios against a broker"},
     {"list", cmd_list, "list the scenarios a selection picks"},
+    {"probe", cmd_probe, "pre-flight and capability probe of a broker: its profile (docs/profile.md)"},
     {"sim", cmd_sim, "run broker-sim, the reference broker (with quirks), on a listener"},
     {"decode", cmd_decode, "decode and validate MQTT packets given as hex or a file"},
     {"fuzz", cmd_fuzz, "stateful network fuzzing of a broker (or broker-sim); findings become scenarios"},
@@ -38,8 +39,15 @@ static void usage(FILE *out)
     for (size_t i = 0; i < COMMAND_COUNT; i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fputs("\n"
-          "'mqttspec COMMAND --help' describes a command.\n"
-          "Exit status: 0 success, 1 a check failed, 2 usage error.\n",
+          "'mqttspec COMMAND --help' describes a command.  Targets are named as in mosquitto's clients:\n"
+          "-h HOST, -p PORT, -L URL, -V mqttv311|mqttv5|mqttv31 (or 3.1.1, 5.0, 3.1); help is --help.\n"
+          "\n"
+          "Exit status:\n"
+          "  0        success: nothing failed\n"
+          "  1        a check failed (a FAIL or ERROR; decode: a malformed packet; fuzz: a crash or hang)\n"
+          "  2        usage error: bad option, unwritable output, scenario error, a selection with nothing to run\n"
+          "  3        the target is unreachable (sim: cannot listen)\n"
+          "  130/143  interrupted by SIGINT/SIGTERM (run, sim --scenario): unfinished cases NOT RUN, reports written\n",
           out);
 }
 
@@ -81,7 +89,7 @@ int main(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     const char *name = argv[1];
-    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0)
+    if (strcmp(name, "--help") == 0)
         return help(1, argv + 1);
     if (strcmp(name, "help") == 0)
         return help(argc - 1, argv + 1);

@@ -4,18 +4,28 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "interrupt.h"
 #include "run_report.h"
 
 #ifndef MQTTSPEC_VERSION
 #define MQTTSPEC_VERSION "unknown"
 #endif
 
+/* "-" is standard output. */
+static bool is_stdout(const char *path)
+{
+    return path && strcmp(path, "-") == 0;
+}
+
 static int write_report(const char *path, int (*writer)(const mqs_run *, FILE *), const mqs_run *run)
 {
     if (!path)
         return 0;
+    if (is_stdout(path))
+        return writer(run, stdout) == 0 && fflush(stdout) == 0 ? 0 : -1;
     FILE *f = fopen(path, "w");
     if (!f || writer(run, f) != 0) {
         fprintf(stderr, "mqttspec: cannot write %s: %s\n", path, strerror(errno));
@@ -49,14 +59,14 @@ static int write_traces(const char *dir, const mqs_run *run)
     return 0;
 }
 
-/* Non-PASS cases one per line, then the totals. */
+/* Cases that did not pass (or run) one per line, then the totals. */
 static void print_summary(const mqs_run *run, FILE *out)
 {
     size_t counts[MQS_VERDICT_COUNT];
     mqs_run_count(run, counts);
     for (size_t i = 0; i < run->ncases; i++) {
         const mqs_case *c = &run->cases[i];
-        if (c->verdict == MQS_PASS)
+        if (c->verdict == MQS_PASS || c->verdict == MQS_NOT_RUN) /* NOT RUN: the count says it */
             continue;
         fprintf(out, "%-5s %s (%s)%s%s\n      %s\n", mqs_verdict_name(c->verdict), c->id, c->version,
                 c->statement && c->statement[0] ? " " : "", c->statement ? c->statement : "",
@@ -94,6 +104,99 @@ void cli_print_case(const mqs_case *c, FILE *out)
     fflush(out);
 }
 
+FILE *cli_console(const cli_reports *r)
+{
+    return is_stdout(r->junit) || is_stdout(r->json) || is_stdout(r->md) ? stderr : stdout;
+}
+
+/* The folder path is in (".", "/" or everything before the last '/'). */
+static void parent_of(const char *path, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s", path);
+    char *slash = strrchr(out, '/');
+    while (slash && slash > out && slash[1] == '\0') { /* "dir/" names dir */
+        *slash = '\0';
+        slash = strrchr(out, '/');
+    }
+    if (!slash)
+        snprintf(out, cap, ".");
+    else if (slash == out)
+        out[1] = '\0';
+    else
+        *slash = '\0';
+}
+
+/*
+ * An existing path must be a writable file (or folder); a new one needs a
+ * writable folder to be made in: its parent, or (CLI_OUT_TREE, created with
+ * its parents) the nearest folder that exists.
+ */
+static bool path_writable(const char *path, cli_out kind, char *why, size_t why_cap)
+{
+    bool want_dir = kind != CLI_OUT_FILE;
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        if (want_dir != S_ISDIR(st.st_mode)) {
+            snprintf(why, why_cap, "%s", want_dir ? "not a folder" : "is a folder");
+            return false;
+        }
+        if (access(path, want_dir ? W_OK | X_OK : W_OK) != 0) {
+            snprintf(why, why_cap, "%s", strerror(errno));
+            return false;
+        }
+        return true;
+    }
+    if (errno != ENOENT && errno != ENOTDIR) {
+        snprintf(why, why_cap, "%s", strerror(errno));
+        return false;
+    }
+    char parent[4096];
+    parent_of(path, parent, sizeof parent);
+    while (kind == CLI_OUT_TREE && stat(parent, &st) != 0 && errno == ENOENT && strcmp(parent, ".") != 0 &&
+           strcmp(parent, "/") != 0) {
+        char up[4096];
+        parent_of(parent, up, sizeof up);
+        snprintf(parent, sizeof parent, "%s", up);
+    }
+    if (stat(parent, &st) != 0 || !S_ISDIR(st.st_mode) || access(parent, W_OK | X_OK) != 0) {
+        snprintf(why, why_cap, "folder %s is missing or not writable", parent);
+        return false;
+    }
+    return true;
+}
+
+int cli_check_output(const char *option, const char *path, cli_out kind)
+{
+    char why[300];
+    if (path && !is_stdout(path) && !path_writable(path, kind, why, sizeof why)) {
+        fprintf(stderr, "mqttspec: %s %s: cannot write there: %s\n", option, path, why);
+        return -1;
+    }
+    return 0;
+}
+
+int cli_reports_check(const cli_reports *r)
+{
+    const char *const paths[] = {r->junit, r->json, r->md, r->trace};
+    static const char *const options[] = {"--junit", "--json", "--md", "--trace"};
+    enum { N = sizeof paths / sizeof paths[0] };
+    for (size_t i = 0; i < N; i++) {
+        for (size_t j = 0; j < i; j++)
+            if (paths[i] && paths[j] && strcmp(paths[i], paths[j]) == 0) {
+                fprintf(stderr, "mqttspec: %s and %s both name %s: each report needs its own %s\n", options[j],
+                        options[i], paths[i], is_stdout(paths[i]) ? "stream" : "file");
+                return -1;
+            }
+        if (i == N - 1 && is_stdout(paths[i])) {
+            fprintf(stderr, "mqttspec: --trace needs a folder, not '-'\n");
+            return -1;
+        }
+        if (cli_check_output(options[i], paths[i], i == N - 1 ? CLI_OUT_DIR : CLI_OUT_FILE) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 int cli_run_finish(const cli_reports *r, const mqs_run *run, FILE *out)
 {
     int rc = write_report(r->junit, mqs_write_junit, run) | write_report(r->json, mqs_write_json, run) |
@@ -101,7 +204,14 @@ int cli_run_finish(const cli_reports *r, const mqs_run *run, FILE *out)
     print_summary(run, out);
     size_t counts[MQS_VERDICT_COUNT];
     mqs_run_count(run, counts);
+    int interrupted = cli_interrupt_status();
+    if (interrupted) {
+        fprintf(out, "interrupted: %zu cases not run%s\n", counts[MQS_NOT_RUN],
+                rc ? "" : "; the reports hold every case");
+        return interrupted;
+    }
     if (rc)
         return CLI_EXIT_USAGE;
+    /* NOT RUN comes only from an interrupt; INCONSISTENT passed alone: neither fails the run. */
     return counts[MQS_FAIL] || counts[MQS_ERROR] ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }

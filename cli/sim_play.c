@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "interrupt.h"
 #include "mqttspec/engine.h"
 #include "sim_play.h"
 
@@ -60,13 +61,15 @@ static mqs_listener *open_listener(const sim_play_args *a, char *url_out, size_t
 }
 
 /* Each case waits for its own client; a line on stderr says which one is next. */
-static void play_all(const mqs_scenario *const *picked, size_t n, const mqs_run_opts *opts, mqs_run *run)
+static void play_all(const mqs_scenario *const *picked, size_t n, const mqs_run_opts *opts, mqs_run *run,
+                     FILE *console)
 {
     for (size_t i = 0; i < n; i++) {
-        fprintf(stderr, "[%zu/%zu] %s: waiting for the client under test\n", i + 1, n, picked[i]->id);
+        if (!cli_interrupted()) /* after an interrupt the rest are NOT RUN at once */
+            fprintf(stderr, "[%zu/%zu] %s: waiting for the client under test\n", i + 1, n, picked[i]->id);
         mqs_case *c = mqs_run_add_case(run);
         mqs_run_case(picked[i], MQTT_VERSION_UNKNOWN, opts, (unsigned)i, c);
-        cli_print_case(c, stdout);
+        cli_print_case(c, console);
     }
 }
 
@@ -74,17 +77,20 @@ static void play_all(const mqs_scenario *const *picked, size_t n, const mqs_run_
 static int play(const sim_play_args *a, mqs_listener *l, const char *url, const mqs_scenario *const *picked,
                 size_t n)
 {
-    printf("listening on %s port %d\n", a->listen, mqs_listener_port(l));
-    fflush(stdout);
+    FILE *console = cli_console(&a->reports); /* stdout, unless a report goes there */
+    fprintf(console, "listening on %s port %d\n", a->listen, mqs_listener_port(l));
+    fflush(console);
     mqs_run_opts opts;
     mqs_run_opts_init(&opts);
     opts.listener = l;
+    opts.interrupted = cli_interrupted;
+    cli_interrupt_install();
     mqs_run run;
     cli_run_start(&run, url);
     int64_t t0 = mqs_now_ms();
-    play_all(picked, n, &opts, &run);
+    play_all(picked, n, &opts, &run, console);
     run.duration_ms = mqs_now_ms() - t0;
-    int status = cli_run_finish(&a->reports, &run, stdout);
+    int status = cli_run_finish(&a->reports, &run, console);
     mqs_run_free(&run);
     return status;
 }
@@ -95,7 +101,7 @@ int sim_play(const sim_play_args *a)
     const mqs_scenario **picked = NULL;
     size_t n = 0;
     int status = CLI_EXIT_USAGE;
-    if (load(a, &set, &picked, &n) == 0) {
+    if (cli_reports_check(&a->reports) == 0 && load(a, &set, &picked, &n) == 0) {
         char url[300];
         mqs_listener *l = open_listener(a, url, sizeof url, &status);
         if (l) {

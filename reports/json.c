@@ -155,6 +155,15 @@ static bool add_summary(cJSON *root, const mqs_run *run)
     return add_num(o, "total", (int64_t)run->ncases);
 }
 
+/* The target's profile, as the probe wrote it (docs/profile.md). */
+static bool add_profile(cJSON *root, const mqs_run *run)
+{
+    if (!run->profile_json)
+        return true;
+    cJSON *profile = cJSON_Parse(run->profile_json);
+    return profile && cJSON_AddItemToObject(root, "profile", profile);
+}
+
 static cJSON *run_json(const mqs_run *run)
 {
     cJSON *root = cJSON_CreateObject();
@@ -163,7 +172,7 @@ static cJSON *run_json(const mqs_run *run)
     bool ok = add_str(root, "format", "mqttspec-report") && add_num(root, "format_version", 1) &&
               add_str(root, "tool_version", run->tool_version) && add_str(root, "target", run->target) &&
               add_str(root, "started_at", run->started_at) && add_num(root, "duration_ms", run->duration_ms) &&
-              add_summary(root, run) && add_cases(root, run);
+              add_profile(root, run) && add_summary(root, run) && add_cases(root, run);
     if (!ok) {
         cJSON_Delete(root);
         return NULL;

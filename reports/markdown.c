@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "text.h"
 
 /* ASCII punctuation that could start markup inside a line or a table cell. */
@@ -85,6 +87,45 @@ static void write_header(FILE *out, const mqs_run *run)
     fprintf(out, "\n- **Duration:** %s s\n- **Tool:** mqttspec ", secs);
     md_inline(out, run->tool_version ? run->tool_version : "(unknown)");
     fputs("\n\n", out);
+}
+
+/* One line per probed version: its status, round trip, and the capabilities it lacks. */
+static void write_profile(FILE *out, const mqs_run *run)
+{
+    cJSON *profile = run->profile_json ? cJSON_Parse(run->profile_json) : NULL;
+    const cJSON *versions = cJSON_GetObjectItemCaseSensitive(profile, "versions");
+    if (!versions || !versions->child) {
+        cJSON_Delete(profile);
+        return;
+    }
+    fputs("## Target profile\n\n", out);
+    for (const cJSON *v = versions->child; v; v = v->next) {
+        const cJSON *status = cJSON_GetObjectItemCaseSensitive(v, "status");
+        const cJSON *reason = cJSON_GetObjectItemCaseSensitive(v, "reason");
+        const cJSON *rtt = cJSON_GetObjectItemCaseSensitive(v, "rtt_ms");
+        fputs("- **MQTT ", out);
+        md_inline(out, v->string);
+        fputs(":** ", out);
+        md_inline(out, cJSON_IsString(status) ? status->valuestring : "?");
+        if (cJSON_IsString(reason)) {
+            fputs(" (", out);
+            md_inline(out, reason->valuestring);
+            fputs(")", out);
+        }
+        if (cJSON_IsNumber(rtt))
+            fprintf(out, ", round trip %d ms", rtt->valueint);
+        const cJSON *caps = cJSON_GetObjectItemCaseSensitive(v, "capabilities");
+        bool any = false;
+        for (const cJSON *c = caps ? caps->child : NULL; c; c = c->next)
+            if (cJSON_IsFalse(c)) {
+                fputs(any ? ", " : "; lacks: ", out);
+                md_inline(out, c->string);
+                any = true;
+            }
+        fputs("\n", out);
+    }
+    fputs("\n", out);
+    cJSON_Delete(profile);
 }
 
 static void write_summary(FILE *out, const mqs_run *run)
@@ -214,6 +255,7 @@ static void write_case_details(FILE *out, const mqs_case *c)
 int mqs_write_markdown(const mqs_run *run, FILE *out)
 {
     write_header(out, run);
+    write_profile(out, run);
     write_summary(out, run);
     write_case_table(out, run);
     bool heading = false;

@@ -167,5 +167,6 @@ void mqs_run_free(mqs_run *run)
     free(run->tool_version);
     free(run->target);
     free(run->started_at);
+    free(run->profile_json);
     memset(run, 0, sizeof *run);
 }

@@ -783,6 +783,65 @@ static void test_quirk_dollar_topics_matched(void **state)
     stop(f);
 }
 
+/* ---- lenient-parsing quirks ---- */
+
+static void send_raw(client *c, const char *hex)
+{
+    uint8_t buf[64];
+    size_t n = 0;
+    unsigned byte;
+    int used;
+    for (const char *h = hex; n < sizeof buf && sscanf(h, " %2x%n", &byte, &used) == 1; h += used)
+        buf[n++] = (uint8_t)byte;
+    assert_int_equal(mqs_transport_write_all(c->t, buf, n, mqs_now_ms() + WAIT_MS), 0);
+}
+
+/* The connection is open and serving: a PINGREQ gets the next packet, a PINGRESP. */
+static void expect_serving(client *c)
+{
+    mqtt_packet p = {.type = MQTT_PINGREQ};
+    client_send(c, &p);
+    expect_packet(c, &p, MQTT_PINGRESP);
+}
+
+/* Each quirk forgives its one fault (the packet dropped, or taken repaired) and nothing more: a packet
+ * with a second fault, or a fault of another quirk, still closes the connection. */
+static void test_quirk_lenient_parsing(void **state)
+{
+    (void)state;
+    fixture *f = start_quirky(SIM_QUIRK_BIT(SIM_Q_LENIENT_RESERVED_FLAGS));
+    client *c = connected(f->port, MQTT_V311, "flags");
+    send_raw(c, "c1 00"); /* PINGREQ with flags 0001: dropped, no PINGRESP for it */
+    expect_serving(c);
+    expect_nothing(c);
+    send_raw(c, "c1 01 00"); /* and a payload byte: a second fault */
+    expect_close(c, WAIT_MS);
+    client_drop(c);
+    stop(f);
+
+    f = start_quirky(SIM_QUIRK_BIT(SIM_Q_LENIENT_FIXED_LENGTH));
+    c = connected(f->port, MQTT_V5, "length");
+    mqtt_packet p;
+    send_raw(c, "c0 02 00 00"); /* PINGREQ with a payload: taken without it */
+    expect_packet(c, &p, MQTT_PINGRESP);
+    send_raw(c, "40 01 00"); /* PUBACK too short for its packet id: dropped */
+    expect_serving(c);
+    send_raw(c, "d0 00"); /* a PINGRESP from the client is another quirk's business */
+    expect_close(c, WAIT_MS);
+    client_drop(c);
+    stop(f);
+
+    f = start_quirky(SIM_QUIRK_BIT(SIM_Q_IGNORES_SERVER_PACKETS) | SIM_QUIRK_BIT(SIM_Q_UNEXPECTED_AUTH_IGNORED));
+    c = connected(f->port, MQTT_V5, "direction");
+    send_raw(c, "90 04 00 01 00 00"); /* SUBACK from the client: dropped */
+    send_raw(c, "f0 06 19 04 15 00 01 78"); /* AUTH without an agreed method: ignored */
+    expect_serving(c);
+    send_raw(c, "41 02 00 01"); /* PUBACK with flags 0001 */
+    expect_close(c, WAIT_MS);
+    client_drop(c);
+    stop(f);
+}
+
 /* ---- legal variants ---- */
 
 static fixture *start_variant(sim_variant_id v)
@@ -1202,6 +1261,7 @@ int main(void)
         cmocka_unit_test(test_quirks_are_per_listener),
         cmocka_unit_test(test_quirk_takeover_keeps_old),
         cmocka_unit_test(test_quirk_dollar_topics_matched),
+        cmocka_unit_test(test_quirk_lenient_parsing),
         cmocka_unit_test(test_variant_table),
         cmocka_unit_test(test_variant_inflight_1),
         cmocka_unit_test(test_variant_max_qos_1),

@@ -11,9 +11,6 @@
 
 #define SIM_CONNECT_TIMEOUT_MS 10000 /* a connection that never sends CONNECT */
 #define SIM_DEFAULT_RECEIVE_MAXIMUM 65535
-/* Keep-alive closes come this much early: the client times 1.5 x Keep Alive from its send, we from our
- * read, and poll wakes a little late; early by 25 ms stays within the rule, late by 1 ms breaks it. */
-#define SIM_KEEPALIVE_LEAD_MS 25
 
 sim_conn *sim_conn_new(sim_broker *b, mqs_transport *t, sim_quirk_set quirks)
 {
@@ -190,6 +187,8 @@ static void dispatch(sim_conn *c, const mqtt_packet *pkt)
         sim_on_disconnect(c, pkt);
         break;
     default: /* AUTH: no authentication method was agreed in CONNECT */
+        if (sim_quirk(c->quirks, SIM_Q_UNEXPECTED_AUTH_IGNORED))
+            break;
         sim_protocol_error(c, 0x82, "AUTH without an Authentication Method in CONNECT");
         break;
     }
@@ -212,6 +211,32 @@ static bool make_room_for_next_packet(sim_conn *c)
     return true;
 }
 
+/* The codec rejected the next packet: a lenient-parsing quirk may drop it or take it repaired.
+ * False: not forgiven, the packet is still unread. */
+static bool forgive_malformed(sim_conn *c, const mqtt_decode_opts *opts, const mqtt_error *err)
+{
+    uint8_t *p = c->in.buf + c->in.start;
+    size_t len;
+    mqtt_error ferr;
+    if (!c->quirks ||
+        mqtt_frame(p, c->in.end - c->in.start, opts->max_packet_size, opts->version, &len, &ferr) != MQTT_COMPLETE)
+        return false;
+    uint8_t scratch[SIM_LENIENT_MAX];
+    mqtt_packet pkt;
+    sim_lenient how = sim_lenient_parse(c->quirks, p, len, opts, err, scratch, &pkt);
+    if (how == SIM_LENIENT_NO)
+        return false;
+    c->in.start += len;
+    c->last_rx = mqs_now_ms();
+    if (how == SIM_LENIENT_DROP) {
+        sim_log(c->b, "#%u ignored a malformed packet of type %u (lenient quirk)", c->id, (unsigned)(p[0] >> 4));
+        return true;
+    }
+    sim_log_packet(c, "<-", &pkt);
+    dispatch(c, &pkt);
+    return true;
+}
+
 /* Handle every complete packet buffered; stops when the connection closes. */
 static void handle_buffered_packets(sim_conn *c)
 {
@@ -229,6 +254,8 @@ static void handle_buffered_packets(sim_conn *c)
         if (st == MQTT_NEED_MORE)
             return;
         if (st == MQTT_MALFORMED) {
+            if (forgive_malformed(c, &opts, &err))
+                continue;
             on_malformed(c, &pkt, &err);
             return;
         }
@@ -282,5 +309,6 @@ int64_t sim_keepalive_deadline(const sim_conn *c)
     if (c->keep_alive == 0 || sim_quirk(c->quirks, SIM_Q_KEEPALIVE_IGNORE))
         return INT64_MAX;
     int64_t factor_x2 = sim_quirk(c->quirks, SIM_Q_KEEPALIVE_3X) ? 6 : 3; /* 1.5 x, in halves */
-    return c->last_rx + (int64_t)c->keep_alive * 1000 * factor_x2 / 2 - SIM_KEEPALIVE_LEAD_MS;
+    /* exactly 1.5 x Keep Alive after the last packet we read (3.1.1 MQTT-3.1.2-24, 5.0 MQTT-3.1.2-22) */
+    return c->last_rx + (int64_t)c->keep_alive * 1000 * factor_x2 / 2;
 }

@@ -162,6 +162,19 @@ static inline bool sim_variant5(sim_variant_set set, mqtt_version version, sim_v
     return version == MQTT_V5 && sim_variant(set, v);
 }
 
+/* ---- lenient.c ---- */
+/* What a lenient-parsing quirk makes of a packet the codec rejected. */
+typedef enum sim_lenient {
+    SIM_LENIENT_NO,   /* not forgiven: close as usual */
+    SIM_LENIENT_DROP, /* skip the packet as if it had not come */
+    SIM_LENIENT_TAKE, /* handle the repaired packet the call decoded */
+} sim_lenient;
+#define SIM_LENIENT_MAX 64 /* largest packet lenient-fixed-length repairs */
+/* p: the whole framed packet (len bytes, restored on return), err: why the codec rejected it.
+ * TAKE: *out is decoded from scratch and valid while scratch is. */
+sim_lenient sim_lenient_parse(sim_quirk_set quirks, uint8_t *p, size_t len, const mqtt_decode_opts *opts,
+                              const mqtt_error *err, uint8_t scratch[SIM_LENIENT_MAX], mqtt_packet *out);
+
 /* ---- log.c ---- */
 void sim_log(const sim_broker *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sim_log_packet(const sim_conn *c, const char *dir, const mqtt_packet *pkt);

@@ -114,6 +114,23 @@ static const sim_quirk_info quirk_table[SIM_Q_COUNT] = {
     [SIM_Q_MESSAGE_EXPIRY_IGNORED] = {"message-expiry-ignored", "5.0:MQTT-3.3.2-5 5.0:MQTT-3.3.2-6",
                                       "5.0: the Message Expiry Interval of a PUBLISH is ignored: the message never "
                                       "expires and is forwarded without it."},
+    /* lenient parsing: malformed input a conforming server closes the connection on */
+    [SIM_Q_LENIENT_RESERVED_FLAGS] = {"lenient-reserved-flags", "3.1.1:MQTT-2.2.2-2 3.1.1:MQTT-3.6.1-1 "
+                                                                "3.1.1:MQTT-3.8.1-1 3.1.1:MQTT-3.10.1-1 "
+                                                                "3.1.1:MQTT-3.14.1-1 5.0:MQTT-2.1.3-1 "
+                                                                "5.0:MQTT-3.6.1-1 5.0:MQTT-3.8.1-1 5.0:MQTT-3.10.1-1 "
+                                                                "5.0:MQTT-3.14.1-1 5.0:MQTT-3.15.1-1",
+                                      "A packet whose only fault is its reserved fixed-header flags is ignored "
+                                      "instead of closing the connection."},
+    [SIM_Q_LENIENT_FIXED_LENGTH] = {"lenient-fixed-length", "3.1.1:MQTT-4.8.0-1 5.0:MQTT-4.13.1-1",
+                                    "A PUBACK, PUBREC, PUBREL, PUBCOMP, PINGREQ or DISCONNECT with a wrong "
+                                    "Remaining Length is taken without its extra bytes, or ignored when too short."},
+    [SIM_Q_IGNORES_SERVER_PACKETS] = {"ignores-server-packets", "3.1.1:MQTT-4.8.0-1 5.0:MQTT-4.13.1-1",
+                                      "A CONNACK, SUBACK, UNSUBACK or PINGRESP sent by a client is ignored "
+                                      "instead of closing the connection."},
+    [SIM_Q_UNEXPECTED_AUTH_IGNORED] = {"unexpected-auth-ignored", "5.0:MQTT-4.13.1-1",
+                                       "5.0: an AUTH from a client whose CONNECT had no Authentication Method is "
+                                       "ignored instead of closing the connection."},
 };
 
 _Static_assert(SIM_Q_COUNT <= 64, "sim_quirk_set has one bit per quirk");

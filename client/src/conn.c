@@ -85,9 +85,88 @@ void mqs_conn_drop(runctx *x, conn *c, bool orderly)
     inbox_clear(c);
 }
 
+/* ---- credentials: recorded as '*' bytes unless --show-credentials ---- */
+
+static void mask_field(uint8_t *copy, const uint8_t *raw, size_t len, mqtt_bytes field)
+{
+    if (field.ptr && field.ptr >= raw && field.len <= len && (size_t)(field.ptr - raw) <= len - field.len)
+        memset(copy + (field.ptr - raw), '*', field.len);
+}
+
+/* A CONNECT our codec cannot read (malformed on purpose): every occurrence of a configured credential. */
+static void mask_literal(uint8_t *copy, size_t len, const char *secret)
+{
+    size_t n = secret ? strlen(secret) : 0;
+    for (size_t i = 0; n && i + n <= len; i++)
+        if (memcmp(copy + i, secret, n) == 0)
+            memset(copy + i, '*', n);
+}
+
+/*
+ * The bytes of a CONNECT as the transcript keeps them: the User Name and
+ * Password fields' bytes replaced by '*' (lengths kept, so the hex still
+ * decodes).  pkt: the packet decoded from raw, or NULL to decode it here.
+ * NULL when raw is no CONNECT or credentials are to be shown; the caller
+ * frees the copy.
+ */
+static uint8_t *redacted_connect(runctx *x, const uint8_t *raw, size_t len, const mqtt_packet *pkt)
+{
+    if (x->opts->show_credentials || !len || raw[0] >> 4 != MQTT_CONNECT)
+        return NULL;
+    uint8_t *copy = malloc(len);
+    if (!copy)
+        return NULL;
+    memcpy(copy, raw, len);
+    mqtt_packet decoded;
+    if (!pkt) {
+        mqtt_decode_opts opts = {x->v, MQTT_ROLE_SERVER, 0}; /* read as the server we send it to reads it */
+        mqtt_error err;
+        size_t used;
+        if (mqtt_decode(raw, len, &opts, &decoded, &used, &err) == MQTT_COMPLETE)
+            pkt = &decoded;
+    }
+    if (pkt && pkt->type == MQTT_CONNECT) {
+        if (pkt->u.connect.has_username)
+            mask_field(copy, raw, len, pkt->u.connect.username);
+        if (pkt->u.connect.has_password)
+            mask_field(copy, raw, len, pkt->u.connect.password);
+    } else {
+        mask_literal(copy, len, x->opts->target.password);
+        mask_literal(copy, len, x->opts->target.username);
+    }
+    return copy;
+}
+
+char *mqs_inbound_text(const runctx *x, const inbound *in)
+{
+    static const char *const secret_keys[] = {"username", "username_hex", "password", "password_hex"};
+    if (x->opts->show_credentials || !cJSON_IsObject(in->json))
+        return cJSON_PrintUnformatted(in->json);
+    cJSON *copy = cJSON_Duplicate(in->json, true);
+    for (size_t i = 0; copy && i < sizeof secret_keys / sizeof secret_keys[0]; i++)
+        if (cJSON_GetObjectItemCaseSensitive(copy, secret_keys[i]))
+            cJSON_ReplaceItemInObjectCaseSensitive(copy, secret_keys[i], cJSON_CreateString("<redacted>"));
+    char *text = copy ? cJSON_PrintUnformatted(copy) : NULL;
+    cJSON_Delete(copy);
+    return text;
+}
+
+/* Record a packet sent or received; a CONNECT's credentials redacted (pkt: raw decoded, or NULL). */
+static void record_packet(runctx *x, conn *c, mqs_event_kind kind, const char *line, const uint8_t *raw, size_t len,
+                          const mqtt_packet *pkt)
+{
+    uint8_t *redacted = redacted_connect(x, raw, len, pkt);
+    bool must_redact = !x->opts->show_credentials && len && raw[0] >> 4 == MQTT_CONNECT;
+    if (must_redact && !redacted) /* out of memory: the bytes are lost, not shown in the clear */
+        mqs_case_event(x->res, mqs_rel(x), kind, c->name, line, NULL, 0);
+    else
+        mqs_case_event(x->res, mqs_rel(x), kind, c->name, line, redacted ? redacted : raw, len);
+    free(redacted);
+}
+
 bool mqs_conn_send(runctx *x, conn *c, const uint8_t *raw, size_t len, const char *line)
 {
-    mqs_case_event(x->res, mqs_rel(x), MQS_EV_SENT, c->name, line, raw, len);
+    record_packet(x, c, MQS_EV_SENT, line, raw, len, NULL);
     c->last_sent_at = mqs_rel(x);
     if (c->closed) {
         mqs_case_event(x->res, mqs_rel(x), MQS_EV_NOTE, c->name, "not sent: the peer had closed the connection",
@@ -186,6 +265,20 @@ static mqtt_status decode_unknown_level_connack(conn *c, mqtt_packet *pkt, mqtt_
 }
 
 /*
+ * After a CONNECT no version of ours describes, bytes that are no CONNACK
+ * may belong to another specification the server chose to answer under
+ * (MQTT-3.1.2-1): they are shown, never judged as malformed MQTT.
+ */
+static void take_foreign_bytes(runctx *x, conn *c)
+{
+    size_t n = c->stream.end - c->stream.start;
+    mqs_case_event(x->res, mqs_rel(x), MQS_EV_RECEIVED, c->name,
+                   "bytes that are no MQTT CONNACK (allowed after a CONNECT under another specification)",
+                   c->stream.buf + c->stream.start, n);
+    c->stream.start = c->stream.end;
+}
+
+/*
  * Server role: a first CONNECT at a protocol level we do not speak is no
  * fault of the client, only a version the scenario cannot play: it decides
  * the case's version like any other (which SKIPs the case).
@@ -221,8 +314,13 @@ static void parse_received(runctx *x, conn *c)
         mqtt_bytes raw;
         mqtt_error err;
         mqtt_status st = mqtt_stream_next(&c->stream, &opts, &pkt, &raw, &err);
-        if (st == MQTT_MALFORMED && x->role == MQS_ROLE_CLIENT && c->level < 0 && !c->connack_seen)
+        if (st == MQTT_MALFORMED && x->role == MQS_ROLE_CLIENT && c->level < 0 && !c->connack_seen) {
             st = decode_unknown_level_connack(c, &pkt, &raw, &v);
+            if (st == MQTT_MALFORMED) {
+                take_foreign_bytes(x, c);
+                return;
+            }
+        }
         if (st == MQTT_NEED_MORE)
             return;
         if (st == MQTT_MALFORMED) {
@@ -234,7 +332,7 @@ static void parse_received(runctx *x, conn *c)
             v = (mqtt_version)pkt.u.connect.protocol_level;
         char line[240];
         mqtt_print(&pkt, v, line, sizeof line);
-        mqs_case_event(x->res, mqs_rel(x), MQS_EV_RECEIVED, c->name, line, raw.ptr, raw.len);
+        record_packet(x, c, MQS_EV_RECEIVED, line, raw.ptr, raw.len, &pkt);
         inbox_push(c, mqs_rel(x), mqtt_packet_to_json(&pkt, v), line);
         if (x->role == MQS_ROLE_SERVER)
             note_client_connect(x, c, &pkt);
@@ -281,9 +379,19 @@ static void read_conn(runctx *x, conn *c)
     }
 }
 
+bool mqs_case_interrupted(runctx *x)
+{
+    if (!x->stop && x->opts->interrupted && x->opts->interrupted()) {
+        x->interrupted = true;
+        x->stop = true;
+    }
+    return x->interrupted;
+}
+
 /*
  * One poll over the open connections, reading what arrives, for at most
- * until-now ms; extra_fd (the listener), when >= 0, also ends the wait.
+ * until-now ms (in slices, so an interrupt is seen within
+ * MQS_INTERRUPT_POLL_MS); extra_fd (the listener), when >= 0, also ends the wait.
  */
 static void pump_once(runctx *x, int64_t until, int extra_fd)
 {
@@ -301,7 +409,11 @@ static void pump_once(runctx *x, int64_t until, int extra_fd)
     }
     if (extra_fd >= 0)
         pfd[n] = (struct pollfd){.fd = extra_fd, .events = POLLIN};
+    if (mqs_case_interrupted(x))
+        return;
     int64_t left = until - mqs_now_ms();
+    if (left > MQS_INTERRUPT_POLL_MS)
+        left = MQS_INTERRUPT_POLL_MS;
     timeout = buffered || left < 0 ? 0 : (int)left;
     if (poll(pfd, (nfds_t)(n + (extra_fd >= 0)), timeout) < 0 && !buffered)
         return;

@@ -49,9 +49,12 @@ typedef struct runctx {
     char cid[24];
     int step_no;           /* 1-based index in the file */
     const cJSON *step;
-    bool stop;             /* a FAIL, ERROR or SKIP decided the case */
+    bool stop;             /* a FAIL, ERROR or SKIP decided the case (or the run was interrupted) */
+    bool interrupted;      /* the run was interrupted while this case ran: it is NOT RUN */
     int accepts;           /* server role: accept steps run so far */
     uint8_t *arena;
+    int64_t step_started; /* CLOCK_MONOTONIC ms when the current step began */
+    bool waited_out;      /* the failure being reported is a wait that ran out */
 } runctx;
 
 /* conn.c */
@@ -65,15 +68,22 @@ bool mqs_conn_open(runctx *x, conn *c);
 int mqs_conn_accept(runctx *x, conn *c, int64_t deadline);
 void mqs_conn_drop(runctx *x, conn *c, bool orderly);
 bool mqs_conn_send(runctx *x, conn *c, const uint8_t *raw, size_t len, const char *line);
+/* Has the run been interrupted (opts->interrupted)?  Then the undecided case stops: x->stop and x->interrupted. */
+bool mqs_case_interrupted(runctx *x);
 /* Wait until c has a packet, is closed, or the deadline (absolute ms) passes. */
 void mqs_conn_wait(runctx *x, conn *c, int64_t deadline);
 /* Read whatever arrives on any connection until the deadline. */
 void mqs_pump_until(runctx *x, int64_t deadline);
 inbound *mqs_inbox_peek(conn *c);
+/* A received packet's JSON as text for a report: a CONNECT's user name and password "<redacted>" (heap; NULL if out of memory). */
+char *mqs_inbound_text(const runctx *x, const inbound *in);
 void mqs_inbox_pop(conn *c);
 void mqs_conns_free(runctx *x);
 
 /* engine.c */
+/* The statement that owes an answer of this packet type (CONNACK, SUBACK, PUBACK ...) at v, without the
+ * version prefix; NULL for a type that answers nothing. */
+const char *mqs_response_statement(int packet_type, mqtt_version v);
 __attribute__((format(printf, 2, 3))) void mqs_case_error(runctx *x, const char *fmt, ...);
 void mqs_case_fail_codec(runctx *x, conn *c, const mqtt_error *err);
 /* Server role: the client's CONNECT named its protocol level; the first one decides the case's version

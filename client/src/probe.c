@@ -6,6 +6,8 @@
  * scenario to follow, only questions to ask.
  */
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +31,7 @@ typedef struct pconn {
     uint8_t *buf;
     mqtt_version v;
     bool closed;
+    bool (*interrupted)(void);
 } pconn;
 
 typedef enum pc_result { PC_PACKET, PC_TIMEOUT, PC_CLOSED, PC_MALFORMED } pc_result;
@@ -49,6 +52,7 @@ static bool pc_open(probe *p, pconn *c, char *err, size_t err_cap)
 {
     memset(c, 0, sizeof *c);
     c->v = p->v;
+    c->interrupted = p->o->interrupted;
     c->buf = malloc(PROBE_STREAM_CAP);
     if (!c->buf) {
         snprintf(err, err_cap, "out of memory");
@@ -109,11 +113,11 @@ static pc_result pc_next(pconn *c, mqtt_packet *pkt, int64_t deadline)
             continue;
         }
         int64_t left = deadline - mqs_now_ms();
-        if (left <= 0)
+        if (left <= 0 || (c->interrupted && c->interrupted()))
             return PC_TIMEOUT;
         struct pollfd pfd = {.fd = mqs_transport_fd(c->t), .events = POLLIN};
-        if (!mqs_transport_pending(c->t) && poll(&pfd, 1, (int)left) == 0)
-            return PC_TIMEOUT;
+        if (!mqs_transport_pending(c->t))
+            poll(&pfd, 1, (int)(left > 100 ? 100 : left)); /* a tenth of a second at most: interrupts are seen */
     }
 }
 
@@ -451,6 +455,23 @@ static void probe_will(probe *p, pconn *watcher)
     p->vp->will_published = p->will_seen;
 }
 
+/* With credentials given: would the target take a CONNECT without them (scenarios that send raw CONNECT bytes)? */
+static void probe_anonymous(probe *p)
+{
+    if (!p->o->username && !p->o->password)
+        return;
+    mqs_probe_opts anon = *p->o;
+    anon.username = anon.password = NULL;
+    probe q = *p;
+    q.o = &anon;
+    pconn c;
+    mqtt_connack ca;
+    connect_args a = {"n", true, -1, false};
+    p->vp->anonymous_login = reconnect(&q, &c, &a, &ca);
+    if (p->vp->anonymous_login)
+        disconnect(&c);
+}
+
 /* What the CONNACK and the grants say, per capability; versions where a feature is mandatory always have it. */
 static void derive_capabilities(probe *p)
 {
@@ -489,6 +510,7 @@ static void probe_version(const mqs_probe_opts *o, mqtt_version v, mqs_version_p
     derive_capabilities(&p);
     probe_sessions(&p);
     probe_will(&p, &c);
+    probe_anonymous(&p);
     vp->sys_topics = p.sys_seen;
     disconnect(&c);
 }
@@ -521,7 +543,7 @@ static void version_profile_init(mqs_version_profile *vp, mqtt_version v)
     vp->maximum_qos = vp->retain_available = vp->wildcards_available = vp->sub_ids_available = -1;
     vp->shared_available = vp->topic_alias_maximum = vp->receive_maximum = vp->maximum_packet_size = -1;
     vp->server_keep_alive = vp->session_expiry = -1;
-    vp->session_present_after_resume = vp->will_published = vp->sys_topics = -1;
+    vp->session_present_after_resume = vp->will_published = vp->sys_topics = vp->anonymous_login = -1;
 }
 
 void mqs_profile_init(mqs_profile *p, const char *target)
@@ -537,10 +559,8 @@ void mqs_probe(const mqs_probe_opts *opts, mqs_profile *out)
     unsigned versions = opts->versions ? opts->versions : (1u << MQTT_V311) | (1u << MQTT_V5);
     for (int i = 0; i < 3; i++) {
         mqtt_version v = slot_versions[i];
-        if (versions & (1u << v)) {
-            out->versions[i].rtt_ms = 0;
+        if ((versions & (1u << v)) && !(opts->interrupted && opts->interrupted()))
             probe_version(opts, v, &out->versions[i]);
-        }
     }
     time_t now = time(NULL);
     strftime(out->probed_at, sizeof out->probed_at, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
@@ -591,4 +611,118 @@ static const char *const preflight_names[] = {"ok",         "unreachable",   "tl
 const char *mqs_preflight_name(mqs_preflight s)
 {
     return (unsigned)s < sizeof preflight_names / sizeof preflight_names[0] ? preflight_names[s] : "?";
+}
+
+/* ---- heartbeat ---- */
+
+#define HEARTBEAT_EVERY_MS 250
+#define HEARTBEAT_MAX_PINGS 4096 /* a quarter second each: about 17 minutes of run, then it stops recording */
+
+typedef struct ping_record {
+    int64_t sent, answered; /* answered 0: never */
+} ping_record;
+
+struct mqs_heartbeat {
+    mqs_probe_opts opts;
+    mqs_version_profile vp;
+    probe p;
+    pconn c;
+    pthread_t thread;
+    atomic_bool stop;
+    pthread_mutex_t lock;
+    ping_record pings[HEARTBEAT_MAX_PINGS];
+    size_t n;
+    int64_t died_at; /* the connection failed; 0 while alive */
+};
+
+static void *heartbeat_main(void *arg)
+{
+    mqs_heartbeat *hb = arg;
+    mqtt_connack ca;
+    connect_args a = {"b", true, -1, false};
+    if (!reconnect(&hb->p, &hb->c, &a, &ca)) { /* the run does not wait for this: it starts at once */
+        pthread_mutex_lock(&hb->lock);
+        hb->died_at = mqs_now_ms();
+        pthread_mutex_unlock(&hb->lock);
+        return NULL;
+    }
+    while (!atomic_load(&hb->stop) && hb->n < HEARTBEAT_MAX_PINGS) {
+        mqtt_packet ping = {.type = MQTT_PINGREQ}, pkt;
+        int64_t sent = mqs_now_ms();
+        pthread_mutex_lock(&hb->lock);
+        hb->pings[hb->n++] = (ping_record){sent, 0};
+        pthread_mutex_unlock(&hb->lock);
+        pc_result r = pc_send(&hb->c, &ping) ? PC_TIMEOUT : PC_CLOSED;
+        /* Wait for the answer however long it takes (that is the measurement), but keep checking stop. */
+        while (r == PC_TIMEOUT && !atomic_load(&hb->stop))
+            r = pc_wait(&hb->p, &hb->c, MQTT_PINGRESP, 0, &pkt, mqs_now_ms() + HEARTBEAT_EVERY_MS);
+        if (r != PC_PACKET) {
+            pthread_mutex_lock(&hb->lock);
+            if (r != PC_TIMEOUT)
+                hb->died_at = mqs_now_ms();
+            pthread_mutex_unlock(&hb->lock);
+            break;
+        }
+        pthread_mutex_lock(&hb->lock);
+        hb->pings[hb->n - 1].answered = mqs_now_ms();
+        pthread_mutex_unlock(&hb->lock);
+        int64_t next = sent + HEARTBEAT_EVERY_MS;
+        while (!atomic_load(&hb->stop) && mqs_now_ms() < next) {
+            int64_t left = next - mqs_now_ms();
+            struct pollfd pfd = {.fd = -1};
+            poll(&pfd, 0, (int)(left > 50 ? 50 : left));
+        }
+    }
+    return NULL;
+}
+
+mqs_heartbeat *mqs_heartbeat_start(const mqs_probe_opts *opts, mqtt_version v)
+{
+    mqs_heartbeat *hb = calloc(1, sizeof *hb);
+    if (!hb)
+        return NULL;
+    hb->opts = *opts;
+    version_profile_init(&hb->vp, v);
+    hb->p = (probe){.o = &hb->opts, .vp = &hb->vp, .v = v, .wait_ms = PROBE_DEFAULT_WAIT_MS};
+    snprintf(hb->p.prefix, sizeof hb->p.prefix, "mqttspec/%s/heartbeat", opts->run_tag);
+    snprintf(hb->p.cid, sizeof hb->p.cid, "ms%.8sh%d", opts->run_tag, (int)v);
+    atomic_init(&hb->stop, false);
+    pthread_mutex_init(&hb->lock, NULL);
+    if (pthread_create(&hb->thread, NULL, heartbeat_main, hb) != 0) {
+        pthread_mutex_destroy(&hb->lock);
+        free(hb);
+        return NULL;
+    }
+    return hb;
+}
+
+bool mqs_heartbeat_stalled(mqs_heartbeat *hb, int64_t from, int64_t to, int stall_ms)
+{
+    if (!hb)
+        return true;
+    pthread_mutex_lock(&hb->lock);
+    bool stalled = hb->died_at && hb->died_at < to;
+    for (size_t i = 0; i < hb->n && !stalled; i++) {
+        const ping_record *r = &hb->pings[i];
+        int64_t end = r->answered ? r->answered : mqs_now_ms();
+        /* a ping that was outstanding during [from, to] for longer than stall_ms */
+        stalled = end - r->sent > stall_ms && r->sent < to && end > from;
+    }
+    bool covered = hb->n && hb->pings[0].sent <= from;
+    pthread_mutex_unlock(&hb->lock);
+    return stalled || !covered;
+}
+
+void mqs_heartbeat_stop(mqs_heartbeat *hb)
+{
+    if (!hb)
+        return;
+    atomic_store(&hb->stop, true);
+    pthread_join(hb->thread, NULL);
+    if (hb->c.t && !hb->died_at)
+        disconnect(&hb->c);
+    else
+        pc_close(&hb->c, true);
+    pthread_mutex_destroy(&hb->lock);
+    free(hb);
 }

@@ -30,6 +30,7 @@ static const observed_field observed_fields[] = {
     {"session_present_after_resume", offsetof(mqs_version_profile, session_present_after_resume)},
     {"will_published", offsetof(mqs_version_profile, will_published)},
     {"sys_topics", offsetof(mqs_version_profile, sys_topics)},
+    {"anonymous_login", offsetof(mqs_version_profile, anonymous_login)},
 };
 #define N_OBSERVED_FIELDS (sizeof observed_fields / sizeof observed_fields[0])
 
@@ -46,7 +47,7 @@ static int *observed_slot(mqs_version_profile *vp, size_t i)
 /* Every capability bit, in table order. */
 static unsigned next_capability(unsigned bit)
 {
-    for (bit <<= 1; bit; bit <<= 1)
+    for (bit = bit ? bit << 1 : 1; bit; bit <<= 1)
         if (strcmp(mqs_capability_name(bit), "?") != 0)
             return bit;
     return 0;

@@ -1,10 +1,19 @@
-/* Running many cases in parallel: a fixed list of cases, workers taking the next one. */
+/*
+ * Running many cases: a fixed list of cases, workers taking the next one, in
+ * three phases.  First every case in parallel, except those tagged
+ * "isolated" (they may stall a broker that serialises its clients: a huge
+ * remaining length, a flood); then those, one at a time; then, alone and one
+ * at a time, every FAIL that a case beside it could explain: a wait that ran
+ * out while the heartbeat connection saw the target stall.  A re-run that
+ * passes makes the case INCONSISTENT (both attempts kept), never a FAIL.
+ */
 #include <openssl/rand.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mqttspec/engine.h"
@@ -34,33 +43,52 @@ bool mqs_target_reachable(const mqs_run_opts *opts, char *err, size_t err_cap)
     return true;
 }
 
+#define ISOLATED_TAG "isolated"
+#define STALL_MS 1000 /* a PINGRESP this late means the target stalled */
+
 typedef struct job {
     const mqs_scenario *sc;
     mqtt_version v;
     mqs_case *out;
+    unsigned index; /* makes {prefix} and {cid} unique to this case (and attempt) in the run */
 } job;
 
 typedef struct pool {
     job *jobs;
-    size_t njobs;
+    size_t njobs;   /* in this phase */
+    size_t total;   /* shown in progress */
     atomic_size_t next;
-    atomic_size_t done;
     const mqs_run_opts *opts;
-    pthread_mutex_t progress_lock;
+    FILE *out;               /* progress */
+    int64_t t0;
+    pthread_mutex_t lock;    /* guards what follows and the progress output, so lines never interleave */
+    pthread_cond_t finished; /* a case finished */
+    size_t done, failed;
+    size_t target_done;      /* done when this phase is over */
 } pool;
 
-static void progress(pool *p, const mqs_case *c)
+/* "[12/80] 2 failed, 3.4 s": the live line on a terminal, redrawn in place. */
+static void draw_line(pool *p)
 {
-    size_t done = atomic_fetch_add(&p->done, 1) + 1;
-    if (!p->opts->progress)
-        return;
-    pthread_mutex_lock(&p->progress_lock);
-    fprintf(stderr, "\r\033[K[%zu/%zu] %-5s %s (%s)", done, p->njobs, mqs_verdict_name(c->verdict), c->id,
-            c->version);
-    if (done == p->njobs)
-        fprintf(stderr, "\r\033[K");
-    fflush(stderr);
-    pthread_mutex_unlock(&p->progress_lock);
+    fprintf(p->out, "\r\033[K[%zu/%zu] %zu failed, %.1f s", p->done, p->total, p->failed,
+            (double)(mqs_now_ms() - p->t0) / 1000.0);
+    fflush(p->out);
+}
+
+static void case_finished(pool *p, const mqs_case *c)
+{
+    pthread_mutex_lock(&p->lock);
+    p->done++;
+    p->failed += c->verdict == MQS_FAIL || c->verdict == MQS_ERROR;
+    if (p->opts->progress == MQS_PROGRESS_LINE) {
+        draw_line(p);
+    } else if (p->opts->progress == MQS_PROGRESS_LOG) {
+        fprintf(p->out, "[%zu/%zu] %-5s %s (%s) %.3f s\n", p->done, p->total, mqs_verdict_name(c->verdict), c->id,
+                c->version, (double)c->duration_ms / 1000.0);
+        fflush(p->out);
+    }
+    pthread_cond_signal(&p->finished);
+    pthread_mutex_unlock(&p->lock);
 }
 
 static void *worker(void *arg)
@@ -71,9 +99,28 @@ static void *worker(void *arg)
         if (i >= p->njobs)
             return NULL;
         job *j = &p->jobs[i];
-        mqs_run_case(j->sc, j->v, p->opts, (unsigned)i, j->out);
-        progress(p, j->out);
+        mqs_run_case(j->sc, j->v, p->opts, j->index, j->out); /* NOT RUN at once after an interrupt */
+        case_finished(p, j->out);
     }
+}
+
+/* Until every case is done; on a terminal the line's elapsed time keeps moving meanwhile. */
+static void wait_all(pool *p)
+{
+    pthread_mutex_lock(&p->lock);
+    while (p->done < p->target_done) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 1;
+        pthread_cond_timedwait(&p->finished, &p->lock, &until);
+        if (p->opts->progress == MQS_PROGRESS_LINE && p->done < p->target_done)
+            draw_line(p);
+    }
+    if (p->opts->progress == MQS_PROGRESS_LINE) {
+        fputs("\r\033[K", p->out);
+        fflush(p->out);
+    }
+    pthread_mutex_unlock(&p->lock);
 }
 
 static bool version_selected(unsigned versions, mqtt_version v)
@@ -86,6 +133,105 @@ static bool case_selected(const mqs_scenario *sc, int k, const mqs_filter *filte
 {
     return sc->role == MQS_ROLE_CLIENT && mqs_scenario_selected(sc, filter) &&
            version_selected(versions, sc->versions[k]);
+}
+
+static bool has_tag(const mqs_scenario *sc, const char *tag)
+{
+    for (const cJSON *t = sc->tags ? sc->tags->child : NULL; t; t = t->next)
+        if (cJSON_IsString(t) && strcmp(t->valuestring, tag) == 0)
+            return true;
+    return false;
+}
+
+/* Run these jobs on up to nthreads workers; progress counts on from where the pool is. */
+static void run_phase(pool *p, job *jobs, size_t n, int nthreads)
+{
+    p->jobs = jobs;
+    p->njobs = n;
+    atomic_store(&p->next, 0);
+    p->target_done = p->done + n;
+    if ((size_t)nthreads > n)
+        nthreads = n ? (int)n : 1;
+    pthread_t *threads = calloc((size_t)nthreads, sizeof *threads);
+    int started = 0;
+    while (threads && started < nthreads && pthread_create(&threads[started], NULL, worker, p) == 0)
+        started++;
+    if (started == 0) /* no thread at all: this one does the work */
+        worker(p);
+    wait_all(p);
+    for (int t = 0; t < started; t++)
+        pthread_join(threads[t], NULL);
+    free(threads);
+}
+
+/* The heartbeat beside the run, on the first version the target serves; NULL if none could be made. */
+static mqs_heartbeat *start_heartbeat(const mqs_run_opts *opts)
+{
+    static const mqtt_version order[] = {MQTT_V311, MQTT_V5, MQTT_V31};
+    for (size_t i = 0; opts->profile && i < 3; i++) {
+        const mqs_version_profile *vp = mqs_profile_get(opts->profile, order[i]);
+        if (!vp || vp->status != MQS_PF_OK)
+            continue;
+        mqs_probe_opts po = {.url = opts->target.url, .tls = opts->target.tls, .username = opts->target.username,
+                             .password = opts->target.password, .interrupted = opts->interrupted};
+        snprintf(po.run_tag, sizeof po.run_tag, "%s", opts->run_tag);
+        return mqs_heartbeat_start(&po, order[i]);
+    }
+    return NULL;
+}
+
+/* A FAIL by a wait that ran out while the target stalled (or while nobody watched it) may be interference. */
+static bool needs_confirmation(const job *j, mqs_heartbeat *hb)
+{
+    const mqs_case *c = j->out;
+    return c->verdict == MQS_FAIL && c->waited_from && !has_tag(j->sc, ISOLATED_TAG) &&
+           mqs_heartbeat_stalled(hb, c->waited_from, c->waited_to, STALL_MS);
+}
+
+/* The re-run alone replaces the case; the first attempt stays attached.  Passing alone: INCONSISTENT. */
+static void take_rerun(mqs_case *out, mqs_case *rerun)
+{
+    mqs_case *first = malloc(sizeof *first);
+    if (!first) {
+        mqs_case_set(rerun, MQS_ERROR, 0, NULL, "out of memory while keeping a re-run's first attempt");
+        return;
+    }
+    *first = *out;
+    *out = *rerun;
+    out->first_attempt = first;
+    if (out->verdict == MQS_PASS || out->verdict == MQS_WARN || out->verdict == MQS_SKIP) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "failed when run beside other cases (%s), %s when run alone: see both attempts",
+                 first->message ? first->message : "FAIL", mqs_verdict_name(out->verdict));
+        mqs_case_set(out, MQS_INCONSISTENT, first->step, first->statement, msg);
+    }
+}
+
+/* Phase 3: confirm, alone and one at a time, the FAILs that interference could explain. */
+static void confirm_fails(pool *p, job *jobs, size_t n, mqs_heartbeat *hb)
+{
+    job *again = calloc(n ? n : 1, sizeof *again);
+    mqs_case *reruns = calloc(n ? n : 1, sizeof *reruns);
+    mqs_case **origin = calloc(n ? n : 1, sizeof *origin);
+    size_t m = 0;
+    for (size_t i = 0; again && reruns && origin && i < n; i++)
+        if (needs_confirmation(&jobs[i], hb)) {
+            origin[m] = jobs[i].out;
+            again[m] = jobs[i];
+            again[m].out = &reruns[m];
+            again[m].index = jobs[i].index + (unsigned)n; /* fresh topics and client ids */
+            m++;
+        }
+    if (m && p->opts->progress != MQS_PROGRESS_NONE)
+        fprintf(p->out, "%sconfirming %zu FAIL(s) by running each alone\n",
+                p->opts->progress == MQS_PROGRESS_LINE ? "\r\033[K" : "", m);
+    p->total += m;
+    run_phase(p, again, m, 1);
+    for (size_t k = 0; k < m; k++)
+        take_rerun(origin[k], &reruns[k]);
+    free(origin);
+    free(again);
+    free(reruns);
 }
 
 void mqs_run_all(const mqs_scenario_set *set, const mqs_filter *filter, unsigned versions,
@@ -103,24 +249,34 @@ void mqs_run_all(const mqs_scenario_set *set, const mqs_filter *filter, unsigned
         for (int k = 0; k < set->items[i].nversions; k++)
             if (case_selected(&set->items[i], k, filter, versions)) {
                 mqs_run_add_case(run);
-                jobs[j++] = (job){&set->items[i], set->items[i].versions[k], NULL};
+                jobs[j] = (job){&set->items[i], set->items[i].versions[k], NULL, (unsigned)j};
+                j++;
             }
     for (size_t j = 0; j < n; j++)
         jobs[j].out = &run->cases[first + j];
+    /* Shared and isolated cases, each group in file order. */
+    job *ordered = calloc(n ? n : 1, sizeof *ordered);
+    size_t nshared = 0, nisolated = 0;
+    for (size_t j = 0; j < n; j++)
+        if (!has_tag(jobs[j].sc, ISOLATED_TAG))
+            ordered[nshared++] = jobs[j];
+    for (size_t j = 0; j < n; j++)
+        if (has_tag(jobs[j].sc, ISOLATED_TAG))
+            ordered[nshared + nisolated++] = jobs[j];
 
-    pool p = {.jobs = jobs, .njobs = n, .opts = opts};
+    pool p = {.total = n, .opts = opts, .out = opts->progress_out ? opts->progress_out : stderr, .t0 = mqs_now_ms()};
     atomic_init(&p.next, 0);
-    atomic_init(&p.done, 0);
-    pthread_mutex_init(&p.progress_lock, NULL);
-    int nthreads = opts->jobs < 1 ? 1 : opts->jobs;
-    if ((size_t)nthreads > n)
-        nthreads = n ? (int)n : 1;
-    pthread_t *threads = calloc((size_t)nthreads, sizeof *threads);
-    for (int t = 0; t < nthreads; t++)
-        pthread_create(&threads[t], NULL, worker, &p);
-    for (int t = 0; t < nthreads; t++)
-        pthread_join(threads[t], NULL);
-    pthread_mutex_destroy(&p.progress_lock);
-    free(threads);
+    pthread_mutex_init(&p.lock, NULL);
+    pthread_cond_init(&p.finished, NULL);
+    mqs_heartbeat *hb = start_heartbeat(opts);
+    run_phase(&p, ordered, nshared, opts->jobs < 1 ? 1 : opts->jobs);
+    run_phase(&p, ordered + nshared, nisolated, 1);
+    bool interrupted = opts->interrupted && opts->interrupted();
+    if (!interrupted)
+        confirm_fails(&p, ordered, nshared, hb);
+    mqs_heartbeat_stop(hb);
+    pthread_cond_destroy(&p.finished);
+    pthread_mutex_destroy(&p.lock);
+    free(ordered);
     free(jobs);
 }

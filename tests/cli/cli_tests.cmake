@@ -24,6 +24,8 @@ endfunction()
 
 # ---- the command itself ----
 mqttspec_cli_test(cli_help ARGS "--help" EXIT 0 OUTPUT "usage: mqttspec COMMAND.*decode")
+mqttspec_cli_test(cli_help_exit_codes ARGS "--help" EXIT 0
+  OUTPUT "Exit status:\n +0 .*\n +1 .*\n +2 .*\n +3 .*\n +130/143 ")
 mqttspec_cli_test(cli_version ARGS "--version" EXIT 0 OUTPUT "^mqttspec ${PROJECT_VERSION}\n$")
 mqttspec_cli_test(cli_no_command ARGS "" EXIT 2 OUTPUT "usage: mqttspec")
 mqttspec_cli_test(cli_unknown_command ARGS "frobnicate" EXIT 2 OUTPUT "unknown command 'frobnicate'")
@@ -84,7 +86,41 @@ mqttspec_cli_test(cli_list_role
   ARGS "list --scenarios ${PROJECT_SOURCE_DIR}/scenarios --id client-connect-first --id connect-accepted" EXIT 0
   OUTPUT "client-connect-first +3\\.1\\.1,5\\.0 +server .*\nconnect-accepted +3\\.1\\.1,5\\.0 +client ")
 mqttspec_cli_test(cli_run_skips_server_role
-  ARGS "run -q --scenarios ${PROJECT_SOURCE_DIR}/scenarios/client-tests" EXIT 0 OUTPUT "^0 cases in")
+  ARGS "run -q --scenarios ${PROJECT_SOURCE_DIR}/scenarios/client-tests" EXIT 2
+  OUTPUT "server-role .*mqttspec sim --listen URL --scenario" REJECT "cases in")
+
+# ---- a selection that gives nothing to run says why (exit 2) ----
+mqttspec_cli_test(cli_run_tag_matches_nothing
+  ARGS "run -q --tag qos-2" EXIT 2 OUTPUT "no scenario matches the selection" REJECT "cases in")
+mqttspec_cli_test(cli_run_server_role_id
+  ARGS "run -q --id client-connect-first" EXIT 2 OUTPUT "server-role")
+mqttspec_cli_test(cli_run_version_without_scenarios
+  ARGS "run -q -V 3.1 --id connect-connack-first" EXIT 2 OUTPUT "protocol version")
+mqttspec_cli_test(cli_list_matches_nothing
+  ARGS "list --id no-such-scenario" EXIT 2 OUTPUT "no scenario matches")
+
+# ---- SIGINT / SIGTERM: reports still written, unfinished cases NOT RUN, exit 130 / 143 ----
+find_package(Python3 COMPONENTS Interpreter)
+if(Python3_FOUND)
+  add_test(NAME cli_run_interrupt
+    COMMAND Python3::Interpreter ${MQTTSPEC_CLI_TEST_DIR}/interrupt_run.py $<TARGET_FILE:mqttspec>
+            ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/cli_run_interrupt)
+  set_tests_properties(cli_run_interrupt PROPERTIES LABELS cli TIMEOUT 60)
+  # A FAIL that a stall of the whole target explains is re-run alone and reported INCONSISTENT
+  add_test(NAME cli_run_stall_confirmed
+    COMMAND Python3::Interpreter ${MQTTSPEC_CLI_TEST_DIR}/stall_confirm.py $<TARGET_FILE:mqttspec>
+            ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/cli_run_stall)
+  set_tests_properties(cli_run_stall_confirmed PROPERTIES LABELS cli TIMEOUT 60)
+  # -u/-P values in no output (traces, every report, console) unless --show-credentials
+  add_test(NAME cli_run_credentials_redacted
+    COMMAND Python3::Interpreter ${MQTTSPEC_CLI_TEST_DIR}/credentials.py $<TARGET_FILE:mqttspec>
+            ${CMAKE_CURRENT_BINARY_DIR}/cli_run_credentials)
+  set_tests_properties(cli_run_credentials_redacted PROPERTIES LABELS cli TIMEOUT 120)
+endif()
+mqttspec_cli_test(cli_run_pw_and_pw_file
+  ARGS "run -P x --pw-file /dev/null" EXIT 2 OUTPUT "-P and --pw-file")
+mqttspec_cli_test(cli_run_pw_file_unreadable
+  ARGS "run --pw-file /nonexistent/pw" EXIT 2 OUTPUT "--pw-file /nonexistent/pw: No such file")
 mqttspec_cli_test(cli_sim_scenario_no_client
   ARGS "sim --listen mqtt://127.0.0.1:0 --scenario ${MQTTSPEC_CLI_TEST_DIR}/data/server-accept-timeout.json --json /dev/null"
   EXIT 1
@@ -106,6 +142,76 @@ mqttspec_cli_test(cli_sim_scenario_cannot_listen
 mqttspec_cli_test(cli_sim_report_needs_scenario
   ARGS "sim --listen mqtt://127.0.0.1:0 --json x.json" EXIT 2 OUTPUT "need --scenario")
 mqttspec_cli_test(cli_sim_help_scenario ARGS "sim --help" EXIT 0 OUTPUT "--scenario FILE\\|DIR")
+
+# ---- probe and pre-flight ----
+mqttspec_cli_test(cli_probe_unreachable ARGS "probe mqtt://127.0.0.1:1" EXIT 3 OUTPUT "3\\.1\\.1 unreachable: connect")
+mqttspec_cli_test(cli_probe_needs_target ARGS "probe" EXIT 2 OUTPUT "give the target")
+mqttspec_cli_test(cli_run_bad_profile ARGS "run --profile /nonexistent/profile.json" EXIT 2
+  OUTPUT "--profile /nonexistent/profile.json: cannot read")
+mqttspec_cli_test(cli_run_password_needs_user_311 ARGS "run -P secret" EXIT 2 OUTPUT "a password needs a user name")
+mqttspec_cli_test(cli_run_password_alone_50 ARGS "run -V 5.0 -P secret --id connect-accepted -q" EXIT 0
+  OUTPUT "1 passed, 0 failed")
+mqttspec_cli_test(cli_run_credentials_own_connect_flags
+  ARGS "run -u user -P secret --id connect-reserved-flag-closed -q" EXIT 0 OUTPUT "2 passed, 0 failed")
+# A set-up step that fails (no PUBREC while preparing a PUBREL test) cites the rule it broke, not the headline.
+mqttspec_cli_test(cli_run_setup_failure_cites_setup_rule
+  ARGS "run --sim-quirk qos2-as-puback --id malformed-pubrel-flags -V 3.1.1 -q" EXIT 1
+  OUTPUT "FAIL  malformed-pubrel-flags \\(3\\.1\\.1\\) 3\\.1\\.1:MQTT-4\\.3\\.3-2\n" REJECT "MQTT-2\\.2\\.2")
+# ---- usage errors found before the first connection: exit 2, one line ----
+set(one_line "^mqttspec[^\n]*\n$")
+mqttspec_cli_test(cli_run_same_report_path
+  ARGS "run --junit r.out --json r.out" EXIT 2 OUTPUT "--junit and --json both name r\\.out")
+mqttspec_cli_test(cli_run_report_unwritable
+  ARGS "run --json /nonexistent-dir/r.json" EXIT 2 OUTPUT "${one_line}")
+mqttspec_cli_test(cli_run_trace_not_a_folder
+  ARGS "run --trace ${MQTTSPEC_CLI_TEST_DIR}/data/connack_suback.bin" EXIT 2 OUTPUT "not a folder")
+mqttspec_cli_test(cli_run_tls_option_plain_target
+  ARGS "run --target mqtt://127.0.0.1:1 --cafile ${MQTTSPEC_CLI_TEST_DIR}/data/connack_suback.bin" EXIT 2
+  OUTPUT "--cafile needs an mqtts:// target")
+mqttspec_cli_test(cli_run_tls_option_embedded_sim ARGS "run --insecure" EXIT 2 OUTPUT "--insecure needs an mqtts://")
+mqttspec_cli_test(cli_run_cafile_unreadable
+  ARGS "run --target mqtts://127.0.0.1:1 --cafile /nonexistent/ca.pem" EXIT 2 OUTPUT "${one_line}")
+mqttspec_cli_test(cli_run_port_zero ARGS "run --target mqtt://127.0.0.1:0" EXIT 2 OUTPUT "port 0")
+mqttspec_cli_test(cli_run_jobs_bounded ARGS "run -j 65" EXIT 2 OUTPUT "-j needs a number 1\\.\\.64")
+mqttspec_cli_test(cli_run_json_stdout
+  ARGS "run --id connect-connack-first -V 5 --json -" EXIT 0
+  OUTPUT "\"format\":[ \t]*\"mqttspec-report\".*1 passed")
+mqttspec_cli_test(cli_run_two_reports_stdout ARGS "run --json - --md -" EXIT 2 OUTPUT "each report needs its own stream")
+mqttspec_cli_test(cli_fuzz_out_unwritable
+  ARGS "fuzz -d 1 -o ${MQTTSPEC_CLI_TEST_DIR}/data/connack_suback.bin/findings" EXIT 2 OUTPUT "${one_line}")
+mqttspec_cli_test(cli_fuzz_version_31 ARGS "fuzz -d 1 -V 3.1" EXIT 2 OUTPUT "fuzz speaks 3\\.1\\.1 or 5\\.0")
+if(Python3_FOUND)
+  add_test(NAME cli_fuzz_closing_target
+    COMMAND Python3::Interpreter ${MQTTSPEC_CLI_TEST_DIR}/fuzz_closing_target.py $<TARGET_FILE:mqttspec>
+            ${CMAKE_CURRENT_BINARY_DIR}/cli_fuzz_closing_target)
+  set_tests_properties(cli_fuzz_closing_target PROPERTIES LABELS cli TIMEOUT 90)
+endif()
+
+# ---- mosquitto-style flags: -h/-p/-L name the target, -V takes mosquitto's spellings, help is --help ----
+mqttspec_cli_test(cli_run_host_port
+  ARGS "run -q -h 127.0.0.1 -p 1 --id connect-connack-first" EXIT 3 OUTPUT "target mqtt://127\\.0\\.0\\.1:1 unreachable")
+mqttspec_cli_test(cli_run_url_l
+  ARGS "run -q -L mqtt://user:pw@127.0.0.1:1/some/topic --id connect-connack-first" EXIT 3
+  OUTPUT "target mqtt://127\\.0\\.0\\.1:1 unreachable" REJECT "pw@")
+mqttspec_cli_test(cli_run_url_l_and_host ARGS "run -L mqtt://127.0.0.1:1 -h x" EXIT 2 OUTPUT "both name the target")
+mqttspec_cli_test(cli_run_help_long_only ARGS "run --help" EXIT 0 OUTPUT "-h, --host HOST")
+mqttspec_cli_test(cli_list_version_mqttv311
+  ARGS "list -V mqttv311 --id connect-connack-first" EXIT 0 OUTPUT "connect-connack-first +3\\.1\\.1 +client")
+mqttspec_cli_test(cli_list_version_5 ARGS "list -V 5 --id connect-connack-first" EXIT 0
+  OUTPUT "connect-connack-first +5\\.0 +client")
+mqttspec_cli_test(cli_decode_version_mqttv5
+  ARGS "decode -V mqttv5 --role client e0 02 8e 00" EXIT 0 OUTPUT "Session taken over")
+mqttspec_cli_test(cli_decode_h_is_not_help ARGS "decode -h" EXIT 2 OUTPUT "unknown option")
+mqttspec_cli_test(cli_fuzz_host_port
+  ARGS "fuzz -d 1 -h 127.0.0.1 -p 1" EXIT 3 OUTPUT "unreachable")
+
+# ---- sim: one listening line with -v, a busy port exits 3, -p opens a listener ----
+if(Python3_FOUND)
+  add_test(NAME cli_sim_cli
+    COMMAND Python3::Interpreter ${MQTTSPEC_CLI_TEST_DIR}/sim_cli.py $<TARGET_FILE:mqttspec>
+            ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/cli_sim_cli)
+  set_tests_properties(cli_sim_cli PROPERTIES LABELS cli TIMEOUT 60)
+endif()
 
 # ---- broker-sim legal variants (ci/variant-matrix.sh) ----
 mqttspec_cli_test(cli_sim_list_variants ARGS "sim --list-variants" EXIT 0

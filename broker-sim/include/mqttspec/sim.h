@@ -80,6 +80,11 @@ typedef enum sim_quirk_id {
     SIM_Q_WILL_QOS_IGNORED,           /* the Will is published at QoS 0 whatever its Will QoS */
     SIM_Q_WILL_DELAY_IGNORED,         /* 5.0: the Will is published at once, whatever its Will Delay Interval */
     SIM_Q_MESSAGE_EXPIRY_IGNORED,     /* 5.0: Message Expiry Interval ignored and not forwarded */
+    /* lenient parsing (malformed input let through) */
+    SIM_Q_LENIENT_RESERVED_FLAGS,     /* a packet whose only fault is its reserved flags is ignored */
+    SIM_Q_LENIENT_FIXED_LENGTH,       /* a fixed-size packet with a wrong remaining length is taken or ignored */
+    SIM_Q_IGNORES_SERVER_PACKETS,     /* CONNACK, SUBACK, UNSUBACK, PINGRESP from a client are ignored */
+    SIM_Q_UNEXPECTED_AUTH_IGNORED,    /* 5.0: AUTH without an Authentication Method in CONNECT is ignored */
     SIM_Q_COUNT
 } sim_quirk_id;
 

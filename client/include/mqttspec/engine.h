@@ -28,16 +28,34 @@ typedef struct mqs_target {
     const char *password;
 } mqs_target;
 
+/* How mqs_run_all shows progress on opts->progress_out. */
+typedef enum mqs_progress {
+    MQS_PROGRESS_NONE = 0,
+    MQS_PROGRESS_LINE, /* a terminal: one live line (done/total, failures so far, elapsed), rewritten in place */
+    MQS_PROGRESS_LOG,  /* a log (CI): one line per case as it finishes */
+} mqs_progress;
+
 typedef struct mqs_run_opts {
     mqs_target target;
     unsigned lacks;        /* capabilities the target lacks (--lacks): cases requiring one SKIP */
     const mqs_profile *profile; /* what the pre-flight probe found (or a saved profile); NULL: nothing known */
     int jobs;              /* parallel cases */
-    bool progress;         /* a progress line on stderr */
+    mqs_progress progress;
+    FILE *progress_out;    /* where progress goes (NULL: stderr) */
+    /*
+     * Polled by every wait of a case (at least every MQS_INTERRUPT_POLL_MS):
+     * true once the run is interrupted (SIGINT/SIGTERM).  Cases in flight
+     * stop where they are and, like the cases not started yet, are NOT RUN.
+     * NULL: never interrupted.  Must be thread-safe (an atomic load).
+     */
+    bool (*interrupted)(void);
+    bool show_credentials; /* record user names and passwords as sent, instead of redacted */
     char run_tag[16];      /* random, makes {prefix} and {cid} unique across runs */
     int connect_timeout_ms;
     mqs_listener *listener; /* server role: where the clients under test connect (not owned) */
 } mqs_run_opts;
+
+enum { MQS_INTERRUPT_POLL_MS = 100 };
 
 /* Fill opts with defaults (jobs = cores, a fresh random run tag). */
 void mqs_run_opts_init(mqs_run_opts *opts);

@@ -51,6 +51,7 @@ typedef struct mqs_version_profile {
     int session_present_after_resume; /* 1/0, -1 unknown */
     int will_published;               /* 1/0, -1 unknown */
     int sys_topics;                   /* $SYS/# delivered something within the probe: 1/0, -1 unknown */
+    int anonymous_login;              /* with -u/-P given: a CONNECT without them was accepted 1/0; -1 not tried */
 } mqs_version_profile;
 
 typedef struct mqs_profile {
@@ -68,6 +69,7 @@ typedef struct mqs_probe_opts {
     unsigned versions;     /* bitmask of 1 << mqtt_version; 0 = 3.1.1 and 5.0 */
     int timeout_ms;        /* per wait (default 3000) */
     char run_tag[16];      /* makes the probe's client ids and topics unique */
+    bool (*interrupted)(void); /* may be NULL; true: stop waiting at once (SIGINT) */
 } mqs_probe_opts;
 
 /* Index of a version in mqs_profile.versions; -1 if none. */
@@ -83,6 +85,20 @@ unsigned mqs_profile_lacks(const mqs_profile *p, mqtt_version v);
 const char *mqs_profile_version_skip(const mqs_profile *p, mqtt_version v);
 /* The first status that stops the whole run (unreachable, TLS, not MQTT, login), or MQS_PF_OK. */
 mqs_preflight mqs_profile_fatal(const mqs_profile *p, const char **reason);
+
+/*
+ * A heartbeat beside a run: one idle connection that sends PINGREQ every
+ * quarter second and records how long each PINGRESP took.  A FAIL whose wait
+ * timed out while the heartbeat saw the target stall may be the work of a
+ * case running beside it; only such FAILs are confirmed by a re-run alone.
+ */
+typedef struct mqs_heartbeat mqs_heartbeat;
+/* NULL if the connection cannot be made (then every such FAIL is confirmed). */
+mqs_heartbeat *mqs_heartbeat_start(const mqs_probe_opts *opts, mqtt_version v);
+/* Did the target stall (a PINGRESP slower than stall_ms, or none) at any time in [from, to] (mqs_now_ms)?
+ * True also when the heartbeat stopped working before `to`. */
+bool mqs_heartbeat_stalled(mqs_heartbeat *hb, int64_t from, int64_t to, int stall_ms);
+void mqs_heartbeat_stop(mqs_heartbeat *hb);
 
 /* JSON form (docs/profile.md). */
 cJSON *mqs_profile_to_json(const mqs_profile *p);

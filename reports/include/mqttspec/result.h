@@ -74,12 +74,16 @@ typedef struct mqs_case {
      * re-run's (its verdict, message and transcript).
      */
     struct mqs_case *first_attempt;
+    /* A FAIL decided by a wait that ran out (nothing came, or too late): when that wait ran, in
+     * CLOCK_MONOTONIC ms; 0 otherwise.  The runner re-runs such a case alone if the target stalled meanwhile. */
+    int64_t waited_from, waited_to;
 } mqs_case;
 
 typedef struct mqs_run {
     char *tool_version;
     char *target;     /* URL */
     char *started_at; /* ISO 8601 UTC */
+    char *profile_json; /* the target's profile (docs/profile.md) as JSON text; NULL if none */
     int64_t duration_ms;
     mqs_case *cases;
     size_t ncases;
