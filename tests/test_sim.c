@@ -1167,6 +1167,16 @@ static void test_variant_qos2_forward_at_pubrel(void **state)
         client_drop(late);
         client_drop(pub);
     }
+    /* A held message goes with its session: the publisher (clean session) leaves before PUBREL. */
+    client *sub = connected(f->port, MQTT_V311, "fasub2");
+    subscribe(sub, "fa/u", 2, 2);
+    client *pub = connected(f->port, MQTT_V311, "fapub2");
+    publish(pub, "fa/u", "never", 2, false, 3);
+    mqtt_packet p;
+    expect_packet(pub, &p, MQTT_PUBREC);
+    client_drop(pub);
+    expect_nothing(sub);
+    client_drop(sub);
     stop(f);
 }
 
