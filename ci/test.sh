@@ -54,6 +54,8 @@ stage fuzz-smoke env FUZZ_SECONDS="${FUZZ_SECONDS:-30}" bash ci/fuzz-smoke.sh
 
 # ---- broker-sim: everything PASSes without quirks, every quirk is caught ----
 stage quirk-matrix bash ci/quirk-matrix.sh build/dev build/dev/quirk-matrix.md
+# ---- broker-sim: every legal variant (allowed behaviour) gives no FAIL or ERROR ----
+stage variant-matrix bash ci/variant-matrix.sh build/dev build/dev/variant-matrix.md
 
 # ---- real brokers ----
 # mosquitto started by hand on free loopback ports (TCP and TLS), the whole

@@ -42,6 +42,7 @@ typedef struct run_args {
     const char *profile_in;  /* --profile: use this profile instead of probing */
     const char *profile_out; /* --profile-out: save the profile */
     sim_quirk_set sim_quirks; /* quirks of the embedded broker-sim */
+    sim_variant_set sim_variants; /* its legal variants */
     mqs_run_opts opts;
 } run_args;
 
@@ -86,6 +87,7 @@ void cmd_run_usage(FILE *out)
           "      --write-baseline F    write this run's verdicts as a baseline\n"
           "      --strict              a WARN fails the run (with --baseline: a WARN it does not list)\n"
           "      --sim-quirk NAME      give the embedded broker-sim this quirk (repeatable; see 'mqttspec sim --list-quirks')\n"
+          "      --sim-variant NAME    give it this legal variant (repeatable; see 'mqttspec sim --list-variants')\n"
           "  -q, --quiet               no progress, only the summary (progress: a live line on a terminal,\n"
           "                            else one line per finished case)\n"
           "      --help                this help\n"
@@ -125,7 +127,8 @@ static int add_version(run_args *a, const char *value)
 enum {
     OPT_ID = 256, OPT_TAG, OPT_EXCLUDE, OPT_SCENARIOS, OPT_JUNIT, OPT_JSON, OPT_MD, OPT_TRACE, OPT_CAFILE,
     OPT_CERT, OPT_KEY, OPT_SNI, OPT_INSECURE, OPT_LACKS, OPT_TARGET, OPT_SIM_QUIRK, OPT_HELP, OPT_PW_FILE,
-    OPT_SHOW_CREDENTIALS, OPT_PROFILE, OPT_PROFILE_OUT, OPT_BASELINE, OPT_WRITE_BASELINE, OPT_STRICT
+    OPT_SHOW_CREDENTIALS, OPT_PROFILE, OPT_PROFILE_OUT, OPT_BASELINE, OPT_WRITE_BASELINE, OPT_STRICT,
+    OPT_SIM_VARIANT
 };
 
 static const struct option long_opts[] = {
@@ -144,6 +147,7 @@ static const struct option long_opts[] = {
     {"json", required_argument, NULL, OPT_JSON},     {"md", required_argument, NULL, OPT_MD},
     {"trace", required_argument, NULL, OPT_TRACE},   {"quiet", no_argument, NULL, 'q'},
     {"sim-quirk", required_argument, NULL, OPT_SIM_QUIRK},
+    {"sim-variant", required_argument, NULL, OPT_SIM_VARIANT},
     {"profile", required_argument, NULL, OPT_PROFILE}, {"profile-out", required_argument, NULL, OPT_PROFILE_OUT},
     {"baseline", required_argument, NULL, OPT_BASELINE}, {"write-baseline", required_argument, NULL, OPT_WRITE_BASELINE},
     {"strict", no_argument, NULL, OPT_STRICT},
@@ -198,6 +202,7 @@ static int take_option(run_args *a, int opt, const char *arg)
     case OPT_TRACE: a->reports.trace = arg; return 0;
     case 'q': a->quiet = true; return 0;
     case OPT_SIM_QUIRK: return embedded_sim_add_quirk(&a->sim_quirks, arg);
+    case OPT_SIM_VARIANT: return embedded_sim_add_variant(&a->sim_variants, arg);
     case OPT_PROFILE: a->profile_in = arg; return 0;
     case OPT_BASELINE: a->reports.baseline = arg; return 0;
     case OPT_WRITE_BASELINE: a->reports.write_baseline = arg; return 0;
@@ -241,8 +246,8 @@ static int check_args(run_args *a)
     if (cli_password(a->password_arg, a->pw_file, a->password_buf, sizeof a->password_buf,
                      &a->opts.target.password) < 0)
         return -1;
-    if (a->target && a->sim_quirks) {
-        fprintf(stderr, "mqttspec: --sim-quirk applies to the embedded broker-sim, not to a target\n");
+    if (a->target && (a->sim_quirks || a->sim_variants)) {
+        fprintf(stderr, "mqttspec: --sim-quirk and --sim-variant apply to the embedded broker-sim, not to a target\n");
         return -1;
     }
     mqs_url url = {0};
@@ -398,7 +403,7 @@ int cmd_run(int argc, char **argv)
     char sim_url[64];
     sim_broker *sim = NULL;
     if (!a.target) { /* broker-sim on a free loopback port of this process, the default target */
-        if (!(sim = embedded_sim_start(a.sim_quirks, sim_url, sizeof sim_url))) {
+        if (!(sim = embedded_sim_start_variants(a.sim_quirks, a.sim_variants, sim_url, sizeof sim_url))) {
             mqs_scenarios_free(&set);
             return EXIT_UNREACHABLE;
         }

@@ -17,7 +17,8 @@
 
 static void usage(FILE *out)
 {
-    fputs("usage: mqttspec sim --listen URL [--cert F --key F [--cafile F]] [--quirk NAME]... [OPTIONS]\n"
+    fputs("usage: mqttspec sim --listen URL [--cert F --key F [--cafile F]] [--quirk NAME]... [--variant NAME]...\n"
+          "                    [OPTIONS]\n"
           "       mqttspec sim [-h HOST] -p PORT [OPTIONS]   (one more listener: mqtt://HOST:PORT, HOST 127.0.0.1)\n"
           "\n"
           "  --listen URL             mqtt://HOST:PORT or mqtts://HOST:PORT (port 0: any free port; repeatable)\n"
@@ -26,11 +27,14 @@ static void usage(FILE *out)
           "  --cafile F               require client certificates signed by this CA (that listener)\n"
           "  --quirk NAME             break one rule on purpose (repeatable): after a --listen for that\n"
           "                           listener only, before any --listen for all of them\n"
+          "  --variant NAME           behave in an unusual way the specification allows (repeatable; placed\n"
+          "                           like --quirk)\n"
           "  --server-keep-alive S    5.0: announce and enforce Server Keep Alive S seconds\n"
           "  --topic-alias-max N      5.0: Topic Alias Maximum announced (default 10, 0 for none)\n"
           "  --max-packet-size N      largest packet accepted (default 1048576)\n"
           "  -v, --verbose            log every packet and event to stderr\n"
           "  --list-quirks            print the quirk table and exit\n"
+          "  --list-variants          print the variant table (with the spec sentence allowing each) and exit\n"
           "  --help                   this help\n"
           "  Exit status: 0 stopped by SIGINT or SIGTERM, 2 usage error, 3 cannot listen (e.g. the port is busy).\n"
           "\n"
@@ -54,9 +58,20 @@ static void list_quirks(void)
     }
 }
 
+static void list_variants(void)
+{
+    for (int v = 0; v < SIM_V_COUNT; v++) {
+        const sim_variant_info *vi = sim_variant_info_of((sim_variant_id)v);
+        printf("%-24s %s\n%-24s allowed by %s: %s\n", vi->name, vi->description, "", vi->allowed_by, vi->quote);
+        if (vi->lacks[0])
+            printf("%-24s lacks: %s\n", "", vi->lacks);
+    }
+}
+
 typedef struct cli {
     sim_config cfg;
     sim_quirk_set global_quirks;
+    sim_variant_set global_variants;
     const char *broker_option; /* the last option only broker-sim takes (not --scenario mode) */
     sim_play_args play;        /* --scenario mode */
     const char *host, *port;   /* -h / -p: one more plain listener */
@@ -138,6 +153,20 @@ static bool add_quirk(cli *o, const char *name)
     return true;
 }
 
+static bool add_variant(cli *o, const char *name)
+{
+    int v = sim_variant_by_name(name);
+    if (v < 0) {
+        fprintf(stderr, "mqttspec sim: unknown variant '%s' (see --list-variants)\n", name);
+        return false;
+    }
+    if (o->cfg.n_listeners)
+        o->cfg.listeners[o->cfg.n_listeners - 1].variants |= SIM_VARIANT_BIT(v);
+    else
+        o->global_variants |= SIM_VARIANT_BIT(v);
+    return true;
+}
+
 /* One option (and its value); false on a usage error. */
 static bool parse_option(cli *o, int argc, char **argv, int *i)
 {
@@ -170,6 +199,8 @@ static bool parse_option(cli *o, int argc, char **argv, int *i)
     }
     if (strcmp(opt, "--quirk") == 0)
         return add_quirk(o, v);
+    if (strcmp(opt, "--variant") == 0)
+        return add_variant(o, v);
     if (strcmp(opt, "--cert") == 0 || strcmp(opt, "--key") == 0 || strcmp(opt, "--cafile") == 0) {
         if (!(l = last_listener(o, opt)))
             return false;
@@ -270,6 +301,10 @@ int cmd_sim(int argc, char **argv)
             list_quirks();
             return 0;
         }
+        if (strcmp(argv[i], "--list-variants") == 0) {
+            list_variants();
+            return 0;
+        }
         if (!parse_option(&o, argc, argv, &i))
             return 2;
     }
@@ -285,8 +320,10 @@ int cmd_sim(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    for (size_t i = 0; i < o.cfg.n_listeners; i++)
+    for (size_t i = 0; i < o.cfg.n_listeners; i++) {
         o.cfg.listeners[i].quirks |= o.global_quirks;
+        o.cfg.listeners[i].variants |= o.global_variants;
+    }
     sigset_t stop;
     block_stop_signals(&stop);
     char err[512];

@@ -14,12 +14,29 @@ int embedded_sim_add_quirk(sim_quirk_set *set, const char *name)
     return 0;
 }
 
+int embedded_sim_add_variant(sim_variant_set *set, const char *name)
+{
+    int v = sim_variant_by_name(name);
+    if (v < 0) {
+        fprintf(stderr, "mqttspec: unknown variant '%s' (see 'mqttspec sim --list-variants')\n", name);
+        return -1;
+    }
+    *set |= SIM_VARIANT_BIT(v);
+    return 0;
+}
+
 sim_broker *embedded_sim_start(sim_quirk_set quirks, char *url, size_t url_cap)
+{
+    return embedded_sim_start_variants(quirks, 0, url, url_cap);
+}
+
+sim_broker *embedded_sim_start_variants(sim_quirk_set quirks, sim_variant_set variants, char *url, size_t url_cap)
 {
     sim_config cfg;
     char err[300];
     sim_config_init(&cfg);
     sim_config_add_listener(&cfg, "mqtt://127.0.0.1:0", NULL, NULL, quirks);
+    cfg.listeners[0].variants = variants;
     sim_broker *b = sim_start(&cfg, err, sizeof err);
     if (!b) {
         fprintf(stderr, "mqttspec: cannot start the embedded broker-sim: %s\n", err);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -841,6 +842,357 @@ static void test_quirk_lenient_parsing(void **state)
     stop(f);
 }
 
+/* ---- legal variants ---- */
+
+static fixture *start_variant(sim_variant_id v)
+{
+    sim_config cfg;
+    sim_config_init(&cfg);
+    sim_config_add_listener(&cfg, "mqtt://127.0.0.1:0", NULL, NULL, 0);
+    cfg.listeners[0].variants = SIM_VARIANT_BIT(v);
+    return start_with(&cfg);
+}
+
+/* A 5.0 client connected with these CONNECT properties; its CONNACK in *ca. */
+static client *connected5(int port, const char *id, mqtt_props props, mqtt_connack *ca)
+{
+    client *c = client_open(port, MQTT_V5);
+    connect_args a = {.id = id, .clean = true, .keep_alive = 60, .props = props};
+    *ca = connect_with(c, &a);
+    assert_int_equal(ca->code, 0);
+    return c;
+}
+
+/* The value of a numeric CONNACK property; -1 when absent. */
+static long connack_prop(const mqtt_connack *ca, uint8_t id)
+{
+    mqtt_property pr;
+    return mqtt_prop_find(ca->props, id, &pr) ? (long)pr.value : -1;
+}
+
+/* A 5.0 protocol error the variant announced: DISCONNECT with this reason code, then the close. */
+static void expect_disconnect(client *c, uint8_t reason)
+{
+    mqtt_packet p;
+    expect_packet(c, &p, MQTT_DISCONNECT);
+    assert_int_equal(p.u.disconnect.code, reason);
+    expect_close(c, WAIT_MS);
+}
+
+static void test_variant_table(void **state)
+{
+    (void)state;
+    for (int v = 0; v < SIM_V_COUNT; v++) {
+        const sim_variant_info *vi = sim_variant_info_of((sim_variant_id)v);
+        assert_non_null(vi);
+        assert_non_null(vi->name);
+        assert_int_equal(sim_variant_by_name(vi->name), v);
+        assert_true(strchr(vi->quote, '"') != NULL); /* the sentence allowing it, quoted */
+        if (strncmp(vi->allowed_by, "3.1.1:", 6) != 0 && strncmp(vi->allowed_by, "5.0:", 4) != 0)
+            fail_msg("variant %s: allowed_by not version-qualified: %s", vi->name, vi->allowed_by);
+        assert_non_null(vi->description);
+        assert_non_null(vi->lacks);
+        assert_int_equal(sim_quirk_by_name(vi->name), -1); /* one name, one meaning */
+    }
+    assert_int_equal(sim_variant_by_name("no-such-variant"), -1);
+    assert_null(sim_variant_info_of(SIM_V_COUNT));
+}
+
+/* inflight-1: the second QoS 1 delivery waits for the PUBACK of the first, in both versions. */
+static void test_variant_inflight_1(void **state)
+{
+    (void)state;
+    fixture *f = start_variant(SIM_V_INFLIGHT_1);
+    for (mqtt_version v = MQTT_V311; v <= MQTT_V5; v++) {
+        client *sub = connected(f->port, v, "w1sub");
+        subscribe(sub, "w1/t", 2, 2);
+        client *pub = connected(f->port, v, "w1pub");
+        publish(pub, "w1/t", "a", 1, false, 1);
+        publish(pub, "w1/t", "b", 2, false, 2);
+        mqtt_packet p;
+        expect_publish(sub, &p, "w1/t", "a", 1);
+        expect_nothing(sub);
+        send_ack(sub, MQTT_PUBACK, p.u.publish.packet_id);
+        expect_publish(sub, &p, "w1/t", "b", 2);
+        uint16_t id = p.u.publish.packet_id;
+        send_ack(sub, MQTT_PUBREC, id);
+        expect_packet(sub, &p, MQTT_PUBREL);
+        send_ack(sub, MQTT_PUBCOMP, id);
+        client_drop(sub);
+        client_drop(pub);
+    }
+    stop(f);
+}
+
+/* max-qos-1: SUBACK 1 for a QoS 2 request and deliveries at QoS 1; 3.1.1 still answers a QoS 2 PUBLISH
+ * with PUBREC; 5.0 announces Maximum QoS 1 and refuses a QoS 2 PUBLISH (0x9B) and a Will QoS 2. */
+static void test_variant_max_qos_1(void **state)
+{
+    (void)state;
+    fixture *f = start_variant(SIM_V_MAX_QOS_1);
+    client *sub = connected(f->port, MQTT_V311, "mqsub");
+    subscribe(sub, "mq/t", 2, 1);
+    client *pub = connected(f->port, MQTT_V311, "mqpub");
+    publish(pub, "mq/t", "x", 2, false, 3);
+    mqtt_packet p;
+    expect_packet(pub, &p, MQTT_PUBREC);
+    send_ack(pub, MQTT_PUBREL, 3);
+    expect_packet(pub, &p, MQTT_PUBCOMP);
+    expect_publish(sub, &p, "mq/t", "x", 1);
+    client_drop(sub);
+    client_drop(pub);
+
+    mqtt_connack ca;
+    client *c5 = connected5(f->port, "mq5", (mqtt_props){NULL, 0}, &ca);
+    assert_int_equal(connack_prop(&ca, MQTT_PROP_MAXIMUM_QOS), 1);
+    subscribe(c5, "mq/t", 2, 1); /* MQTT-3.2.2-10: a QoS 2 request is still accepted */
+    publish(c5, "mq/t", "y", 2, false, 4);
+    expect_disconnect(c5, 0x9B);
+    client_drop(c5);
+
+    client *w = client_open(f->port, MQTT_V5);
+    connect_args a = {.id = "mqwill", .clean = true, .will_topic = "mq/w", .will_payload = "w", .will_qos = 2};
+    assert_int_equal(connect_with(w, &a).code, 0x9B);
+    expect_close(w, WAIT_MS);
+    client_drop(w);
+    stop(f);
+}
+
+/* no-retain: 5.0 Retain Available 0 and DISCONNECT 0x9A for RETAIN 1; 3.1.1 keeps retained messages. */
+static void test_variant_no_retain(void **state)
+{
+    (void)state;
+    fixture *f = start_variant(SIM_V_NO_RETAIN);
+    mqtt_connack ca;
+    client *c5 = connected5(f->port, "nr5", (mqtt_props){NULL, 0}, &ca);
+    assert_int_equal(connack_prop(&ca, MQTT_PROP_RETAIN_AVAILABLE), 0);
+    publish(c5, "nr/t", "kept?", 0, true, 0);
+    expect_disconnect(c5, 0x9A);
+    client_drop(c5);
+
+    client *pub = connected(f->port, MQTT_V311, "nrpub");
+    publish(pub, "nr/t", "kept", 0, true, 0);
+    client *sub = connected(f->port, MQTT_V311, "nrsub");
+    subscribe(sub, "nr/t", 0, 0);
+    mqtt_packet p;
+    expect_publish(sub, &p, "nr/t", "kept", 0);
+    assert_true(p.u.publish.retain);
+    client_drop(pub);
+    client_drop(sub);
+    stop(f);
+}
+
+/* SUBSCRIBE with two filters (and optional properties); returns the SUBACK. */
+static mqtt_packet subscribe_two(client *c, const char *f1, const char *f2, mqtt_props props)
+{
+    uint8_t buf[256];
+    mqtt_writer w;
+    mqtt_writer_init(&w, buf, sizeof buf);
+    mqtt_write_sub_entry(&w, text(f1), 1);
+    mqtt_write_sub_entry(&w, text(f2), 1);
+    mqtt_packet p = {.type = MQTT_SUBSCRIBE};
+    p.u.subs.packet_id = 5;
+    p.u.subs.props = props;
+    p.u.subs.list = (mqtt_list){buf, (uint32_t)w.len, 2};
+    client_send(c, &p);
+    expect_packet(c, &p, MQTT_SUBACK);
+    assert_int_equal(p.u.subs.packet_id, 5);
+    assert_int_equal(p.u.subs.list.count, 2);
+    return p;
+}
+
+/* no-wildcards: 5.0 Wildcard Subscription Available 0, SUBACK 0xA2 for the wildcard filter only;
+ * 3.1.1 grants both. */
+static void test_variant_no_wildcards(void **state)
+{
+    (void)state;
+    fixture *f = start_variant(SIM_V_NO_WILDCARDS);
+    mqtt_connack ca;
+    client *c5 = connected5(f->port, "nw5", (mqtt_props){NULL, 0}, &ca);
+    assert_int_equal(connack_prop(&ca, MQTT_PROP_WILDCARD_SUBSCRIPTION_AVAILABLE), 0);
+    mqtt_packet p = subscribe_two(c5, "nw/+", "nw/t", (mqtt_props){NULL, 0});
+    assert_int_equal(p.u.subs.list.ptr[0], 0xA2);
+    assert_int_equal(p.u.subs.list.ptr[1], 1);
+    client_drop(c5);
+
+    client *c3 = connected(f->port, MQTT_V311, "nw3");
+    p = subscribe_two(c3, "nw/+", "nw/#", (mqtt_props){NULL, 0});
+    assert_int_equal(p.u.subs.list.ptr[0], 1);
+    assert_int_equal(p.u.subs.list.ptr[1], 1);
+    client_drop(c3);
+    stop(f);
+}
+
+/* no-subscription-ids: announced in CONNACK; a SUBSCRIBE carrying one gets DISCONNECT 0xA1. */
+static void test_variant_no_subscription_ids(void **state)
+{
+    (void)state;
+    fixture *f = start_variant(SIM_V_NO_SUBSCRIPTION_IDS);
+    mqtt_connack ca;
+    client *c5 = connected5(f->port, "ns5", (mqtt_props){NULL, 0}, &ca);
+    assert_int_equal(connack_prop(&ca, MQTT_PROP_SUBSCRIPTION_IDENTIFIER_AVAILABLE), 0);
+    subscribe(c5, "ns/t", 1, 1); /* without an identifier: granted */
+    uint8_t buf[16], ebuf[64];
+    mqtt_writer w;
+    mqtt_writer_init(&w, ebuf, sizeof ebuf);
+    mqtt_write_sub_entry(&w, text("ns/u"), 1);
+    mqtt_packet p = {.type = MQTT_SUBSCRIBE};
+    p.u.subs.packet_id = 2;
+    p.u.subs.props = one_prop(buf, sizeof buf, MQTT_PROP_SUBSCRIPTION_IDENTIFIER, 7);
+    p.u.subs.list = (mqtt_list){ebuf, (uint32_t)w.len, 1};
+    client_send(c5, &p);
+    expect_disconnect(c5, 0xA1);
+    client_drop(c5);
+    stop(f);
+}
+
+/* session-expiry-override: 100 s asked, 5 s announced and honoured (the session is gone after 5 s);
+ * an interval within the cap is used as asked and not announced. */
+static void test_variant_session_expiry_override(void **state)
+{
+    (void)state;
+    fixture *f = start_variant(SIM_V_SESSION_EXPIRY_OVERRIDE);
+    uint8_t buf[16];
+    mqtt_connack ca;
+    client *c = connected5(f->port, "se5", one_prop(buf, sizeof buf, MQTT_PROP_SESSION_EXPIRY_INTERVAL, 100), &ca);
+    assert_int_equal(connack_prop(&ca, MQTT_PROP_SESSION_EXPIRY_INTERVAL), 5);
+    client_drop(c);
+    c = client_open(f->port, MQTT_V5);
+    connect_args a = {.id = "se5", .clean = false, .keep_alive = 60,
+                      .props = one_prop(buf, sizeof buf, MQTT_PROP_SESSION_EXPIRY_INTERVAL, 3)};
+    ca = connect_with(c, &a);
+    assert_int_equal(ca.flags & 1, 1); /* kept over the short absence */
+    assert_int_equal(connack_prop(&ca, MQTT_PROP_SESSION_EXPIRY_INTERVAL), -1);
+    client_drop(c);
+
+    c = connected5(f->port, "se6", one_prop(buf, sizeof buf, MQTT_PROP_SESSION_EXPIRY_INTERVAL, 100), &ca);
+    client_drop(c);
+    /* past the 5 s announced, far within the 100 s asked */
+    nanosleep(&(struct timespec){.tv_sec = 5, .tv_nsec = 600000000}, NULL);
+    c = client_open(f->port, MQTT_V5);
+    a.id = "se6";
+    ca = connect_with(c, &a);
+    assert_int_equal(ca.flags & 1, 0);
+    client_drop(c);
+    stop(f);
+}
+
+/* keep-alive-override: Keep Alive 1 is answered by Server Keep Alive 2, which is what the sim enforces
+ * (no close at 1.5 s, a close by 3 s); Keep Alive 0 stays 0. */
+static void test_variant_keep_alive_override(void **state)
+{
+    (void)state;
+    fixture *f = start_variant(SIM_V_KEEP_ALIVE_OVERRIDE);
+    client *c = client_open(f->port, MQTT_V5);
+    connect_args a = {.id = "ko", .clean = true, .keep_alive = 1};
+    mqtt_connack ca = connect_with(c, &a);
+    assert_int_equal(connack_prop(&ca, MQTT_PROP_SERVER_KEEP_ALIVE), 2);
+    int64_t t0 = mqs_now_ms();
+    mqtt_packet p;
+    assert_int_equal(client_wait(c, &p, 2000), GOT_NOTHING);
+    expect_packet(c, &p, MQTT_DISCONNECT);
+    assert_int_equal(p.u.disconnect.code, 0x8D);
+    assert_true(mqs_now_ms() - t0 <= 4000);
+    client_drop(c);
+
+    c = client_open(f->port, MQTT_V5);
+    a = (connect_args){.id = "ko0", .clean = true, .keep_alive = 0};
+    ca = connect_with(c, &a);
+    assert_int_equal(connack_prop(&ca, MQTT_PROP_SERVER_KEEP_ALIVE), -1);
+    client_drop(c);
+    stop(f);
+}
+
+/* wrong-protocol-name-311: a level-5 CONNECT named "MQTX" gets exactly 20 02 00 01, then the close. */
+static void test_variant_wrong_protocol_name_311(void **state)
+{
+    (void)state;
+    fixture *f = start_variant(SIM_V_WRONG_PROTOCOL_NAME_311);
+    client *c = client_open(f->port, MQTT_V5);
+    static const uint8_t connect[] = {0x10, 0x0f, 0x00, 0x04, 'M', 'Q', 'T', 'X', 0x05, 0x02, 0x00, 0x3c,
+                                      0x00, 0x00, 0x02, 'i',  'd'};
+    assert_int_equal(mqs_transport_write_all(c->t, connect, sizeof connect, mqs_now_ms() + WAIT_MS), 0);
+    uint8_t reply[8];
+    size_t n = 0;
+    while (n < 4) {
+        struct pollfd pfd = {.fd = mqs_transport_fd(c->t), .events = POLLIN};
+        assert_true(poll(&pfd, 1, WAIT_MS) == 1);
+        ssize_t r = mqs_transport_read(c->t, reply + n, sizeof reply - n);
+        if (r == MQS_IO_AGAIN)
+            continue;
+        assert_true(r > 0);
+        n += (size_t)r;
+    }
+    static const uint8_t connack_311_refused[] = {0x20, 0x02, 0x00, 0x01};
+    assert_int_equal(n, 4);
+    assert_memory_equal(reply, connack_311_refused, 4);
+    c->v = MQTT_V311;
+    expect_close(c, WAIT_MS);
+    client_drop(c);
+    stop(f);
+}
+
+/* qos2-forward-at-pubrel: nothing reaches the subscriber between PUBREC and PUBREL; at PUBREL it is
+ * delivered once (and a resend before PUBREL is still not delivered). */
+static void test_variant_qos2_forward_at_pubrel(void **state)
+{
+    (void)state;
+    fixture *f = start_variant(SIM_V_QOS2_FORWARD_AT_PUBREL);
+    for (mqtt_version v = MQTT_V311; v <= MQTT_V5; v++) {
+        client *sub = connected(f->port, v, "fasub");
+        subscribe(sub, "fa/t", 2, 2);
+        client *pub = connected(f->port, v, "fapub");
+        publish(pub, "fa/t", "late", 2, true, 8);
+        mqtt_packet p;
+        expect_packet(pub, &p, MQTT_PUBREC);
+        expect_nothing(sub);
+        publish(pub, "fa/t", "late", 2, true, 8); /* resent before PUBREL: PUBREC again, held once */
+        expect_packet(pub, &p, MQTT_PUBREC);
+        expect_nothing(sub);
+        send_ack(pub, MQTT_PUBREL, 8);
+        expect_packet(pub, &p, MQTT_PUBCOMP);
+        expect_publish(sub, &p, "fa/t", "late", 2);
+        uint16_t id = p.u.publish.packet_id;
+        send_ack(sub, MQTT_PUBREC, id);
+        expect_packet(sub, &p, MQTT_PUBREL);
+        send_ack(sub, MQTT_PUBCOMP, id);
+        expect_nothing(sub);
+        client_drop(sub);
+        /* the retained store took it at PUBREL too */
+        client *late = connected(f->port, v, "falate");
+        subscribe(late, "fa/t", 0, 0);
+        expect_publish(late, &p, "fa/t", "late", 0);
+        assert_true(p.u.publish.retain);
+        publish(pub, "fa/t", "", 0, true, 0); /* clear it for the next version */
+        client_drop(late);
+        client_drop(pub);
+    }
+    /* A held message goes with its session: the publisher (clean session) leaves before PUBREL. */
+    client *sub = connected(f->port, MQTT_V311, "fasub2");
+    subscribe(sub, "fa/u", 2, 2);
+    client *pub = connected(f->port, MQTT_V311, "fapub2");
+    publish(pub, "fa/u", "never", 2, false, 3);
+    mqtt_packet p;
+    expect_packet(pub, &p, MQTT_PUBREC);
+    client_drop(pub);
+    expect_nothing(sub);
+    client_drop(sub);
+    stop(f);
+}
+
+/* close-without-disconnect: a 5.0 protocol error (a second CONNECT) closes without a DISCONNECT first. */
+static void test_variant_close_without_disconnect(void **state)
+{
+    (void)state;
+    fixture *f = start_variant(SIM_V_CLOSE_WITHOUT_DISCONNECT);
+    client *c = connected(f->port, MQTT_V5, "cwd");
+    send_connect(c, &(connect_args){.id = "cwd", .clean = true, .keep_alive = 60});
+    mqtt_packet p;
+    assert_int_equal(client_wait(c, &p, WAIT_MS), GOT_CLOSE);
+    client_drop(c);
+    stop(f);
+}
+
 /* ---- TLS ---- */
 
 /* A self-signed certificate and key for 127.0.0.1 in dir; false if OpenSSL could not make one. */
@@ -920,6 +1272,17 @@ int main(void)
         cmocka_unit_test(test_quirk_takeover_keeps_old),
         cmocka_unit_test(test_quirk_dollar_topics_matched),
         cmocka_unit_test(test_quirk_lenient_parsing),
+        cmocka_unit_test(test_variant_table),
+        cmocka_unit_test(test_variant_inflight_1),
+        cmocka_unit_test(test_variant_max_qos_1),
+        cmocka_unit_test(test_variant_no_retain),
+        cmocka_unit_test(test_variant_no_wildcards),
+        cmocka_unit_test(test_variant_no_subscription_ids),
+        cmocka_unit_test(test_variant_session_expiry_override),
+        cmocka_unit_test(test_variant_keep_alive_override),
+        cmocka_unit_test(test_variant_wrong_protocol_name_311),
+        cmocka_unit_test(test_variant_qos2_forward_at_pubrel),
+        cmocka_unit_test(test_variant_close_without_disconnect),
         cmocka_unit_test(test_tls_listener),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

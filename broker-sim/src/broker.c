@@ -49,6 +49,7 @@ static bool open_listener(sim_broker *b, const sim_listener_config *lc, char *er
     sim_listener *sl = &b->listeners[b->n_listeners++];
     sl->l = l;
     sl->quirks = lc->quirks;
+    sl->variants = lc->variants;
     sl->port = mqs_listener_port(l);
     sim_log(b, "listening on %s (port %d)", lc->url, sl->port);
     return true;
@@ -65,6 +66,7 @@ static void accept_all(sim_broker *b, sim_listener *sl)
             return;
         }
         sim_conn *c = sim_conn_new(b, t, sl->quirks);
+        c->variants = sl->variants;
         sim_log(b, "#%u accepted on port %d", c->id, sl->port);
     }
 }

@@ -104,7 +104,8 @@ void sim_conn_close(sim_conn *c, uint8_t reason, const char *why)
     if (!c->t)
         return;
     sim_log(c->b, "#%u closing: %s", c->id, why);
-    if (reason && c->version == MQTT_V5 && c->connected && !c->broken)
+    if (reason && c->version == MQTT_V5 && c->connected && !c->broken &&
+        !sim_variant(c->variants, SIM_V_CLOSE_WITHOUT_DISCONNECT))
         send_disconnect(c, reason, why);
     if (c->will && !c->will_discarded)
         sim_will_on_close(c);

@@ -6,6 +6,7 @@
 #include "internal.h"
 
 #define SIM_V31_MAX_CLIENT_ID 23 /* 3.1 refuses longer identifiers (CONNACK 2) */
+#define SIM_EXPIRY_CAP_S 5       /* session-expiry-override: the longest Session Expiry Interval granted */
 
 /* ---- refusing ---- */
 
@@ -49,7 +50,8 @@ void sim_on_connect_malformed(sim_conn *c, const mqtt_packet *pkt, const mqtt_er
         refuse(c, MQTT_V311, 0x02, why); /* 3.1.1 MQTT-3.1.3-8 */
         return;
     case MQTT_E_PROTOCOL_NAME:
-        refuse(c, MQTT_V311, 0, why); /* not MQTT at all: MQTT-3.1.2-1 lets us just close */
+        /* not MQTT: MQTT-3.1.2-1 lets us just close, or answer under another specification (3.1.1's CONNACK 1) */
+        refuse(c, MQTT_V311, sim_variant(c->variants, SIM_V_WRONG_PROTOCOL_NAME_311) ? 0x01 : 0, why);
         return;
     default:
         if (level == MQTT_V5)
@@ -58,6 +60,23 @@ void sim_on_connect_malformed(sim_conn *c, const mqtt_packet *pkt, const mqtt_er
             refuse(c, MQTT_V311, 0, why); /* 3.1.1 MQTT-3.1.4-1: close without CONNACK */
         return;
     }
+}
+
+/* 5.0: a Will this server announced it cannot publish (MQTT-3.2.2-12, MQTT-3.2.2-13); true if refused. */
+static bool refused_will(sim_conn *c, const mqtt_connect *cn)
+{
+    mqtt_version v = (mqtt_version)cn->protocol_level;
+    if (!cn->will)
+        return false;
+    if (cn->will_qos == 2 && sim_variant5(c->variants, v, SIM_V_MAX_QOS_1)) {
+        refuse(c, v, 0x9B, "Will QoS 2 above the Maximum QoS 1 (MQTT-3.2.2-12)");
+        return true;
+    }
+    if (cn->will_retain && sim_variant5(c->variants, v, SIM_V_NO_RETAIN)) {
+        refuse(c, v, 0x9A, "Will Retain 1 without retained messages (MQTT-3.2.2-13)");
+        return true;
+    }
+    return false;
 }
 
 /* Checks the codec leaves to the receiver; true if the CONNECT was refused. */
@@ -78,7 +97,7 @@ static bool refused_by_content(sim_conn *c, const mqtt_connect *cn)
         refuse(c, v, 0x8C, "no enhanced authentication method is supported");
         return true;
     }
-    return false;
+    return refused_will(c, cn);
 }
 
 /* ---- accepting ---- */
@@ -99,6 +118,27 @@ static uint32_t session_expiry_asked(const sim_conn *c, const mqtt_connect *cn)
         return cn->clean_start ? 0 : SIM_EXPIRY_NEVER;
     mqtt_property pr;
     return mqtt_prop_find(cn->props, MQTT_PROP_SESSION_EXPIRY_INTERVAL, &pr) ? pr.value : 0;
+}
+
+/* The Session Expiry Interval this server uses: the one asked, or capped (session-expiry-override). */
+static uint32_t session_expiry_granted(const sim_conn *c, uint32_t asked)
+{
+    if (sim_variant5(c->variants, c->version, SIM_V_SESSION_EXPIRY_OVERRIDE) && asked > SIM_EXPIRY_CAP_S)
+        return SIM_EXPIRY_CAP_S;
+    return asked;
+}
+
+/* The Keep Alive in force: the client's, the configured Server Keep Alive, or twice the client's
+ * (keep-alive-override; a client's 0 stays 0). */
+static uint16_t keep_alive_in_force(const sim_conn *c, uint16_t asked)
+{
+    if (c->version != MQTT_V5)
+        return asked;
+    if (c->b->cfg.server_keep_alive)
+        return c->b->cfg.server_keep_alive;
+    if (sim_variant(c->variants, SIM_V_KEEP_ALIVE_OVERRIDE) && asked)
+        return asked > 0x7FFF ? 0xFFFF : (uint16_t)(asked * 2);
+    return asked;
 }
 
 /* MQTT-3.1.4-3 (5.0) / MQTT-3.1.4-2 (3.1.1): the client id is connected elsewhere: close that connection. */
@@ -151,18 +191,41 @@ static void write_u_prop(mqtt_writer *w, uint8_t id, uint32_t value)
     mqtt_write_property(w, &pr);
 }
 
+/* What the CONNACK tells the client about its own requests (5.0). */
+typedef struct sim_connack_view {
+    mqtt_bytes assigned_id;   /* empty: the client chose its identifier */
+    uint16_t asked_keep_alive;
+    uint32_t asked_expiry, granted_expiry;
+} sim_connack_view;
+
+/* The optional features the variants take away, announced as 0 (or Maximum QoS 1). */
+static void write_variant_props(const sim_conn *c, mqtt_writer *w)
+{
+    if (sim_variant(c->variants, SIM_V_MAX_QOS_1))
+        write_u_prop(w, MQTT_PROP_MAXIMUM_QOS, 1);
+    if (sim_variant(c->variants, SIM_V_NO_RETAIN))
+        write_u_prop(w, MQTT_PROP_RETAIN_AVAILABLE, 0);
+    if (sim_variant(c->variants, SIM_V_NO_WILDCARDS))
+        write_u_prop(w, MQTT_PROP_WILDCARD_SUBSCRIPTION_AVAILABLE, 0);
+    if (sim_variant(c->variants, SIM_V_NO_SUBSCRIPTION_IDS))
+        write_u_prop(w, MQTT_PROP_SUBSCRIPTION_IDENTIFIER_AVAILABLE, 0);
+}
+
 /* 5.0 CONNACK properties: what this server differs in from the defaults a client assumes. */
-static mqtt_props connack_props(const sim_conn *c, mqtt_bytes assigned_id, uint8_t *buf, size_t cap)
+static mqtt_props connack_props(const sim_conn *c, const sim_connack_view *view, uint8_t *buf, size_t cap)
 {
     const sim_config *cfg = &c->b->cfg;
     mqtt_writer w;
     mqtt_writer_init(&w, buf, cap);
-    if (assigned_id.len) {
-        mqtt_property pr = {.id = MQTT_PROP_ASSIGNED_CLIENT_IDENTIFIER, .data = assigned_id};
+    if (view->assigned_id.len) {
+        mqtt_property pr = {.id = MQTT_PROP_ASSIGNED_CLIENT_IDENTIFIER, .data = view->assigned_id};
         mqtt_write_property(&w, &pr);
     }
-    if (cfg->server_keep_alive)
-        write_u_prop(&w, MQTT_PROP_SERVER_KEEP_ALIVE, cfg->server_keep_alive);
+    if (cfg->server_keep_alive || c->keep_alive != view->asked_keep_alive)
+        write_u_prop(&w, MQTT_PROP_SERVER_KEEP_ALIVE, c->keep_alive);
+    if (view->granted_expiry != view->asked_expiry)
+        write_u_prop(&w, MQTT_PROP_SESSION_EXPIRY_INTERVAL, view->granted_expiry);
+    write_variant_props(c, &w);
     if (cfg->topic_alias_maximum)
         write_u_prop(&w, MQTT_PROP_TOPIC_ALIAS_MAXIMUM, cfg->topic_alias_maximum);
     if (cfg->max_packet_size)
@@ -185,6 +248,7 @@ static void bind_session(sim_conn *c, sim_session *s, uint32_t expiry_s)
     c->s = s;
     s->conn = c;
     s->quirks = c->quirks;
+    s->variants = c->variants;
     s->expires_at = 0;
     bool never = c->version == MQTT_V5 && sim_quirk(c->quirks, SIM_Q_SESSIONS_NEVER_EXPIRE);
     s->expiry_s = never ? SIM_EXPIRY_NEVER : expiry_s;
@@ -199,8 +263,7 @@ void sim_on_connect(sim_conn *c, const mqtt_packet *pkt)
         return;
     if (c->version == MQTT_V5)
         take_client_limits(c, cn);
-    c->keep_alive = c->version == MQTT_V5 && c->b->cfg.server_keep_alive ? c->b->cfg.server_keep_alive
-                                                                         : cn->keep_alive;
+    c->keep_alive = keep_alive_in_force(c, cn->keep_alive);
     char assigned[48];
     mqtt_bytes client_id = cn->client_id;
     mqtt_bytes assigned_id = {NULL, 0};
@@ -208,11 +271,13 @@ void sim_on_connect(sim_conn *c, const mqtt_packet *pkt)
         client_id = assigned_id = assign_client_id(c, assigned, sizeof assigned);
     bool present, existed;
     sim_session *s = open_session(c, client_id, cn->clean_start, &present, &existed);
-    bind_session(c, s, session_expiry_asked(c, cn));
+    uint32_t asked_expiry = session_expiry_asked(c, cn), granted_expiry = session_expiry_granted(c, asked_expiry);
+    bind_session(c, s, granted_expiry);
     c->will = cn->will ? sim_will_from_connect(cn, c->version, c->quirks) : NULL;
     bool flag = session_present_flag(c, cn->clean_start, present, existed);
-    uint8_t props[128];
-    send_connack(c, flag, 0, c->version == MQTT_V5 ? connack_props(c, assigned_id, props, sizeof props)
+    uint8_t props[160];
+    sim_connack_view view = {assigned_id, cn->keep_alive, asked_expiry, granted_expiry};
+    send_connack(c, flag, 0, c->version == MQTT_V5 ? connack_props(c, &view, props, sizeof props)
                                                     : (mqtt_props){NULL, 0});
     c->connected = true;
     sim_log(c->b, "#%u client '%s' %s session (%s)", c->id, s->client_id, present ? "resumes its" : "starts a new",
@@ -233,7 +298,7 @@ static bool take_disconnect_expiry(sim_conn *c, const mqtt_disconnect *d)
     if (c->connect_expiry_s == 0 && pr.value != 0)
         return false;
     if (!sim_quirk(c->quirks, SIM_Q_SESSIONS_NEVER_EXPIRE) && !sim_quirk(c->quirks, SIM_Q_DISCONNECT_EXPIRY_IGNORED))
-        c->s->expiry_s = pr.value;
+        c->s->expiry_s = session_expiry_granted(c, pr.value); /* session-expiry-override caps this one too */
     return true;
 }
 

@@ -86,11 +86,13 @@ struct sim_session {
     size_t client_id_len;
     sim_conn *conn; /* NULL while offline */
     sim_quirk_set quirks; /* of the listener last connected through */
+    sim_variant_set variants; /* of the listener last connected through */
     sim_sub *subs;
     sim_out *out_head, *out_tail;
     unsigned n_inflight; /* entries of out not QUEUED */
     uint16_t last_packet_id;
     uint16_t *awaiting_rel; /* inbound QoS 2: PUBREC sent, PUBREL not yet received */
+    sim_msg **held_for_rel; /* parallel to awaiting_rel: the message, when delivered at PUBREL; else NULL */
     size_t n_awaiting_rel, cap_awaiting_rel;
     uint32_t expiry_s;   /* after the connection closes; SIM_EXPIRY_NEVER: kept forever */
     int64_t expires_at;  /* ms, while offline; 0: not counting */
@@ -104,6 +106,7 @@ struct sim_conn {
     mqs_transport *t; /* NULL once closed; the struct lives until the loop reaps it */
     unsigned id;      /* for the log */
     sim_quirk_set quirks;
+    sim_variant_set variants;
     mqtt_stream in;
     mqtt_version version; /* MQTT_VERSION_UNKNOWN until CONNECT */
     bool connected;       /* CONNACK 0 sent */
@@ -129,6 +132,7 @@ typedef struct sim_retained {
 typedef struct sim_listener {
     mqs_listener *l;
     sim_quirk_set quirks;
+    sim_variant_set variants;
     int port;
 } sim_listener;
 
@@ -149,6 +153,14 @@ struct sim_broker {
 static inline bool sim_quirk(sim_quirk_set set, sim_quirk_id q) { return (set & SIM_QUIRK_BIT(q)) != 0; }
 /* A packet identifier with its bytes swapped: the *-id-swapped quirks' endianness slip. */
 static inline uint16_t sim_swap16(uint16_t v) { return (uint16_t)((v << 8) | (v >> 8)); }
+
+/* ---- variants.c ---- */
+static inline bool sim_variant(sim_variant_set set, sim_variant_id v) { return (set & SIM_VARIANT_BIT(v)) != 0; }
+/* A variant that only a 5.0 connection shows (announced in its CONNACK). */
+static inline bool sim_variant5(sim_variant_set set, mqtt_version version, sim_variant_id v)
+{
+    return version == MQTT_V5 && sim_variant(set, v);
+}
 
 /* ---- lenient.c ---- */
 /* What a lenient-parsing quirk makes of a packet the codec rejected. */
@@ -211,8 +223,10 @@ void sim_session_resend(sim_session *s);
 sim_out *sim_session_find_out(sim_session *s, uint16_t packet_id);
 void sim_session_remove_out(sim_session *s, sim_out *o);
 bool sim_session_awaiting_rel(const sim_session *s, uint16_t packet_id);
-void sim_session_add_awaiting_rel(sim_session *s, uint16_t packet_id);
-bool sim_session_take_awaiting_rel(sim_session *s, uint16_t packet_id);
+/* held: the message to deliver at PUBREL (qos2-forward-at-pubrel), or NULL when it was delivered already. */
+void sim_session_add_awaiting_rel(sim_session *s, uint16_t packet_id, sim_msg *held);
+/* false if packet_id was not awaiting PUBREL; *held (if given) gets the held message, owned by the caller. */
+bool sim_session_take_awaiting_rel(sim_session *s, uint16_t packet_id, sim_msg **held);
 
 /* ---- publish.c ---- */
 void sim_on_publish(sim_conn *c, const mqtt_packet *pkt);

@@ -46,23 +46,43 @@ static bool resolve_topic_alias(sim_conn *c, const mqtt_publish *p, mqtt_bytes *
 
 /* RETAIN 1 replaces the topic's retained message, or deletes it when the payload is empty
  * (3.1.1 MQTT-3.3.1-5 / MQTT-3.3.1-10, 5.0 MQTT-3.3.1-5 / MQTT-3.3.1-6). */
-static bool goes_to_retained_store(const sim_conn *c, const mqtt_publish *p)
+static bool goes_to_retained_store(const sim_conn *c, const sim_msg *m)
 {
-    if (!p->retain || sim_quirk(c->quirks, SIM_Q_RETAIN_NOT_STORED))
+    if (!m->retain || sim_quirk(c->quirks, SIM_Q_RETAIN_NOT_STORED))
         return false;
-    return p->payload.len > 0 || !sim_quirk(c->quirks, SIM_Q_RETAIN_EMPTY_NOT_CLEARED);
+    return m->payload.len > 0 || !sim_quirk(c->quirks, SIM_Q_RETAIN_EMPTY_NOT_CLEARED);
 }
 
-static void publish_message(sim_conn *c, mqtt_bytes topic, const mqtt_publish *p)
+static sim_msg *message_of(const sim_conn *c, mqtt_bytes topic, const mqtt_publish *p)
 {
     mqtt_props props = c->version == MQTT_V5 ? p->props : (mqtt_props){NULL, 0};
     sim_msg *m = sim_msg_new(topic, p->payload, props, p->qos, p->retain);
     m->publisher_dup = p->dup;
     if (sim_quirk(c->quirks, SIM_Q_MESSAGE_EXPIRY_IGNORED))
         m->expires_at = 0; /* never expires; sim_msg_new already left the interval out of the forwarded props */
-    if (goes_to_retained_store(c, p))
+    return m;
+}
+
+/* Onward delivery: the retained store and every matching subscription. */
+static void deliver(sim_conn *c, sim_msg *m)
+{
+    if (goes_to_retained_store(c, m))
         sim_retain_store(c->b, m);
     sim_route(c->b, m, c->s);
+}
+
+static void publish_message(sim_conn *c, mqtt_bytes topic, const mqtt_publish *p)
+{
+    sim_msg *m = message_of(c, topic, p);
+    deliver(c, m);
+    sim_msg_unref(m);
+}
+
+/* 4.3.3 method A (qos2-forward-at-pubrel): keep the message until its PUBREL. */
+static void hold_until_pubrel(sim_conn *c, mqtt_bytes topic, const mqtt_publish *p)
+{
+    sim_msg *m = message_of(c, topic, p);
+    sim_session_add_awaiting_rel(c->s, p->packet_id, m);
     sim_msg_unref(m);
 }
 
@@ -74,19 +94,37 @@ static void on_publish_qos2(sim_conn *c, mqtt_bytes topic, const mqtt_publish *p
         return;
     }
     if (!sim_session_awaiting_rel(c->s, p->packet_id)) {
-        publish_message(c, topic, p); /* delivered on receipt (4.3.3 method B) */
-        sim_session_add_awaiting_rel(c->s, p->packet_id);
+        if (sim_variant(c->variants, SIM_V_QOS2_FORWARD_AT_PUBREL)) {
+            hold_until_pubrel(c, topic, p);
+        } else {
+            publish_message(c, topic, p); /* delivered on receipt (4.3.3 method B) */
+            sim_session_add_awaiting_rel(c->s, p->packet_id, NULL);
+        }
     } else if (p->dup && sim_quirk(c->quirks, SIM_Q_DUP_REDELIVER)) {
         publish_message(c, topic, p);
     } /* else MQTT-4.3.3-2 / 5.0 MQTT-4.3.3-10: a resend before PUBREL is not delivered again */
     send_ack(c, MQTT_PUBREC, p->packet_id, 0);
 }
 
+/* 5.0 features this server announced it lacks (max-qos-1, no-retain); true if the connection was closed. */
+static bool refused_as_unsupported(sim_conn *c, const mqtt_publish *p)
+{
+    if (p->qos == 2 && sim_variant5(c->variants, c->version, SIM_V_MAX_QOS_1)) {
+        sim_protocol_error(c, 0x9B, "QoS 2 PUBLISH above the Maximum QoS 1 announced in CONNACK (3.2.2.3.4)");
+        return true;
+    }
+    if (p->retain && sim_variant5(c->variants, c->version, SIM_V_NO_RETAIN)) {
+        sim_protocol_error(c, 0x9A, "RETAIN 1 after Retain Available 0 in CONNACK (3.2.2.3.5)");
+        return true;
+    }
+    return false;
+}
+
 void sim_on_publish(sim_conn *c, const mqtt_packet *pkt)
 {
     const mqtt_publish *p = &pkt->u.publish;
     mqtt_bytes topic;
-    if (!resolve_topic_alias(c, p, &topic))
+    if (refused_as_unsupported(c, p) || !resolve_topic_alias(c, p, &topic))
         return;
     if (p->qos == 2) {
         on_publish_qos2(c, topic, p);
@@ -137,7 +175,12 @@ static void on_pubcomp(sim_conn *c, const mqtt_ack *a)
 
 static void on_pubrel(sim_conn *c, const mqtt_ack *a)
 {
-    bool known = sim_session_take_awaiting_rel(c->s, a->packet_id);
+    sim_msg *held;
+    bool known = sim_session_take_awaiting_rel(c->s, a->packet_id, &held);
+    if (held) { /* qos2-forward-at-pubrel: 4.3.3 method A delivers now */
+        deliver(c, held);
+        sim_msg_unref(held);
+    }
     if (sim_quirk(c->quirks, SIM_Q_PUBCOMP_MISSING))
         return; /* done on our side; the client waits for a PUBCOMP that never comes */
     send_ack(c, MQTT_PUBCOMP, a->packet_id, known || c->version != MQTT_V5 ? 0x00 : 0x92);

@@ -72,7 +72,11 @@ void sim_session_end(sim_session *s)
         s->out_head = o->next;
         free_out(o);
     }
+    for (size_t i = 0; i < s->n_awaiting_rel; i++)
+        if (s->held_for_rel[i])
+            sim_msg_unref(s->held_for_rel[i]);
     free(s->awaiting_rel);
+    free(s->held_for_rel);
     free(s->client_id);
     free(s);
 }
@@ -157,12 +161,18 @@ void sim_session_enqueue(sim_session *s, sim_msg *m, uint8_t qos, bool retain, c
     sim_session_pump(s);
 }
 
+/* Unacknowledged QoS 1/2 PUBLISHes allowed towards the client: its Receive Maximum, or 1 (inflight-1). */
+static unsigned inflight_window(const sim_session *s)
+{
+    return sim_variant(s->variants, SIM_V_INFLIGHT_1) ? 1 : s->conn->recv_max;
+}
+
 /* Send one queued entry; false if the window is full or the connection failed. */
 static bool send_queued(sim_session *s, sim_out *o)
 {
     sim_conn *c = s->conn;
     if (o->qos > 0) {
-        if (s->n_inflight >= c->recv_max)
+        if (s->n_inflight >= inflight_window(s))
             return false;
         o->packet_id = next_packet_id(s);
         o->state = SIM_OUT_PUBLISHED;
@@ -217,25 +227,37 @@ bool sim_session_awaiting_rel(const sim_session *s, uint16_t packet_id)
     return false;
 }
 
-void sim_session_add_awaiting_rel(sim_session *s, uint16_t packet_id)
+void sim_session_add_awaiting_rel(sim_session *s, uint16_t packet_id, sim_msg *held)
 {
     if (s->n_awaiting_rel == s->cap_awaiting_rel) {
         size_t cap = s->cap_awaiting_rel ? s->cap_awaiting_rel * 2 : 8;
         uint16_t *p = realloc(s->awaiting_rel, cap * sizeof *p);
-        if (!p)
+        sim_msg **h = p ? realloc(s->held_for_rel, cap * sizeof *h) : NULL;
+        if (!p || !h)
             abort();
         s->awaiting_rel = p;
+        s->held_for_rel = h;
         s->cap_awaiting_rel = cap;
     }
+    s->held_for_rel[s->n_awaiting_rel] = held ? sim_msg_ref(held) : NULL;
     s->awaiting_rel[s->n_awaiting_rel++] = packet_id;
 }
 
-bool sim_session_take_awaiting_rel(sim_session *s, uint16_t packet_id)
+bool sim_session_take_awaiting_rel(sim_session *s, uint16_t packet_id, sim_msg **held)
 {
     for (size_t i = 0; i < s->n_awaiting_rel; i++)
         if (s->awaiting_rel[i] == packet_id) {
-            s->awaiting_rel[i] = s->awaiting_rel[--s->n_awaiting_rel];
+            sim_msg *m = s->held_for_rel[i];
+            if (held)
+                *held = m;
+            else if (m)
+                sim_msg_unref(m);
+            s->n_awaiting_rel--;
+            s->awaiting_rel[i] = s->awaiting_rel[s->n_awaiting_rel];
+            s->held_for_rel[i] = s->held_for_rel[s->n_awaiting_rel];
             return true;
         }
+    if (held)
+        *held = NULL;
     return false;
 }

@@ -57,6 +57,27 @@ static void send_retained(sim_session *s, const sim_sub *sub)
 
 static bool is_shared_filter(mqtt_bytes f) { return f.len >= 7 && memcmp(f.ptr, "$share/", 7) == 0; }
 
+static bool has_wildcard(mqtt_bytes f) { return memchr(f.ptr, '+', f.len) || memchr(f.ptr, '#', f.len); }
+
+/* The reason code refusing one filter, or 0 to accept it. */
+static uint8_t refusal_of(const sim_conn *c, mqtt_bytes filter)
+{
+    if (c->version != MQTT_V5)
+        return 0;
+    if (is_shared_filter(filter))
+        return 0x9E; /* Shared Subscriptions not supported (announced in CONNACK) */
+    if (sim_variant(c->variants, SIM_V_NO_WILDCARDS) && has_wildcard(filter))
+        return 0xA2; /* Wildcard Subscriptions not supported (announced in CONNACK) */
+    return 0;
+}
+
+/* The QoS granted: as asked, or at most 1 (max-qos-1: "the Server might grant a lower maximum QoS"). */
+static uint8_t granted_qos(const sim_conn *c, uint8_t options)
+{
+    uint8_t asked = MQTT_SUBOPT_QOS(options);
+    return sim_variant(c->variants, SIM_V_MAX_QOS_1) && asked > 1 ? 1 : asked;
+}
+
 static sim_sub *find_sub(sim_session *s, mqtt_bytes filter)
 {
     for (sim_sub *sub = s->subs; sub; sub = sub->next)
@@ -107,6 +128,10 @@ void sim_on_subscribe(sim_conn *c, const mqtt_packet *pkt)
     sim_session *s = c->s;
     mqtt_property pr;
     uint32_t sub_id = mqtt_prop_find(req->props, MQTT_PROP_SUBSCRIPTION_IDENTIFIER, &pr) ? pr.value : 0;
+    if (sub_id && sim_variant5(c->variants, c->version, SIM_V_NO_SUBSCRIPTION_IDS)) {
+        sim_protocol_error(c, 0xA1, "Subscription Identifier after Subscription Identifiers Available 0 (3.2.2.3.13)");
+        return;
+    }
     uint32_t n = req->list.count;
     uint8_t *codes = calloc((size_t)n + 1, 1);
     sim_sub **retained_for = calloc(n, sizeof *retained_for);
@@ -116,13 +141,12 @@ void sim_on_subscribe(sim_conn *c, const mqtt_packet *pkt)
     mqtt_sub_entry e;
     mqtt_list_iter_init(&it, req->list, true);
     for (uint32_t i = 0; i < n && mqtt_list_next(&it, &e); i++) {
-        if (c->version == MQTT_V5 && is_shared_filter(e.filter)) {
-            codes[i] = 0x9E; /* Shared Subscriptions not supported (announced in CONNACK) */
+        if ((codes[i] = refusal_of(c, e.filter)) != 0)
             continue;
-        }
+        codes[i] = granted_qos(c, e.options);
+        e.options = (uint8_t)((e.options & ~0x03u) | codes[i]); /* deliveries use the granted QoS */
         bool is_new;
         sim_sub *sub = subscribe_one(s, &e, sub_id, &is_new);
-        codes[i] = MQTT_SUBOPT_QOS(e.options); /* every QoS is granted as asked */
         if (wants_retained(c->quirks, sub, is_new))
             retained_for[i] = sub;
     }

@@ -28,6 +28,14 @@ SETUP_SPEC = {
 }
 SUBACK_SPEC = {"3.1.1": "MQTT-3.8.4-1", "5.0": "MQTT-3.8.4-1"}
 SETUP_TAGS = {"will": ["will"], "first-packet": ["connect"], "qos2-inflight": ["qos2"]}
+# What a setup needs that a server may lack, per version, and the sentence of the spec that allows the lack.
+SETUP_REQUIRES = {"qos2-inflight": {"5.0": ["qos2"]}}
+SETUP_REQUIRES_WHY = {
+    "qos2-inflight": "5.0: a server may announce Maximum QoS 1 (3.2.2.3.4: \"If a Server does not support QoS 1 or "
+                     "QoS 2 PUBLISH packets it MUST send a Maximum QoS in the CONNACK packet specifying the highest "
+                     "QoS it supports\"); the QoS 2 PUBLISH this setup needs would then be a Protocol Error, so the "
+                     "case SKIPs before it (the target lacks qos2). 3.1.1 needs nothing optional: PUBREC is a MUST.",
+}
 
 
 class TableError(Exception):
@@ -74,8 +82,13 @@ def qos2_inflight_steps(row, version):
     publish = {"type": "PUBLISH", "qos": 2, "packet_id": 9, "topic": "{prefix}/q2", "payload": "x"}
     pubrec = {"expect": "c", "packet": {"type": "PUBREC", "packet_id": 9},
               "spec": [f"{version}:{SETUP_SPEC['qos2-inflight'][version]}"]}
-    return [{"connect": "c"}, {"send": "c", "packet": publish}, pubrec,
-            send_step(row, "c", version), close_step(row, "c", version)]
+    return [{"connect": "c"}] + requires_steps("qos2-inflight", version) + [
+        {"send": "c", "packet": publish}, pubrec, send_step(row, "c", version), close_step(row, "c", version)]
+
+
+def requires_steps(setup, version):
+    caps = SETUP_REQUIRES.get(setup, {}).get(version)
+    return [{"requires": caps, "comment": "what the setup needs that a server may lack"}] if caps else []
 
 
 def will_steps(row, version):
@@ -138,7 +151,10 @@ def scenario(row):
     return {
         "id": row["id"],
         "title": row["title"],
-        "description": f"{row['why']} Generated from scenarios/malformed/{TABLE.name}, row {row['id']} "
+        "description": f"{row['why']} "
+                       + (SETUP_REQUIRES_WHY[row["setup"]] + " " if any(
+                           v in SETUP_REQUIRES.get(row["setup"], {}) for v in versions) else "")
+                       + f"Generated from scenarios/malformed/{TABLE.name}, row {row['id']} "
                        f"(setup '{row['setup']}'): edit the table and run scenarios/malformed/generate.py, "
                        "not this file.",
         "spec": spec,

@@ -268,3 +268,11 @@ mqttspec_cli_test(cli_scenario_nested_too_deeply
 mqttspec_cli_test(cli_scenario_error_at_own_field
   ARGS "list --scenarios ${MQTTSPEC_CLI_TEST_DIR}/data/connect-field-type.json" EXIT 2
   OUTPUT "connect-field-type\\.json: /steps/0/keep_alive: must be an integer 0\\.\\.65535" REJECT "/packet/")
+# ---- broker-sim legal variants (ci/variant-matrix.sh) ----
+mqttspec_cli_test(cli_sim_list_variants ARGS "sim --list-variants" EXIT 0
+  OUTPUT "inflight-1 .*allowed by 3\\.1\\.1:.*max-qos-1 .*lacks: qos2")
+mqttspec_cli_test(cli_sim_unknown_variant ARGS "sim --listen mqtt://127.0.0.1:0 --variant nope" EXIT 2
+  OUTPUT "unknown variant 'nope'")
+mqttspec_cli_test(cli_run_unknown_sim_variant ARGS "run --sim-variant nope" EXIT 2 OUTPUT "unknown variant 'nope'")
+mqttspec_cli_test(cli_run_sim_variant_with_target
+  ARGS "run --target mqtt://127.0.0.1:1 --sim-variant inflight-1" EXIT 2 OUTPUT "apply to the embedded broker-sim")

@@ -102,6 +102,42 @@ const sim_quirk_info *sim_quirk_info_of(sim_quirk_id q);
 /* The quirk called name, or -1. */
 int sim_quirk_by_name(const char *name);
 
+/* ---- variants: unusual behaviours the specification allows ---- */
+
+/* Where a quirk breaks a rule (every scenario set must catch it), a variant
+ * takes a liberty the specification grants (every scenario must accept it:
+ * PASS, or SKIP naming the optional capability that is missing). */
+typedef enum sim_variant_id {
+    SIM_V_INFLIGHT_1,                /* at most one unacknowledged QoS 1/2 PUBLISH towards each client */
+    SIM_V_MAX_QOS_1,                 /* grants QoS 1 at most; 5.0: Maximum QoS 1 in CONNACK */
+    SIM_V_NO_RETAIN,                 /* 5.0: Retain Available 0 */
+    SIM_V_NO_WILDCARDS,              /* 5.0: Wildcard Subscription Available 0 */
+    SIM_V_NO_SUBSCRIPTION_IDS,       /* 5.0: Subscription Identifiers Available 0 */
+    SIM_V_SESSION_EXPIRY_OVERRIDE,   /* 5.0: CONNACK caps the Session Expiry Interval */
+    SIM_V_KEEP_ALIVE_OVERRIDE,       /* 5.0: CONNACK Server Keep Alive twice the client's */
+    SIM_V_WRONG_PROTOCOL_NAME_311,   /* a CONNECT not named MQTT gets a 3.1.1 CONNACK 1, then a close */
+    SIM_V_QOS2_FORWARD_AT_PUBREL,    /* inbound QoS 2 delivered at PUBREL (4.3.3 method A) */
+    SIM_V_CLOSE_WITHOUT_DISCONNECT,  /* 5.0: close without a DISCONNECT first */
+    SIM_V_COUNT
+} sim_variant_id;
+
+typedef uint32_t sim_variant_set; /* one bit per sim_variant_id (at most 32) */
+#define SIM_VARIANT_BIT(v) ((sim_variant_set)1u << (v))
+
+typedef struct sim_variant_info {
+    const char *name;        /* "inflight-1": what --variant takes */
+    const char *allowed_by;  /* statements or sections that allow it, "3.1.1:4.6 5.0:MQTT-3.3.4-9" */
+    const char *quote;       /* the sentence of the specification that allows it */
+    const char *description; /* one sentence: what the sim does */
+    const char *lacks;       /* capabilities (scenario "requires" names) a probe finds missing, space-separated,
+                              * each for every version ("qos2") or one ("5.0:retain"); "" none */
+} sim_variant_info;
+
+/* The table entry of v; NULL if v is out of range. */
+const sim_variant_info *sim_variant_info_of(sim_variant_id v);
+/* The variant called name, or -1. */
+int sim_variant_by_name(const char *name);
+
 /* ---- configuration ---- */
 
 #define SIM_MAX_LISTENERS 8
@@ -112,6 +148,7 @@ typedef struct sim_listener_config {
     const char *keyfile;
     const char *cafile;   /* mqtts: if set, clients must present a certificate it signed */
     sim_quirk_set quirks; /* quirks of connections accepted here */
+    sim_variant_set variants; /* legal variants of connections accepted here (set after add_listener) */
 } sim_listener_config;
 
 typedef struct sim_config {

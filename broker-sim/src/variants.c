@@ -1,0 +1,101 @@
+/* The variant table: behaviours the specification allows, each with the sentence that allows it,
+ * for --variant, --list-variants, the README and ci/variant-matrix.sh. */
+#include <string.h>
+
+#include "internal.h"
+
+static const sim_variant_info variant_table[SIM_V_COUNT] = {
+    [SIM_V_INFLIGHT_1] =
+        {"inflight-1", "3.1.1:4.6 5.0:MQTT-3.3.4-9",
+         "3.1.1 4.6: \"If both Client and Server make sure that no more than one message is \"in-flight\" at any "
+         "one time (by not sending a message until its predecessor has been acknowledged), then no QoS 1 message "
+         "will be received after any later one\"; 5.0: \"The Server MUST NOT send more than Receive Maximum QoS 1 "
+         "and QoS 2 PUBLISH packets for which it has not received PUBACK, PUBCOMP, or PUBREC with a Reason Code of "
+         "128 or greater from the Client [MQTT-3.3.4-9]\" (an upper bound, not a promise).",
+         "At most one unacknowledged QoS 1 or QoS 2 PUBLISH towards each client; further deliveries wait in "
+         "order.", ""},
+    [SIM_V_MAX_QOS_1] =
+        {"max-qos-1", "3.1.1:MQTT-3.8.4-6 5.0:MQTT-3.8.4-8 5.0:MQTT-3.2.2-9 5.0:MQTT-3.2.2-10 5.0:MQTT-3.2.2-12",
+         "\"The Server might grant a lower maximum QoS than the subscriber requested\" (3.1.1 3.8.4, 5.0 3.8.4); "
+         "5.0 3.2.2.3.4: \"If a Server does not support QoS 1 or QoS 2 PUBLISH packets it MUST send a Maximum "
+         "QoS in the CONNACK packet specifying the highest QoS it supports [MQTT-3.2.2-9]\" and \"It is a "
+         "Protocol Error if the Server receives a PUBLISH packet with a QoS greater than the Maximum QoS it "
+         "specified. In this case use DISCONNECT with Reason Code 0x9B (QoS not supported)\".",
+         "SUBACK grants QoS 1 for a QoS 2 request; 5.0: CONNACK Maximum QoS 1, a QoS 2 PUBLISH gets DISCONNECT "
+         "0x9B and a Will QoS 2 gets CONNACK 0x9B (3.1.1 still answers a QoS 2 PUBLISH with PUBREC).", "qos2"},
+    [SIM_V_NO_RETAIN] =
+        {"no-retain", "5.0:MQTT-3.2.2-13 5.0:MQTT-3.2.2-14",
+         "5.0 3.2.2.3.5: \"A value of 0 means that retained messages are not supported\"; \"If the Server "
+         "receives such a packet, this is a Protocol Error. The Server SHOULD send a DISCONNECT with Reason Code "
+         "of 0x9A (Retain not supported)\"; a Will Retain 1 \"MUST reject the connection request. It SHOULD "
+         "send CONNACK with Reason Code 0x9A (Retain not supported) [MQTT-3.2.2-13]\".",
+         "5.0: CONNACK Retain Available 0; a PUBLISH with RETAIN 1 gets DISCONNECT 0x9A, a Will Retain 1 "
+         "CONNACK 0x9A. 3.1.1 connections are unaffected (retained messages are mandatory there).", "5.0:retain"},
+    [SIM_V_NO_WILDCARDS] =
+        {"no-wildcards", "5.0:3.2.2.3.12 5.0:3.9.3",
+         "5.0 3.2.2.3.12: \"A value of 0 means that Wildcard Subscriptions are not supported\"; SUBACK Reason "
+         "Code 0xA2 \"Wildcard Subscriptions not supported: The Server does not support Wildcard Subscriptions; "
+         "the subscription is not accepted.\" (3.9.3).",
+         "5.0: CONNACK Wildcard Subscription Available 0; a filter with '+' or '#' gets SUBACK 0xA2.", "5.0:wildcards"},
+    [SIM_V_NO_SUBSCRIPTION_IDS] =
+        {"no-subscription-ids", "5.0:3.2.2.3.13",
+         "5.0 3.2.2.3.13: \"A value of 0 means that Subscription Identifiers are not supported\"; \"If the "
+         "Server receives a SUBSCRIBE packet containing Subscription Identifier and it does not support "
+         "Subscription Identifiers, this is a Protocol Error. The Server uses DISCONNECT with Reason Code of "
+         "0xA1 (Subscription Identifiers not supported)\".",
+         "5.0: CONNACK Subscription Identifiers Available 0; a SUBSCRIBE with a Subscription Identifier gets "
+         "DISCONNECT 0xA1.", "5.0:subscription_identifiers"},
+    [SIM_V_SESSION_EXPIRY_OVERRIDE] =
+        {"session-expiry-override", "5.0:3.2.2.3.2",
+         "5.0 3.2.2.3.2: \"If the Session Expiry Interval is absent the value in the CONNECT Packet used. The "
+         "server uses this property to inform the Client that it is using a value other than that sent by the "
+         "Client in the CONNACK.\"",
+         "5.0: a Session Expiry Interval above 5 s is capped at 5 s, announced in CONNACK and honoured.",
+         "5.0:session_expiry"},
+    [SIM_V_KEEP_ALIVE_OVERRIDE] =
+        {"keep-alive-override", "5.0:MQTT-3.2.2-21",
+         "5.0 3.2.2.3.14: \"If the Server sends a Server Keep Alive on the CONNACK packet, the Client MUST use "
+         "this value instead of the Keep Alive value the Client sent on CONNECT [MQTT-3.2.2-21]\".",
+         "5.0: a non-zero Keep Alive K is answered by Server Keep Alive 2 x K in CONNACK, which the sim "
+         "enforces.", "5.0:keep_alive"},
+    [SIM_V_WRONG_PROTOCOL_NAME_311] =
+        {"wrong-protocol-name-311", "3.1.1:MQTT-3.1.2-1 5.0:MQTT-3.1.2-1",
+         "3.1.1 3.1.2.1: \"If the protocol name is incorrect the Server MAY disconnect the Client, or it MAY "
+         "continue processing the CONNECT packet in accordance with some other specification. In the latter "
+         "case, the Server MUST NOT continue to process the CONNECT packet in line with this specification "
+         "[MQTT-3.1.2-1]\".",
+         "A CONNECT whose protocol name is not MQTT (any level, 5 included) gets the 3.1.1 CONNACK 20 02 00 01, "
+         "then the connection is closed.", ""},
+    [SIM_V_QOS2_FORWARD_AT_PUBREL] =
+        {"qos2-forward-at-pubrel", "3.1.1:4.3.3 5.0:4.3.3",
+         "3.1.1 Figure 4.3: the receiver may \"Store message\" on PUBLISH and, on PUBREL, \"Initiate onward "
+         "delivery of the Application Message then discard message\" (Method A), instead of delivering on "
+         "PUBLISH (Method B); 5.0 4.3.3 keeps both: the receiver MUST NOT cause duplicate delivery until PUBREL "
+         "[MQTT-4.3.3-10], and when it delivers is its own.",
+         "An inbound QoS 2 message is stored on PUBLISH and delivered to subscribers (and the retained store) "
+         "when its PUBREL arrives.", ""},
+    [SIM_V_CLOSE_WITHOUT_DISCONNECT] =
+        {"close-without-disconnect", "5.0:4.13.1 5.0:MQTT-3.1.2-22 5.0:MQTT-3.1.4-3",
+         "5.0 4.13.1: \"In the case of an error in any other packet it SHOULD send a DISCONNECT packet containing "
+         "the reason code before closing the Network Connection\" (a SHOULD: closing alone is allowed, a "
+         "scenario may WARN); keep-alive: \"it MUST disconnect the Network Connection to the Client as if the "
+         "network had failed [MQTT-3.1.2-22]\"; takeover: the MUST is to \"close the Network Connection of the "
+         "existing Client [MQTT-3.1.4-3]\".",
+         "5.0: wherever the sim would send DISCONNECT before closing (errors, takeover, unsupported features), "
+         "it just closes.", ""},
+};
+
+_Static_assert(SIM_V_COUNT <= 32, "sim_variant_set has one bit per variant");
+
+const sim_variant_info *sim_variant_info_of(sim_variant_id v)
+{
+    return (unsigned)v < SIM_V_COUNT ? &variant_table[v] : NULL;
+}
+
+int sim_variant_by_name(const char *name)
+{
+    for (int v = 0; v < SIM_V_COUNT; v++)
+        if (strcmp(variant_table[v].name, name) == 0)
+            return v;
+    return -1;
+}
