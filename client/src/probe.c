@@ -349,24 +349,24 @@ static void ping_rtt(probe *p, pconn *c)
     }
 }
 
-/* SUBSCRIBE at QoS 0, 1, 2 (and our Will topic): what the target grants. */
+/* SUBSCRIBE at QoS 0, 1, 2, our Will topic, and a wildcard filter: what the target grants. */
 static void probe_grants(probe *p, pconn *c)
 {
-    char f[4][96];
-    uint8_t entries[512];
+    char f[5][96];
+    uint8_t entries[640];
     mqtt_writer w;
     mqtt_writer_init(&w, entries, sizeof entries);
-    for (int q = 0; q < 3; q++) {
+    for (int q = 0; q < 3; q++)
         snprintf(f[q], sizeof f[q], "%s/q%d", p->prefix, q);
-        mqtt_write_sub_entry(&w, (mqtt_bytes){(const uint8_t *)f[q], (uint32_t)strlen(f[q])}, q);
-    }
     snprintf(f[3], sizeof f[3], "%s/will", p->prefix);
-    mqtt_write_sub_entry(&w, (mqtt_bytes){(const uint8_t *)f[3], (uint32_t)strlen(f[3])}, 0);
+    snprintf(f[4], sizeof f[4], "%s/w/+/#", p->prefix);
+    for (int i = 0; i < 5; i++)
+        mqtt_write_sub_entry(&w, (mqtt_bytes){(const uint8_t *)f[i], (uint32_t)strlen(f[i])}, i < 3 ? i : 0);
     mqtt_packet sub = {.type = MQTT_SUBSCRIBE}, pkt;
     sub.u.subs.packet_id = 1;
-    sub.u.subs.list = (mqtt_list){entries, (uint32_t)w.len, 4};
+    sub.u.subs.list = (mqtt_list){entries, (uint32_t)w.len, 5};
     if (!pc_send(c, &sub) || pc_wait(p, c, MQTT_SUBACK, 1, &pkt, deadline_in(p)) != PC_PACKET ||
-        pkt.u.subs.list.count != 4)
+        pkt.u.subs.list.count != 5)
         return;
     for (int q = 0; q < 3; q++)
         p->vp->granted[q] = pkt.u.subs.list.ptr[q];
@@ -374,6 +374,8 @@ static void probe_grants(probe *p, pconn *c)
     bool max2 = vp->maximum_qos < 0 || vp->maximum_qos >= 2, max1 = vp->maximum_qos < 0 || vp->maximum_qos >= 1;
     set_cap(vp, MQS_CAP_QOS1, vp->granted[1] == 1 && max1);
     set_cap(vp, MQS_CAP_QOS2, vp->granted[2] == 2 && max2);
+    /* A server without wildcard support refuses such filters (3.1.1 and 5.0 MQTT-3.8.3-2; 5.0 also announces it). */
+    vp->wildcard_granted = pkt.u.subs.list.ptr[4] < 0x80;
 }
 
 /* $SYS/#: a broker that has such topics usually sends their retained values at once. */
@@ -478,7 +480,7 @@ static void derive_capabilities(probe *p)
     mqs_version_profile *vp = p->vp;
     bool v5 = p->v == MQTT_V5;
     set_cap(vp, MQS_CAP_RETAIN, !v5 || announced(vp->retain_available));
-    set_cap(vp, MQS_CAP_WILDCARDS, !v5 || announced(vp->wildcards_available));
+    set_cap(vp, MQS_CAP_WILDCARDS, vp->wildcard_granted != 0 && (!v5 || announced(vp->wildcards_available)));
     set_cap(vp, MQS_CAP_KEEP_ALIVE, !v5 || vp->server_keep_alive < 0 || vp->server_keep_alive == PROBE_KEEP_ALIVE);
     if (v5) {
         set_cap(vp, MQS_CAP_SUBSCRIPTION_IDENTIFIERS, announced(vp->sub_ids_available));
@@ -544,6 +546,7 @@ static void version_profile_init(mqs_version_profile *vp, mqtt_version v)
     vp->shared_available = vp->topic_alias_maximum = vp->receive_maximum = vp->maximum_packet_size = -1;
     vp->server_keep_alive = vp->session_expiry = -1;
     vp->session_present_after_resume = vp->will_published = vp->sys_topics = vp->anonymous_login = -1;
+    vp->wildcard_granted = -1;
 }
 
 void mqs_profile_init(mqs_profile *p, const char *target)

@@ -44,6 +44,7 @@ typedef struct mqs_version_profile {
     unsigned caps_known;  /* capability bits (mqs_capability) the probe could decide */
     unsigned caps;        /* of those, the ones the target has */
     int granted[3];       /* SUBACK code for a subscription requested at QoS 0, 1, 2; -1 unknown */
+    int wildcard_granted; /* a filter with + and # was granted 1/0; -1 unknown */
     /* 5.0 CONNACK properties, -1 when absent */
     int64_t maximum_qos, retain_available, wildcards_available, sub_ids_available, shared_available;
     int64_t topic_alias_maximum, receive_maximum, maximum_packet_size, server_keep_alive, session_expiry;
@@ -77,7 +78,7 @@ int mqs_profile_slot(mqtt_version v);
 const mqs_version_profile *mqs_profile_get(const mqs_profile *p, mqtt_version v);
 void mqs_profile_init(mqs_profile *p, const char *target);
 
-/* Pre-flight and probe every selected version. */
+/* Pre-flight and probe every selected version into a profile set up with mqs_profile_init. */
 void mqs_probe(const mqs_probe_opts *opts, mqs_profile *out);
 /* Capabilities the profile says v lacks (decided and absent). */
 unsigned mqs_profile_lacks(const mqs_profile *p, mqtt_version v);
