@@ -171,6 +171,10 @@ static unsigned inflight_window(const sim_session *s)
 static bool send_queued(sim_session *s, sim_out *o)
 {
     sim_conn *c = s->conn;
+    /* inflight-1 holds everything, QoS 0 too, behind an unacknowledged QoS 1/2 message (as ejabberd does):
+     * a server MAY go on sending QoS 0 meanwhile (5.0 4.9), it need not. */
+    if (o->qos == 0 && s->n_inflight && sim_variant(s->variants, SIM_V_INFLIGHT_1))
+        return false;
     if (o->qos > 0) {
         if (s->n_inflight >= inflight_window(s))
             return false;

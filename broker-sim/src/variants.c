@@ -12,8 +12,8 @@ static const sim_variant_info variant_table[SIM_V_COUNT] = {
          "will be received after any later one\"; 5.0: \"The Server MUST NOT send more than Receive Maximum QoS 1 "
          "and QoS 2 PUBLISH packets for which it has not received PUBACK, PUBCOMP, or PUBREC with a Reason Code of "
          "128 or greater from the Client [MQTT-3.3.4-9]\" (an upper bound, not a promise).",
-         "At most one unacknowledged QoS 1 or QoS 2 PUBLISH towards each client; further deliveries wait in "
-         "order.", ""},
+         "At most one unacknowledged QoS 1 or QoS 2 PUBLISH towards each client; further deliveries, QoS 0 ones "
+         "too (5.0 4.9: the Server MAY continue to send QoS 0 PUBLISH packets, it need not), wait in order.", ""},
     [SIM_V_MAX_QOS_1] =
         {"max-qos-1", "3.1.1:MQTT-3.8.4-6 5.0:MQTT-3.8.4-8 5.0:MQTT-3.2.2-9 5.0:MQTT-3.2.2-10 5.0:MQTT-3.2.2-12",
          "\"The Server might grant a lower maximum QoS than the subscriber requested\" (3.1.1 3.8.4, 5.0 3.8.4); "

@@ -511,7 +511,7 @@ static bool expect_any_order(runctx *x, conn *c, cJSON *patterns, int ms, const 
  * the peer's clock started and fired) and this much for poll wake-ups and
  * thread scheduling on a loaded machine (docs: scenarios/README.md).
  */
-#define SCHEDULING_ALLOWANCE_MS 100
+#define SCHEDULING_ALLOWANCE_MS 250
 
 typedef struct window {
     bool set;
@@ -1014,6 +1014,24 @@ static void await_version(runctx *x)
                        DEFAULT_WITHIN_MS);
 }
 
+/* "when_equal": ["${var}", value]: the step runs only when the captured value equals it. */
+static bool condition_holds(runctx *x)
+{
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(x->step, "when_equal");
+    if (!w)
+        return true;
+    cJSON *both = substituted(x, w); /* a variable never captured is an ERROR */
+    bool equal = both && cJSON_Compare(both->child, both->child->next, true);
+    if (both && !equal) {
+        char note[160];
+        snprintf(note, sizeof note, "step %d: skipped: %s is not the value it runs for", x->step_no,
+                 w->child->valuestring);
+        mqs_case_event(x->res, mqs_rel(x), MQS_EV_NOTE, NULL, note, NULL, 0);
+    }
+    cJSON_Delete(both);
+    return equal;
+}
+
 static void fill_case_header(mqs_case *out, const mqs_scenario *sc, mqtt_version v)
 {
     out->id = mqs_strdup(sc->id);
@@ -1068,7 +1086,7 @@ void mqs_run_case(const mqs_scenario *sc, mqtt_version v, const mqs_run_opts *op
         x.step = step;
         x.step_started = mqs_now_ms();
         await_version(&x);
-        if (x.stop || !mqs_step_applies(step, x.v))
+        if (x.stop || !mqs_step_applies(step, x.v) || !condition_holds(&x))
             continue;
         char note[128];
         snprintf(note, sizeof note, "step %d: %s %s", i, step->child->string,

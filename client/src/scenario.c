@@ -479,7 +479,7 @@ static const char *const actions[] = {"connect",        "reconnect", "open", "ac
 /* Actions that open a connection to a broker (client role), and the one that takes one from a client (server role). */
 static const char *const client_only[] = {"connect", "reconnect", "open", NULL};
 static const char *const server_only[] = {"accept", NULL};
-static const char *const common_keys[] = {"versions", "spec", "severity", "comment", NULL};
+static const char *const common_keys[] = {"versions", "spec", "severity", "comment", "when_equal", NULL};
 
 static int check_conn_name(vctx *v, const cJSON *step, bool opens)
 {
@@ -721,6 +721,10 @@ static int check_step_common(vctx *v, const cJSON *step)
         check_string_array(v, step, "spec", false, statement_ref) ||
         check_string_enum(v, step, "severity", severities))
         return -1;
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(step, "when_equal");
+    if (w && (!cJSON_IsArray(w) || cJSON_GetArraySize(w) != 2 || !cJSON_IsString(w->child) ||
+              strncmp(w->child->valuestring, "${", 2) != 0))
+        return verr(v, "when_equal", "must be [\"${var}\", value]: the step runs only when the captured value equals it");
     const cJSON *c = cJSON_GetObjectItemCaseSensitive(step, "comment");
     return c && !cJSON_IsString(c) ? verr(v, "comment", "must be a string") : 0;
 }
