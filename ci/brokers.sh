@@ -75,7 +75,7 @@ broker_wait_connack() {
 
 # broker_credentials DIR: a user and a fresh random password for this run, kept
 # in DIR/credentials (line 1 user, line 2 password) and in mosquitto_pub's
-# options file DIR/xdg/mosquitto_pub; adds -u/-P to BROKER_OPTS.
+# options file DIR/xdg/mosquitto_pub; adds -u and --pw-file to BROKER_OPTS.
 broker_credentials() {
   local dir=$1 user=mqttspec pass
   pass=$(openssl rand -hex 16)
@@ -83,9 +83,11 @@ broker_credentials() {
     umask 077
     mkdir -p "$dir/xdg"
     printf '%s\n%s\n' "$user" "$pass" >"$dir/credentials"
+    printf '%s\n' "$pass" >"$dir/password"
     printf -- '-u %s\n-P %s\n' "$user" "$pass" >"$dir/xdg/mosquitto_pub"
   )
-  BROKER_OPTS+=(-u "$user" -P "$pass")
+  # --pw-file, not -P: the password stays out of ps
+  BROKER_OPTS+=(-u "$user" --pw-file "$dir/password")
 }
 
 # broker_epmd DIR: a private epmd for the Erlang brokers on a free loopback port
