@@ -32,6 +32,9 @@ trap cleanup EXIT
 
 broker_start "$broker" "$work"
 
+# What the broker grants and announces (docs/profile.md): printed here, saved beside the reports.
+"$mqttspec" probe "mqtt://127.0.0.1:${BROKER_PORT}" "${BROKER_OPTS[@]}" --profile-out "$out/$broker.profile.json"
+
 status=0
 started=$SECONDS
 # --baseline: exit 0 when nothing got worse than the baseline, 1 when something did.

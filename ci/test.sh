@@ -67,6 +67,9 @@ stage client-gate bash ci/client-gate.sh build/dev
 # Bounded network fuzzing of broker-sim and mosquitto: fails on a crash or hang of a
 # target; differential findings are kept as artifacts under build/dev/netfuzz-smoke/.
 stage netfuzz-smoke bash ci/netfuzz-smoke.sh build/dev build/dev/netfuzz-smoke
+# aedes, mosca (npm), RabbitMQ, ejabberd (Debian) and mosquitto with -u/--pw-file: installed,
+# started by hand on loopback, the suite against each compared with its baseline in ci/targets/.
+stage broker-gates bash ci/brokers-gates.sh build/dev build/dev/gates-brokers
 
 total=$((SECONDS - t_start))
 echo
