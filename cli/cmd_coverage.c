@@ -183,8 +183,9 @@ static size_t check_statements(const cov_model *m, const coverage_args *a)
     return bad;
 }
 
-/* One floor line, "VERSION COVERED ACCOUNTED": 0 held, 1 dropped, -1 malformed. */
-static int check_floor_line(const cov_model *m, const coverage_args *a, char *line, const char *path, size_t lineno)
+/* One floor line, "VERSION COVERED ACCOUNTED": 0 held, 1 dropped, -1 malformed.  Adds the version to *seen. */
+static int check_floor_line(const cov_model *m, const coverage_args *a, char *line, const char *path, size_t lineno,
+                            unsigned *seen)
 {
     char version[16];
     size_t covered, accounted;
@@ -197,6 +198,7 @@ static int check_floor_line(const cov_model *m, const coverage_args *a, char *li
         fprintf(stderr, "%s:%zu: version '%s' is not 3.1.1 or 5.0\n", path, lineno, version);
         return -1;
     }
+    *seen |= 1u << v->version;
     if (!(a->mask & (1u << v->version)))
         return 0;
     size_t now_covered = v->all.covered, now_accounted = v->all.covered + v->all.justified;
@@ -220,14 +222,23 @@ static int check_floor(const cov_model *m, const coverage_args *a)
     char line[256];
     size_t lineno = 0;
     int rc = 0;
+    unsigned seen = 0;
     while (rc >= 0 && fgets(line, sizeof line, in)) {
         lineno++;
         if (line[0] == '#' || line[strspn(line, " \t\r\n")] == '\0')
             continue;
-        int r = check_floor_line(m, a, line, a->floor, lineno);
+        int r = check_floor_line(m, a, line, a->floor, lineno, &seen);
         rc = r < 0 ? -1 : (rc | r);
     }
     fclose(in);
+    /* A version without its line would pass unguarded: a deleted line must not lower the floor quietly. */
+    for (size_t k = 0; k < COV_VERSIONS && rc >= 0; k++) {
+        mqtt_version v = m->versions[k].version;
+        if ((a->mask & (1u << v)) && !(seen & (1u << v))) {
+            fprintf(stderr, "%s: no floor for %s\n", a->floor, mqtt_version_name(v));
+            rc = -1;
+        }
+    }
     return rc;
 }
 
@@ -287,10 +298,12 @@ static int run_coverage(coverage_args *a, const cov_model *m)
     int floor = a->floor ? check_floor(m, a) : 0;
     if (floor < 0)
         return CLI_EXIT_USAGE;
-    if (bad || floor) {
-        fprintf(stderr, "coverage: check failed: %zu problem(s)%s\n", bad, floor ? ", coverage below the floor" : "");
+    if (bad)
+        fprintf(stderr, "coverage: check failed: %zu problem(s)\n", bad);
+    if (floor)
+        fprintf(stderr, "coverage: check failed: coverage dropped below the floor in %s\n", a->floor);
+    if (bad || floor)
         return CLI_EXIT_FAIL;
-    }
     return CLI_EXIT_OK;
 }
 
