@@ -4,6 +4,7 @@
 #   clang clang, Debug, -Werror         configure, build, ctest
 #   asan  clang, Debug, ASan + UBSan    configure, build, ctest
 #   install-test                        the dev build installed to a temporary prefix and run from there
+#   coverage                            statement references intact, coverage not below ci/coverage-floor.txt
 # Every stage runs even if an earlier one failed; the exit status is non-zero
 # if any failed, and the last line is the summary.
 set -euo pipefail
@@ -48,6 +49,10 @@ stage asan preset asan
 # there with the repository hidden (scenarios and spec lists from share/mqttspec), man page,
 # bash completion ----
 stage install-test bash ci/install-test.sh build/dev
+
+# ---- statement coverage (docs/coverage.md): no cited or justified id missing from spec/, no
+# justification of a testable or covered statement, no drop below ci/coverage-floor.txt ----
+stage coverage build/dev/cli/mqttspec coverage --check=refs --floor ci/coverage-floor.txt
 
 # ---- libFuzzer smoke: each target 30 s with ASan/UBSan/LSan; reproducers in build/fuzz-artifacts/ ----
 stage fuzz-smoke env FUZZ_SECONDS="${FUZZ_SECONDS:-30}" bash ci/fuzz-smoke.sh
