@@ -30,7 +30,7 @@ typedef struct coverage_args {
     unsigned mask; /* 1u << version for each version reported */
     out_format format;
     bool format_given, gaps_only;
-    const char *out, *floor, *untestable;
+    const char *out, *floor, *untestable, *quirk_matrix;
     check_mode check;
     const char *scenarios[MAX_SCENARIO_PATHS];
     size_t nscenarios;
@@ -41,7 +41,7 @@ void cmd_coverage_usage(FILE *out)
     fputs("usage: mqttspec coverage [-V 3.1.1|5.0] [--format text|md|json] [--out F] [--check[=MODE]] [--floor F]\n"
           "\n"
           "For every statement of the MQTT 3.1.1 and 5.0 lists (spec/): its paraphrase, the scenarios and codec\n"
-          "error codes that cite it, the broker-sim quirks whose table entry breaks it, and for a statement\n"
+          "error codes that cite it, the broker-sim quirks that break it, and for a statement\n"
           "nothing cites, the reason it cannot be checked on the wire (spec/untestable.tsv).  Totals per\n"
           "version: covered / justified / neither, over the wire-testable statements and over all.\n"
           "\n"
@@ -60,6 +60,9 @@ void cmd_coverage_usage(FILE *out)
           "      --scenarios DIR|FILE  scenarios to read (repeatable; default: $MQTTSPEC_SCENARIOS, else the\n"
           "                            installed set)\n"
           "      --untestable F        the justifications (default: spec/untestable.tsv of the installed data)\n"
+          "      --quirk-matrix F      the quirk matrix's results (JSON, from ci/quirk-matrix.sh): list a quirk\n"
+          "                            only where a scenario citing the statement FAILed with it (default: the\n"
+          "                            quirk table's word alone)\n"
           "      --help                this help\n"
           "\n"
           "Exit status: 0 report written and checks passed, 1 a check failed, 2 usage error or an unreadable\n"
@@ -113,7 +116,7 @@ static int parse_check(coverage_args *a, const char *value)
     return 0;
 }
 
-enum { OPT_FORMAT = 256, OPT_CHECK, OPT_FLOOR, OPT_GAPS, OPT_SCENARIOS, OPT_UNTESTABLE, OPT_HELP };
+enum { OPT_FORMAT = 256, OPT_CHECK, OPT_FLOOR, OPT_GAPS, OPT_SCENARIOS, OPT_UNTESTABLE, OPT_QUIRK_MATRIX, OPT_HELP };
 
 /* 0 to go on, 1 after --help, -1 after a usage error. */
 static int parse_args(int argc, char **argv, coverage_args *a)
@@ -127,6 +130,7 @@ static int parse_args(int argc, char **argv, coverage_args *a)
         {"floor", required_argument, NULL, OPT_FLOOR},
         {"scenarios", required_argument, NULL, OPT_SCENARIOS},
         {"untestable", required_argument, NULL, OPT_UNTESTABLE},
+        {"quirk-matrix", required_argument, NULL, OPT_QUIRK_MATRIX},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -142,6 +146,7 @@ static int parse_args(int argc, char **argv, coverage_args *a)
         case OPT_CHECK: rc = parse_check(a, optarg); break;
         case OPT_FLOOR: a->floor = optarg; break;
         case OPT_UNTESTABLE: a->untestable = optarg; break;
+        case OPT_QUIRK_MATRIX: a->quirk_matrix = optarg; break;
         case OPT_SCENARIOS:
             if (a->nscenarios == MAX_SCENARIO_PATHS)
                 return usage_error("%s", "too many --scenarios");
@@ -325,7 +330,7 @@ int cmd_coverage(int argc, char **argv)
     cov_model m;
     memset(&m, 0, sizeof m);
     rc = CLI_EXIT_USAGE;
-    if (load_scenarios(&a, &set) == 0 && cov_model_build(&m, spec_dir, a.untestable, &set) == 0)
+    if (load_scenarios(&a, &set) == 0 && cov_model_build(&m, spec_dir, a.untestable, a.quirk_matrix, &set) == 0)
         rc = run_coverage(&a, &m);
     cov_model_free(&m);
     mqs_scenarios_free(&set);

@@ -264,8 +264,45 @@ static int link_codec(cov_model *m)
     return 0;
 }
 
+/* Did a case of a scenario citing st, run at version v, FAIL with the quirk?  failed: ["id@version", ...]. */
+static bool quirk_caught(const cJSON *failed, const cov_statement *st, mqtt_version v)
+{
+    const char *version = mqtt_version_name(v);
+    for (const cJSON *it = cJSON_IsArray(failed) ? failed->child : NULL; it; it = it->next) {
+        const char *at = cJSON_IsString(it) ? strrchr(it->valuestring, '@') : NULL;
+        if (!at || strcmp(at + 1, version) != 0)
+            continue;
+        for (size_t i = 0; i < st->scenarios.count; i++) {
+            const char *sid = st->scenarios.items[i];
+            if (strlen(sid) == (size_t)(at - it->valuestring) && strncmp(sid, it->valuestring, strlen(sid)) == 0)
+                return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * One statement a quirk's table entry lists.  With the quirk matrix's results
+ * (matrix: quirk name -> cases that FAILed with it) the quirk is linked only
+ * when one of the FAILed cases is a scenario citing the statement at that
+ * version: then it proves that scenario can fail.  Without them the table's
+ * word is taken.
+ */
+static int quirk_link(cov_model *m, const cJSON *matrix, const char *quirk, const char *ref, const char *where)
+{
+    mqtt_version v;
+    const char *id;
+    if (split_ref(ref, &v, &id) != 0)
+        return add_problem(m, "%s: '%s' is not a statement reference", where, ref);
+    cov_version *ver = version_of(m, v);
+    cov_statement *st = ver ? find_statement(ver, id) : NULL;
+    if (matrix && st && !quirk_caught(cJSON_GetObjectItemCaseSensitive(matrix, quirk), st, v))
+        return 0;
+    return cite(m, v, id, CITE_QUIRK, quirk, where); /* an unknown id is reported there */
+}
+
 /* Each quirk's table entry lists the statements it breaks, "3.1.1:MQTT-4.3.3-2 5.0:MQTT-4.3.3-8". */
-static int link_quirks(cov_model *m)
+static int link_quirks(cov_model *m, const cJSON *matrix)
 {
     for (int q = 0; q < SIM_Q_COUNT; q++) {
         const sim_quirk_info *info = sim_quirk_info_of((sim_quirk_id)q);
@@ -273,16 +310,48 @@ static int link_quirks(cov_model *m)
         snprintf(where, sizeof where, "broker-sim quirk %s", info->name);
         snprintf(list, sizeof list, "%s", info->statements ? info->statements : "");
         char *save = NULL;
-        for (char *ref = strtok_r(list, " ", &save); ref; ref = strtok_r(NULL, " ", &save)) {
-            mqtt_version v;
-            const char *id;
-            int rc = split_ref(ref, &v, &id) != 0 ? add_problem(m, "%s: '%s' is not a statement reference", where, ref)
-                                                  : cite(m, v, id, CITE_QUIRK, info->name, where);
-            if (rc != 0)
+        for (char *ref = strtok_r(list, " ", &save); ref; ref = strtok_r(NULL, " ", &save))
+            if (quirk_link(m, matrix, info->name, ref, where) != 0)
                 return -1;
-        }
     }
     return 0;
+}
+
+/*
+ * The quirk matrix's results (ci/quirk-matrix.sh writes them):
+ * {"format": "mqttspec-quirk-matrix", "quirks": {"NAME": ["case-id@3.1.1", ...], ...}}.
+ * Returns the "quirks" object inside *root, or NULL after a message on stderr.
+ */
+static const cJSON *matrix_load(const char *path, cJSON **root)
+{
+    FILE *in = fopen(path, "r");
+    if (!in) {
+        fprintf(stderr, "mqttspec coverage: --quirk-matrix %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    char *text = NULL;
+    size_t len = 0, cap = 0, n;
+    char chunk[8192];
+    while ((n = fread(chunk, 1, sizeof chunk, in)) > 0) {
+        if (len + n + 1 > cap) {
+            cap = 2 * (len + n + 1);
+            char *grown = realloc(text, cap);
+            if (!grown)
+                break;
+            text = grown;
+        }
+        memcpy(text + len, chunk, n);
+        len += n;
+    }
+    fclose(in);
+    *root = text ? cJSON_ParseWithLength(text, len) : NULL;
+    free(text);
+    const cJSON *quirks = cJSON_GetObjectItemCaseSensitive(*root, "quirks");
+    if (!cJSON_IsObject(quirks)) {
+        fprintf(stderr, "mqttspec coverage: --quirk-matrix %s: not a quirk matrix (an object with \"quirks\")\n", path);
+        return NULL;
+    }
+    return quirks;
 }
 
 /* ---- spec/untestable.tsv: version<TAB>id<TAB>reason ---- */
@@ -378,16 +447,27 @@ static int classify(cov_model *m, cov_version *v)
     return 0;
 }
 
-int cov_model_build(cov_model *m, const char *spec_dir, const char *untestable, const mqs_scenario_set *set)
+int cov_model_build(cov_model *m, const char *spec_dir, const char *untestable, const char *quirk_matrix,
+                    const mqs_scenario_set *set)
 {
     memset(m, 0, sizeof *m);
     m->untestable_path = untestable;
+    m->quirks_from_matrix = quirk_matrix != NULL;
     for (size_t k = 0; k < COV_VERSIONS; k++) {
         m->versions[k].version = list_versions[k];
         if (statements_load(&m->versions[k], spec_dir, list_files[k]) != 0)
             return -1;
     }
-    if (link_scenarios(m, set) != 0 || link_codec(m) != 0 || link_quirks(m) != 0 || untestable_load(m, untestable) != 0)
+    cJSON *matrix_root = NULL;
+    const cJSON *matrix = quirk_matrix ? matrix_load(quirk_matrix, &matrix_root) : NULL;
+    int rc = quirk_matrix && !matrix ? -1 : 0;
+    if (rc == 0)
+        rc = link_scenarios(m, set) != 0 || link_codec(m) != 0 || link_quirks(m, matrix) != 0 ||
+                     untestable_load(m, untestable) != 0
+                 ? -1
+                 : 0;
+    cJSON_Delete(matrix_root);
+    if (rc != 0)
         return -1;
     for (size_t k = 0; k < COV_VERSIONS; k++)
         if (classify(m, &m->versions[k]) != 0)

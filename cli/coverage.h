@@ -35,7 +35,7 @@ typedef struct cov_statement {
     const char *reason;  /* from untestable.tsv, or NULL */
     cov_names scenarios; /* ids of the scenarios citing it */
     cov_names codec;     /* names of the codec error codes citing it */
-    cov_names quirks;    /* broker-sim quirks whose table entry lists it */
+    cov_names quirks;    /* broker-sim quirks whose table entry lists it (and, with the matrix, that FAILed a citing case) */
     cov_status status;
 } cov_statement;
 
@@ -55,6 +55,7 @@ typedef struct cov_version {
 
 typedef struct cov_model {
     cov_version versions[COV_VERSIONS]; /* 3.1.1, 5.0 */
+    bool quirks_from_matrix;            /* quirks linked by the matrix's results, not the table alone */
     const char *untestable_path;        /* as given */
     char **untestable_lines;            /* its lines, owned (reasons point into them) */
     size_t nuntestable;
@@ -65,11 +66,15 @@ typedef struct cov_model {
 
 /*
  * Load the statement lists from spec_dir, link scenarios, codec errors and
- * quirks, then apply untestable (a path).  0, or -1 after a
+ * quirks, then apply untestable (a path).  With quirk_matrix (the results
+ * ci/quirk-matrix.sh writes as JSON, or NULL) a quirk is linked to a
+ * statement only when a case of a scenario citing it FAILed with the quirk;
+ * without, when the quirk's table entry lists it.  0, or -1 after a
  * "file:line: message" on stderr for a file that cannot be read or parsed
  * (not for a wrong reference: those are model problems).
  */
-int cov_model_build(cov_model *m, const char *spec_dir, const char *untestable, const mqs_scenario_set *set);
+int cov_model_build(cov_model *m, const char *spec_dir, const char *untestable, const char *quirk_matrix,
+                    const mqs_scenario_set *set);
 void cov_model_free(cov_model *m);
 
 /* The version's entry, or NULL for one the lists do not cover (3.1). */

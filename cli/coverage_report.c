@@ -110,7 +110,12 @@ void cov_write_md(FILE *out, const cov_model *m, unsigned mask, bool gaps_only)
     fputs("# Statement coverage\n\n"
           "Written by `mqttspec coverage --format md` (docs/coverage.md). *covered*: cited by a scenario or a "
           "codec error code; *justified*: not checkable on the wire, for the reason given (spec/untestable.tsv); "
-          "*neither*: a gap. A quirk is listed when broker-sim's quirk table says it breaks the statement.\n\n",
+          "*neither*: a gap. ",
+          out);
+    fputs(m->quirks_from_matrix ? "A quirk is listed when its table entry names the statement and a scenario citing "
+                                  "the statement FAILed with it in the quirk matrix.\n\n"
+                                : "A quirk is listed when broker-sim's quirk table says it breaks the statement (the "
+                                  "quirk matrix's results were not given).\n\n",
           out);
     for (size_t k = 0; k < COV_VERSIONS; k++)
         if (selected(&m->versions[k], mask))
@@ -187,8 +192,8 @@ int cov_write_json(FILE *out, const cov_model *m, unsigned mask, bool gaps_only)
     cJSON *root = cJSON_CreateObject(), *versions = cJSON_CreateArray(), *problems = cJSON_CreateArray();
     bool ok = root && versions && problems && cJSON_AddStringToObject(root, "format", "mqttspec-coverage") &&
               cJSON_AddNumberToObject(root, "format_version", 1) &&
-              /* where the quirk links come from: broker-sim's table, not a quirk-matrix run */
-              cJSON_AddStringToObject(root, "quirks_from", "table");
+              /* where the quirk links come from: broker-sim's table alone, or the quirk matrix's results */
+              cJSON_AddStringToObject(root, "quirks_from", m->quirks_from_matrix ? "matrix" : "table");
     for (size_t k = 0; ok && k < COV_VERSIONS; k++)
         if (selected(&m->versions[k], mask))
             ok = cJSON_AddItemToArray(versions, json_version(&m->versions[k], gaps_only));

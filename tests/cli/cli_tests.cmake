@@ -325,3 +325,16 @@ mqttspec_cli_test(cli_coverage_bad_check ARGS "coverage --check=most" EXIT 2 OUT
 mqttspec_cli_test(cli_coverage_bad_format ARGS "coverage --format html" EXIT 2 OUTPUT "use text, md or json")
 mqttspec_cli_test(cli_coverage_out_unwritable
   ARGS "coverage --out /nonexistent-dir/c.md" EXIT 2 OUTPUT "--out /nonexistent-dir/c\\.md: No such file")
+# --quirk-matrix: a quirk is linked only where a case of a scenario citing the statement FAILed with it
+mqttspec_cli_test(cli_coverage_quirk_matrix_links
+  ARGS "coverage -V 3.1.1 --scenarios ${cov_data}/matrix --quirk-matrix ${cov_data}/quirk-matrix.json" EXIT 0
+  OUTPUT "MQTT-4\\.3\\.3-2 +covered[^\n]*\n +scenarios coverage-matrix\n +codec +PUBCOMP_PACKET_ID_ZERO\n +quirks +qos2-as-puback\n"
+  REJECT "dup-redeliver|pubcomp-missing")
+mqttspec_cli_test(cli_coverage_quirk_matrix_other_version
+  ARGS "coverage -V 5.0 --scenarios ${cov_data}/matrix --quirk-matrix ${cov_data}/quirk-matrix.json" EXIT 0
+  OUTPUT "MQTT-4\\.3\\.3-8 +covered[^\n]*\n +scenarios coverage-matrix\nMQTT-" REJECT "quirks +qos2-as-puback")
+mqttspec_cli_test(cli_coverage_quirk_matrix_json
+  ARGS "coverage --format json --gaps --scenarios ${cov_data}/matrix --quirk-matrix ${cov_data}/quirk-matrix.json" EXIT 0
+  OUTPUT "\"quirks_from\":[ \t]*\"matrix\"")
+mqttspec_cli_test(cli_coverage_quirk_matrix_not_one
+  ARGS "coverage --quirk-matrix ${cov_data}/ok/cites.json" EXIT 2 OUTPUT "not a quirk matrix")
