@@ -56,17 +56,6 @@ stage fuzz-smoke env FUZZ_SECONDS="${FUZZ_SECONDS:-30}" bash ci/fuzz-smoke.sh
 # ---- broker-sim: everything PASSes without quirks, every quirk is caught ----
 stage quirk-matrix bash ci/quirk-matrix.sh build/dev build/dev/quirk-matrix.md
 
-# ---- statement coverage (docs/coverage.md): no cited or justified id missing from spec/, no
-# justification of a testable or covered statement, no drop below ci/coverage-floor.txt; the
-# report, with the quirks the matrix saw catch each statement's scenarios, in build/dev/coverage.md ----
-coverage_stage() {
-  local matrix=()
-  [[ -f build/dev/quirk-matrix.json ]] && matrix=(--quirk-matrix build/dev/quirk-matrix.json)
-  build/dev/cli/mqttspec coverage --check=refs --floor ci/coverage-floor.txt &&
-    build/dev/cli/mqttspec coverage --format md --out build/dev/coverage.md "${matrix[@]}"
-}
-stage coverage coverage_stage
-
 # ---- real brokers ----
 # mosquitto started by hand on free loopback ports (TCP and TLS), the whole
 # suite run against both with the dev build; every verdict must match
@@ -77,6 +66,18 @@ stage client-gate bash ci/client-gate.sh build/dev
 # Bounded network fuzzing of broker-sim and mosquitto: fails on a crash or hang of a
 # target; differential findings are kept as artifacts under build/dev/netfuzz-smoke/.
 stage netfuzz-smoke bash ci/netfuzz-smoke.sh build/dev build/dev/netfuzz-smoke
+
+# ---- statement coverage (docs/coverage.md): no cited or justified id missing from spec/, no
+# justification of a testable or covered statement, no drop below ci/coverage-floor.txt; the
+# report in build/dev/coverage.md, with the quirks the quirk matrix (above) saw catch each
+# statement's scenarios ----
+coverage_stage() {
+  local matrix=()
+  [[ -f build/dev/quirk-matrix.json ]] && matrix=(--quirk-matrix build/dev/quirk-matrix.json)
+  build/dev/cli/mqttspec coverage --check=refs --floor ci/coverage-floor.txt &&
+    build/dev/cli/mqttspec coverage --format md --out build/dev/coverage.md "${matrix[@]}"
+}
+stage coverage coverage_stage
 
 total=$((SECONDS - t_start))
 echo
