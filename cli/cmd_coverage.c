@@ -284,16 +284,27 @@ static int load_scenarios(coverage_args *a, mqs_scenario_set *set)
     return 0;
 }
 
+/*
+ * The totals, one line per version, where the report does not already give
+ * them: a text report ends with them; an md or json report on standard
+ * output leaves them to standard error, so the output stays one document.
+ */
+static void print_totals(const cov_model *m, const coverage_args *a, bool report_on_stdout)
+{
+    if (report_on_stdout && a->format == FORMAT_TEXT)
+        return;
+    for (size_t k = 0; k < COV_VERSIONS; k++)
+        if (a->mask & (1u << m->versions[k].version))
+            cov_write_totals(report_on_stdout ? stderr : stdout, &m->versions[k]);
+}
+
 static int run_coverage(coverage_args *a, const cov_model *m)
 {
+    /* A check alone prints only totals and problems: the whole listing would bury them in a CI log. */
     bool report = a->check == CHECK_NONE || a->format_given || a->out;
     if (report && write_report(m, a) != 0)
         return CLI_EXIT_USAGE;
-    /* The totals go where the report does not: a report on standard output already ends with them (text). */
-    bool report_on_stdout = report && (!a->out || strcmp(a->out, "-") == 0);
-    for (size_t k = 0; k < COV_VERSIONS && !(report_on_stdout && a->format == FORMAT_TEXT); k++)
-        if (a->mask & (1u << m->versions[k].version))
-            cov_write_totals(report_on_stdout ? stderr : stdout, &m->versions[k]);
+    print_totals(m, a, report && (!a->out || strcmp(a->out, "-") == 0));
     if (a->check == CHECK_NONE) {
         for (size_t i = 0; i < m->nproblems; i++)
             fprintf(stderr, "coverage: warning: %s\n", m->problems[i]);
