@@ -3,8 +3,8 @@
 # prefix, moves the prefix elsewhere (no path compiled in may matter), and
 # from a folder outside the repository, with MQTTSPEC_SCENARIOS unset and the
 # source and build trees hidden (a private mount namespace, when unshare is
-# allowed), runs 'mqttspec list' and 'mqttspec run --id connect-*' against the
-# embedded broker-sim.  Checks that every scenario came from the prefix, that
+# allowed), runs 'mqttspec list', 'mqttspec coverage --check=refs --floor'
+# and 'mqttspec run --id connect-*' against the embedded broker-sim.  Checks that every scenario came from the prefix, that
 # the man page renders without warnings and that the bash completion loads
 # and completes scenario ids and tags.  About two seconds.
 #   usage: ci/install-test.sh [BUILD_DIR]   (default build/dev)
@@ -36,6 +36,7 @@ got=$(find "$share/spec" -name '*.tsv' | wc -l)
 ((want > 0 && got == want)) || fail "installed $got of the $want spec/*.tsv lists"
 
 # ---- run from the prefix alone ----
+cp ci/coverage-floor.txt "$work/coverage-floor.txt"
 # Inside a private mount namespace the repository (source and build trees) is
 # covered by an empty tmpfs: the installed binary cannot read it even by mistake.
 cat >"$work/from-prefix.sh" <<'EOF'
@@ -48,6 +49,8 @@ fi
 cd "$work"
 unset MQTTSPEC_SCENARIOS
 "$prefix/bin/mqttspec" list >"$work/list.txt"
+# coverage reads the installed statement lists and spec/untestable.tsv
+"$prefix/bin/mqttspec" coverage --check=refs --floor "$work/coverage-floor.txt" >"$work/coverage.txt"
 rc=0
 "$prefix/bin/mqttspec" run -q --id 'connect-*' --json "$work/run.json" >"$work/run.txt" 2>&1 || rc=$?
 cat "$work/run.txt"
@@ -56,10 +59,10 @@ EOF
 hidden="source tree hidden"
 if unshare --mount --propagation private true 2>/dev/null; then
   HIDE=1 unshare --mount --propagation private bash "$work/from-prefix.sh" "$prefix" "$work" "$src" ||
-    fail "mqttspec run --id 'connect-*' from the prefix exited $?"
+    fail "mqttspec list, coverage or run --id 'connect-*' from the prefix exited $?"
 else
   hidden="source tree NOT hidden (no unshare): checked by the scenario paths"
-  bash "$work/from-prefix.sh" "$prefix" "$work" "$src" || fail "mqttspec run --id 'connect-*' from the prefix exited $?"
+  bash "$work/from-prefix.sh" "$prefix" "$work" "$src" || fail "mqttspec list, coverage or run --id 'connect-*' from the prefix exited $?"
 fi
 listed=$(wc -l <"$work/list.txt")
 want=$("$build/cli/mqttspec" list --scenarios "$src/scenarios" | wc -l)
@@ -108,5 +111,6 @@ offers connect-accepted run --id connect-acc
 offers connect run --tag ""
 offers decode ""
 offers --junit run --ju
+offers --floor coverage --fl
 
 echo "install-test: ok ($hidden; $listed scenarios listed; man page and completion checked)"

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # The sensitivity matrix: the suite against the embedded broker-sim with no
 # quirk (everything must PASS) and with each quirk alone (something must
-# FAIL).  Writes the scenario x quirk matrix as Markdown.
-#   usage: ci/quirk-matrix.sh [BUILD_DIR] [OUT.md]
+# FAIL).  Writes the scenario x quirk matrix as Markdown, and as JSON for
+# 'mqttspec coverage --quirk-matrix' (docs/coverage.md).
+#   usage: ci/quirk-matrix.sh [BUILD_DIR] [OUT.md] [OUT.json]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 build=${1:-build/dev}
 out=${2:-$build/quirk-matrix.md}
+out_json=${3:-${out%.md}.json}
 mqttspec="$build/cli/mqttspec"
 work=$(mktemp -d)
+rm -f "$out_json" # a failed run leaves no stale results for 'mqttspec coverage --quirk-matrix'
 trap 'rm -rf "$work"' EXIT
 
 "$mqttspec" run -q -j 64 --json "$work/none.json" >/dev/null || true
@@ -17,9 +20,9 @@ quirks=$("$mqttspec" sim --list-quirks | awk '/^[a-z]/ {print $1}')
 export mqttspec work
 printf '%s\n' $quirks | xargs -P 4 -I{} sh -c '"$mqttspec" run -q -j 32 --sim-quirk {} --json "$work/{}.json" >/dev/null || true'
 
-python3 - "$work" "$out" $quirks <<'PY'
+python3 - "$work" "$out" "$out_json" $quirks <<'PY'
 import json, sys
-work, out, quirks = sys.argv[1], sys.argv[2], sys.argv[3:]
+work, out, out_json, quirks = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 def verdicts(name):
     return {f'{c["id"]}@{c["version"]}': c["verdict"] for c in json.load(open(f"{work}/{name}.json"))["cases"]}
 base = verdicts("none")
@@ -39,8 +42,11 @@ with open(out, "w") as f:
     f.write("|---|" + "---|" * len(quirks) + "\n")
     for k in rows:
         f.write(f"| {k} | " + " | ".join("F" if k in caught[q] else "" for q in quirks) + " |\n")
+with open(out_json, "w") as f:
+    json.dump({"format": "mqttspec-quirk-matrix", "quirks": caught}, f, indent=1)
+    f.write("\n")
 for p in problems:
     print("quirk-matrix:", p)
-print(f"quirk-matrix: {len(quirks)} quirks, every one caught: {not problems}; matrix in {out}")
+print(f"quirk-matrix: {len(quirks)} quirks, every one caught: {not problems}; matrix in {out} and {out_json}")
 sys.exit(1 if problems else 0)
 PY

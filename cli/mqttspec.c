@@ -17,7 +17,7 @@ typedef struct command {
     const char *summary;
 } command;
 
-/* One line per subcommand; sim, fuzz, coverage and report will join them. */
+/* One line per subcommand; report will join them. */
 static const command commands[] = {
     {"run", cmd_run, "run conformance scenarios against a broker"},
     {"list", cmd_list, "list the scenarios a selection picks"},
@@ -25,6 +25,7 @@ static const command commands[] = {
     {"sim", cmd_sim, "run broker-sim, the reference broker (with quirks), on a listener"},
     {"decode", cmd_decode, "decode and validate MQTT packets given as hex or a file"},
     {"fuzz", cmd_fuzz, "stateful network fuzzing of a broker (or broker-sim); findings become scenarios"},
+    {"coverage", cmd_coverage, "which statements the suite checks (scenarios, codec, quirks) and why not the rest"},
 };
 
 enum { COMMAND_COUNT = sizeof commands / sizeof commands[0] };

@@ -94,6 +94,9 @@ mqttspec_cli_test(cli_decode_file_and_hex
   ARGS "decode --file ${MQTTSPEC_CLI_TEST_DIR}/data/connack_suback.bin c0 00" EXIT 2 OUTPUT "not both")
 mqttspec_cli_test(cli_decode_missing_file ARGS "decode --file /nonexistent/x.bin" EXIT 2 OUTPUT "cannot open")
 
+# ---- coverage: the traceability report and its checks (own file) ----
+include("${CMAKE_CURRENT_LIST_DIR}/coverage_tests.cmake")
+
 # ---- list shows the role; sim --scenario plays server-role scenarios (testing MQTT clients) ----
 mqttspec_cli_test(cli_list_role
   ARGS "list --scenarios ${PROJECT_SOURCE_DIR}/scenarios --id client-connect-first --id connect-accepted" EXIT 0
