@@ -32,8 +32,13 @@ trap cleanup EXIT
 
 broker_start "$broker" "$work"
 
-# What the broker grants and announces (docs/profile.md): printed here, saved beside the reports.
-"$mqttspec" probe "mqtt://127.0.0.1:${BROKER_PORT}" "${BROKER_OPTS[@]}" --profile-out "$out/$broker.profile.json"
+# What the broker grants and announces (docs/profile.md), every version (the run may select one):
+# printed here, saved beside the reports.
+probe_opts=()
+for ((i = 0; i < ${#BROKER_OPTS[@]}; i++)); do
+  if [[ ${BROKER_OPTS[i]} == -V ]]; then i=$((i + 1)); else probe_opts+=("${BROKER_OPTS[i]}"); fi
+done
+"$mqttspec" probe "mqtt://127.0.0.1:${BROKER_PORT}" "${probe_opts[@]}" --profile-out "$out/$broker.profile.json" || true
 
 status=0
 started=$SECONDS
