@@ -3,6 +3,7 @@
  * reports.  Exit: 0 nothing FAILed, 1 a FAIL or ERROR, 2 usage or scenario
  * errors, 3 target unreachable.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +60,8 @@ void cmd_run_usage(FILE *out)
           "      --junit F --json F --md F   reports\n"
           "      --trace DIR           a transcript file per case\n"
           "      --sim-quirk NAME      give the embedded broker-sim this quirk (repeatable; see 'mqttspec sim --list-quirks')\n"
+          "      --max-packet-size BYTES  largest packet accepted from the target (default 16777216; a bigger one\n"
+          "                            is an ERROR naming this limit; see docs/robustness.md)\n"
           "  -q, --quiet               no progress line, only the summary\n"
           "\n"
           "Exit status: 0 nothing failed, 1 a FAIL or ERROR, 2 usage or scenario error, 3 target unreachable.\n",
@@ -92,7 +95,8 @@ static int add_version(run_args *a, const char *value)
 
 enum {
     OPT_ID = 256, OPT_TAG, OPT_EXCLUDE, OPT_SCENARIOS, OPT_JUNIT, OPT_JSON, OPT_MD, OPT_TRACE, OPT_CAFILE,
-    OPT_CERT, OPT_KEY, OPT_SNI, OPT_INSECURE, OPT_LACKS, OPT_TARGET, OPT_SIM_QUIRK
+    OPT_CERT, OPT_KEY, OPT_SNI, OPT_INSECURE, OPT_LACKS, OPT_TARGET, OPT_SIM_QUIRK,
+    OPT_MAX_PACKET
 };
 
 static const struct option long_opts[] = {
@@ -107,6 +111,7 @@ static const struct option long_opts[] = {
     {"json", required_argument, NULL, OPT_JSON},     {"md", required_argument, NULL, OPT_MD},
     {"trace", required_argument, NULL, OPT_TRACE},   {"quiet", no_argument, NULL, 'q'},
     {"sim-quirk", required_argument, NULL, OPT_SIM_QUIRK},
+    {"max-packet-size", required_argument, NULL, OPT_MAX_PACKET},
     {"help", no_argument, NULL, 'h'},                {NULL, 0, NULL, 0},
 };
 
@@ -119,6 +124,20 @@ static int parse_jobs(run_args *a, const char *value)
         return -1;
     }
     a->opts.jobs = (int)n;
+    return 0;
+}
+
+/* 64 bytes up to the protocol's largest packet (remaining length 268435455 + 5 header bytes). */
+static int parse_max_packet(run_args *a, const char *value)
+{
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(value, &end, 10);
+    if (errno || end == value || *end || value[0] == '-' || n < 64 || n > MQTT_MAX_REMAINING_LENGTH + 5ull) {
+        fprintf(stderr, "mqttspec: --max-packet-size needs a number of bytes 64..%u\n", MQTT_MAX_REMAINING_LENGTH + 5u);
+        return -1;
+    }
+    a->opts.max_packet_size = (uint32_t)n;
     return 0;
 }
 
@@ -153,6 +172,7 @@ static int take_option(run_args *a, int opt, const char *arg)
     case OPT_TRACE: a->reports.trace = arg; return 0;
     case 'q': a->quiet = true; return 0;
     case OPT_SIM_QUIRK: return embedded_sim_add_quirk(&a->sim_quirks, arg);
+    case OPT_MAX_PACKET: return parse_max_packet(a, arg);
     case 'h': return 1;
     default: return -1;
     }
