@@ -21,6 +21,8 @@ struct mqs_mem_peer {
     bool peer_closed;
     bool transport_closed;
     unsigned long writes;
+    void (*on_write)(mqs_mem_peer *p, void *ctx);
+    void *on_write_ctx;
 };
 
 static bool buf_append(mem_buf *b, const void *data, size_t len)
@@ -86,6 +88,12 @@ bool mqs_mem_peer_closed(const mqs_mem_peer *p) { return p->transport_closed; }
 
 unsigned long mqs_mem_peer_writes(const mqs_mem_peer *p) { return p->writes; }
 
+void mqs_mem_peer_on_write(mqs_mem_peer *p, void (*fn)(mqs_mem_peer *p, void *ctx), void *ctx)
+{
+    p->on_write = fn;
+    p->on_write_ctx = ctx;
+}
+
 void mqs_mem_peer_free(mqs_mem_peer *p)
 {
     if (!p)
@@ -119,6 +127,8 @@ int mqs_mem_write_all(mqs_transport *t, const void *buf, size_t len)
         return MQS_IO_ERROR;
     }
     p->writes++;
+    if (p->on_write)
+        p->on_write(p, p->on_write_ctx);
     return 0;
 }
 

@@ -65,7 +65,10 @@ bool mqs_conn_open(runctx *x, conn *c)
         deadline = x->hard_deadline;
     if (c->t)
         mqs_conn_drop(x, c, false);
-    mqs_transport *t = mqs_transport_connect(&x->opts->target.url, &x->opts->target.tls, deadline, err, sizeof err);
+    const mqs_run_opts *o = x->opts;
+    err[0] = '\0';
+    mqs_transport *t = o->connect_hook ? o->connect_hook(o->connect_hook_ctx, c->name, err, sizeof err)
+                                       : mqs_transport_connect(&o->target.url, &o->target.tls, deadline, err, sizeof err);
     if (!t) {
         mqs_case_error(x, "cannot connect '%s' to the target: %s", c->name, err);
         return false;

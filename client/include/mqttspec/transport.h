@@ -78,6 +78,8 @@ void mqs_mem_peer_close(mqs_mem_peer *p);
 size_t mqs_mem_peer_recv(mqs_mem_peer *p, void *out, size_t cap);
 bool mqs_mem_peer_closed(const mqs_mem_peer *p); /* the transport side was closed or dropped */
 unsigned long mqs_mem_peer_writes(const mqs_mem_peer *p); /* successful write_all calls so far */
+/* Call fn after each successful write of the transport (a peer that answers as it is written to). */
+void mqs_mem_peer_on_write(mqs_mem_peer *p, void (*fn)(mqs_mem_peer *p, void *ctx), void *ctx);
 void mqs_mem_peer_free(mqs_mem_peer *p);
 
 /* ---- server side ---- */
