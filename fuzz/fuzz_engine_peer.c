@@ -8,10 +8,12 @@
  *
  * Input: a selector byte (bit 0: 3.1.1 or 5.0), then chunks of
  *   [header] [length] [length bytes]
- * header bits 0-3: released once the engine has written that many packets
+ * header bits 0-1: released once the engine has written that many packets
  * on the connection (0: at once, before our CONNECT); bit 4: the peer closes
  * after this chunk; bits 5-6: which connection the engine opens (in order:
- * sub, pub, a reconnect...) it belongs to.
+ * sub, pub, a reconnect...) it belongs to.  A peer whose chunks are all out
+ * closes too (the input ended), so that the engine need not wait for its
+ * deadline to learn that nothing more will come.
  *
  * Oracles: no crash, leak or sanitizer report; a decided case has a verdict
  * and a message; the case never runs far past its timeout (the read loop
@@ -81,12 +83,11 @@ static void release(peer_ctx *x, int k)
         if (c->after_writes > writes)
             return;
         mqs_mem_peer_send(p, c->p, c->len);
-        if (c->close) {
-            mqs_mem_peer_close(p);
-            x->next[k] = x->n;
-            return;
-        }
+        if (c->close)
+            break;
     }
+    mqs_mem_peer_close(p);
+    x->next[k] = x->n;
 }
 
 static void on_write(mqs_mem_peer *p, void *ctx)
@@ -126,7 +127,7 @@ static void parse_chunks(peer_ctx *x, const uint8_t *data, size_t size)
         i += 2;
         if (len > size - i)
             len = size - i;
-        x->chunks[x->n++] = (chunk){data + i, len, h & 0x0f, (h & 0x10) != 0, (h >> 5) & 3};
+        x->chunks[x->n++] = (chunk){data + i, len, h & 3, (h & 0x10) != 0, (h >> 5) & 3};
         i += len;
     }
 }

@@ -19,7 +19,7 @@
 #define MQS_INBOX_MAX_PACKETS 1024u
 #define MQS_CASE_MAX_RECEIVED 10000u
 #define MQS_READ_BUDGET (256u << 10) /* bytes read per connection before the loop looks at its deadlines */
-#define MQS_ARENA_CAP MQS_MAX_PACKET_SIZE_DEFAULT /* scratch for building packets to send (pages used on demand) */
+#define MQS_ARENA_CAP (1u << 20)  /* scratch for building packets to send */
 
 typedef struct inbound {
     int64_t at;    /* ms since the case started */
