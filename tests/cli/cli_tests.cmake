@@ -106,3 +106,12 @@ mqttspec_cli_test(cli_sim_scenario_cannot_listen
 mqttspec_cli_test(cli_sim_report_needs_scenario
   ARGS "sim --listen mqtt://127.0.0.1:0 --json x.json" EXIT 2 OUTPUT "need --scenario")
 mqttspec_cli_test(cli_sim_help_scenario ARGS "sim --help" EXIT 0 OUTPUT "--scenario FILE\\|DIR")
+
+# ---- bounds on what a peer can make us hold (docs/robustness.md) ----
+mqttspec_cli_test(cli_run_max_packet_size_small
+  ARGS "run --max-packet-size 10" EXIT 2 OUTPUT "--max-packet-size needs a number of bytes 64\\.\\.268435460")
+mqttspec_cli_test(cli_run_max_packet_size_over_protocol
+  ARGS "run --max-packet-size 268435461" EXIT 2 OUTPUT "--max-packet-size needs a number of bytes")
+mqttspec_cli_test(cli_sim_max_queued_zero
+  ARGS "sim --listen mqtt://127.0.0.1:0 --max-queued 0" EXIT 2 OUTPUT "bad option '--max-queued'")
+mqttspec_cli_test(cli_sim_help_bounds ARGS "sim --help" EXIT 0 OUTPUT "--max-queued N.*--max-queued-bytes N")

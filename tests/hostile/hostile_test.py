@@ -74,7 +74,7 @@ def children_maxrss_mb():
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0  # KiB on Linux
 
 
-def run_mqttspec(mqttspec, outdir, extra):
+def run_mqttspec(mqttspec, outdir, extra, measure=True):
     """Run `mqttspec run` (its own child: the RSS measured is its peak); returns (exit, report, seconds, rss)."""
     json_path, junit_path = os.path.join(outdir, "report.json"), os.path.join(outdir, "report.xml")
     for p in (json_path, junit_path):
@@ -86,7 +86,7 @@ def run_mqttspec(mqttspec, outdir, extra):
     proc = subprocess.run(args, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
     seconds = time.monotonic() - t0
     rss = children_maxrss_mb()
-    if rss <= before:
+    if measure and rss <= before:
         fail("cannot attribute the peak RSS to mqttspec (an earlier child was bigger)")
     print(proc.stdout, proc.stderr, sep="\n")
     if proc.returncode < 0 or proc.returncode > 3:
@@ -283,6 +283,14 @@ def big(mqttspec, outdir):
     if rc != 0:
         fail("exit status %d" % rc)
     print("big: %d cases in %.1f s, max RSS %.1f MB" % (len(report["cases"]), seconds, rss))
+    # Below the message's size, our own limit is an ERROR naming the limit and its option, never a FAIL.
+    rc, report, seconds, rss = run_mqttspec(mqttspec, outdir, ["--scenarios", path, "--max-packet-size", "1048576"],
+                                               measure=False)
+    for c in cases_of(report):
+        message = c.get("message") or ""
+        print("  %s %s %s %s" % (c.get("id"), c.get("version"), c.get("verdict"), message))
+        if c.get("verdict") != "ERROR" or not re.search(r"1048576 bytes; raise it with --max-packet-size", message):
+            fail("--max-packet-size 1048576 did not make the 2 MB message an ERROR naming the limit")
 
 
 def main():
