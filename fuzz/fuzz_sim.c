@@ -15,7 +15,9 @@
  * A feed to a connection that does not exist yet opens it first.
  *
  * Oracles: no crash, leak or sanitizer report; what the broker writes is
- * whole MQTT packets (the framing of every byte it sent is complete).
+ * whole MQTT packets (the framing of every byte it sent is complete); without
+ * a quirk, each of them decodes strictly in the client role at 3.1, 3.1.1 or
+ * 5.0 (the harness does not know which level a connection's CONNECT chose).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +29,23 @@ enum { OUT_BUF = 8 << 20 };
 
 static uint8_t out[OUT_BUF];
 
-/* Everything the broker wrote to connection n frames into complete packets. */
-static void check_output(sim_mem *m, int n)
+/* A conforming broker-sim only sends packets that decode at one of the levels it speaks. */
+static bool decodes_somewhere(const uint8_t *p, size_t len)
+{
+    static const mqtt_version levels[] = {MQTT_V31, MQTT_V311, MQTT_V5};
+    for (size_t i = 0; i < 3; i++) {
+        mqtt_decode_opts o = {levels[i], MQTT_ROLE_CLIENT, 0};
+        mqtt_packet pkt;
+        mqtt_error err;
+        size_t used;
+        if (mqtt_decode(p, len, &o, &pkt, &used, &err) == MQTT_COMPLETE && used == len)
+            return true;
+    }
+    return false;
+}
+
+/* Everything the broker wrote to connection n frames into complete packets (that decode, without quirks). */
+static void check_output(sim_mem *m, int n, bool strict)
 {
     bool closed;
     size_t len = sim_mem_take(m, n, out, sizeof out, &closed);
@@ -38,6 +55,9 @@ static void check_output(sim_mem *m, int n)
         mqtt_error err;
         mqtt_status st = mqtt_frame(out + at, len - at, 0, MQTT_V311, &pkt_len, &err);
         FUZZ_CHECK(st == MQTT_COMPLETE, "broker-sim wrote a partial or unframed packet at byte %zu of %zu", at, len);
+        FUZZ_CHECK(!strict || decodes_somewhere(out + at, pkt_len),
+                   "broker-sim without quirks wrote a packet no level decodes (type %u, %zu bytes)", out[at] >> 4,
+                   pkt_len);
         at += pkt_len;
     }
 }
@@ -93,7 +113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         }
         for (int c = 0; c < nconns; c++)
-            check_output(m, c);
+            check_output(m, c, quirks == 0);
     }
     sim_mem_free(m);
     return 0;

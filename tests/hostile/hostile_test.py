@@ -13,7 +13,7 @@ under the RSS bound.  Other modes:
               embedded broker-sim: PASS
 
 RSS bounds: RSS_BOUND_MB (64) for the process under test; under ASan (MQTTSPEC_ASAN=1), whose shadow
-memory and quarantine inflate RSS several times, ASAN_RSS_BOUND_MB (512) instead.
+memory and quarantine inflate RSS several times, ASAN_RSS_BOUND_MB (256) instead.
 """
 import json
 import os
@@ -28,7 +28,7 @@ import xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ASAN = os.environ.get("MQTTSPEC_ASAN") == "1"
-RSS_BOUND_MB = 512 if ASAN else 64
+RSS_BOUND_MB = 256 if ASAN else 64
 SELECTION = ["--id", "connect-accepted", "--id", "qos0-delivery", "--id", "qos1-publish-acked"]
 RUN_TIMEOUT_S = 150
 
