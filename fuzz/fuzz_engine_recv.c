@@ -86,8 +86,8 @@ static bool read_once(recv_ctx *x, const uint8_t **in, size_t *left, size_t want
 {
     size_t avail;
     uint8_t *dst = mqtt_stream_space(&x->stream, &avail);
-    if (avail == 0) { /* the engine reports an ERROR: a packet larger than it can hold */
-        mqs_case_set(x->res, MQS_ERROR, 1, NULL, "'c': the target sent a packet larger than the stream");
+    if (avail == 0) { /* the engine reports an ERROR: a packet over its limit (here the whole storage) */
+        mqs_case_set(x->res, MQS_ERROR, 1, NULL, "'c': the target announced a packet larger than the limit");
         return false;
     }
     size_t n = want < avail ? want : avail;

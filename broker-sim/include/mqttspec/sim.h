@@ -150,7 +150,8 @@ void sim_stop(sim_broker *b);
  * the timers due), and sim_mem_take collects what the broker wrote to any
  * connection.  Timers run on the process clock (mqs_now_ms) plus the skew
  * given to sim_mem_advance, so a fuzz target can make keep-alives and
- * expiries fire without sleeping.
+ * expiries fire without sleeping.  That skew is shared by every broker-sim
+ * of the process: do not run a threaded one (sim_start) beside.
  */
 typedef struct sim_mem sim_mem;
 sim_mem *sim_mem_new(const sim_config *cfg); /* listeners in cfg are ignored; NULL if out of memory */
