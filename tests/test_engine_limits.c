@@ -171,13 +171,13 @@ static void test_flood_into_inbox_is_error(void **state)
     mqs_case *c = run_against(&run, json, &s, 0);
     assert_int_equal(c->verdict, MQS_ERROR);
     assert_null(c->statement);
-    assert_non_null(strstr(c->message, "1024 packets no step has taken yet"));
+    assert_non_null(strstr(c->message, "256 packets no step has taken yet"));
     assert_non_null(strstr(c->message, "not a rule of the specification"));
     mqs_run_free(&run);
     free(p);
 }
 
-/* Packets steps keep ignoring still count: the case's transcript is bounded too (900 a turn, 12 turns). */
+/* Packets steps keep ignoring still count: the case's transcript is bounded too (200 a turn, 12 turns). */
 static void test_flood_of_ignored_packets_is_error(void **state)
 {
     (void)state;
@@ -190,12 +190,12 @@ static void test_flood_of_ignored_packets_is_error(void **state)
                       ", {\"send\": \"c\", \"packet\": {\"type\": \"PINGREQ\"}}, {\"expect\": \"c\", \"packet\": "
                       "{\"type\": \"PINGRESP\"}, \"ignore\": [{\"type\": \"PUBLISH\"}]}");
     snprintf(json + n, sizeof json - (size_t)n, "]}");
-    uint8_t *p = flood(900);
-    script s = {.after = p, .len = 900 * 5, .every = true};
+    uint8_t *p = flood(200);
+    script s = {.after = p, .len = 200 * 5, .every = true};
     mqs_run run;
     mqs_case *c = run_against(&run, json, &s, 0);
     assert_int_equal(c->verdict, MQS_ERROR);
-    if (!strstr(c->message, "10000 packets in this case"))
+    if (!strstr(c->message, "2000 packets in this case"))
         fail_msg("%s", c->message);
     mqs_run_free(&run);
     free(p);

@@ -16,8 +16,8 @@
  * MQS_CASE_MAX_RECEIVED packets.  Past a bound the case is an ERROR naming it.
  */
 #define MQS_STREAM_INITIAL (64u << 10)
-#define MQS_INBOX_MAX_PACKETS 1024u
-#define MQS_CASE_MAX_RECEIVED 10000u
+#define MQS_INBOX_MAX_PACKETS 256u
+#define MQS_CASE_MAX_RECEIVED 2000u
 #define MQS_READ_BUDGET (256u << 10) /* bytes read per connection before the loop looks at its deadlines */
 #define MQS_ARENA_CAP (1u << 20)  /* scratch for building packets to send */
 
