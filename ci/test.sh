@@ -51,7 +51,7 @@ stage asan preset asan
 stage install-test bash ci/install-test.sh build/dev
 
 # ---- libFuzzer smoke: each target 30 s with ASan/UBSan/LSan; reproducers in build/fuzz-artifacts/ ----
-stage fuzz-smoke env FUZZ_SECONDS="${FUZZ_SECONDS:-30}" bash ci/fuzz-smoke.sh
+stage fuzz-smoke env FUZZ_SECONDS="${FUZZ_SECONDS:-22}" bash ci/fuzz-smoke.sh
 
 # ---- broker-sim: everything PASSes without quirks, every quirk is caught ----
 stage quirk-matrix bash ci/quirk-matrix.sh build/dev build/dev/quirk-matrix.md

@@ -3,6 +3,7 @@
  * reports.  Exit: 0 nothing FAILed, 1 a FAIL or ERROR, 2 usage or scenario
  * errors, 3 target unreachable.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +89,8 @@ void cmd_run_usage(FILE *out)
           "      --strict              a WARN fails the run (with --baseline: a WARN it does not list)\n"
           "      --sim-quirk NAME      give the embedded broker-sim this quirk (repeatable; see 'mqttspec sim --list-quirks')\n"
           "      --sim-variant NAME    give it this legal variant (repeatable; see 'mqttspec sim --list-variants')\n"
+          "      --max-packet-size BYTES  largest packet accepted from the target (default 16777216; a bigger one\n"
+          "                            is an ERROR naming this limit; see docs/robustness.md)\n"
           "  -q, --quiet               no progress, only the summary (progress: a live line on a terminal,\n"
           "                            else one line per finished case)\n"
           "      --help                this help\n"
@@ -128,7 +131,7 @@ enum {
     OPT_ID = 256, OPT_TAG, OPT_EXCLUDE, OPT_SCENARIOS, OPT_JUNIT, OPT_JSON, OPT_MD, OPT_TRACE, OPT_CAFILE,
     OPT_CERT, OPT_KEY, OPT_SNI, OPT_INSECURE, OPT_LACKS, OPT_TARGET, OPT_SIM_QUIRK, OPT_HELP, OPT_PW_FILE,
     OPT_SHOW_CREDENTIALS, OPT_PROFILE, OPT_PROFILE_OUT, OPT_BASELINE, OPT_WRITE_BASELINE, OPT_STRICT,
-    OPT_SIM_VARIANT
+    OPT_SIM_VARIANT, OPT_MAX_PACKET
 };
 
 static const struct option long_opts[] = {
@@ -151,6 +154,7 @@ static const struct option long_opts[] = {
     {"profile", required_argument, NULL, OPT_PROFILE}, {"profile-out", required_argument, NULL, OPT_PROFILE_OUT},
     {"baseline", required_argument, NULL, OPT_BASELINE}, {"write-baseline", required_argument, NULL, OPT_WRITE_BASELINE},
     {"strict", no_argument, NULL, OPT_STRICT},
+    {"max-packet-size", required_argument, NULL, OPT_MAX_PACKET},
     {"help", no_argument, NULL, OPT_HELP},           {NULL, 0, NULL, 0},
 };
 
@@ -163,6 +167,20 @@ static int parse_jobs(run_args *a, const char *value)
         return -1;
     }
     a->opts.jobs = (int)n;
+    return 0;
+}
+
+/* 64 bytes up to the protocol's largest packet (remaining length 268435455 + 5 header bytes). */
+static int parse_max_packet(run_args *a, const char *value)
+{
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(value, &end, 10);
+    if (errno || end == value || *end || value[0] == '-' || n < 64 || n > MQTT_MAX_REMAINING_LENGTH + 5ull) {
+        fprintf(stderr, "mqttspec: --max-packet-size needs a number of bytes 64..%u\n", MQTT_MAX_REMAINING_LENGTH + 5u);
+        return -1;
+    }
+    a->opts.max_packet_size = (uint32_t)n;
     return 0;
 }
 
@@ -208,6 +226,7 @@ static int take_option(run_args *a, int opt, const char *arg)
     case OPT_WRITE_BASELINE: a->reports.write_baseline = arg; return 0;
     case OPT_STRICT: a->reports.strict = true; return 0;
     case OPT_PROFILE_OUT: a->profile_out = arg; return 0;
+    case OPT_MAX_PACKET: return parse_max_packet(a, arg);
     case OPT_HELP: return 1;
     default: return -1;
     }

@@ -4,6 +4,7 @@
  * Prints "listening on URL port N" per listener once it accepts
  * connections (N is the real port when the URL asked for port 0).
  */
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,7 +32,12 @@ static void usage(FILE *out)
           "                           like --quirk)\n"
           "  --server-keep-alive S    5.0: announce and enforce Server Keep Alive S seconds\n"
           "  --topic-alias-max N      5.0: Topic Alias Maximum announced (default 10, 0 for none)\n"
-          "  --max-packet-size N      largest packet accepted (default 1048576)\n"
+          "  --max-packet-size N      largest packet accepted (default 16777216); the read buffer of a\n"
+          "                           connection grows up to it, never beyond\n"
+          "  --max-queued N           messages queued or in flight per session (default 1000); at the bound\n"
+          "                           new QoS 0 messages are dropped, a QoS 1/2 one is dropped and its\n"
+          "                           connected subscriber disconnected (5.0: 0x97 Quota exceeded)\n"
+          "  --max-queued-bytes N     the same bound on their payload bytes (default 67108864)\n"
           "  -v, --verbose            log every packet and event to stderr\n"
           "  --list-quirks            print the quirk table and exit\n"
           "  --list-variants          print the variant table (with the spec sentence allowing each) and exit\n"
@@ -222,6 +228,14 @@ static bool parse_option(cli *o, int argc, char **argv, int *i)
     }
     if (strcmp(opt, "--max-packet-size") == 0 && parse_number(opt, v, 268435460, &n) && n > 0) {
         o->cfg.max_packet_size = (uint32_t)n;
+        return true;
+    }
+    if (strcmp(opt, "--max-queued") == 0 && parse_number(opt, v, UINT32_MAX, &n) && n > 0) {
+        o->cfg.max_queued_messages = (uint32_t)n;
+        return true;
+    }
+    if (strcmp(opt, "--max-queued-bytes") == 0 && parse_number(opt, v, ULONG_MAX, &n) && n > 0) {
+        o->cfg.max_queued_bytes = n;
         return true;
     }
     fprintf(stderr, "mqttspec sim: bad option '%s'\n", opt);

@@ -348,6 +348,8 @@ ssize_t mqs_transport_read(mqs_transport *t, void *buf, size_t len)
     /* recv of 0 bytes returns 0, which would read as "peer closed". */
     if (len == 0)
         return MQS_IO_AGAIN;
+    if (t->mem)
+        return mqs_mem_read(t, buf, len);
     return t->ssl ? mqs_tls_read(t, buf, len) : plain_read(t, buf, len);
 }
 
@@ -378,11 +380,15 @@ static int plain_write_all(mqs_transport *t, const unsigned char *p, size_t len,
 
 int mqs_transport_write_all(mqs_transport *t, const void *buf, size_t len, int64_t deadline_ms)
 {
+    if (t->mem)
+        return mqs_mem_write_all(t, buf, len);
     return t->ssl ? mqs_tls_write_all(t, buf, len, deadline_ms) : plain_write_all(t, buf, len, deadline_ms);
 }
 
 size_t mqs_transport_pending(mqs_transport *t)
 {
+    if (t->mem)
+        return mqs_mem_pending(t);
     return t->ssl ? mqs_tls_pending(t) : 0;
 }
 
@@ -400,6 +406,10 @@ void mqs_transport_drop(mqs_transport *t)
 {
     if (t == NULL)
         return;
+    if (t->mem) {
+        mqs_mem_release(t);
+        return;
+    }
     /* SSL_free writes nothing; close() sends the FIN (or RST if unread data remains). */
     SSL_free(t->ssl);
     close(t->fd);

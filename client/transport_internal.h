@@ -20,6 +20,7 @@ struct mqs_transport {
     SSL *ssl;       /* NULL: plain TCP */
     bool tls_dead;  /* a fatal TLS error happened: OpenSSL forbids SSL_shutdown after it */
     char err[256];
+    mqs_mem_peer *mem; /* the in-memory transport (transport_mem.c): no fd, no TLS */
 };
 
 struct mqs_listener {
@@ -34,6 +35,12 @@ void mqs_set_err(char *err, size_t cap, const char *fmt, ...) MQS_PRINTF(3, 4);
 /* Wait for events on fd until the absolute deadline: 1 ready (or error/hangup,
  * which the next I/O call reports), 0 deadline passed, -1 poll failed (errno). */
 int mqs_poll_fd(int fd, short events, int64_t deadline_ms);
+
+/* transport_mem.c: the transport side of an in-memory transport. */
+ssize_t mqs_mem_read(mqs_transport *t, void *buf, size_t len);
+int mqs_mem_write_all(mqs_transport *t, const void *buf, size_t len);
+size_t mqs_mem_pending(const mqs_transport *t);
+void mqs_mem_release(mqs_transport *t); /* frees t; the peer stays */
 
 /* Client context: trust anchors (unless opts->insecure), our certificate. */
 SSL_CTX *mqs_tls_client_ctx(const mqs_tls_opts *opts, char *err, size_t cap);

@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine_internal.h" /* MQS_STREAM_CAP: the engine's storage size */
+#include "engine_internal.h"
 #include "fuzz_common.h"
 #include "mqttspec/packet_json.h"
 #include "mqttspec/result.h"
@@ -86,8 +86,8 @@ static bool read_once(recv_ctx *x, const uint8_t **in, size_t *left, size_t want
 {
     size_t avail;
     uint8_t *dst = mqtt_stream_space(&x->stream, &avail);
-    if (avail == 0) { /* the engine reports an ERROR: a packet larger than it can hold */
-        mqs_case_set(x->res, MQS_ERROR, 1, NULL, "'c': the target sent a packet larger than the stream");
+    if (avail == 0) { /* the engine reports an ERROR: a packet over its limit (here the whole storage) */
+        mqs_case_set(x->res, MQS_ERROR, 1, NULL, "'c': the target announced a packet larger than the limit");
         return false;
     }
     size_t n = want < avail ? want : avail;
@@ -120,13 +120,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static uint8_t *storage;
     if (size < HEADER)
         return 0;
-    if (!storage && !(storage = malloc(MQS_STREAM_CAP)))
+    if (!storage && !(storage = malloc(MQS_MAX_PACKET_SIZE_DEFAULT)))
         abort();
     mqs_run run = {0};
     recv_ctx x = {.v = (data[0] & 1) ? MQTT_V5 : MQTT_V311, .res = mqs_run_add_case(&run)};
     if (!x.res)
         abort();
-    mqtt_stream_init(&x.stream, storage, MQS_STREAM_CAP);
+    mqtt_stream_init(&x.stream, storage, MQS_MAX_PACKET_SIZE_DEFAULT);
     const uint8_t *in = data + HEADER;
     size_t left = size - HEADER;
     for (size_t turn = 0; read_once(&x, &in, &left, (size_t)data[1 + turn % 2] * 16 + 1); turn++)

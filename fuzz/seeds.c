@@ -14,6 +14,8 @@
  *   fuzz_decode/, fuzz_roundtrip/  selector + one packet, in the role that receives it
  *   fuzz_stream/                   selector + piece sizes + all packets of one side of one case
  *   fuzz_engine_recv/              version byte + read sizes + what the broker sends in one case
+ *   fuzz_engine_peer/              version byte + that, in chunks released after our CONNECT
+ *   fuzz_sim/                      config bytes + one feed of what the clients send in one case
  *   fuzz_json/                     selector + the JSON of each packet, as written and as to_json shows it
  *   fuzz_scenario/                 the scenario files themselves
  *   json.dict                      every key and packet type name seen, for fuzz_json and fuzz_scenario
@@ -299,6 +301,22 @@ static void collect_captures(const cJSON *j, cJSON *captures)
     }
 }
 
+/* fuzz_engine_peer's format: chunks of at most 255 bytes, each released once our CONNECT is written. */
+static void save_peer_chunks(const walk *w)
+{
+    static uint8_t buf[STREAM_CAP + STREAM_CAP / 128 + 8];
+    size_t n = 0;
+    for (size_t at = 0; at < w->s2c.len && n + 257 <= sizeof buf; at += 255) {
+        size_t len = w->s2c.len - at < 255 ? w->s2c.len - at : 255;
+        buf[n++] = 0x01;
+        buf[n++] = (uint8_t)len;
+        memcpy(buf + n, w->s2c.bytes + at, len);
+        n += len;
+    }
+    uint8_t head = w->v == MQTT_V5 ? 1 : 0;
+    save("fuzz_engine_peer", &head, 1, buf, n);
+}
+
 /* Piece sizes for stream seeds: small, odd and whole. */
 static const uint8_t pieces[4] = {0, 1, 6, 255};
 
@@ -312,6 +330,11 @@ static void save_streams(const walk *w)
         save("fuzz_stream", head, 5, w->s2c.bytes, w->s2c.len);
         uint8_t engine_head[3] = {w->v == MQTT_V5 ? 1 : 0, 0, 3};
         save("fuzz_engine_recv", engine_head, 3, w->s2c.bytes, w->s2c.len);
+        save_peer_chunks(w);
+    }
+    if (w->c2s.len) { /* no quirk, small bounds, then "feed the rest to connection 0" */
+        const uint8_t sim_head[3] = {0xff, 0x3f, 0x07};
+        save("fuzz_sim", sim_head, 3, w->c2s.bytes, w->c2s.len);
     }
 }
 
@@ -380,8 +403,8 @@ static void bench_corpora(void)
 
 static int make_dirs(void)
 {
-    static const char *const targets[] = {"fuzz_decode", "fuzz_roundtrip", "fuzz_stream", "fuzz_engine_recv",
-                                          "fuzz_json", "fuzz_scenario"};
+    static const char *const targets[] = {"fuzz_decode",      "fuzz_roundtrip", "fuzz_stream", "fuzz_engine_recv",
+                                          "fuzz_engine_peer", "fuzz_sim",       "fuzz_json",   "fuzz_scenario"};
     char path[4096];
     if (make_dir(outdir) != 0)
         return -1;

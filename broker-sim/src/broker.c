@@ -10,7 +10,9 @@
 #include "internal.h"
 
 #define SIM_DEFAULT_TOPIC_ALIAS_MAXIMUM 10
-#define SIM_DEFAULT_MAX_PACKET_SIZE (1u << 20)
+#define SIM_DEFAULT_MAX_PACKET_SIZE (16u << 20) /* the engine's default limit: a 2 MB message goes through */
+#define SIM_DEFAULT_MAX_QUEUED 1000
+#define SIM_DEFAULT_MAX_QUEUED_BYTES (64u << 20)
 #define SIM_MAX_POLL_MS 1000 /* the loop also wakes this often, timers or not */
 
 void sim_config_init(sim_config *cfg)
@@ -18,7 +20,16 @@ void sim_config_init(sim_config *cfg)
     memset(cfg, 0, sizeof *cfg);
     cfg->topic_alias_maximum = SIM_DEFAULT_TOPIC_ALIAS_MAXIMUM;
     cfg->max_packet_size = SIM_DEFAULT_MAX_PACKET_SIZE;
+    cfg->max_queued_messages = SIM_DEFAULT_MAX_QUEUED;
+    cfg->max_queued_bytes = SIM_DEFAULT_MAX_QUEUED_BYTES;
 }
+
+/* Moved only by sim_mem_advance (fuzz targets and tests, which run no threaded broker beside). */
+static _Atomic int64_t clock_skew;
+
+int64_t sim_now(void) { return mqs_now_ms() + clock_skew; }
+
+void sim_clock_advance(int64_t ms) { clock_skew += ms; }
 
 bool sim_config_add_listener(sim_config *cfg, const char *url, const char *certfile, const char *keyfile,
                              sim_quirk_set quirks)
@@ -124,16 +135,23 @@ static int poll_timeout(int64_t next, int64_t now)
     return next - now > SIM_MAX_POLL_MS ? SIM_MAX_POLL_MS : (int)(next - now);
 }
 
+int64_t sim_run_timers(sim_broker *b)
+{
+    int64_t now = sim_now();
+    return earliest(run_keepalive_timers(b, now), run_session_timers(b, now));
+}
+
 /* ---- the loop ---- */
 
-/* Close connections whose writes failed and free the closed ones. */
-static void reap(sim_broker *b)
+void sim_reap(sim_broker *b)
 {
     sim_conn **pp = &b->conns;
     while (*pp) {
         sim_conn *c = *pp;
         if (c->t && c->broken)
             sim_conn_close(c, 0, "write failed");
+        if (c->t && c->over_quota)
+            sim_conn_close(c, 0x97, "slow consumer: its session's queue is full");
         if (!c->t) {
             *pp = c->next;
             sim_conn_free(c);
@@ -185,7 +203,7 @@ static bool loop_once(sim_broker *b, int64_t next_timer)
         polled[i] = c;
         fds[n_fixed + i] = (struct pollfd){.fd = mqs_transport_fd(c->t), .events = POLLIN};
     }
-    int64_t now = mqs_now_ms();
+    int64_t now = sim_now();
     int timeout = any_tls_pending(b) ? 0 : poll_timeout(next_timer, now);
     int rc = poll(fds, n_fixed + n_conns, timeout);
     bool stop = rc > 0 && fds[0].revents;
@@ -199,7 +217,7 @@ static bool loop_once(sim_broker *b, int64_t next_timer)
     }
     free(fds);
     free(polled);
-    reap(b);
+    sim_reap(b);
     return !stop;
 }
 
@@ -208,10 +226,8 @@ static void *loop_main(void *arg)
     sim_broker *b = arg;
     int64_t next_timer = INT64_MAX;
     while (loop_once(b, next_timer)) {
-        int64_t now = mqs_now_ms();
-        next_timer = run_keepalive_timers(b, now);
-        next_timer = earliest(next_timer, run_session_timers(b, now));
-        reap(b);
+        next_timer = sim_run_timers(b);
+        sim_reap(b);
     }
     return NULL;
 }
@@ -219,7 +235,7 @@ static void *loop_main(void *arg)
 /* ---- start / stop ---- */
 
 /* A stopping broker publishes no Will: sessions and connections just go. */
-static void free_broker(sim_broker *b)
+void sim_broker_free(sim_broker *b)
 {
     for (sim_session *s = b->sessions; s; s = s->next) {
         s->conn = NULL;
@@ -257,18 +273,18 @@ sim_broker *sim_start(const sim_config *cfg, char *err, size_t err_cap)
     if (pipe(b->wake) != 0) {
         snprintf(err, err_cap, "pipe: %s", strerror(errno));
         b->wake[0] = b->wake[1] = -1;
-        free_broker(b);
+        sim_broker_free(b);
         return NULL;
     }
     for (size_t i = 0; i < cfg->n_listeners; i++)
         if (!open_listener(b, &cfg->listeners[i], err, err_cap)) {
-            free_broker(b);
+            sim_broker_free(b);
             return NULL;
         }
     int rc = pthread_create(&b->thread, NULL, loop_main, b);
     if (rc != 0) {
         snprintf(err, err_cap, "pthread_create: %s", strerror(rc));
-        free_broker(b);
+        sim_broker_free(b);
         return NULL;
     }
     return b;
@@ -288,5 +304,5 @@ void sim_stop(sim_broker *b)
         w = write(b->wake[1], "x", 1);
     while (w < 0 && errno == EINTR);
     pthread_join(b->thread, NULL);
-    free_broker(b);
+    sim_broker_free(b);
 }

@@ -23,7 +23,7 @@ sim_conn *sim_conn_new(sim_broker *b, mqs_transport *t, sim_quirk_set quirks)
     c->id = ++b->next_conn_id;
     c->quirks = quirks;
     mqtt_stream_init(&c->in, storage, SIM_STREAM_INITIAL);
-    c->last_rx = mqs_now_ms();
+    c->last_rx = sim_now();
     c->recv_max = SIM_DEFAULT_RECEIVE_MAXIMUM;
     c->next = b->conns;
     b->conns = c;
@@ -259,16 +259,20 @@ static void handle_buffered_packets(sim_conn *c)
             on_malformed(c, &pkt, &err);
             return;
         }
-        c->last_rx = mqs_now_ms();
+        c->last_rx = sim_now();
         sim_log_packet(c, "<-", &pkt);
         dispatch(c, &pkt);
     }
 }
 
-/* Read buffer full with no complete packet in it yet: double it. */
+/* Read buffer full with no complete packet in it yet: double it, never past the packet size limit. */
 static bool grow_stream(sim_conn *c)
 {
     size_t cap = c->in.cap * 2;
+    if (cap > c->b->cfg.max_packet_size)
+        cap = c->b->cfg.max_packet_size;
+    if (cap <= c->in.cap)
+        return false;
     uint8_t *p = realloc(c->in.buf, cap);
     if (!p)
         return false;
@@ -277,29 +281,33 @@ static bool grow_stream(sim_conn *c)
     return true;
 }
 
+/*
+ * One read of at most SIM_READ_BUDGET bytes, then back to the loop: a client
+ * that never stops sending must not starve the others, nor the timers.
+ */
 void sim_conn_on_readable(sim_conn *c)
 {
-    while (c->t && !c->broken) {
-        size_t avail;
-        uint8_t *space = mqtt_stream_space(&c->in, &avail);
-        if (avail == 0) {
-            if (!grow_stream(c)) {
-                sim_conn_close(c, 0x97, "out of memory");
-                return;
-            }
-            continue;
-        }
-        ssize_t n = mqs_transport_read(c->t, space, avail);
-        if (n == MQS_IO_AGAIN)
-            return;
-        if (n <= 0) {
-            c->broken = true; /* nothing can be written to a peer that is gone */
-            sim_conn_close(c, 0, n == 0 ? "closed by the client" : mqs_transport_error(c->t));
+    if (!c->t || c->broken)
+        return;
+    size_t avail;
+    uint8_t *space = mqtt_stream_space(&c->in, &avail);
+    if (avail == 0) { /* cannot happen while make_room_for_next_packet sizes the buffer: stay bounded anyway */
+        if (!grow_stream(c)) {
+            sim_conn_close(c, 0x95, "read buffer full");
             return;
         }
-        mqtt_stream_commit(&c->in, (size_t)n);
-        handle_buffered_packets(c);
+        space = mqtt_stream_space(&c->in, &avail);
     }
+    ssize_t n = mqs_transport_read(c->t, space, avail < SIM_READ_BUDGET ? avail : SIM_READ_BUDGET);
+    if (n == MQS_IO_AGAIN)
+        return;
+    if (n <= 0) {
+        c->broken = true; /* nothing can be written to a peer that is gone */
+        sim_conn_close(c, 0, n == 0 ? "closed by the client" : mqs_transport_error(c->t));
+        return;
+    }
+    mqtt_stream_commit(&c->in, (size_t)n);
+    handle_buffered_packets(c);
 }
 
 int64_t sim_keepalive_deadline(const sim_conn *c)

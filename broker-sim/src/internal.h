@@ -13,7 +13,7 @@
  * publish is shared by every queue and the retained store.
  *
  * Closing: a connection that fails a write is only marked `broken`; the loop
- * closes it at a safe point (reap in broker.c), so that no list being walked
+ * closes it at a safe point (sim_reap in broker.c), so that no list being walked
  * (routing, timers) loses an element under its feet.
  */
 #ifndef SIM_INTERNAL_H
@@ -30,6 +30,7 @@
 #define SIM_WRITE_TIMEOUT_MS 2000   /* a client that stops reading loses its connection */
 #define SIM_ACCEPT_TIMEOUT_MS 2000  /* TLS handshake */
 #define SIM_STREAM_INITIAL 4096     /* read buffer; grows up to the packet size limit */
+#define SIM_READ_BUDGET (256u << 10) /* bytes read from one connection per turn of the loop */
 #define SIM_EXPIRY_NEVER UINT32_MAX /* 5.0 Session Expiry Interval 0xFFFFFFFF */
 
 typedef struct sim_conn sim_conn;
@@ -98,6 +99,8 @@ struct sim_session {
     int64_t expires_at;  /* ms, while offline; 0: not counting */
     sim_will *will;      /* a Will waiting for its delay */
     int64_t will_at;
+    uint32_t n_out;      /* entries of out, queued or in flight: bounded by cfg.max_queued_messages */
+    uint64_t out_bytes;  /* their payload bytes: bounded by cfg.max_queued_bytes */
 };
 
 struct sim_conn {
@@ -122,6 +125,7 @@ struct sim_conn {
     sim_will *will;          /* the Will of this connection */
     uint8_t *wbuf;           /* encode buffer */
     size_t wcap;
+    bool over_quota;         /* its session's queue hit the bound: sim_reap disconnects it (5.0: 0x97) */
 };
 
 typedef struct sim_retained {
@@ -148,6 +152,17 @@ struct sim_broker {
     unsigned next_conn_id;
     unsigned next_assigned_id;
 };
+
+/* ---- broker.c ---- */
+/* The clock every timer of the sim reads: the process clock plus what sim_mem_advance added. */
+int64_t sim_now(void);
+void sim_clock_advance(int64_t ms);
+/* Keep-alive expiry, delayed Wills and offline session expiry due now; returns the next deadline. */
+int64_t sim_run_timers(sim_broker *b);
+/* Close connections marked broken or over quota, free the closed ones. */
+void sim_reap(sim_broker *b);
+/* Free everything (no Will is published). */
+void sim_broker_free(sim_broker *b);
 
 /* ---- quirks.c ---- */
 static inline bool sim_quirk(sim_quirk_set set, sim_quirk_id q) { return (set & SIM_QUIRK_BIT(q)) != 0; }

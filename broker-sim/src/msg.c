@@ -49,7 +49,7 @@ sim_msg *sim_msg_new(mqtt_bytes topic, mqtt_bytes payload, mqtt_props props, uin
     m->publisher_dup = false;
     mqtt_property expiry;
     m->expires_at = mqtt_prop_find(props, MQTT_PROP_MESSAGE_EXPIRY_INTERVAL, &expiry)
-                        ? mqs_now_ms() + (int64_t)expiry.value * 1000
+                        ? sim_now() + (int64_t)expiry.value * 1000
                         : 0;
     return m;
 }

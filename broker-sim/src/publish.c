@@ -326,7 +326,7 @@ bool sim_send_publish(sim_conn *c, const sim_out *o, bool dup)
     p->payload = o->msg->payload;
     uint8_t *props = NULL;
     if (c->version == MQTT_V5) {
-        int64_t now = mqs_now_ms();
+        int64_t now = sim_now();
         mqtt_writer w;
         mqtt_writer_init(&w, NULL, 0);
         write_publish_props(&w, o, now);

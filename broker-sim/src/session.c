@@ -87,7 +87,7 @@ void sim_session_detach(sim_session *s)
         sim_session_end(s);
         return;
     }
-    s->expires_at = s->expiry_s == SIM_EXPIRY_NEVER ? 0 : mqs_now_ms() + (int64_t)s->expiry_s * 1000;
+    s->expires_at = s->expiry_s == SIM_EXPIRY_NEVER ? 0 : sim_now() + (int64_t)s->expiry_s * 1000;
 }
 
 /* ---- outbound ---- */
@@ -113,6 +113,8 @@ void sim_session_remove_out(sim_session *s, sim_out *o)
         s->out_tail = prev;
     if (o->state != SIM_OUT_QUEUED)
         s->n_inflight--;
+    s->n_out--;
+    s->out_bytes -= o->msg->payload.len;
     free_out(o);
 }
 
@@ -134,10 +136,28 @@ static bool dropped_for_offline(const sim_session *s, uint8_t qos)
     return qos == 0 || (qos == 1 && sim_quirk(s->quirks, SIM_Q_DROP_OFFLINE_QOS1));
 }
 
+/*
+ * The queue's bound: a client that does not keep up (or stays away) cannot
+ * make the broker grow.  At the bound the new message is dropped; a QoS 1/2
+ * one also ends the connection of a client that is there (5.0 names it with
+ * 0x97 Quota exceeded; 3.1.1 lets a server close a connection at any time).
+ */
+static bool over_bound(sim_session *s, const sim_msg *m, uint8_t qos)
+{
+    const sim_config *cfg = &s->b->cfg;
+    if (s->n_out < cfg->max_queued_messages && s->out_bytes + m->payload.len <= cfg->max_queued_bytes)
+        return false;
+    sim_log(s->b, "session '%s': queue full (%u messages, %llu bytes): QoS %u message dropped", s->client_id,
+            s->n_out, (unsigned long long)s->out_bytes, qos);
+    if (qos > 0 && s->conn)
+        s->conn->over_quota = true;
+    return true;
+}
+
 void sim_session_enqueue(sim_session *s, sim_msg *m, uint8_t qos, bool retain, const uint32_t *sub_ids,
                          unsigned n_sub_ids)
 {
-    if (dropped_for_offline(s, qos) || sim_msg_expired(m, mqs_now_ms()))
+    if (dropped_for_offline(s, qos) || sim_msg_expired(m, sim_now()) || over_bound(s, m, qos))
         return;
     sim_out *o = calloc(1, sizeof *o);
     if (!o)
@@ -158,6 +178,8 @@ void sim_session_enqueue(sim_session *s, sim_msg *m, uint8_t qos, bool retain, c
     else
         s->out_head = o;
     s->out_tail = o;
+    s->n_out++;
+    s->out_bytes += m->payload.len;
     sim_session_pump(s);
 }
 
@@ -194,7 +216,7 @@ void sim_session_pump(sim_session *s)
 {
     if (!s->conn || !s->conn->connected)
         return;
-    int64_t now = mqs_now_ms();
+    int64_t now = sim_now();
     sim_out *o = s->out_head;
     while (o) {
         sim_out *next = o->next;

@@ -41,7 +41,7 @@ void sim_retained_free_all(sim_broker *b)
 static void send_retained(sim_session *s, const sim_sub *sub)
 {
     bool flag = !sim_quirk(s->quirks, SIM_Q_RETAINED_WITHOUT_FLAG);
-    int64_t now = mqs_now_ms();
+    int64_t now = sim_now();
     uint8_t granted = MQTT_SUBOPT_QOS(sub->options);
     bool keep_qos = sim_quirk(s->quirks, SIM_Q_RETAINED_QOS_NOT_DOWNGRADED);
     for (sim_retained *r = s->b->retained; r; r = r->next) {

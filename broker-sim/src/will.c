@@ -47,14 +47,14 @@ void sim_will_on_close(sim_conn *c)
     sim_session *s = c->s;
     sim_will_free(s->will);
     s->will = w;
-    s->will_at = mqs_now_ms() + (int64_t)w->delay_s * 1000;
+    s->will_at = sim_now() + (int64_t)w->delay_s * 1000;
     sim_log(c->b, "#%u Will of '%s' due in %u s", c->id, s->client_id, w->delay_s);
 }
 
 void sim_will_publish(sim_broker *b, sim_will *w)
 {
     sim_msg *m = w->msg;
-    m->expires_at = w->has_expiry ? mqs_now_ms() + (int64_t)w->expiry_s * 1000 : 0;
+    m->expires_at = w->has_expiry ? sim_now() + (int64_t)w->expiry_s * 1000 : 0;
     sim_log(b, "publishing Will on '%.*s'", (int)m->topic.len, (const char *)m->topic.ptr);
     if (m->retain)
         sim_retain_store(b, m);

@@ -36,19 +36,25 @@ static void inbox_clear(conn *c)
     c->head = 0;
 }
 
-/* A fresh transport on c: empty stream and inbox, nothing known about the peer yet. */
-static void conn_attach(runctx *x, conn *c, mqs_transport *t, const char *note)
+/* A fresh transport on c: empty stream and inbox, nothing known about the peer yet.  False: out of memory. */
+static bool conn_attach(runctx *x, conn *c, mqs_transport *t, const char *note)
 {
+    free(c->storage); /* a buffer grown for an earlier connection's big packet is not kept */
+    c->storage = malloc(MQS_STREAM_INITIAL);
+    if (!c->storage) {
+        mqs_transport_drop(t);
+        mqs_case_error(x, "'%s': out of memory for the receive buffer", c->name);
+        return false;
+    }
     c->t = t;
-    if (!c->storage)
-        c->storage = malloc(MQS_STREAM_CAP);
-    mqtt_stream_init(&c->stream, c->storage, MQS_STREAM_CAP);
+    mqtt_stream_init(&c->stream, c->storage, MQS_STREAM_INITIAL);
     inbox_clear(c);
     c->closed = false;
     c->connack_seen = false;
     c->level = 0;
     c->last_sent_at = c->last_received_at = mqs_rel(x);
     mqs_case_event(x->res, mqs_rel(x), MQS_EV_OPENED, c->name, note, NULL, 0);
+    return true;
 }
 
 bool mqs_conn_open(runctx *x, conn *c)
@@ -59,13 +65,15 @@ bool mqs_conn_open(runctx *x, conn *c)
         deadline = x->hard_deadline;
     if (c->t)
         mqs_conn_drop(x, c, false);
-    mqs_transport *t = mqs_transport_connect(&x->opts->target.url, &x->opts->target.tls, deadline, err, sizeof err);
+    const mqs_run_opts *o = x->opts;
+    err[0] = '\0';
+    mqs_transport *t = o->connect_hook ? o->connect_hook(o->connect_hook_ctx, c->name, err, sizeof err)
+                                       : mqs_transport_connect(&o->target.url, &o->target.tls, deadline, err, sizeof err);
     if (!t) {
         mqs_case_error(x, "cannot connect '%s' to the target: %s", c->name, err);
         return false;
     }
-    conn_attach(x, c, t, "connection opened");
-    return true;
+    return conn_attach(x, c, t, "connection opened");
 }
 
 void mqs_conn_drop(runctx *x, conn *c, bool orderly)
@@ -183,21 +191,64 @@ bool mqs_conn_send(runctx *x, conn *c, const uint8_t *raw, size_t len, const cha
 
 /* ---- receiving ---- */
 
-static void inbox_push(conn *c, int64_t at, cJSON *json, const char *line)
+static uint32_t max_packet(const runctx *x)
 {
+    return x->opts->max_packet_size ? x->opts->max_packet_size : MQS_MAX_PACKET_SIZE_DEFAULT;
+}
+
+static const char *peer_name(const runctx *x) { return x->role == MQS_ROLE_SERVER ? "client" : "target"; }
+
+/*
+ * A peer that sends more than the scenario consumes is not by itself
+ * breaking a rule (a flood the spec forbids, e.g. beyond 5.0 Receive Maximum,
+ * is for the scenarios that test it): the case is an ERROR naming our bound.
+ */
+static void flood_error(runctx *x, conn *c, const char *what, unsigned limit)
+{
+    mqs_case_error(x,
+                   "'%s': the %s sent more than %u %s (a bound of this harness, not a rule of the "
+                   "specification; see docs/robustness.md)",
+                   c->name, peer_name(x), limit, what);
+}
+
+/* Queue a received packet for the steps; false (the case decided) past the inbox bound or out of memory. */
+static bool inbox_push(runctx *x, conn *c, cJSON *json, const char *line, size_t raw_len)
+{
+    if (!json) {
+        mqs_case_error(x, "'%s': out of memory converting a received packet", c->name);
+        return false;
+    }
+    if (c->count >= MQS_INBOX_MAX_PACKETS || (c->count && c->inbox_bytes + raw_len > max_packet(x))) {
+        cJSON_Delete(json);
+        if (c->count >= MQS_INBOX_MAX_PACKETS)
+            flood_error(x, c, "packets no step has taken yet", MQS_INBOX_MAX_PACKETS);
+        else
+            flood_error(x, c, "bytes of packets no step has taken yet (--max-packet-size)", max_packet(x));
+        return false;
+    }
     if (c->head + c->count == c->cap) {
         if (c->head > 0) { /* reuse consumed slots before growing */
             memmove(c->inbox, c->inbox + c->head, c->count * sizeof *c->inbox);
             c->head = 0;
         } else {
-            c->cap = c->cap ? c->cap * 2 : 16;
-            c->inbox = realloc(c->inbox, c->cap * sizeof *c->inbox);
+            size_t cap = c->cap ? c->cap * 2 : 16;
+            inbound *grown = realloc(c->inbox, cap * sizeof *c->inbox);
+            if (!grown) {
+                cJSON_Delete(json);
+                mqs_case_error(x, "'%s': out of memory queueing a received packet", c->name);
+                return false;
+            }
+            c->inbox = grown;
+            c->cap = cap;
         }
     }
     inbound *in = &c->inbox[c->head + c->count++];
-    in->at = at;
+    in->at = mqs_rel(x);
     in->json = json;
+    in->raw_len = raw_len;
+    c->inbox_bytes += raw_len;
     snprintf(in->line, sizeof in->line, "%s", line);
+    return true;
 }
 
 inbound *mqs_inbox_peek(conn *c) { return c->count ? &c->inbox[c->head] : NULL; }
@@ -207,6 +258,7 @@ void mqs_inbox_pop(conn *c)
     if (!c->count)
         return;
     cJSON_Delete(c->inbox[c->head].json);
+    c->inbox_bytes -= c->inbox[c->head].raw_len;
     c->head++;
     c->count--;
     if (!c->count)
@@ -304,15 +356,70 @@ static mqtt_version reply_version(runctx *x, const conn *c)
     return x->role == MQS_ROLE_SERVER ? MQTT_VERSION_UNKNOWN : x->v;
 }
 
+/*
+ * The packet at the head of the stream may be bigger than the buffer is now:
+ * grow the buffer to hold it, up to our limit.  A packet over the limit is an
+ * ERROR naming the limit and its option as soon as its header announces it
+ * (both 3.1.1 and 5.0 allow up to 268435455 bytes of remaining length: it is
+ * our bound, never the peer's fault, unless it asked for a smaller one).
+ */
+static bool make_room(runctx *x, conn *c, mqtt_version v)
+{
+    size_t len;
+    mqtt_error ignored;
+    mqtt_stream *s = &c->stream;
+    if (mqtt_frame(s->buf + s->start, s->end - s->start, 0, v, &len, &ignored) != MQTT_NEED_MORE || len <= s->cap)
+        return true;
+    if (len > max_packet(x)) {
+        mqs_case_error(x,
+                       "'%s': the %s announced a packet of %zu bytes, more than this harness accepts (%u bytes; "
+                       "raise it with --max-packet-size)",
+                       c->name, peer_name(x), len, max_packet(x));
+        return false;
+    }
+    size_t cap = s->cap * 2 > len ? s->cap * 2 : len;
+    if (cap > max_packet(x))
+        cap = max_packet(x);
+    uint8_t *grown = realloc(c->storage, cap);
+    if (!grown) {
+        mqs_case_error(x, "'%s': out of memory growing the receive buffer to %zu bytes", c->name, cap);
+        return false;
+    }
+    c->storage = s->buf = grown;
+    s->cap = cap;
+    return true;
+}
+
+/* Record one received packet and queue it; false when the case is decided (a bound, out of memory). */
+static bool take_packet(runctx *x, conn *c, const mqtt_packet *pkt, mqtt_version v, const mqtt_bytes *raw)
+{
+    char line[240];
+    mqtt_print(pkt, v, line, sizeof line);
+    record_packet(x, c, MQS_EV_RECEIVED, line, raw->ptr, raw->len, pkt);
+    if (++x->received > MQS_CASE_MAX_RECEIVED) { /* bounds the transcript when steps keep ignoring packets */
+        flood_error(x, c, "packets in this case", MQS_CASE_MAX_RECEIVED);
+        return false;
+    }
+    if (!inbox_push(x, c, mqtt_packet_to_json(pkt, v), line, raw->len))
+        return false;
+    if (x->role == MQS_ROLE_SERVER)
+        note_client_connect(x, c, pkt);
+    else
+        note_server_keep_alive(c, pkt);
+    return true;
+}
+
 /* Take every complete packet out of the stream. */
 static void parse_received(runctx *x, conn *c)
 {
-    for (;;) {
+    while (!x->stop) {
         mqtt_version v = reply_version(x, c);
         mqtt_decode_opts opts = {v, mqs_peer_role(x), 0};
         mqtt_packet pkt;
         mqtt_bytes raw;
         mqtt_error err;
+        if (!make_room(x, c, v))
+            return;
         mqtt_status st = mqtt_stream_next(&c->stream, &opts, &pkt, &raw, &err);
         if (st == MQTT_MALFORMED && x->role == MQS_ROLE_CLIENT && c->level < 0 && !c->connack_seen) {
             st = decode_unknown_level_connack(c, &pkt, &raw, &v);
@@ -330,15 +437,7 @@ static void parse_received(runctx *x, conn *c)
         }
         if (v == MQTT_VERSION_UNKNOWN) /* a client's first CONNECT: shown at the level it names */
             v = (mqtt_version)pkt.u.connect.protocol_level;
-        char line[240];
-        mqtt_print(&pkt, v, line, sizeof line);
-        record_packet(x, c, MQS_EV_RECEIVED, line, raw.ptr, raw.len, &pkt);
-        inbox_push(c, mqs_rel(x), mqtt_packet_to_json(&pkt, v), line);
-        if (x->role == MQS_ROLE_SERVER)
-            note_client_connect(x, c, &pkt);
-        else
-            note_server_keep_alive(c, &pkt);
-        if (x->stop)
+        if (!take_packet(x, c, &pkt, v, &raw))
             return;
     }
 }
@@ -354,29 +453,29 @@ static void note_leftover(runctx *x, conn *c)
     }
 }
 
+/*
+ * One read on c, of at most MQS_READ_BUDGET bytes, then back to the event
+ * loop: a peer that never stops sending must not keep us from our deadlines.
+ */
 static void read_conn(runctx *x, conn *c)
 {
-    for (;;) {
-        size_t avail;
-        uint8_t *dst = mqtt_stream_space(&c->stream, &avail);
-        if (avail == 0) { /* a packet larger than we can hold */
-            mqs_case_error(x, "'%s': the target sent a packet larger than %u bytes", c->name, MQS_STREAM_CAP);
-            return;
-        }
-        ssize_t n = mqs_transport_read(c->t, dst, avail);
-        if (n == MQS_IO_AGAIN)
-            return;
-        if (n == 0 || n == MQS_IO_ERROR) {
-            parse_received(x, c);
-            note_leftover(x, c);
-            mark_closed(x, c, n == 0 ? "the peer closed the connection" : "the connection was reset");
-            return;
-        }
-        mqtt_stream_commit(&c->stream, (size_t)n);
-        parse_received(x, c);
-        if (x->stop)
-            return;
+    size_t avail;
+    uint8_t *dst = mqtt_stream_space(&c->stream, &avail);
+    if (avail == 0) { /* make_room sized the buffer for the packet at its head: cannot happen */
+        mqs_case_error(x, "'%s': receive buffer full (%zu bytes) with no complete packet", c->name, c->stream.cap);
+        return;
     }
+    ssize_t n = mqs_transport_read(c->t, dst, avail < MQS_READ_BUDGET ? avail : MQS_READ_BUDGET);
+    if (n == MQS_IO_AGAIN)
+        return;
+    if (n == 0 || n == MQS_IO_ERROR) {
+        parse_received(x, c);
+        note_leftover(x, c);
+        mark_closed(x, c, n == 0 ? "the peer closed the connection" : "the connection was reset");
+        return;
+    }
+    mqtt_stream_commit(&c->stream, (size_t)n);
+    parse_received(x, c);
 }
 
 bool mqs_case_interrupted(runctx *x)
@@ -457,10 +556,8 @@ int mqs_conn_accept(runctx *x, conn *c, int64_t deadline)
         /* The TLS handshake, if any, gets the time left to the deadline (at least a second). */
         int64_t now = mqs_now_ms();
         mqs_transport *t = mqs_accept(l, deadline > now + 1000 ? deadline : now + 1000, err, sizeof err);
-        if (t) {
-            conn_attach(x, c, t, "the client under test connected");
-            return 1;
-        }
+        if (t)
+            return conn_attach(x, c, t, "the client under test connected") ? 1 : -1;
         if (err[0]) /* a failed TLS handshake is a fact about the client: note it, keep waiting */
             mqs_case_event(x->res, mqs_rel(x), MQS_EV_NOTE, c->name, err, NULL, 0);
         if (x->stop || mqs_now_ms() >= deadline)

@@ -8,13 +8,24 @@
 #include "mqttspec/engine.h"
 
 #define MQS_MAX_CONNS 16
-#define MQS_STREAM_CAP (1u << 20) /* largest packet a case can receive */
+/*
+ * Bounds on what one connection holds of the peer's input (docs/robustness.md):
+ * the stream buffer starts small and grows on demand up to the max packet size
+ * (--max-packet-size); the inbox holds at most MQS_INBOX_MAX_PACKETS packets and
+ * max-packet-size bytes not yet consumed by a step; one case records at most
+ * MQS_CASE_MAX_RECEIVED packets.  Past a bound the case is an ERROR naming it.
+ */
+#define MQS_STREAM_INITIAL (64u << 10)
+#define MQS_INBOX_MAX_PACKETS 256u
+#define MQS_CASE_MAX_RECEIVED 2000u
+#define MQS_READ_BUDGET (256u << 10) /* bytes read per connection before the loop looks at its deadlines */
 #define MQS_ARENA_CAP (1u << 20)  /* scratch for building packets to send */
 
 typedef struct inbound {
     int64_t at;    /* ms since the case started */
     cJSON *json;   /* the packet in JSON form */
     char line[240]; /* one-liner */
+    size_t raw_len; /* its size on the wire, counted against the inbox bound */
 } inbound;
 
 typedef struct conn {
@@ -32,6 +43,7 @@ typedef struct conn {
     bool connack_seen;   /* a CONNACK went over this transport (client role: arrived; server role: sent) */
     int level;           /* protocol level of the CONNECT on this transport (client role: the one we sent;
                             server role: the client's); 0: none yet, -1: not one we speak */
+    size_t inbox_bytes;  /* raw bytes of the packets in the inbox */
 } conn;
 
 typedef struct runctx {
@@ -55,6 +67,7 @@ typedef struct runctx {
     uint8_t *arena;
     int64_t step_started; /* CLOCK_MONOTONIC ms when the current step began */
     bool waited_out;      /* the failure being reported is a wait that ran out */
+    unsigned received;     /* packets received in this case, on every connection */
 } runctx;
 
 /* conn.c */

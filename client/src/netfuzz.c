@@ -209,19 +209,23 @@ static void fconn_parse(fconn *c, on_packet_fn fn, void *ctx)
     }
 }
 
-/* Read whatever arrived and hand each packet to fn; sets c->closed at the end of the stream. */
+/*
+ * Read what arrived, at most IN_CAP bytes (then back to the caller's poll
+ * loop and its deadlines: a target that never stops sending must not hold
+ * us here), and hand each packet to fn; sets c->closed at the end of the stream.
+ */
 static void fconn_read(fconn *c, on_packet_fn fn, void *ctx)
 {
     if (c->t)
         quick_ack(c);
-    while (c->t && !c->closed && !c->malformed) {
+    for (size_t budget = IN_CAP; budget > 0 && c->t && !c->closed && !c->malformed;) {
         size_t avail;
         uint8_t *dst = mqtt_stream_space(&c->in, &avail);
         if (avail == 0) { /* a packet larger than we hold: treat as gone */
             c->closed = true;
             return;
         }
-        ssize_t n = mqs_transport_read(c->t, dst, avail);
+        ssize_t n = mqs_transport_read(c->t, dst, avail < budget ? avail : budget);
         if (n == MQS_IO_AGAIN)
             return;
         if (n <= 0) {
@@ -229,6 +233,7 @@ static void fconn_read(fconn *c, on_packet_fn fn, void *ctx)
             c->closed = true;
             return;
         }
+        budget -= (size_t)n;
         mqtt_stream_commit(&c->in, (size_t)n);
         fconn_parse(c, fn, ctx);
     }

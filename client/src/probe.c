@@ -44,6 +44,7 @@ typedef struct probe {
     char cid[20];    /* client id base */
     int wait_ms;
     bool sys_seen, will_seen;
+    bool unanswered; /* a wait ran out: the rest of the probe of this version is skipped (left unknown) */
 } probe;
 
 static int64_t deadline_in(const probe *p) { return mqs_now_ms() + p->wait_ms; }
@@ -91,6 +92,8 @@ static pc_result pc_next(pconn *c, mqtt_packet *pkt, int64_t deadline)
 {
     mqtt_decode_opts opts = {c->v, MQTT_ROLE_CLIENT, 0};
     for (;;) {
+        if (mqs_now_ms() >= deadline) /* a peer that never stops sending must not keep us here */
+            return PC_TIMEOUT;
         mqtt_error err;
         mqtt_status st = mqtt_stream_next(&c->st, &opts, pkt, NULL, &err);
         if (st == MQTT_COMPLETE)
@@ -142,6 +145,8 @@ static pc_result pc_wait(probe *p, pconn *c, int type, uint16_t id, mqtt_packet 
 {
     for (;;) {
         pc_result r = pc_next(c, pkt, deadline);
+        if (r == PC_TIMEOUT)
+            p->unanswered = true;
         if (r != PC_PACKET)
             return r;
         if (pkt->type == MQTT_PUBLISH)
@@ -506,13 +511,20 @@ static void probe_version(const mqs_probe_opts *o, mqtt_version v, mqs_version_p
     }
     if (v == MQTT_V5)
         take_connack_props(vp, ca.props);
+    /* Each question only if the last was answered: a broken target costs one wait, not one per question. */
     ping_rtt(&p, &c);
-    probe_grants(&p, &c);
-    subscribe_sys(&p, &c);
-    derive_capabilities(&p);
-    probe_sessions(&p);
-    probe_will(&p, &c);
-    probe_anonymous(&p);
+    if (!p.unanswered)
+        probe_grants(&p, &c);
+    if (!p.unanswered)
+        subscribe_sys(&p, &c);
+    if (!p.unanswered)
+        derive_capabilities(&p);
+    if (!p.unanswered)
+        probe_sessions(&p);
+    if (!p.unanswered)
+        probe_will(&p, &c);
+    if (!p.unanswered)
+        probe_anonymous(&p);
     vp->sys_topics = p.sys_seen;
     disconnect(&c);
 }

@@ -279,3 +279,11 @@ mqttspec_cli_test(cli_sim_unknown_variant ARGS "sim --listen mqtt://127.0.0.1:0 
 mqttspec_cli_test(cli_run_unknown_sim_variant ARGS "run --sim-variant nope" EXIT 2 OUTPUT "unknown variant 'nope'")
 mqttspec_cli_test(cli_run_sim_variant_with_target
   ARGS "run --target mqtt://127.0.0.1:1 --sim-variant inflight-1" EXIT 2 OUTPUT "apply to the embedded broker-sim")
+# ---- bounds on what a peer can make us hold (docs/robustness.md) ----
+mqttspec_cli_test(cli_run_max_packet_size_small
+  ARGS "run --max-packet-size 10" EXIT 2 OUTPUT "--max-packet-size needs a number of bytes 64\\.\\.268435460")
+mqttspec_cli_test(cli_run_max_packet_size_over_protocol
+  ARGS "run --max-packet-size 268435461" EXIT 2 OUTPUT "--max-packet-size needs a number of bytes")
+mqttspec_cli_test(cli_sim_max_queued_zero
+  ARGS "sim --listen mqtt://127.0.0.1:0 --max-queued 0" EXIT 2 OUTPUT "bad option '--max-queued'")
+mqttspec_cli_test(cli_sim_help_bounds ARGS "sim --help" EXIT 0 OUTPUT "--max-queued N.*--max-queued-bytes N")

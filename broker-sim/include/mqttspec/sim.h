@@ -158,9 +158,15 @@ typedef struct sim_config {
     uint16_t topic_alias_maximum; /* 5.0: Topic Alias Maximum announced in CONNACK; 0: no aliases */
     uint32_t max_packet_size;     /* largest packet accepted (5.0: announced in CONNACK) */
     FILE *log;                    /* one line per packet and event; NULL: silent */
+    /* Per session: messages towards the client, queued or in flight, at most.  At the bound a new QoS 0
+     * message for it is dropped, and so is a QoS 1/2 one, whose arrival also disconnects a connected slow
+     * consumer (5.0: DISCONNECT 0x97 Quota exceeded).  The session's queue stays as it was. */
+    uint32_t max_queued_messages;
+    uint64_t max_queued_bytes; /* the same bound on the payload bytes of those messages */
 } sim_config;
 
-/* Defaults: no listener, no Server Keep Alive, 10 topic aliases, 1 MiB packets, no log. */
+/* Defaults: no listener, no Server Keep Alive, 10 topic aliases, 16 MiB packets, no log, at most 1000
+ * messages and 64 MiB queued per session. */
 void sim_config_init(sim_config *cfg);
 /* Append a listener; false if the table is full.  TLS files may be NULL for mqtt://. */
 bool sim_config_add_listener(sim_config *cfg, const char *url, const char *certfile, const char *keyfile,
@@ -177,6 +183,32 @@ sim_broker *sim_start(const sim_config *cfg, char *err, size_t err_cap);
 int sim_port(const sim_broker *b, size_t listener);
 /* Stop the loop, close every connection (no Will is published) and free everything. */
 void sim_stop(sim_broker *b);
+
+/* ---- without sockets (fuzz targets and tests) ----
+ *
+ * The same broker driven by the caller, on no thread and no socket: each
+ * connection's transport is an in-memory pipe.  sim_mem_feed hands bytes to
+ * the connection as if the client had sent them, runs what they cause (and
+ * the timers due), and sim_mem_take collects what the broker wrote to any
+ * connection.  Timers run on the process clock (mqs_now_ms) plus the skew
+ * given to sim_mem_advance, so a fuzz target can make keep-alives and
+ * expiries fire without sleeping.  That skew is shared by every broker-sim
+ * of the process: do not run a threaded one (sim_start) beside.
+ */
+typedef struct sim_mem sim_mem;
+sim_mem *sim_mem_new(const sim_config *cfg); /* listeners in cfg are ignored; NULL if out of memory */
+/* A new client connection (as if accepted); its number, or -1 past SIM_MEM_MAX_CONNS. */
+int sim_mem_connect(sim_mem *m, sim_quirk_set quirks);
+#define SIM_MEM_MAX_CONNS 8
+/* Bytes from client n; false if that connection is closed (or n is not one). */
+bool sim_mem_feed(sim_mem *m, int n, const uint8_t *data, size_t len);
+/* The client of connection n closes its side. */
+void sim_mem_hangup(sim_mem *m, int n);
+/* Move the broker's clock forward by ms and run the timers that come due. */
+void sim_mem_advance(sim_mem *m, int64_t ms);
+/* What the broker wrote to connection n since the last call, up to cap bytes; *closed: the broker closed it. */
+size_t sim_mem_take(sim_mem *m, int n, uint8_t *out, size_t cap, bool *closed);
+void sim_mem_free(sim_mem *m);
 
 #ifdef __cplusplus
 }

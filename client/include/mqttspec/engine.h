@@ -53,9 +53,17 @@ typedef struct mqs_run_opts {
     char run_tag[16];      /* random, makes {prefix} and {cid} unique across runs */
     int connect_timeout_ms;
     mqs_listener *listener; /* server role: where the clients under test connect (not owned) */
+    uint32_t max_packet_size; /* largest packet a case accepts from the peer (bytes, header included);
+                                 0: MQS_MAX_PACKET_SIZE_DEFAULT.  Bigger is an ERROR naming this limit. */
+    /* Tests and fuzz targets: the transport for connection conn_name instead of one to target.url
+     * (e.g. mqs_transport_mem); NULL with err set to refuse.  NULL hook: the network. */
+    mqs_transport *(*connect_hook)(void *ctx, const char *conn_name, char *err, size_t err_cap);
+    void *connect_hook_ctx;
 } mqs_run_opts;
 
 enum { MQS_INTERRUPT_POLL_MS = 100 };
+/* 16 MiB: far above what conformance scenarios send, small enough for 64 parallel cases (docs/robustness.md). */
+#define MQS_MAX_PACKET_SIZE_DEFAULT (16u << 20)
 
 /* Fill opts with defaults (jobs = cores, a fresh random run tag). */
 void mqs_run_opts_init(mqs_run_opts *opts);

@@ -62,6 +62,26 @@ void mqs_transport_drop(mqs_transport *t);
 /* Orderly close (TLS close_notify, then FIN).  Frees t. */
 void mqs_transport_close(mqs_transport *t);
 
+/* ---- in memory (tests and fuzz targets: broker-sim and the engine without sockets) ----
+ * A connected transport whose other end, the peer, is the caller's.  It has no fd
+ * (mqs_transport_fd is -1): mqs_transport_pending says when it has bytes (or its end of
+ * stream) to read.  Closing or dropping the transport frees it; the peer stays until
+ * mqs_mem_peer_free.  Writes fail once out_cap bytes wait untaken (a peer that stopped
+ * reading), as a socket write times out. */
+typedef struct mqs_mem_peer mqs_mem_peer;
+mqs_transport *mqs_transport_mem(mqs_mem_peer **peer, size_t out_cap);
+/* Bytes for the transport to read; false once either side has closed (or out of memory). */
+bool mqs_mem_peer_send(mqs_mem_peer *p, const void *data, size_t len);
+/* The peer closes: the transport reads what is left, then end of stream; its writes fail. */
+void mqs_mem_peer_close(mqs_mem_peer *p);
+/* Take up to cap bytes the transport wrote. */
+size_t mqs_mem_peer_recv(mqs_mem_peer *p, void *out, size_t cap);
+bool mqs_mem_peer_closed(const mqs_mem_peer *p); /* the transport side was closed or dropped */
+unsigned long mqs_mem_peer_writes(const mqs_mem_peer *p); /* successful write_all calls so far */
+/* Call fn after each successful write of the transport (a peer that answers as it is written to). */
+void mqs_mem_peer_on_write(mqs_mem_peer *p, void (*fn)(mqs_mem_peer *p, void *ctx), void *ctx);
+void mqs_mem_peer_free(mqs_mem_peer *p);
+
 /* ---- server side ---- */
 typedef struct mqs_listener mqs_listener;
 /* Listen on url's host:port ("0" picks an ephemeral port); tls->certfile/keyfile for mqtts,
