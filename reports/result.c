@@ -144,6 +144,10 @@ static void free_case(mqs_case *c)
     free(c->message);
     free(c->expected);
     free(c->actual);
+    free(c->statement_text);
+    free(c->section);
+    if (c->spec_text)
+        free_strings(c->spec_text, c->nspec);
     for (size_t i = 0; i < c->nevents; i++) {
         free(c->events[i].conn);
         free(c->events[i].text);

@@ -77,6 +77,16 @@ typedef struct mqs_case {
     /* A FAIL decided by a wait that ran out (nothing came, or too late): when that wait ran, in
      * CLOCK_MONOTONIC ms; 0 otherwise.  The runner re-runs such a case alone if the target stalled meanwhile. */
     int64_t waited_from, waited_to;
+    /*
+     * What the statements say, filled after the run from the spec lists
+     * (spec/mqtt*_statements.tsv) so writers only print; each NULL when unknown.
+     * statement_text: the paraphrase of `statement`.  section: the case's
+     * section, "3.8.4 Response": its statement's, else its first spec's.
+     * spec_text: nspec entries (or NULL), the paraphrase of each spec[i].
+     */
+    char *statement_text;
+    char *section;
+    char **spec_text;
 } mqs_case;
 
 typedef struct mqs_run {
@@ -103,6 +113,8 @@ char *mqs_strdup(const char *s); /* NULL-safe */
 int mqs_write_junit(const mqs_run *run, FILE *out);
 int mqs_write_json(const mqs_run *run, FILE *out);
 int mqs_write_markdown(const mqs_run *run, FILE *out);
+/* One self-contained HTML page (inline CSS and JS, nothing fetched): counts, profile, cases by section. */
+int mqs_write_html(const mqs_run *run, FILE *out);
 /* The transcript of one case, as text: one line per event, with time, connection, direction, one-liner and hex. */
 int mqs_write_transcript(const mqs_case *c, FILE *out);
 /*
