@@ -23,5 +23,7 @@ int cmd_sim(int argc, char **argv);
 void cmd_decode_usage(FILE *out);
 int cmd_fuzz(int argc, char **argv);
 void cmd_fuzz_usage(FILE *out);
+int cmd_report(int argc, char **argv);
+void cmd_report_usage(FILE *out);
 
 #endif

@@ -46,6 +46,11 @@ static void md_inline(FILE *out, const char *s)
     }
 }
 
+void mqs_md_inline(FILE *out, const char *s)
+{
+    md_inline(out, s);
+}
+
 static void write_fence(FILE *out, size_t len, const char *info)
 {
     for (size_t i = 0; i < len; i++)

@@ -30,6 +30,8 @@ const char *mqs_verdict_name(mqs_verdict v); /* "PASS" ... "NOT RUN", "INCONSIST
 
 /* Every verdict once, in the order a reader scans counts (good news, bad news, the rest): for summaries. */
 extern const mqs_verdict mqs_verdict_order[MQS_VERDICT_COUNT];
+/* The verdict that name spells (as mqs_verdict_name writes it); -1 for none. */
+int mqs_verdict_parse(const char *name);
 
 typedef enum mqs_event_kind {
     MQS_EV_SENT,      /* a packet we sent */
@@ -39,6 +41,11 @@ typedef enum mqs_event_kind {
     MQS_EV_DROPPED,   /* we closed without DISCONNECT */
     MQS_EV_NOTE,      /* anything else worth reading: a malformed packet, a step boundary */
 } mqs_event_kind;
+
+/* Event kind as a lowercase word, as the JSON report spells it: "sent", "received", ... */
+const char *mqs_event_kind_name(mqs_event_kind kind);
+/* The kind that name spells; -1 for none. */
+int mqs_event_kind_parse(const char *name);
 
 typedef struct mqs_event {
     int64_t t_ms;     /* since the case started */
@@ -115,6 +122,15 @@ int mqs_write_json(const mqs_run *run, FILE *out);
 int mqs_write_markdown(const mqs_run *run, FILE *out);
 /* One self-contained HTML page (inline CSS and JS, nothing fetched): counts, profile, cases by section. */
 int mqs_write_html(const mqs_run *run, FILE *out);
+/*
+ * A cross-target matrix (Autobahn style) of n runs, e.g. JSON reports read
+ * back: rows are the cases (id and version) of any run, grouped by section,
+ * columns the runs, headed by labels[i].  HTML: each cell a verdict linking to
+ * that case's detail further down the same page.  Markdown: the counts per
+ * column and the rows where some column did not pass.
+ */
+int mqs_write_matrix_html(const mqs_run *runs, const char *const *labels, size_t n, FILE *out);
+int mqs_write_matrix_markdown(const mqs_run *runs, const char *const *labels, size_t n, FILE *out);
 /* The transcript of one case, as text: one line per event, with time, connection, direction, one-liner and hex. */
 int mqs_write_transcript(const mqs_case *c, FILE *out);
 /*
