@@ -368,7 +368,7 @@ static int check_selection(const run_args *a, const mqs_scenario_set *set, const
     if (cases)
         return 0;
     if (!matched)
-        fprintf(stderr, "mqttspec: no scenario matches the selection (--id, --tag, --exclude) among the %zu in %s%s\n",
+        fprintf(stderr, "mqttspec: no scenario matches the selection (--id, --tag, --exclude, --spec, --section) among the %zu in %s%s\n",
                 set->count, a->scenarios[0], a->nscenarios > 1 ? " ..." : "");
     else if (!of_role)
         fprintf(stderr, "mqttspec: the %zu selected scenario(s) are server-role (they test MQTT clients): "
@@ -417,12 +417,24 @@ static int row_cmp(const void *x, const void *y)
     return strcmp(((const list_row *)x)->name, ((const list_row *)y)->name);
 }
 
+/* A statement "5.0:MQTT-..." of a version -V selected (any, without -V). */
+static bool of_versions(const run_args *a, const char *qualified)
+{
+    char version[16];
+    const char *colon = strchr(qualified, ':');
+    if (a->versions == 0 || !colon || (size_t)(colon - qualified) >= sizeof version)
+        return true;
+    snprintf(version, sizeof version, "%.*s", (int)(colon - qualified), qualified);
+    mqtt_version v = mqs_version_parse(version);
+    return v == MQTT_VERSION_UNKNOWN || (a->versions & (1u << v));
+}
+
 static void add_row(const char *name, void *ctx)
 {
     list_rows *r = ctx;
     stmt_filter sf = {r->a->spec_globs, r->a->nspec_globs, r->a->sections, r->a->nsections};
-    if (r->a->list_what == LIST_SPEC && !stmt_selected(&r->a->statements, &sf, name))
-        return; /* list --spec --section 3.8: the statements of 3.8 only */
+    if (r->a->list_what == LIST_SPEC && (!stmt_selected(&r->a->statements, &sf, name) || !of_versions(r->a, name)))
+        return; /* list --spec --section 3.8 -V 5.0: the 5.0 statements of 3.8 only */
     size_t i = 0;
     while (i < r->n && strcmp(r->rows[i].name, name) != 0)
         i++;
