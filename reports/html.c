@@ -6,7 +6,8 @@
  * its detail: the statements it checks with their text, the failing step,
  * expected vs actual and the wire transcript (decoded packets and hex).
  * Filters by verdict, version and tag are a few lines of script that only
- * show or hide rows.  The shared parts are also the matrix's (matrix.c).
+ * show or hide rows; a link may preset one (report.html#verdict=FAIL) or show
+ * one case with its detail open (report.html#case=7).  The shared parts are also the matrix's (matrix.c).
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -54,11 +55,12 @@ static const char STYLE[] =
     ".v-INCONSISTENT{background:#b8dcf4}.v-none{background:#fff;color:#999}"
     "table.cases{width:100%}tr.case{cursor:pointer}tr.case:hover{background:#f5f8ff}"
     "tr.group th{background:#f0f0f0;font-size:1.05em}"
-    "tr.detail{display:none}tr.detail.open,tr.detail:target{display:table-row}"
+    "tr.detail{display:none}tr.detail.open{display:table-row}"
     ".hidden{display:none!important}"
     ".detail-body{padding:4px 8px;background:#fcfcfc}.cited{font-weight:600}"
     "pre{white-space:pre-wrap;word-break:break-all;background:#f6f6f6;padding:4px;margin:2px 0}"
     "table.transcript td{font:12px monospace;border:none;border-bottom:1px solid #eee}"
+    "table.transcript td:nth-child(-n+3){white-space:nowrap}"
     "table.transcript .hex{color:#666;word-break:break-all}"
     ".filters{margin:1em 0}.filters label{margin-right:1em}"
     "table.matrix td.cell{text-align:center}table.matrix a{text-decoration:none;color:inherit}"
@@ -88,11 +90,19 @@ static const char SCRIPT[] =
     " document.querySelectorAll('[data-filtered]').forEach(function(el){\n"
     "  var ok=has(el,'verdict',want.verdict)&&has(el,'version',want.version)&&has(el,'tags',want.tag);\n"
     "  el.classList.toggle('hidden',!ok);});\n"
-    " document.querySelectorAll('[data-group]').forEach(function(g){\n"
-    "  var any=document.querySelector('[data-in-group=\"'+g.getAttribute('data-group')+'\"]:not(.hidden)');\n"
-    "  g.classList.toggle('hidden',!any);});\n"
+    " groups();\n"
     "}\n"
+    "function groups(){document.querySelectorAll('[data-group]').forEach(function(g){\n"
+    " var any=document.querySelector('[data-in-group=\"'+g.getAttribute('data-group')+'\"]:not(.hidden)');\n"
+    " g.classList.toggle('hidden',!any);});}\n"
     "names.forEach(function(n){var s=document.getElementById('f-'+n);if(s)s.addEventListener('change',apply);});\n"
+    "var m=/^#(verdict|version|tag)=([A-Za-z0-9._-]+)$/.exec(location.hash);\n"
+    "if(m){var s=document.getElementById('f-'+m[1]);if(s){s.value=m[2];apply();}}\n"
+    "var c=/^#case=([0-9]+)$/.exec(location.hash),d=c&&document.getElementById('detail-'+c[1]);\n"
+    "if(d){d.classList.add('open');\n"
+    " document.querySelectorAll('[data-filtered]').forEach(function(el){\n"
+    "  el.classList.toggle('hidden',el!==d&&el!==d.previousElementSibling);});\n"
+    " groups();}\n"
     "document.addEventListener('click',function(ev){\n"
     " var row=ev.target.closest?ev.target.closest('tr.case'):null;if(!row||ev.target.closest('a'))return;\n"
     " var d=document.getElementById(row.getAttribute('data-detail'));if(d)d.classList.toggle('open');});\n"
@@ -445,10 +455,19 @@ static void write_case_rows(FILE *out, const mqs_case *c, size_t n, size_t group
     mqs_html_text(out, c->id ? c->id : "unnamed");
     fputs("</td><td>", out);
     mqs_html_text(out, c->version);
+    fputs("</td><td class=\"statement\">", out);
+    if (c->statement) {
+        fputs("<code>", out);
+        mqs_html_text(out, c->statement);
+        fputs("</code>", out);
+    }
+    if (c->statement && c->statement_text) {
+        fputs("<br><small>", out);
+        mqs_html_text(out, c->statement_text);
+        fputs("</small>", out);
+    }
     fputs("</td><td>", out);
-    mqs_html_text(out, c->statement);
-    fputs("</td><td>", out);
-    mqs_html_text(out, c->statement ? c->statement_text : c->title);
+    mqs_html_text(out, c->title);
     fprintf(out, "</td></tr>\n<tr class=\"detail\" id=\"detail-%zu\" data-verdict=\"%s\" data-in-group=\"%zu\"", n,
             mqs_html_verdict_class(c->verdict), group);
     mqs_html_case_data(out, c);
@@ -469,7 +488,7 @@ static int write_cases(FILE *out, const mqs_run *run)
     fputs("<h2>Cases by spec section</h2>\n", out);
     mqs_html_filters(out, run, 1);
     fputs("<table class=\"cases\" id=\"cases\">\n"
-          "<thead><tr><th>verdict</th><th>case</th><th>version</th><th>statement</th><th>what it says</th></tr></thead>\n"
+          "<thead><tr><th>verdict</th><th>case</th><th>version</th><th>statement cited (what it says)</th><th>title</th></tr></thead>\n"
           "<tbody>\n",
           out);
     size_t group = 0;
