@@ -19,7 +19,7 @@ typedef struct reader {
     size_t cap;
 } reader;
 
-static int fail(reader *r, const char *pointer, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int fail(reader *r, const char *pointer, const char *fmt, ...)
 {
     char msg[200];
     va_list ap;
