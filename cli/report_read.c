@@ -166,7 +166,8 @@ static int read_case(reader *r, const cJSON *o, const char *at, mqs_case *c)
         get_num(r, o, "step", at, &step) || get_str(r, o, "statement", at, &c->statement) ||
         get_str(r, o, "message", at, &c->message) || get_str(r, o, "expected", at, &c->expected) ||
         get_str(r, o, "actual", at, &c->actual) || get_num(r, o, "duration_ms", at, &c->duration_ms) ||
-        get_str(r, o, "statement_text", at, &c->statement_text) || get_str(r, o, "section", at, &c->section) ||
+        get_str(r, o, "statement_text", at, &c->statement_text) || get_str(r, o, "statement_section", at, &c->statement_section) ||
+        get_str(r, o, "section", at, &c->section) ||
         get_strings(r, o, "spec_text", at, true, &c->spec_text, &nspec_text))
         return -1;
     c->step = (int)step;

@@ -69,8 +69,8 @@ static void print_statement_text(const mqs_case *c, FILE *out)
     if (!c->statement || !c->statement_text)
         return;
     fprintf(out, ": %s", c->statement_text);
-    if (c->section)
-        fprintf(out, " [%s]", c->section);
+    if (c->statement_section)
+        fprintf(out, " [%s]", c->statement_section);
 }
 
 /* Cases that did not pass (or run) one per line, then the totals. */

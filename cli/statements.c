@@ -115,14 +115,30 @@ const stmt_entry *stmt_find(const stmt_list *list, const char *qualified)
     return bsearch(&key, list->items, list->count, sizeof key, entry_cmp);
 }
 
+/* The case's first statement of its own version that the lists know, else its first known one. */
+static const stmt_entry *home_statement(const stmt_list *list, const mqs_case *c)
+{
+    const stmt_entry *any = NULL;
+    size_t vlen = c->version ? strlen(c->version) : 0;
+    for (size_t i = 0; i < c->nspec; i++) {
+        const stmt_entry *e = stmt_find(list, c->spec[i]);
+        if (e && vlen && strncmp(c->spec[i], c->version, vlen) == 0 && c->spec[i][vlen] == ':')
+            return e;
+        if (!any)
+            any = e;
+    }
+    return any;
+}
+
 static void annotate_case(const stmt_list *list, mqs_case *c)
 {
     const stmt_entry *cited = stmt_find(list, c->statement);
-    const stmt_entry *first = c->nspec ? stmt_find(list, c->spec[0]) : NULL;
-    const stmt_entry *home = cited ? cited : first;
+    const stmt_entry *home = home_statement(list, c);
     free(c->statement_text);
+    free(c->statement_section);
     free(c->section);
     c->statement_text = cited ? mqs_strdup(cited->text) : NULL;
+    c->statement_section = cited ? mqs_strdup(cited->section) : NULL;
     c->section = home ? mqs_strdup(home->section) : NULL;
     if (!c->spec_text && c->nspec)
         c->spec_text = calloc(c->nspec, sizeof *c->spec_text);

@@ -36,7 +36,7 @@ void stmt_list_free(stmt_list *list);
 /* The entry of a version-qualified id, NULL if the lists do not have it. */
 const stmt_entry *stmt_find(const stmt_list *list, const char *qualified);
 
-/* Fill statement_text, section and spec_text of every case (and first attempt) of the run. */
+/* Fill statement_text, statement_section, section and spec_text of every case (and first attempt) of the run. */
 void stmt_annotate(const stmt_list *list, mqs_run *run);
 
 /* Selection by the statements a scenario cites (its `spec` and its steps' `spec`). */

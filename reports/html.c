@@ -201,9 +201,9 @@ static void write_statements(FILE *out, const mqs_case *c)
             fputs(" &mdash; ", out);
             mqs_html_text(out, c->statement_text);
         }
-        if (c->section) {
+        if (c->statement_section) {
             fputs(" <i>(", out);
-            mqs_html_text(out, c->section);
+            mqs_html_text(out, c->statement_section);
             fputs(")</i>", out);
         }
         fputs("</p>\n", out);

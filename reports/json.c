@@ -137,7 +137,8 @@ static bool fill_case(cJSON *o, const mqs_case *c)
               add_str(o, "message", c->message) && add_str(o, "expected", c->expected) &&
               add_str(o, "actual", c->actual) && add_num(o, "duration_ms", c->duration_ms) &&
               add_first_attempt(o, c) && add_str(o, "statement_text", c->statement_text) &&
-              add_str(o, "section", c->section) && add_spec_text(o, c);
+              add_str(o, "statement_section", c->statement_section) && add_str(o, "section", c->section) &&
+              add_spec_text(o, c);
     if (ok && c->verdict != MQS_PASS)
         ok = add_transcript(o, c);
     return ok;

@@ -188,9 +188,9 @@ static void write_details(FILE *out, const mqs_case *c)
 {
     write_headline(out, c, false);
     fputc('\n', out);
-    if (c->section) {
+    if (c->statement_section) {
         fputs("section: ", out);
-        xml_put(out, c->section, false);
+        xml_put(out, c->statement_section, false);
         fputc('\n', out);
     }
     if (c->step)

@@ -227,7 +227,7 @@ static void write_attempt(FILE *out, const mqs_case *c)
 {
     write_field(out, "Statement", c->statement);
     write_field(out, "It says", c->statement ? c->statement_text : NULL);
-    write_field(out, "Section", c->section);
+    write_field(out, "Section", c->statement ? c->statement_section : NULL);
     if (c->step)
         fprintf(out, "- **Step:** %d\n", c->step);
     write_field(out, "File", c->file);

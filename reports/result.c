@@ -153,6 +153,7 @@ static void free_case(mqs_case *c)
     free(c->expected);
     free(c->actual);
     free(c->statement_text);
+    free(c->statement_section);
     free(c->section);
     if (c->spec_text)
         free_strings(c->spec_text, c->nspec);

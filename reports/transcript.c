@@ -133,9 +133,9 @@ static void write_trace_attempt(const mqs_case *c, FILE *out)
     fputc('\n', out);
     if (c->statement && c->statement_text) {
         put_clean(out, c->statement_text);
-        if (c->section) {
+        if (c->statement_section) {
             fputs(" (", out);
-            put_clean(out, c->section);
+            put_clean(out, c->statement_section);
             fputc(')', out);
         }
         fputc('\n', out);

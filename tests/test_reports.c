@@ -664,8 +664,10 @@ static void annotate(mqs_run *run)
         c->spec_text = calloc(c->nspec, sizeof *c->spec_text);
         assert_non_null(c->spec_text);
         c->spec_text[0] = mqs_strdup("first says " HOSTILE);
-        if (c->statement)
+        if (c->statement) {
             c->statement_text = mqs_strdup("the statement says " HOSTILE);
+            c->statement_section = mqs_strdup("4.3.3 QoS 2");
+        }
     }
 }
 
@@ -827,6 +829,7 @@ static void test_statement_text_everywhere(void **state)
     const cJSON *fail = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "cases"), 1);
     assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(fail, "statement_text")), "the statement says " HOSTILE);
     assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(fail, "section")), "3.8 Eight");
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(fail, "statement_section")), "4.3.3 QoS 2");
     const cJSON *spec_text = cJSON_GetObjectItem(fail, "spec_text");
     assert_int_equal(cJSON_GetArraySize(spec_text), 2);
     assert_true(cJSON_IsNull(cJSON_GetArrayItem(spec_text, 1)));
@@ -834,17 +837,17 @@ static void test_statement_text_everywhere(void **state)
     free(json);
     char *junit = render(mqs_write_junit, &run);
     assert_non_null(strstr(junit, "message=\"5.0:MQTT-4.3.3-2 (the statement says &lt;/script&gt;"));
-    assert_non_null(strstr(junit, "section: 3.8 Eight\n"));
+    assert_non_null(strstr(junit, "section: 4.3.3 QoS 2\n"));
     free(junit);
     char *md = render(mqs_write_markdown, &run);
     assert_non_null(strstr(md, "- **It says:** the statement says \\<"));
-    assert_non_null(strstr(md, "- **Section:** 3.8 Eight"));
+    assert_non_null(strstr(md, "- **Section:** 4.3.3 QoS 2"));
     free(md);
     FILE *f = tmpfile();
     assert_non_null(f);
     assert_int_equal(mqs_write_case_trace(&run.cases[1], f), 0);
     char *trace = slurp(f);
-    assert_non_null(strstr(trace, "\nthe statement says </script><b>bold</b><img src=x onerror=alert(1)> (3.8 Eight)\n"));
+    assert_non_null(strstr(trace, "\nthe statement says </script><b>bold</b><img src=x onerror=alert(1)> (4.3.3 QoS 2)\n"));
     free(trace);
     mqs_run_free(&run);
 }

@@ -87,11 +87,14 @@ typedef struct mqs_case {
     /*
      * What the statements say, filled after the run from the spec lists
      * (spec/mqtt*_statements.tsv) so writers only print; each NULL when unknown.
-     * statement_text: the paraphrase of `statement`.  section: the case's
-     * section, "3.8.4 Response": its statement's, else its first spec's.
-     * spec_text: nspec entries (or NULL), the paraphrase of each spec[i].
+     * statement_text, statement_section: the paraphrase and the section
+     * ("3.8.4 Response") of `statement`.  section: where the case belongs,
+     * whatever its verdict (so runs line up): the section of its first
+     * statement of its own version.  spec_text: nspec entries (or NULL), the
+     * paraphrase of each spec[i].
      */
     char *statement_text;
+    char *statement_section;
     char *section;
     char **spec_text;
 } mqs_case;
