@@ -77,6 +77,9 @@ outside = [c["file"] for c in cases if not c["file"].startswith(root)]
 assert not outside, f"scenarios read from outside the prefix: {outside[:3]}"
 bad = [f'{c["id"]}@{c["version"]}: {c["verdict"]}' for c in cases if c["verdict"] != "PASS"]
 assert not bad, f"not PASS: {bad}"
+# the statement lists were found in the prefix too: every case knows its section
+unplaced = [c["id"] for c in cases if not c.get("section")]
+assert not unplaced, f"no section (statement lists not found from the prefix?): {unplaced[:3]}"
 print(f"install-test: {len(cases)} cases PASS, every scenario read from {root}")
 PY
 

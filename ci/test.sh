@@ -5,6 +5,7 @@
 #   asan  clang, Debug, ASan + UBSan    configure, build, ctest
 #   install-test                        the dev build installed to a temporary prefix and run from there
 #   coverage                            statement references intact, coverage not below ci/coverage-floor.txt
+#   browser-check                       the HTML report and matrix checked in headless Chromium
 # Every stage runs even if an earlier one failed; the exit status is non-zero
 # if any failed, and the last line is the summary.
 set -euo pipefail
@@ -49,6 +50,11 @@ stage asan preset asan
 # there with the repository hidden (scenarios and spec lists from share/mqttspec), man page,
 # bash completion ----
 stage install-test bash ci/install-test.sh build/dev
+
+# ---- the HTML report and the matrix in headless Chromium (installed here if missing): the expected
+# cases and verdicts in the DOM, the filter working; screenshots into build/dev/browser-check/
+# (docs/img/ holds the committed ones: `bash ci/browser-check.sh build/dev` refreshes them) ----
+stage browser-check bash ci/browser-check.sh build/dev build/dev/browser-check
 
 # ---- libFuzzer smoke: each target 30 s with ASan/UBSan/LSan; reproducers in build/fuzz-artifacts/ ----
 stage fuzz-smoke env FUZZ_SECONDS="${FUZZ_SECONDS:-22}" bash ci/fuzz-smoke.sh

@@ -25,5 +25,7 @@ int cmd_fuzz(int argc, char **argv);
 void cmd_fuzz_usage(FILE *out);
 int cmd_coverage(int argc, char **argv);
 void cmd_coverage_usage(FILE *out);
+int cmd_report(int argc, char **argv);
+void cmd_report_usage(FILE *out);
 
 #endif

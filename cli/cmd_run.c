@@ -21,6 +21,7 @@
 #include "interrupt.h"
 #include "options.h"
 #include "run_report.h"
+#include "statements.h"
 
 enum { EXIT_UNREACHABLE = 3 };
 
@@ -37,6 +38,10 @@ typedef struct run_args {
     unsigned versions;
     const char *ids[MAX_SELECT], *tags[MAX_SELECT], *excludes[MAX_SELECT];
     size_t nids, ntags, nexcludes;
+    const char *spec_globs[MAX_SELECT], *sections[MAX_SELECT]; /* --spec, --section */
+    size_t nspec_globs, nsections;
+    stmt_list statements; /* spec/mqtt*_statements.tsv, loaded once: selection and the reports' statement text */
+    enum { LIST_SCENARIOS, LIST_TAGS, LIST_SPEC } list_what; /* list --tags, list --spec */
     cli_reports reports;
     bool quiet;
     bool is_probe;           /* mqttspec probe: the target may be given as the argument */
@@ -64,6 +69,12 @@ void cmd_run_usage(FILE *out)
           "      --id ID               scenario id or glob (repeatable)\n"
           "      --tag TAG             scenarios with this tag (repeatable)\n"
           "      --exclude PATTERN     skip ids or tags matching the glob (repeatable)\n"
+          "      --spec GLOB           scenarios citing a statement matching GLOB, e.g. 'MQTT-3.8.*' or\n"
+          "                            '5.0:MQTT-3.8.*' (the scenario's or a step's spec; repeatable)\n"
+          "      --section S           scenarios citing a statement of section S, e.g. 3.8 (repeatable)\n"
+          "list:\n"
+          "      --tags                every tag of the selection with its count\n"
+          "      --spec                (without GLOB) every statement cited, with its scenarios and text\n"
           "      --scenarios DIR|FILE  where scenarios are (repeatable; default: $MQTTSPEC_SCENARIOS, else\n"
           "                            the installed set, PREFIX/share/mqttspec/scenarios)\n"
           "                            run skips server-role scenarios: 'mqttspec sim --scenario' plays those\n"
@@ -82,6 +93,7 @@ void cmd_run_usage(FILE *out)
           "      --profile F           use this profile (docs/profile.md) instead of probing the target first\n"
           "      --profile-out F       save the profile the pre-flight probe found\n"
           "      --junit F --json F --md F   reports ('-': standard output; the summary then goes to stderr)\n"
+          "      --html F              one self-contained HTML report (docs/reports.md)\n"
           "      --trace DIR           a transcript file per case\n"
           "      --baseline F          expected verdicts (docs/baselines.md): print what is new, fixed, unchanged;\n"
           "                            exit 1 only when something got worse\n"
@@ -131,7 +143,8 @@ enum {
     OPT_ID = 256, OPT_TAG, OPT_EXCLUDE, OPT_SCENARIOS, OPT_JUNIT, OPT_JSON, OPT_MD, OPT_TRACE, OPT_CAFILE,
     OPT_CERT, OPT_KEY, OPT_SNI, OPT_INSECURE, OPT_LACKS, OPT_TARGET, OPT_SIM_QUIRK, OPT_HELP, OPT_PW_FILE,
     OPT_SHOW_CREDENTIALS, OPT_PROFILE, OPT_PROFILE_OUT, OPT_BASELINE, OPT_WRITE_BASELINE, OPT_STRICT,
-    OPT_SIM_VARIANT, OPT_MAX_PACKET
+    OPT_SIM_VARIANT, OPT_MAX_PACKET,
+    OPT_HTML, OPT_SPEC, OPT_SECTION, OPT_LIST_TAGS
 };
 
 static const struct option long_opts[] = {
@@ -155,6 +168,8 @@ static const struct option long_opts[] = {
     {"baseline", required_argument, NULL, OPT_BASELINE}, {"write-baseline", required_argument, NULL, OPT_WRITE_BASELINE},
     {"strict", no_argument, NULL, OPT_STRICT},
     {"max-packet-size", required_argument, NULL, OPT_MAX_PACKET},
+    {"html", required_argument, NULL, OPT_HTML},     {"spec", required_argument, NULL, OPT_SPEC},
+    {"section", required_argument, NULL, OPT_SECTION}, {"tags", no_argument, NULL, OPT_LIST_TAGS},
     {"help", no_argument, NULL, OPT_HELP},           {NULL, 0, NULL, 0},
 };
 
@@ -227,6 +242,10 @@ static int take_option(run_args *a, int opt, const char *arg)
     case OPT_STRICT: a->reports.strict = true; return 0;
     case OPT_PROFILE_OUT: a->profile_out = arg; return 0;
     case OPT_MAX_PACKET: return parse_max_packet(a, arg);
+    case OPT_HTML: a->reports.html = arg; return 0;
+    case OPT_SPEC: return add_select(a->spec_globs, &a->nspec_globs, arg);
+    case OPT_SECTION: return add_select(a->sections, &a->nsections, arg);
+    case OPT_LIST_TAGS: a->list_what = LIST_TAGS; return 0;
     case OPT_HELP: return 1;
     default: return -1;
     }
@@ -310,7 +329,20 @@ static int parse_args(run_args *a, int argc, char **argv, bool is_probe)
     return 0;
 }
 
-static int load_scenarios(const run_args *a, mqs_scenario_set *set, mqs_filter *filter)
+/* --spec and --section: only the scenarios citing a selected statement stay in the set. */
+static int select_by_statement(run_args *a, mqs_scenario_set *set)
+{
+    char dir[4096];
+    stmt_list_load(data_dir_find("spec", dir, sizeof dir), &a->statements, stderr);
+    stmt_filter sf = {a->spec_globs, a->nspec_globs, a->sections, a->nsections};
+    size_t before = set->count;
+    if (stmt_prune(&a->statements, &sf, set) > 0)
+        return 0;
+    fprintf(stderr, "mqttspec: none of the %zu scenarios cites a statement matching --spec/--section\n", before);
+    return -1;
+}
+
+static int load_scenarios(run_args *a, mqs_scenario_set *set, mqs_filter *filter)
 {
     int bad = mqs_scenarios_discover(a->scenarios, a->nscenarios, set, stderr);
     if (bad) {
@@ -320,6 +352,10 @@ static int load_scenarios(const run_args *a, mqs_scenario_set *set, mqs_filter *
     }
     if (set->count == 0) {
         fprintf(stderr, "mqttspec: no scenarios found in %s%s\n", a->scenarios[0], a->nscenarios > 1 ? " ..." : "");
+        mqs_scenarios_free(set);
+        return -1;
+    }
+    if (select_by_statement(a, set) < 0) {
         mqs_scenarios_free(set);
         return -1;
     }
@@ -356,7 +392,7 @@ static int check_selection(const run_args *a, const mqs_scenario_set *set, const
     if (cases)
         return 0;
     if (!matched)
-        fprintf(stderr, "mqttspec: no scenario matches the selection (--id, --tag, --exclude) among the %zu in %s%s\n",
+        fprintf(stderr, "mqttspec: no scenario matches the selection (--id, --tag, --exclude, --spec, --section) among the %zu in %s%s\n",
                 set->count, a->scenarios[0], a->nscenarios > 1 ? " ..." : "");
     else if (!of_role)
         fprintf(stderr, "mqttspec: the %zu selected scenario(s) are server-role (they test MQTT clients): "
@@ -367,34 +403,166 @@ static int check_selection(const run_args *a, const mqs_scenario_set *set, const
     return -1;
 }
 
+/* Is sc in the selection at one of the versions asked for? */
+static bool listed(const run_args *a, const mqs_scenario *sc, const mqs_filter *filter)
+{
+    char versions[32];
+    selected_versions(a, sc, versions, sizeof versions);
+    return mqs_scenario_selected(sc, filter) && versions[0];
+}
+
+static void list_scenarios(const run_args *a, const mqs_scenario_set *set, const mqs_filter *filter)
+{
+    for (size_t i = 0; i < set->count; i++) {
+        const mqs_scenario *sc = &set->items[i];
+        char versions[32];
+        selected_versions(a, sc, versions, sizeof versions);
+        if (listed(a, sc, filter))
+            printf("%-44s %-10s %-6s %s\n", sc->id, versions, mqs_role_name(sc->role), sc->title);
+    }
+}
+
+/* A name and the scenarios (or how many) that carry it: one row of list --tags or list --spec. */
+typedef struct list_row {
+    const char *name;
+    size_t count;
+    char ids[4096];
+} list_row;
+
+typedef struct list_rows {
+    list_row *rows;
+    size_t n, cap;
+    const run_args *a;
+    const char *scenario; /* the id being added */
+} list_rows;
+
+static int row_cmp(const void *x, const void *y)
+{
+    return strcmp(((const list_row *)x)->name, ((const list_row *)y)->name);
+}
+
+/* A statement "5.0:MQTT-..." of a version -V selected (any, without -V). */
+static bool of_versions(const run_args *a, const char *qualified)
+{
+    char version[16];
+    const char *colon = strchr(qualified, ':');
+    if (a->versions == 0 || !colon || (size_t)(colon - qualified) >= sizeof version)
+        return true;
+    snprintf(version, sizeof version, "%.*s", (int)(colon - qualified), qualified);
+    mqtt_version v = mqs_version_parse(version);
+    return v == MQTT_VERSION_UNKNOWN || (a->versions & (1u << v));
+}
+
+static void add_row(const char *name, void *ctx)
+{
+    list_rows *r = ctx;
+    stmt_filter sf = {r->a->spec_globs, r->a->nspec_globs, r->a->sections, r->a->nsections};
+    if (r->a->list_what == LIST_SPEC && (!stmt_selected(&r->a->statements, &sf, name) || !of_versions(r->a, name)))
+        return; /* list --spec --section 3.8 -V 5.0: the 5.0 statements of 3.8 only */
+    size_t i = 0;
+    while (i < r->n && strcmp(r->rows[i].name, name) != 0)
+        i++;
+    if (i == r->n) {
+        if (r->n == r->cap) {
+            size_t ncap = r->cap ? r->cap * 2 : 64;
+            list_row *rows = realloc(r->rows, ncap * sizeof *rows);
+            if (!rows)
+                return;
+            r->rows = rows;
+            r->cap = ncap;
+        }
+        r->rows[r->n++] = (list_row){.name = name};
+    }
+    list_row *row = &r->rows[i];
+    row->count++;
+    size_t len = strlen(row->ids);
+    snprintf(row->ids + len, sizeof row->ids - len, "%s%s", len ? " " : "", r->scenario);
+}
+
+/* list --tags: each tag and how many selected scenarios carry it; list --spec: each statement cited and by whom. */
+static void list_names(run_args *a, const mqs_scenario_set *set, const mqs_filter *filter)
+{
+    list_rows r = {.a = a};
+    for (size_t i = 0; i < set->count; i++) {
+        const mqs_scenario *sc = &set->items[i];
+        if (!listed(a, sc, filter))
+            continue;
+        r.scenario = sc->id;
+        if (a->list_what == LIST_SPEC) {
+            stmt_each_cited(sc, add_row, &r);
+            continue;
+        }
+        const cJSON *tag;
+        cJSON_ArrayForEach(tag, sc->tags) {
+            if (cJSON_IsString(tag))
+                add_row(tag->valuestring, &r);
+        }
+    }
+    if (r.n)
+        qsort(r.rows, r.n, sizeof *r.rows, row_cmp);
+    for (size_t i = 0; i < r.n; i++) {
+        if (a->list_what == LIST_TAGS) {
+            printf("%-24s %zu\n", r.rows[i].name, r.rows[i].count);
+            continue;
+        }
+        const stmt_entry *e = stmt_find(&a->statements, r.rows[i].name);
+        printf("%-24s %s\n", r.rows[i].name, r.rows[i].ids);
+        if (e)
+            printf("    %s [%s]\n", e->text, e->section);
+    }
+    free(r.rows);
+}
+
+/*
+ * `list --spec` alone (no GLOB after it: the end, or another option) asks for
+ * the statement listing; with a GLOB it selects, as in run.  Takes the bare
+ * one out of argv (into args) before getopt sees it.
+ */
+static int take_bare_spec(int argc, char **argv, char **args, bool *bare)
+{
+    int n = 0;
+    *bare = false;
+    for (int i = 0; i < argc; i++) {
+        bool last_or_option = i + 1 == argc || argv[i + 1][0] == '-';
+        if (i > 0 && strcmp(argv[i], "--spec") == 0 && last_or_option && strcmp(argv[i - 1], "--spec") != 0)
+            *bare = true;
+        else
+            args[n++] = argv[i];
+    }
+    args[n] = NULL;
+    return n;
+}
+
 int cmd_list(int argc, char **argv)
 {
     run_args a;
-    int rc = parse_args(&a, argc, argv, false);
+    char **args = calloc((size_t)argc + 1, sizeof *args);
+    bool bare_spec;
+    if (!args)
+        return CLI_EXIT_USAGE;
+    int rc = parse_args(&a, take_bare_spec(argc, argv, args, &bare_spec), args, false);
+    free(args);
     if (rc) {
         if (rc > 0)
             cmd_run_usage(stdout);
         return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
     }
+    if (bare_spec)
+        a.list_what = LIST_SPEC;
     mqs_scenario_set set;
     mqs_filter filter;
-    if (load_scenarios(&a, &set, &filter) < 0)
-        return CLI_EXIT_USAGE;
-    if (check_selection(&a, &set, &filter, true) < 0) {
-        mqs_scenarios_free(&set);
+    if (load_scenarios(&a, &set, &filter) < 0) {
+        stmt_list_free(&a.statements);
         return CLI_EXIT_USAGE;
     }
-    for (size_t i = 0; i < set.count; i++) {
-        const mqs_scenario *sc = &set.items[i];
-        if (!mqs_scenario_selected(sc, &filter))
-            continue;
-        char versions[32];
-        selected_versions(&a, sc, versions, sizeof versions);
-        if (versions[0])
-            printf("%-44s %-10s %-6s %s\n", sc->id, versions, mqs_role_name(sc->role), sc->title);
-    }
+    rc = check_selection(&a, &set, &filter, true) < 0 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+    if (rc == CLI_EXIT_OK && a.list_what == LIST_SCENARIOS)
+        list_scenarios(&a, &set, &filter);
+    else if (rc == CLI_EXIT_OK)
+        list_names(&a, &set, &filter);
     mqs_scenarios_free(&set);
-    return CLI_EXIT_OK;
+    stmt_list_free(&a.statements);
+    return rc;
 }
 
 static int run_against(run_args *a, const mqs_scenario_set *set, const mqs_filter *filter);
@@ -410,13 +578,20 @@ int cmd_run(int argc, char **argv)
     }
     if (check_args(&a) < 0)
         return CLI_EXIT_USAGE;
+    if (a.list_what != LIST_SCENARIOS) {
+        fprintf(stderr, "mqttspec: --tags belongs to 'mqttspec list'\n");
+        return CLI_EXIT_USAGE;
+    }
     cli_interrupt_install(); /* from here on an interrupt still ends with reports (of NOT RUN cases) */
     mqs_scenario_set set;
     mqs_filter filter;
-    if (load_scenarios(&a, &set, &filter) < 0)
+    if (load_scenarios(&a, &set, &filter) < 0) {
+        stmt_list_free(&a.statements);
         return CLI_EXIT_USAGE;
+    }
     if (check_selection(&a, &set, &filter, false) < 0) {
         mqs_scenarios_free(&set);
+        stmt_list_free(&a.statements);
         return CLI_EXIT_USAGE;
     }
     char sim_url[64];
@@ -424,6 +599,7 @@ int cmd_run(int argc, char **argv)
     if (!a.target) { /* broker-sim on a free loopback port of this process, the default target */
         if (!(sim = embedded_sim_start_variants(a.sim_quirks, a.sim_variants, sim_url, sizeof sim_url))) {
             mqs_scenarios_free(&set);
+            stmt_list_free(&a.statements);
             return EXIT_UNREACHABLE;
         }
         a.target = sim_url;
@@ -432,6 +608,7 @@ int cmd_run(int argc, char **argv)
     if (sim)
         sim_stop(sim);
     mqs_scenarios_free(&set);
+    stmt_list_free(&a.statements);
     return rc;
 }
 
@@ -576,6 +753,7 @@ static int run_against(run_args *a, const mqs_scenario_set *set, const mqs_filte
     int64_t t0 = mqs_now_ms();
     mqs_run_all(set, filter, a->versions, &a->opts, &run);
     run.duration_ms = mqs_now_ms() - t0;
+    stmt_annotate(&a->statements, &run);
     rc = cli_run_finish(&a->reports, &run, console);
     mqs_run_free(&run);
     return rc;

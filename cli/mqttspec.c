@@ -24,6 +24,7 @@ static const command commands[] = {
     {"probe", cmd_probe, "pre-flight and capability probe of a broker: its profile (docs/profile.md)"},
     {"sim", cmd_sim, "run broker-sim, the reference broker (with quirks), on a listener"},
     {"decode", cmd_decode, "decode and validate MQTT packets given as hex or a file"},
+    {"report", cmd_report, "combine JSON reports of several targets into a matrix (HTML, Markdown)"},
     {"fuzz", cmd_fuzz, "stateful network fuzzing of a broker (or broker-sim); findings become scenarios"},
     {"coverage", cmd_coverage, "which statements the suite checks (scenarios, codec, quirks) and why not the rest"},
 };

@@ -63,6 +63,16 @@ static int write_traces(const char *dir, const mqs_run *run)
     return 0;
 }
 
+/* What the cited statement says, on the verdict's line: ": text [section]". */
+static void print_statement_text(const mqs_case *c, FILE *out)
+{
+    if (!c->statement || !c->statement_text)
+        return;
+    fprintf(out, ": %s", c->statement_text);
+    if (c->statement_section)
+        fprintf(out, " [%s]", c->statement_section);
+}
+
 /* Cases that did not pass (or run) one per line, then the totals. */
 static void print_summary(const mqs_run *run, FILE *out)
 {
@@ -72,9 +82,10 @@ static void print_summary(const mqs_run *run, FILE *out)
         const mqs_case *c = &run->cases[i];
         if (c->verdict == MQS_PASS || c->verdict == MQS_NOT_RUN) /* NOT RUN: the count says it */
             continue;
-        fprintf(out, "%-5s %s (%s)%s%s\n      %s\n", mqs_verdict_name(c->verdict), c->id, c->version,
-                c->statement && c->statement[0] ? " " : "", c->statement ? c->statement : "",
-                c->message ? c->message : "");
+        fprintf(out, "%-5s %s (%s)%s%s", mqs_verdict_name(c->verdict), c->id, c->version,
+                c->statement && c->statement[0] ? " " : "", c->statement ? c->statement : "");
+        print_statement_text(c, out);
+        fprintf(out, "\n      %s\n", c->message ? c->message : "");
         const mqs_case *first = c->first_attempt;
         if (first)
             fprintf(out, "      first attempt (in parallel): %s%s%s: %s\n", mqs_verdict_name(first->verdict),
@@ -110,7 +121,7 @@ void cli_print_case(const mqs_case *c, FILE *out)
 
 FILE *cli_console(const cli_reports *r)
 {
-    return is_stdout(r->junit) || is_stdout(r->json) || is_stdout(r->md) ? stderr : stdout;
+    return is_stdout(r->junit) || is_stdout(r->json) || is_stdout(r->md) || is_stdout(r->html) ? stderr : stdout;
 }
 
 /* The folder path is in (".", "/" or everything before the last '/'). */
@@ -210,8 +221,8 @@ int cli_reports_check(const cli_reports *r)
     cli_baseline_free(b);
     if (cli_check_output("--write-baseline", r->write_baseline, CLI_OUT_FILE) < 0)
         return -1;
-    const char *const paths[] = {r->junit, r->json, r->md, r->trace};
-    static const char *const options[] = {"--junit", "--json", "--md", "--trace"};
+    const char *const paths[] = {r->junit, r->json, r->md, r->html, r->trace};
+    static const char *const options[] = {"--junit", "--json", "--md", "--html", "--trace"};
     enum { N = sizeof paths / sizeof paths[0] };
     for (size_t i = 0; i < N; i++) {
         for (size_t j = 0; j < i; j++)
@@ -244,7 +255,8 @@ static int compare_with_baseline(const cli_reports *r, const mqs_run *run, FILE 
 int cli_run_finish(const cli_reports *r, const mqs_run *run, FILE *out)
 {
     int rc = write_report(r->junit, mqs_write_junit, run) | write_report(r->json, mqs_write_json, run) |
-             write_report(r->md, mqs_write_markdown, run) | write_traces(r->trace, run);
+             write_report(r->md, mqs_write_markdown, run) | write_report(r->html, mqs_write_html, run) |
+             write_traces(r->trace, run);
     print_summary(run, out);
     size_t counts[MQS_VERDICT_COUNT];
     mqs_run_count(run, counts);

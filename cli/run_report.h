@@ -13,6 +13,7 @@ typedef struct cli_reports {
     const char *baseline;          /* compare the verdicts with these expected ones (exit 1 only if worse) */
     const char *write_baseline;    /* write the verdicts as a baseline */
     bool strict;                   /* a WARN fails the run (or, with a baseline, a WARN it does not list) */
+    const char *html;              /* the self-contained HTML report, may be NULL */
 } cli_reports;
 
 /*

@@ -12,6 +12,8 @@
 #include "interrupt.h"
 #include "mqttspec/engine.h"
 #include "sim_play.h"
+#include "data_dir.h"
+#include "statements.h"
 
 enum { EXIT_CANNOT_LISTEN = 3 }; /* the listener's counterpart of "target unreachable" */
 
@@ -90,6 +92,11 @@ static int play(const sim_play_args *a, mqs_listener *l, const char *url, const 
     int64_t t0 = mqs_now_ms();
     play_all(picked, n, &opts, &run, console);
     run.duration_ms = mqs_now_ms() - t0;
+    char dir[4096];
+    stmt_list statements;
+    stmt_list_load(data_dir_find("spec", dir, sizeof dir), &statements, console);
+    stmt_annotate(&statements, &run);
+    stmt_list_free(&statements);
     int status = cli_run_finish(&a->reports, &run, console);
     mqs_run_free(&run);
     return status;

@@ -101,6 +101,24 @@ static bool add_transcript(cJSON *obj, const mqs_case *c)
 
 static bool fill_case(cJSON *o, const mqs_case *c);
 
+/* The paraphrase of each spec entry, in the same order (null where unknown); null without the spec lists. */
+static bool add_spec_text(cJSON *o, const mqs_case *c)
+{
+    if (!c->spec_text)
+        return cJSON_AddNullToObject(o, "spec_text") != NULL;
+    cJSON *arr = cJSON_AddArrayToObject(o, "spec_text");
+    for (size_t i = 0; arr && i < c->nspec; i++) {
+        char *clean = c->spec_text[i] ? mqs_text_clean(c->spec_text[i], JSON_TEXT) : NULL;
+        cJSON *item = clean ? cJSON_CreateString(clean) : cJSON_CreateNull();
+        free(clean);
+        if (!item || !cJSON_AddItemToArray(arr, item)) {
+            cJSON_Delete(item);
+            return false;
+        }
+    }
+    return arr != NULL;
+}
+
 /* The first (parallel) attempt of a case re-run alone: a case object of its own, with its transcript; else null. */
 static bool add_first_attempt(cJSON *o, const mqs_case *c)
 {
@@ -118,7 +136,9 @@ static bool fill_case(cJSON *o, const mqs_case *c)
               add_num(o, "step", c->step) && add_str(o, "statement", c->statement) &&
               add_str(o, "message", c->message) && add_str(o, "expected", c->expected) &&
               add_str(o, "actual", c->actual) && add_num(o, "duration_ms", c->duration_ms) &&
-              add_first_attempt(o, c);
+              add_first_attempt(o, c) && add_str(o, "statement_text", c->statement_text) &&
+              add_str(o, "statement_section", c->statement_section) && add_str(o, "section", c->section) &&
+              add_spec_text(o, c);
     if (ok && c->verdict != MQS_PASS)
         ok = add_transcript(o, c);
     return ok;

@@ -148,10 +148,15 @@ static void timestamp_attr(FILE *out, const char *iso)
     fprintf(out, " timestamp=\"%.19s\"", iso);
 }
 
-/* "statement: message", either part alone when the other is missing. */
+/* "statement (what it says): message", each part left out when missing. */
 static void write_headline(FILE *out, const mqs_case *c, bool attr)
 {
     xml_put(out, c->statement, attr);
+    if (c->statement && c->statement_text) {
+        fputs(" (", out);
+        xml_put(out, c->statement_text, attr);
+        fputc(')', out);
+    }
     if (c->statement && c->message)
         fputs(": ", out);
     xml_put(out, c->message, attr);
@@ -183,6 +188,11 @@ static void write_details(FILE *out, const mqs_case *c)
 {
     write_headline(out, c, false);
     fputc('\n', out);
+    if (c->statement_section) {
+        fputs("section: ", out);
+        xml_put(out, c->statement_section, false);
+        fputc('\n', out);
+    }
     if (c->step)
         fprintf(out, "step: %d\n", c->step);
     if (c->file) {

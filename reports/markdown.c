@@ -46,6 +46,11 @@ static void md_inline(FILE *out, const char *s)
     }
 }
 
+void mqs_md_inline(FILE *out, const char *s)
+{
+    md_inline(out, s);
+}
+
 static void write_fence(FILE *out, size_t len, const char *info)
 {
     for (size_t i = 0; i < len; i++)
@@ -221,6 +226,8 @@ static void write_transcript_block(FILE *out, const mqs_case *c)
 static void write_attempt(FILE *out, const mqs_case *c)
 {
     write_field(out, "Statement", c->statement);
+    write_field(out, "It says", c->statement ? c->statement_text : NULL);
+    write_field(out, "Section", c->statement ? c->statement_section : NULL);
     if (c->step)
         fprintf(out, "- **Step:** %d\n", c->step);
     write_field(out, "File", c->file);

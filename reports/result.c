@@ -20,6 +20,14 @@ const char *mqs_verdict_name(mqs_verdict v)
     return names[v];
 }
 
+int mqs_verdict_parse(const char *name)
+{
+    for (int v = 0; name && v < MQS_VERDICT_COUNT; v++)
+        if (strcmp(name, mqs_verdict_name((mqs_verdict)v)) == 0)
+            return v;
+    return -1;
+}
+
 const mqs_verdict mqs_verdict_order[MQS_VERDICT_COUNT] = {MQS_PASS,  MQS_FAIL,    MQS_WARN,        MQS_SKIP,
                                                           MQS_ERROR, MQS_NOT_RUN, MQS_INCONSISTENT};
 
@@ -144,6 +152,11 @@ static void free_case(mqs_case *c)
     free(c->message);
     free(c->expected);
     free(c->actual);
+    free(c->statement_text);
+    free(c->statement_section);
+    free(c->section);
+    if (c->spec_text)
+        free_strings(c->spec_text, c->nspec);
     for (size_t i = 0; i < c->nevents; i++) {
         free(c->events[i].conn);
         free(c->events[i].text);

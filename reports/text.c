@@ -140,3 +140,11 @@ const char *mqs_event_kind_name(mqs_event_kind kind)
     }
     return "note";
 }
+
+int mqs_event_kind_parse(const char *name)
+{
+    for (int k = MQS_EV_SENT; name && k <= MQS_EV_NOTE; k++)
+        if (strcmp(name, mqs_event_kind_name((mqs_event_kind)k)) == 0)
+            return k;
+    return -1;
+}

@@ -38,7 +38,8 @@ size_t mqs_text_backtick_run(const char *s);
 /* The transcript as a heap string (what mqs_write_transcript writes); NULL if out of memory. */
 char *mqs_transcript_string(const mqs_case *c);
 
-/* Event kind as a lowercase word: "sent", "received", ... */
-const char *mqs_event_kind_name(mqs_event_kind kind);
+/* s as Markdown inline text (table cells, headings): markup characters escaped, newlines as <br>. */
+void mqs_md_inline(FILE *out, const char *s);
+
 
 #endif

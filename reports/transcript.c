@@ -131,6 +131,15 @@ static void write_trace_attempt(const mqs_case *c, FILE *out)
         put_clean(out, c->statement);
     }
     fputc('\n', out);
+    if (c->statement && c->statement_text) {
+        put_clean(out, c->statement_text);
+        if (c->statement_section) {
+            fputs(" (", out);
+            put_clean(out, c->statement_section);
+            fputc(')', out);
+        }
+        fputc('\n', out);
+    }
     if (c->message) {
         put_clean(out, c->message);
         fputc('\n', out);

@@ -643,8 +643,212 @@ static void test_write_errors_reported(void **state)
     assert_int_equal(mqs_write_junit(&run, ro), -1);
     assert_int_equal(mqs_write_json(&run, ro), -1);
     assert_int_equal(mqs_write_markdown(&run, ro), -1);
+    assert_int_equal(mqs_write_html(&run, ro), -1);
     assert_int_equal(mqs_write_transcript(&run.cases[1], ro), -1);
     fclose(ro);
+    mqs_run_free(&run);
+}
+
+/* --- HTML: the run report and the matrix ------------------------------------ */
+
+/* Hostile text that would end the page's script or open markup if a writer forgot to escape. */
+#define HOSTILE "</script><b>bold</b><img src=x onerror=alert(1)>"
+
+/* What the CLI fills from the statement lists after a run, here by hand; sections in an order only numbers sort right. */
+static void annotate(mqs_run *run)
+{
+    static const char *const sections[] = {"3.10 Ten", "3.8 Eight", NULL, "3.8 Eight", "4.7 Seven"};
+    for (size_t i = 0; i < run->ncases; i++) {
+        mqs_case *c = &run->cases[i];
+        c->section = mqs_strdup(sections[i % 5]);
+        c->spec_text = calloc(c->nspec, sizeof *c->spec_text);
+        assert_non_null(c->spec_text);
+        c->spec_text[0] = mqs_strdup("first says " HOSTILE);
+        if (c->statement) {
+            c->statement_text = mqs_strdup("the statement says " HOSTILE);
+            c->statement_section = mqs_strdup("4.3.3 QoS 2");
+        }
+    }
+}
+
+static void assert_order(const char *page, const char *a, const char *b)
+{
+    const char *pa = strstr(page, a), *pb = strstr(page, b);
+    assert_non_null(pa);
+    assert_non_null(pb);
+    assert_true(pa < pb);
+}
+
+static void test_html_report(void **state)
+{
+    (void)state;
+    mqs_run run;
+    build_run(&run);
+    annotate(&run);
+    char *page = render(mqs_write_html, &run);
+    assert_true(utf8_valid((const unsigned char *)page));
+    assert_no_controls(page);
+    assert_true(strncmp(page, "<!DOCTYPE html>", 15) == 0);
+    assert_non_null(strstr(page, "</html>\n"));
+    /* Self-contained: one inline script and style, nothing fetched. */
+    assert_int_equal(count_of(page, "<script"), 1);
+    assert_int_equal(count_of(page, "</script>"), 1);
+    assert_int_equal(count_of(page, "<style>"), 1);
+    assert_null(strstr(page, " src=\""));
+    assert_null(strstr(page, " href=\"http"));
+    assert_null(strstr(page, "http://"));
+    assert_null(strstr(page, "https://"));
+    /* Hostile model text is text. */
+    assert_null(strstr(page, "<b>bold"));
+    assert_null(strstr(page, "<img"));
+    assert_non_null(strstr(page, "&lt;/script&gt;&lt;b&gt;bold&lt;/b&gt;&lt;img src=x onerror=alert(1)&gt;"));
+    assert_non_null(strstr(page, "a&amp;b&lt;c&gt;d&quot;e&#39;f"));
+    assert_non_null(strstr(page, "\\x01"));
+    assert_non_null(strstr(page, "mqtt://127.0.0.1:1883/?a=1&amp;b=&lt;2&gt;"));
+    /* Counts, a row and a detail per case, filters offering what the run holds. */
+    assert_non_null(strstr(page, "<td data-count=\"FAIL\">1</td>"));
+    assert_non_null(strstr(page, "<td data-count=\"total\">5</td>"));
+    assert_int_equal(count_of(page, "<tr class=\"case\""), 5);
+    assert_int_equal(count_of(page, "<tr class=\"detail\""), 5);
+    assert_non_null(strstr(page, "<select id=\"f-verdict\">"));
+    assert_non_null(strstr(page, "<option>tag-a</option>"));
+    assert_non_null(strstr(page, "<option>3.1.1</option><option>5.0</option>"));
+    assert_non_null(strstr(page, "data-verdict=\"FAIL\" data-in-group"));
+    /* Sections by number, a case without one last. */
+    assert_order(page, ">3.8 Eight</th>", ">3.10 Ten</th>");
+    assert_order(page, ">3.10 Ten</th>", ">4.7 Seven</th>");
+    assert_order(page, ">4.7 Seven</th>", ">(no section)</th>");
+    assert_int_equal(count_of(page, ">3.8 Eight</th>"), 1); /* its two cases under one heading */
+    /* The failing case's detail: cited statement with its text, step, expected vs actual, decoded packets and hex. */
+    assert_non_null(strstr(page, "<span class=\"cited\">5.0:MQTT-4.3.3-2</span> &mdash; the statement says &lt;/script"));
+    assert_non_null(strstr(page, "<p><b>Failing step:</b> 3</p>"));
+    assert_non_null(strstr(page, "<pre>{\n  &quot;type&quot;: &quot;PUBREC&quot;\n}</pre>"));
+    assert_non_null(strstr(page, "PUBLISH (d0, q0, r0, m0, &#39;a/b&#39;"));
+    assert_non_null(strstr(page, "<div class=\"hex\">30 0c 00 03 61 2f 62"));
+    free(page);
+    mqs_run_free(&run);
+}
+
+static void test_html_hex_capped(void **state)
+{
+    (void)state;
+    mqs_run run = {0};
+    mqs_case *c = add_case(&run, "flood", "5.0", MQS_FAIL, "5.0:MQTT-4.3.3-2", "big");
+    uint8_t *big = calloc(1, 100000);
+    assert_non_null(big);
+    mqs_case_event(c, 1, MQS_EV_SENT, "pub", "PUBLISH huge", big, 100000);
+    free(big);
+    char *page = render(mqs_write_html, &run);
+    assert_non_null(strstr(page, "(100000 bytes in all)"));
+    assert_true(strlen(page) < 20000);
+    free(page);
+    mqs_run_free(&run);
+}
+
+static int write_matrix_html(const mqs_run *runs, FILE *out)
+{
+    static const char *const labels[] = {"plain", "quirk " HOSTILE};
+    return mqs_write_matrix_html(runs, labels, 2, out);
+}
+
+static int write_matrix_md(const mqs_run *runs, FILE *out)
+{
+    static const char *const labels[] = {"plain", "quirk|x"};
+    return mqs_write_matrix_markdown(runs, labels, 2, out);
+}
+
+/* Two runs: the second lacks one case, has one the first lacks, and fails one the first passed. */
+static void build_two_runs(mqs_run runs[2])
+{
+    build_run(&runs[0]);
+    annotate(&runs[0]);
+    memset(&runs[1], 0, sizeof runs[1]);
+    runs[1].target = mqs_strdup("mqtt://other:1883");
+    add_case(&runs[1], "connect-basic", "3.1.1", MQS_FAIL, "3.1.1:MQTT-3.2.0-1", "no CONNACK");
+    add_case(&runs[1], "only-here", "5.0", MQS_PASS, NULL, NULL);
+}
+
+static void test_matrix_html(void **state)
+{
+    (void)state;
+    mqs_run runs[2];
+    build_two_runs(runs);
+    char *page = render(write_matrix_html, runs);
+    assert_true(utf8_valid((const unsigned char *)page));
+    assert_int_equal(count_of(page, "</script>"), 1);
+    assert_null(strstr(page, "<b>bold"));
+    assert_non_null(strstr(page, "<th>quirk &lt;/script&gt;"));
+    /* 6 rows (5 + only-here), connect-basic twice (in both runs). */
+    assert_int_equal(count_of(page, "<tr class=\"mrow\""), 6);
+    assert_int_equal(count_of(page, "<td class=\"cell v-none\">"), 5); /* 4 missing from run 2, 1 from run 1 */
+    assert_int_equal(count_of(page, "<section class=\"mdetail\""), 7);
+    /* Every link has its target on the page. */
+    size_t links = 0;
+    for (const char *p = strstr(page, "<a href=\"#m-"); p; p = strstr(p + 1, "<a href=\"#m-")) {
+        char anchor[64];
+        const char *start = p + strlen("<a href=\"#"), *end = strchr(start, '"');
+        assert_non_null(end);
+        snprintf(anchor, sizeof anchor, "id=\"%.*s\"", (int)(end - start), start);
+        assert_non_null(strstr(page, anchor));
+        links++;
+    }
+    assert_int_equal(links, 7);
+    /* connect-basic's row: PASS for plain, FAIL for the other, and the row is found by either filter. */
+    assert_non_null(strstr(page, "data-verdict=\"PASS FAIL\""));
+    assert_non_null(strstr(page, ">PASS</a></td><td class=\"cell v-FAIL\"><a href="));
+    free(page);
+    mqs_run_free(&runs[0]);
+    mqs_run_free(&runs[1]);
+}
+
+static void test_matrix_markdown(void **state)
+{
+    (void)state;
+    mqs_run runs[2];
+    build_two_runs(runs);
+    char *md = render(write_matrix_md, runs);
+    assert_non_null(strstr(md, "| quirk\\|x | mqtt://other:1883 |"));
+    assert_non_null(strstr(md, "| 3.10 Ten | connect-basic | 3.1.1 | PASS | FAIL |"));
+    assert_non_null(strstr(md, "| only-here | 5.0 | - | PASS |"));
+    assert_non_null(strstr(md, "0 of 6 cases passed in every column and are not listed."));
+    free(md);
+    mqs_run_free(&runs[0]);
+    mqs_run_free(&runs[1]);
+}
+
+/* The statement text reaches every format: JSON fields, JUnit's message, Markdown, the trace. */
+static void test_statement_text_everywhere(void **state)
+{
+    (void)state;
+    mqs_run run;
+    build_run(&run);
+    annotate(&run);
+    char *json = render(mqs_write_json, &run);
+    cJSON *root = cJSON_Parse(json);
+    assert_non_null(root);
+    const cJSON *fail = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "cases"), 1);
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(fail, "statement_text")), "the statement says " HOSTILE);
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(fail, "section")), "3.8 Eight");
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(fail, "statement_section")), "4.3.3 QoS 2");
+    const cJSON *spec_text = cJSON_GetObjectItem(fail, "spec_text");
+    assert_int_equal(cJSON_GetArraySize(spec_text), 2);
+    assert_true(cJSON_IsNull(cJSON_GetArrayItem(spec_text, 1)));
+    cJSON_Delete(root);
+    free(json);
+    char *junit = render(mqs_write_junit, &run);
+    assert_non_null(strstr(junit, "message=\"5.0:MQTT-4.3.3-2 (the statement says &lt;/script&gt;"));
+    assert_non_null(strstr(junit, "section: 4.3.3 QoS 2\n"));
+    free(junit);
+    char *md = render(mqs_write_markdown, &run);
+    assert_non_null(strstr(md, "- **It says:** the statement says \\<"));
+    assert_non_null(strstr(md, "- **Section:** 4.3.3 QoS 2"));
+    free(md);
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    assert_int_equal(mqs_write_case_trace(&run.cases[1], f), 0);
+    char *trace = slurp(f);
+    assert_non_null(strstr(trace, "\nthe statement says </script><b>bold</b><img src=x onerror=alert(1)> (4.3.3 QoS 2)\n"));
+    free(trace);
     mqs_run_free(&run);
 }
 
@@ -665,6 +869,11 @@ int main(void)
         cmocka_unit_test(test_retry_markdown_and_trace),
         cmocka_unit_test(test_empty_run),
         cmocka_unit_test(test_write_errors_reported),
+        cmocka_unit_test(test_html_report),
+        cmocka_unit_test(test_html_hex_capped),
+        cmocka_unit_test(test_matrix_html),
+        cmocka_unit_test(test_matrix_markdown),
+        cmocka_unit_test(test_statement_text_everywhere),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

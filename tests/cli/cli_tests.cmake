@@ -172,7 +172,7 @@ mqttspec_cli_test(cli_run_credentials_own_connect_flags
 # A set-up step that fails (no PUBREC while preparing a PUBREL test) cites the rule it broke, not the headline.
 mqttspec_cli_test(cli_run_setup_failure_cites_setup_rule
   ARGS "run --sim-quirk qos2-as-puback --id malformed-pubrel-flags -V 3.1.1 -q" EXIT 1
-  OUTPUT "FAIL  malformed-pubrel-flags \\(3\\.1\\.1\\) 3\\.1\\.1:MQTT-4\\.3\\.3-2\n" REJECT "MQTT-2\\.2\\.2")
+  OUTPUT "FAIL  malformed-pubrel-flags \\(3\\.1\\.1\\) 3\\.1\\.1:MQTT-4\\.3\\.3-2[:\n]" REJECT "MQTT-2\\.2\\.2")
 # ---- usage errors found before the first connection: exit 2, one line ----
 set(one_line "^mqttspec[^\n]*\n$")
 mqttspec_cli_test(cli_run_same_report_path
@@ -287,3 +287,47 @@ mqttspec_cli_test(cli_run_max_packet_size_over_protocol
 mqttspec_cli_test(cli_sim_max_queued_zero
   ARGS "sim --listen mqtt://127.0.0.1:0 --max-queued 0" EXIT 2 OUTPUT "bad option '--max-queued'")
 mqttspec_cli_test(cli_sim_help_bounds ARGS "sim --help" EXIT 0 OUTPUT "--max-queued N.*--max-queued-bytes N")
+
+# ---- issue 11: the statement's text in every FAIL, selection by statement, HTML and the matrix ----
+mqttspec_cli_test(cli_run_fail_shows_statement_text
+  ARGS "run --sim-quirk qos2-as-puback --id malformed-pubrel-flags -V 3.1.1 -q" EXIT 1
+  OUTPUT "FAIL +malformed-pubrel-flags \\(3\\.1\\.1\\) 3\\.1\\.1:MQTT-4\\.3\\.3-2: QoS 2 receiver [^\n]+ \\[4\\.3\\.3 QoS 2\\]\n")
+mqttspec_cli_test(cli_list_by_spec_glob
+  ARGS "list -V 3.1.1 --spec MQTT-3.10.4-*" EXIT 0
+  OUTPUT "unsubscribe-literal-match " REJECT "connect-accepted|malformed-unsubscribe-flags")
+mqttspec_cli_test(cli_list_by_qualified_spec_glob
+  ARGS "list --spec 5.0:MQTT-3.10.4-* --id unsubscribe-literal-match" EXIT 0 OUTPUT "unsubscribe-literal-match ")
+mqttspec_cli_test(cli_list_by_section
+  ARGS "list --section 3.10" EXIT 0 OUTPUT "malformed-unsubscribe-flags .*unsubscribe-literal-match "
+  REJECT "connect-accepted")
+# "3.1" is section 3.1 and its subsections, not 3.10
+mqttspec_cli_test(cli_list_section_is_not_a_string_prefix
+  ARGS "list --section 3.1 --id unsubscribe-literal-match" EXIT 2 OUTPUT "no scenario matches")
+mqttspec_cli_test(cli_run_spec_matches_nothing
+  ARGS "run -q --spec MQTT-99.*" EXIT 2 OUTPUT "cites a statement matching --spec/--section" REJECT "cases in")
+mqttspec_cli_test(cli_list_tags
+  ARGS "list --tags" EXIT 0 OUTPUT "(^|\n)qos2 +[1-9][0-9]*\n" REJECT "connect-accepted")
+mqttspec_cli_test(cli_list_spec_statements
+  ARGS "list --spec --section 3.10 -V 3.1.1" EXIT 0
+  OUTPUT "3\\.1\\.1:MQTT-3\\.10\\.4-1 +unsubscribe-literal-match[^\n]*\n    Unsubscribe filters [^\n]*\\[3\\.10\\.4 Response\\]"
+  REJECT "MQTT-3\\.8\\.|5\\.0:")
+mqttspec_cli_test(cli_run_tags_is_for_list ARGS "run --tags" EXIT 2 OUTPUT "--tags belongs to 'mqttspec list'")
+mqttspec_cli_test(cli_run_html_stdout
+  ARGS "run -q --sim-quirk qos2-as-puback --id malformed-pubrel-flags -V 3.1.1 --html -" EXIT 1
+  OUTPUT "^<!DOCTYPE html>.*<td data-count=\"FAIL\">1</td>.*malformed-pubrel-flags.*QoS 2 receiver PUBRECs.*</html>\n.*1 cases in")
+mqttspec_cli_test(cli_run_html_same_file
+  ARGS "run --html r.out --md ./r.out" EXIT 2 OUTPUT "--md and --html both name")
+mqttspec_cli_test(cli_report_matrix_md
+  ARGS "report --matrix plain=${MQTTSPEC_CLI_TEST_DIR}/data/report-plain.json ${MQTTSPEC_CLI_TEST_DIR}/data/report-quirk.json --md -"
+  EXIT 0
+  OUTPUT "\\| plain \\| mqtt://127\\.0\\.0\\.1:1883 \\|[^\n]*\\| 2 \\| 0 \\|.*\\| 4\\.3\\.3 QoS 2 \\| qos2-basic \\| 3\\.1\\.1 \\| PASS \\| FAIL \\|\n\\| \\(no section\\) \\| will-basic \\| 5\\.0 \\| PASS \\| - \\|")
+mqttspec_cli_test(cli_report_matrix_html
+  ARGS "report --matrix ${MQTTSPEC_CLI_TEST_DIR}/data/report-plain.json q=${MQTTSPEC_CLI_TEST_DIR}/data/report-quirk.json --html -"
+  EXIT 0
+  OUTPUT "<td class=\"cell v-FAIL\"><a href=\"#m-0-1\">FAIL</a>.*<section class=\"mdetail\" id=\"m-0-1\">.*34 07 00 03 61 2f 62 00 07")
+mqttspec_cli_test(cli_report_bad_report
+  ARGS "report --matrix ${MQTTSPEC_CLI_TEST_DIR}/data/connack_suback.bin --md -" EXIT 2 OUTPUT "connack_suback\\.bin: not JSON")
+mqttspec_cli_test(cli_report_needs_matrix
+  ARGS "report ${MQTTSPEC_CLI_TEST_DIR}/data/report-plain.json --md -" EXIT 2 OUTPUT "give --matrix")
+mqttspec_cli_test(cli_report_needs_output
+  ARGS "report --matrix ${MQTTSPEC_CLI_TEST_DIR}/data/report-plain.json" EXIT 2 OUTPUT "give --html OUT")

@@ -30,6 +30,8 @@ const char *mqs_verdict_name(mqs_verdict v); /* "PASS" ... "NOT RUN", "INCONSIST
 
 /* Every verdict once, in the order a reader scans counts (good news, bad news, the rest): for summaries. */
 extern const mqs_verdict mqs_verdict_order[MQS_VERDICT_COUNT];
+/* The verdict that name spells (as mqs_verdict_name writes it); -1 for none. */
+int mqs_verdict_parse(const char *name);
 
 typedef enum mqs_event_kind {
     MQS_EV_SENT,      /* a packet we sent */
@@ -39,6 +41,11 @@ typedef enum mqs_event_kind {
     MQS_EV_DROPPED,   /* we closed without DISCONNECT */
     MQS_EV_NOTE,      /* anything else worth reading: a malformed packet, a step boundary */
 } mqs_event_kind;
+
+/* Event kind as a lowercase word, as the JSON report spells it: "sent", "received", ... */
+const char *mqs_event_kind_name(mqs_event_kind kind);
+/* The kind that name spells; -1 for none. */
+int mqs_event_kind_parse(const char *name);
 
 typedef struct mqs_event {
     int64_t t_ms;     /* since the case started */
@@ -77,6 +84,19 @@ typedef struct mqs_case {
     /* A FAIL decided by a wait that ran out (nothing came, or too late): when that wait ran, in
      * CLOCK_MONOTONIC ms; 0 otherwise.  The runner re-runs such a case alone if the target stalled meanwhile. */
     int64_t waited_from, waited_to;
+    /*
+     * What the statements say, filled after the run from the spec lists
+     * (spec/mqtt*_statements.tsv) so writers only print; each NULL when unknown.
+     * statement_text, statement_section: the paraphrase and the section
+     * ("3.8.4 Response") of `statement`.  section: where the case belongs,
+     * whatever its verdict (so runs line up): the section of its first
+     * statement of its own version.  spec_text: nspec entries (or NULL), the
+     * paraphrase of each spec[i].
+     */
+    char *statement_text;
+    char *statement_section;
+    char *section;
+    char **spec_text;
 } mqs_case;
 
 typedef struct mqs_run {
@@ -103,6 +123,17 @@ char *mqs_strdup(const char *s); /* NULL-safe */
 int mqs_write_junit(const mqs_run *run, FILE *out);
 int mqs_write_json(const mqs_run *run, FILE *out);
 int mqs_write_markdown(const mqs_run *run, FILE *out);
+/* One self-contained HTML page (inline CSS and JS, nothing fetched): counts, profile, cases by section. */
+int mqs_write_html(const mqs_run *run, FILE *out);
+/*
+ * A cross-target matrix (Autobahn style) of n runs, e.g. JSON reports read
+ * back: rows are the cases (id and version) of any run, grouped by section,
+ * columns the runs, headed by labels[i].  HTML: each cell a verdict linking to
+ * that case's detail further down the same page.  Markdown: the counts per
+ * column and the rows where some column did not pass.
+ */
+int mqs_write_matrix_html(const mqs_run *runs, const char *const *labels, size_t n, FILE *out);
+int mqs_write_matrix_markdown(const mqs_run *runs, const char *const *labels, size_t n, FILE *out);
 /* The transcript of one case, as text: one line per event, with time, connection, direction, one-liner and hex. */
 int mqs_write_transcript(const mqs_case *c, FILE *out);
 /*
