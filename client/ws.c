@@ -39,7 +39,7 @@ enum {
 /* Close status codes (RFC 6455 7.4.1). */
 enum { CLOSE_NORMAL = 1000, CLOSE_PROTOCOL = 1002, CLOSE_UNSUPPORTED = 1003, CLOSE_TOO_BIG = 1009 };
 
-static const char ws_guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC11B65";
+static const char ws_guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
 struct mqs_ws {
     bool server;    /* frames we receive must be masked; ours are not */
