@@ -60,7 +60,8 @@ chmod 755 "$work"
 chmod 644 "$work"/*
 
 # ---- 1. broker-sim over WebSocket ----
-# start_sim NAME URL [options]: a sim child; its port from "listening on URL (port N)" in its log.
+# start_sim NAME URL [options]: a sim child (not in a subshell: its pid must reach cleanup);
+# sets sim_port from the "listening on URL port N" line of its log.
 start_sim() {
   local name=$1 url=$2
   shift 2
@@ -75,12 +76,15 @@ start_sim() {
     fi
     sleep 0.1
   done
-  grep -o 'port [0-9]*' "$out/$name.log" | head -1 | awk '{print $2}'
+  sim_port=$(grep -o 'port [0-9]*' "$out/$name.log" | head -1 | awk '{print $2}')
 }
 
-sim_tcp=$(start_sim sim-tcp mqtt://127.0.0.1:0)
-sim_ws=$(start_sim sim-ws ws://127.0.0.1:0/mqtt)
-sim_wss=$(start_sim sim-wss wss://127.0.0.1:0/mqtt --cert "$work/server.pem" --key "$work/server.key")
+start_sim sim-tcp mqtt://127.0.0.1:0
+sim_tcp=$sim_port
+start_sim sim-ws ws://127.0.0.1:0/mqtt
+sim_ws=$sim_port
+start_sim sim-wss wss://127.0.0.1:0/mqtt --cert "$work/server.pem" --key "$work/server.key"
+sim_wss=$sim_port
 echo "broker-sim on tcp ${sim_tcp}, ws ${sim_ws}, wss ${sim_wss}"
 run_suite sim-tcp "mqtt://127.0.0.1:${sim_tcp}"
 run_suite sim-ws "ws://127.0.0.1:${sim_ws}/mqtt"
