@@ -177,23 +177,14 @@ static int write_frame(mqs_transport *t, int opcode, bool fin, const uint8_t *pa
     return rc;
 }
 
-static void send_close(mqs_transport *t, int code, const char *reason)
+/* A close frame with a status code (none when code is 0), once. */
+static void send_close(mqs_transport *t, int code)
 {
     if (t->ws->close_sent)
         return;
     t->ws->close_sent = true;
-    uint8_t body[CONTROL_MAX];
-    size_t n = 0;
-    if (code) {
-        body[n++] = (uint8_t)(code >> 8);
-        body[n++] = (uint8_t)code;
-        size_t r = reason ? strlen(reason) : 0;
-        if (r > sizeof body - n)
-            r = sizeof body - n;
-        memcpy(body + n, reason, r);
-        n += r;
-    }
-    (void)write_frame(t, MQS_WS_CLOSE, true, body, n, mqs_now_ms() + CONTROL_WRITE_MS);
+    uint8_t body[2] = {(uint8_t)(code >> 8), (uint8_t)code};
+    (void)write_frame(t, MQS_WS_CLOSE, true, body, code ? 2 : 0, mqs_now_ms() + CONTROL_WRITE_MS);
 }
 
 int mqs_ws_write(mqs_transport *t, const void *buf, size_t len, const mqs_ws_send *how, int64_t deadline_ms)
@@ -217,7 +208,7 @@ int mqs_ws_write(mqs_transport *t, const void *buf, size_t len, const mqs_ws_sen
 void mqs_ws_close(mqs_transport *t)
 {
     if (!t->ws->failed && !t->ws->peer_closed)
-        send_close(t, CLOSE_NORMAL, NULL);
+        send_close(t, CLOSE_NORMAL);
 }
 
 /* ---- frames in ---- */
@@ -227,7 +218,7 @@ static void ws_fail(mqs_transport *t, int code, const char *why)
 {
     mqs_set_err(t->err, sizeof t->err, "WebSocket: %s", why);
     t->ws->failed = true;
-    send_close(t, code, NULL);
+    send_close(t, code);
 }
 
 /* Room for n more payload bytes. */
@@ -291,7 +282,7 @@ static void control_done(mqs_transport *t)
     } else if (ws->opcode == MQS_WS_CLOSE) {
         /* Echo the status code (RFC 6455 5.5.1); the connection is over for MQTT either way. */
         int code = ws->ctl_len >= 2 ? ws->ctl[0] << 8 | ws->ctl[1] : 0;
-        send_close(t, code, NULL);
+        send_close(t, code);
         ws->peer_closed = true;
     }
 }
