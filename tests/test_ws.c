@@ -229,7 +229,40 @@ static void test_raw_handshake_and_unmasked(void **state)
     server_stop(&s);
 }
 
-/* Requests a server refuses: another path, no MQTT subprotocol. */
+/* Garbage after a good handshake: the server's frame parser fails the connection or reads on, never crashes. */
+static void test_random_frames(void **state)
+{
+    (void)state;
+    srand(12);
+    for (int round = 0; round < 20; round++) {
+        server s;
+        char err[256], text[64];
+        server_start(&s, "ws://127.0.0.1:0/mqtt", round % 2 ? MQS_WS_QUIRK_FRAME_ALIGNED : 0);
+        snprintf(text, sizeof text, "mqtt://127.0.0.1:%d", mqs_listener_port(s.l));
+        mqs_url u = url_of(text);
+        mqs_transport *c = mqs_transport_connect(&u, NULL, mqs_now_ms() + WAIT_MS, err, sizeof err);
+        assert_non_null(c);
+        static const char req[] = "GET /mqtt HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                                  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                                  "Sec-WebSocket-Protocol: mqtt\r\n\r\n";
+        uint8_t junk[600];
+        for (size_t i = 0; i < sizeof junk; i++)
+            junk[i] = (uint8_t)rand();
+        junk[0] = (uint8_t)(junk[0] & 0x8F); /* mostly no RSV bits: get past the first check now and then */
+        junk[1] |= 0x80;                     /* masked, as a client's frames are */
+        assert_int_equal(mqs_transport_write_all(c, req, strlen(req), mqs_now_ms() + WAIT_MS), 0);
+        assert_int_equal(mqs_transport_write_all(c, junk, sizeof junk, mqs_now_ms() + WAIT_MS), 0);
+        server_join(&s);
+        assert_non_null(s.t);
+        uint8_t buf[1024];
+        ssize_t r = read_n(s.t, buf, sizeof buf); /* whatever it is, it returns */
+        assert_true(r >= MQS_IO_ERROR);
+        mqs_transport_drop(c);
+        server_stop(&s);
+    }
+}
+
+/* Requests for a path the listener does not serve are refused with 404. */
 static void test_refused(void **state)
 {
     (void)state;
@@ -262,6 +295,7 @@ int main(void)
         cmocka_unit_test(test_quirks),
         cmocka_unit_test(test_raw_handshake_and_unmasked),
         cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_random_frames),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
