@@ -7,6 +7,7 @@
 #     over ws:// and wss:// compared with ci/targets/mosquitto.baseline (--baseline; wss:// adds
 #     ci/targets/mosquitto-wss.baseline); the differences from its TCP listener are printed
 #     (docs/targets/mosquitto.md, "Over WebSocket").
+#  Between the two: MQTT.js (ci/ws-mqttjs) publishes and receives over ws:// through broker-sim.
 #   usage: ci/ws-gate.sh [BUILD_DIR] [OUT_DIR]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -93,6 +94,19 @@ echo "broker-sim: ws:// vs mqtt://"
 same_verdicts sim-tcp sim-ws || rc=1
 echo "broker-sim: wss:// vs mqtt://"
 same_verdicts sim-tcp sim-wss || rc=1
+
+# ---- MQTT.js as a WebSocket client of broker-sim (pinned in ci/ws-mqttjs/package-lock.json) ----
+if command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1; then
+  if [[ ! -d ci/ws-mqttjs/node_modules/mqtt ]]; then
+    (cd ci/ws-mqttjs && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) >"$out/npm.log" 2>&1 ||
+      { echo "ws-gate: npm ci in ci/ws-mqttjs failed (see $out/npm.log)" >&2; rc=1; }
+  fi
+  if [[ -d ci/ws-mqttjs/node_modules/mqtt ]]; then
+    node ci/ws-mqttjs/pubsub.js "ws://127.0.0.1:${sim_ws}/mqtt" || { echo "ws-gate: MQTT.js over ws failed" >&2; rc=1; }
+  fi
+else
+  echo "ws-gate: no node/npm: MQTT.js client check not run"
+fi
 
 # ---- 2. mosquitto's websockets listener ----
 # mosquitto 2.0.11 refuses to start with websockets listeners only ("Unable to start any listening
