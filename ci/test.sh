@@ -69,6 +69,9 @@ stage variant-matrix bash ci/variant-matrix.sh build/dev build/dev/variant-matri
 # suite run against both with the dev build; every verdict must match
 # ci/targets/mosquitto.baseline.
 stage mosquitto-gate bash ci/mosquitto-gate.sh build/dev
+# MQTT over WebSocket: broker-sim over ws:// and wss:// (same verdicts as over mqtt://) and
+# mosquitto's websockets listener (ws and wss) against its baseline (docs/websocket.md).
+stage ws-gate bash ci/ws-gate.sh build/dev
 # mosquitto_pub / mosquitto_sub as the clients under test (server-role scenarios).
 stage client-gate bash ci/client-gate.sh build/dev
 # Bounded network fuzzing of broker-sim and mosquitto: fails on a crash or hang of a

@@ -257,7 +257,7 @@ int cmd_fuzz(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     if (a.o.url.tls) {
-        fprintf(stderr, "mqttspec: fuzz speaks plain TCP (mqtt://) only\n");
+        fprintf(stderr, "mqttspec: fuzz speaks mqtt:// and ws:// only (no TLS)\n");
         if (sim)
             sim_stop(sim);
         return CLI_EXIT_USAGE;

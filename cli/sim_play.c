@@ -57,8 +57,9 @@ static mqs_listener *open_listener(const sim_play_args *a, char *url_out, size_t
     }
     const char *host = url.host;
     bool v6 = strchr(host, ':') != NULL;
-    snprintf(url_out, url_cap, "%s://%s%s%s:%d", url.tls ? "mqtts" : "mqtt", v6 ? "[" : "", host, v6 ? "]" : "",
-             mqs_listener_port(l));
+    const char *scheme = url.ws ? (url.tls ? "wss" : "ws") : (url.tls ? "mqtts" : "mqtt");
+    snprintf(url_out, url_cap, "%s://%s%s%s:%d%s", scheme, v6 ? "[" : "", host, v6 ? "]" : "", mqs_listener_port(l),
+             url.path);
     return l;
 }
 

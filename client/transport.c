@@ -1,6 +1,7 @@
 /*
  * TCP half of the transport: clock, URL parsing, non-blocking connect,
- * listen/accept, and plain read/write.  TLS is layered on in tls.c.
+ * listen/accept, and plain read/write.  TLS is layered on in tls.c, and
+ * WebSocket (ws://, wss://) on either in ws.c.
  */
 /* accept4, SOCK_NONBLOCK/SOCK_CLOEXEC and MSG_NOSIGNAL are not in POSIX. */
 #define _GNU_SOURCE
@@ -75,10 +76,11 @@ static int parse_scheme(const char *url, size_t len, mqs_url *out, char *err, si
         return 0;
     }
     if (scheme_is(url, len, "ws") || scheme_is(url, len, "wss")) {
-        mqs_set_err(err, cap, "%.*s:// URLs are not supported yet (use mqtt:// or mqtts://)", (int)len, url);
-        return -1;
+        out->ws = true;
+        out->tls = len == 3;
+        return 0;
     }
-    mqs_set_err(err, cap, "unsupported scheme '%.*s://' (use mqtt:// or mqtts://)", (int)len, url);
+    mqs_set_err(err, cap, "unsupported scheme '%.*s://' (use mqtt://, mqtts://, ws:// or wss://)", (int)len, url);
     return -1;
 }
 
@@ -144,7 +146,36 @@ static int parse_port(const char *s, size_t len, mqs_url *out, char *err, size_t
     return 0;
 }
 
-/* host[:port] or [v6][:port], then nothing but an optional "/". */
+/* The rest after host and port: ws:// takes a path (default /mqtt); MQTT URLs nothing but an optional "/". */
+static int parse_path(const char *end, mqs_url *out, char *err, size_t cap)
+{
+    if (!out->ws) {
+        if (*end != '\0' && strcmp(end, "/") != 0) {
+            mqs_set_err(err, cap, "unexpected '%s' after host and port (MQTT URLs have no path or query)", end);
+            return -1;
+        }
+        return 0;
+    }
+    if (*end == '\0') {
+        strcpy(out->path, "/mqtt");
+        return 0;
+    }
+    if (*end != '/' || strchr(end, '#') != NULL || strlen(end) >= sizeof out->path) {
+        mqs_set_err(err, cap, "invalid WebSocket path '%s' (expected /PATH, at most %zu characters, no #fragment)", end,
+                    sizeof out->path - 1);
+        return -1;
+    }
+    for (const char *c = end; *c; c++) {
+        if ((unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7F) {
+            mqs_set_err(err, cap, "invalid character in WebSocket path '%s' (percent-encode it)", end);
+            return -1;
+        }
+    }
+    strcpy(out->path, end);
+    return 0;
+}
+
+/* host[:port] or [v6][:port], then the path. */
 static int parse_authority(const char *s, mqs_url *out, char *err, size_t cap)
 {
     const char *end = s + strcspn(s, "/?#");
@@ -179,11 +210,7 @@ static int parse_authority(const char *s, mqs_url *out, char *err, size_t cap)
     }
     if (p < end && parse_port(p + 1, (size_t)(end - p - 1), out, err, cap) != 0)
         return -1;
-    if (*end != '\0' && strcmp(end, "/") != 0) {
-        mqs_set_err(err, cap, "unexpected '%s' after host and port (MQTT URLs have no path or query)", end);
-        return -1;
-    }
-    return 0;
+    return parse_path(end, out, err, cap);
 }
 
 int mqs_url_parse(const char *url, mqs_url *out, char *err, size_t err_cap)
@@ -195,12 +222,15 @@ int mqs_url_parse(const char *url, mqs_url *out, char *err, size_t err_cap)
     memset(out, 0, sizeof *out);
     const char *sep = strstr(url, "://");
     if (sep == NULL) {
-        mqs_set_err(err, err_cap, "'%s' is not a URL: expected mqtt://HOST[:PORT] or mqtts://HOST[:PORT]", url);
+        mqs_set_err(err, err_cap, "'%s' is not a URL: expected mqtt[s]://HOST[:PORT] or ws[s]://HOST[:PORT][/PATH]",
+                    url);
         return -1;
     }
     if (parse_scheme(url, (size_t)(sep - url), out, err, err_cap) != 0)
         return -1;
-    strcpy(out->port, out->tls ? "8883" : "1883");
+    strcpy(out->port, out->ws ? (out->tls ? "443" : "80") : (out->tls ? "8883" : "1883"));
+    if (out->ws)
+        strcpy(out->ws_protocol, "mqtt");
     if (parse_authority(sep + 3, out, err, err_cap) != 0) {
         memset(out, 0, sizeof *out);
         return -1;
@@ -325,7 +355,12 @@ mqs_transport *mqs_transport_connect(const mqs_url *url, const mqs_tls_opts *tls
         fd = -1;
     }
     SSL_CTX_free(ctx); /* the SSL holds its own reference */
-    return fd < 0 ? NULL : transport_new(fd, ssl, err, err_cap);
+    mqs_transport *t = fd < 0 ? NULL : transport_new(fd, ssl, err, err_cap);
+    if (t && url->ws && mqs_ws_client_handshake(t, url, deadline_ms, err, err_cap) != 0) {
+        mqs_transport_drop(t);
+        return NULL;
+    }
+    return t;
 }
 
 static ssize_t plain_read(mqs_transport *t, void *buf, size_t len)
@@ -343,7 +378,7 @@ static ssize_t plain_read(mqs_transport *t, void *buf, size_t len)
     }
 }
 
-ssize_t mqs_transport_read(mqs_transport *t, void *buf, size_t len)
+ssize_t mqs_raw_read(mqs_transport *t, void *buf, size_t len)
 {
     /* recv of 0 bytes returns 0, which would read as "peer closed". */
     if (len == 0)
@@ -351,6 +386,13 @@ ssize_t mqs_transport_read(mqs_transport *t, void *buf, size_t len)
     if (t->mem)
         return mqs_mem_read(t, buf, len);
     return t->ssl ? mqs_tls_read(t, buf, len) : plain_read(t, buf, len);
+}
+
+ssize_t mqs_transport_read(mqs_transport *t, void *buf, size_t len)
+{
+    if (len == 0)
+        return MQS_IO_AGAIN;
+    return t->ws ? mqs_ws_read(t, buf, len) : mqs_raw_read(t, buf, len);
 }
 
 static int plain_write_all(mqs_transport *t, const unsigned char *p, size_t len, int64_t deadline_ms)
@@ -378,18 +420,49 @@ static int plain_write_all(mqs_transport *t, const unsigned char *p, size_t len,
     return 0;
 }
 
-int mqs_transport_write_all(mqs_transport *t, const void *buf, size_t len, int64_t deadline_ms)
+int mqs_raw_write_all(mqs_transport *t, const void *buf, size_t len, int64_t deadline_ms)
 {
     if (t->mem)
         return mqs_mem_write_all(t, buf, len);
     return t->ssl ? mqs_tls_write_all(t, buf, len, deadline_ms) : plain_write_all(t, buf, len, deadline_ms);
 }
 
-size_t mqs_transport_pending(mqs_transport *t)
+int mqs_transport_write_all(mqs_transport *t, const void *buf, size_t len, int64_t deadline_ms)
+{
+    return t->ws ? mqs_ws_write(t, buf, len, NULL, deadline_ms) : mqs_raw_write_all(t, buf, len, deadline_ms);
+}
+
+size_t mqs_raw_pending(mqs_transport *t)
 {
     if (t->mem)
         return mqs_mem_pending(t);
     return t->ssl ? mqs_tls_pending(t) : 0;
+}
+
+size_t mqs_transport_pending(mqs_transport *t)
+{
+    return t->ws ? mqs_ws_pending(t) : mqs_raw_pending(t);
+}
+
+bool mqs_transport_is_ws(const mqs_transport *t)
+{
+    return t && t->ws;
+}
+
+int mqs_transport_ws_send(mqs_transport *t, const void *buf, size_t len, const mqs_ws_send *how, int64_t deadline_ms)
+{
+    if (t->ws)
+        return mqs_ws_write(t, buf, len, how, deadline_ms);
+    if (how && how->opcode && how->opcode != MQS_WS_BINARY) {
+        mqs_set_err(t->err, sizeof t->err, "not a WebSocket connection: no frame opcode to choose");
+        return MQS_IO_ERROR;
+    }
+    return mqs_raw_write_all(t, buf, len, deadline_ms);
+}
+
+const char *mqs_transport_ws_protocol(const mqs_transport *t)
+{
+    return t && t->ws ? mqs_ws_protocol(t) : NULL;
 }
 
 int mqs_transport_fd(const mqs_transport *t)
@@ -411,6 +484,7 @@ void mqs_transport_drop(mqs_transport *t)
         return;
     }
     /* SSL_free writes nothing; close() sends the FIN (or RST if unread data remains). */
+    mqs_ws_free(t->ws);
     SSL_free(t->ssl);
     close(t->fd);
     free(t);
@@ -420,6 +494,8 @@ void mqs_transport_close(mqs_transport *t)
 {
     if (t == NULL)
         return;
+    if (t->ws)
+        mqs_ws_close(t);
     if (t->ssl)
         mqs_tls_shutdown(t);
     mqs_transport_drop(t);
@@ -492,6 +568,9 @@ mqs_listener *mqs_listen(const mqs_url *url, const mqs_tls_opts *tls, char *err,
     l->fd = fd;
     l->port = local_port(fd);
     l->ctx = ctx;
+    l->ws = url->ws;
+    snprintf(l->path, sizeof l->path, "%s", url->path);
+    snprintf(l->ws_protocol, sizeof l->ws_protocol, "%s", url->ws_protocol[0] ? url->ws_protocol : "mqtt");
     return l;
 }
 
@@ -525,7 +604,18 @@ mqs_transport *mqs_accept(mqs_listener *l, int64_t deadline_ms, char *err, size_
         close(fd);
         return NULL;
     }
-    return transport_new(fd, ssl, err, err_cap);
+    mqs_transport *t = transport_new(fd, ssl, err, err_cap);
+    if (t && l->ws && mqs_ws_server_handshake(t, l, deadline_ms, err, err_cap) != 0) {
+        mqs_transport_drop(t);
+        return NULL;
+    }
+    return t;
+}
+
+void mqs_listener_set_ws_quirks(mqs_listener *l, unsigned quirks)
+{
+    if (l)
+        l->ws_quirks = quirks;
 }
 
 void mqs_listener_close(mqs_listener *l)

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -144,6 +145,10 @@ static void test_url_valid(void **state)
         {"MQTTS://Broker_1:0/", "Broker_1", "0", true},
         {"mqtt://[fe80::1%eth0]:1883", "fe80::1%eth0", "1883", false},
         {"mqtt://h:01883", "h", "1883", false},
+        {"ws://localhost", "localhost", "80", false},
+        {"wss://[::1]/mqtt", "::1", "443", true},
+        {"ws://127.0.0.1:9001/", "127.0.0.1", "9001", false},
+        {"WS://h:8080/a/b?x=1", "h", "8080", false},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char err[ERR_CAP] = "";
@@ -153,6 +158,17 @@ static void test_url_valid(void **state)
         assert_string_equal(u.host, cases[i].host);
         assert_string_equal(u.port, cases[i].port);
         assert_int_equal(u.tls, cases[i].tls);
+        assert_int_equal(u.ws, strncasecmp(cases[i].in, "ws", 2) == 0);
+    }
+    /* The WebSocket path: /mqtt unless the URL names one; the subprotocol offered is "mqtt". */
+    static const struct {
+        const char *in, *path;
+    } paths[] = {{"ws://h", "/mqtt"}, {"ws://h:1/", "/"}, {"wss://h/a/b?x=1", "/a/b?x=1"}, {"mqtt://h/", ""}};
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        mqs_url u;
+        assert_int_equal(mqs_url_parse(paths[i].in, &u, NULL, 0), 0);
+        assert_string_equal(u.path, paths[i].path);
+        assert_string_equal(u.ws_protocol, u.ws ? "mqtt" : "");
     }
 }
 
@@ -162,8 +178,9 @@ static void test_url_invalid(void **state)
     static const struct {
         const char *in, *message;
     } cases[] = {
-        {"ws://localhost", "ws:// URLs are not supported yet"},
-        {"wss://localhost:443/mqtt", "wss:// URLs are not supported yet"},
+        {"ws://h/mqtt#x", "invalid WebSocket path"},
+        {"wss://h/a b", "invalid character in WebSocket path"},
+        {"ws://h:80x/mqtt", "invalid port"},
         {"http://localhost", "unsupported scheme 'http://'"},
         {"localhost:1883", "is not a URL"},
         {"mqtt://", "missing host"},

@@ -43,6 +43,14 @@ bool sim_config_add_listener(sim_config *cfg, const char *url, const char *certf
 
 /* ---- listeners ---- */
 
+/* The WebSocket quirks live in the transport's server side: the frames never reach the broker. */
+static unsigned ws_quirks(sim_quirk_set q)
+{
+    return (sim_quirk(q, SIM_Q_WS_ACCEPT_TEXT) ? MQS_WS_QUIRK_ACCEPT_TEXT : 0u) |
+           (sim_quirk(q, SIM_Q_WS_FRAME_ALIGNED) ? MQS_WS_QUIRK_FRAME_ALIGNED : 0u) |
+           (sim_quirk(q, SIM_Q_WS_NO_PROTOCOL) ? MQS_WS_QUIRK_NO_PROTOCOL : 0u);
+}
+
 static bool open_listener(sim_broker *b, const sim_listener_config *lc, char *err, size_t err_cap)
 {
     mqs_url url;
@@ -57,6 +65,7 @@ static bool open_listener(sim_broker *b, const sim_listener_config *lc, char *er
         snprintf(err, err_cap, "%s: %s", lc->url, why);
         return false;
     }
+    mqs_listener_set_ws_quirks(l, ws_quirks(lc->quirks));
     sim_listener *sl = &b->listeners[b->n_listeners++];
     sl->l = l;
     sl->quirks = lc->quirks;

@@ -131,6 +131,15 @@ static const sim_quirk_info quirk_table[SIM_Q_COUNT] = {
     [SIM_Q_UNEXPECTED_AUTH_IGNORED] = {"unexpected-auth-ignored", "5.0:MQTT-4.13.1-1",
                                        "5.0: an AUTH from a client whose CONNECT had no Authentication Method is "
                                        "ignored instead of closing the connection."},
+    /* MQTT over WebSocket: effective on ws:// and wss:// listeners only */
+    [SIM_Q_WS_ACCEPT_TEXT] = {"ws-accept-text", "3.1.1:MQTT-6.0.0-1 5.0:MQTT-6.0.0-1",
+                              "WebSocket: a text frame is read as MQTT bytes instead of closing the connection."},
+    [SIM_Q_WS_FRAME_ALIGNED] = {"ws-frame-aligned", "3.1.1:MQTT-6.0.0-2 5.0:MQTT-6.0.0-2",
+                                "WebSocket: each data message is taken for exactly one MQTT packet; one holding "
+                                "several packets or part of one closes the connection."},
+    [SIM_Q_WS_NO_PROTOCOL] = {"ws-no-protocol", "3.1.1:MQTT-6.0.0-4 5.0:MQTT-6.0.0-4",
+                              "WebSocket: the handshake answer selects no subprotocol (no Sec-WebSocket-Protocol "
+                              "header)."},
 };
 
 _Static_assert(SIM_Q_COUNT <= 64, "sim_quirk_set has one bit per quirk");

@@ -11,6 +11,7 @@
 
 #include "engine_internal.h"
 #include "mqttspec/packet_json.h"
+#include "scenario_internal.h"
 
 int64_t mqs_rel(const runctx *x) { return mqs_now_ms() - x->t0; }
 
@@ -67,8 +68,11 @@ bool mqs_conn_open(runctx *x, conn *c)
         mqs_conn_drop(x, c, false);
     const mqs_run_opts *o = x->opts;
     err[0] = '\0';
+    mqs_url url = o->target.url;
+    if (url.ws && x->v == MQTT_V31) /* 3.1 has its own registered WebSocket subprotocol name */
+        snprintf(url.ws_protocol, sizeof url.ws_protocol, "%s", "mqttv3.1");
     mqs_transport *t = o->connect_hook ? o->connect_hook(o->connect_hook_ctx, c->name, err, sizeof err)
-                                       : mqs_transport_connect(&o->target.url, &o->target.tls, deadline, err, sizeof err);
+                                       : mqs_transport_connect(&url, &o->target.tls, deadline, err, sizeof err);
     if (!t) {
         mqs_case_error(x, "cannot connect '%s' to the target: %s", c->name, err);
         return false;
@@ -172,6 +176,27 @@ static void record_packet(runctx *x, conn *c, mqs_event_kind kind, const char *l
     free(redacted);
 }
 
+/* Write raw as the step's "ws" member says (a send step's frame choices), else as one binary frame. */
+static int ws_write(runctx *x, conn *c, const uint8_t *raw, size_t len)
+{
+    mqs_ws_send how;
+    const char *field;
+    char why[200];
+    bool send_step = x->step && x->step->child && strcmp(x->step->child->string, "send") == 0;
+    if (!send_step || mqs_ws_send_of(x->step, len, &how, &field, why, sizeof why) != 0 ||
+        cJSON_GetObjectItemCaseSensitive(x->step, "ws") == NULL)
+        return mqs_transport_write_all(c->t, raw, len, mqs_now_ms() + 5000);
+    char note[160];
+    int n = snprintf(note, sizeof note, "WebSocket: in %s frames",
+                     how.opcode == MQS_WS_TEXT ? "text" : how.opcode == MQS_WS_PING ? "ping" : "binary");
+    if (how.frame_bytes)
+        n += snprintf(note + n, sizeof note - (size_t)n, " of at most %zu bytes", how.frame_bytes);
+    if (how.fragment)
+        snprintf(note + n, sizeof note - (size_t)n, ", fragments of one message");
+    mqs_case_event(x->res, mqs_rel(x), MQS_EV_NOTE, c->name, note, NULL, 0);
+    return mqs_transport_ws_send(c->t, raw, len, &how, mqs_now_ms() + 5000);
+}
+
 bool mqs_conn_send(runctx *x, conn *c, const uint8_t *raw, size_t len, const char *line)
 {
     record_packet(x, c, MQS_EV_SENT, line, raw, len, NULL);
@@ -181,7 +206,7 @@ bool mqs_conn_send(runctx *x, conn *c, const uint8_t *raw, size_t len, const cha
                        NULL, 0);
         return true; /* what the peer did is for the next expectation to judge */
     }
-    if (mqs_transport_write_all(c->t, raw, len, mqs_now_ms() + 5000) != 0) {
+    if (ws_write(x, c, raw, len) != 0) {
         /* A broker may close while we write (e.g. after a protocol error): a fact, not a harness failure. */
         mqs_case_event(x->res, mqs_rel(x), MQS_EV_NOTE, c->name, "write failed: connection closed or reset",
                        NULL, 0);

@@ -886,10 +886,19 @@ static bool step_accept(runctx *x, conn *c)
 
 /* ---- capabilities ---- */
 
-/* Capabilities the target lacks at version v: declared (--lacks) or found by the probe. */
+/* The websocket capability: the target URL is ws:// or wss:// (0 or its bit). */
+static unsigned url_lacks(const mqs_run_opts *opts)
+{
+    unsigned ws = 0;
+    char err[64];
+    mqs_capabilities_parse("websocket", &ws, err, sizeof err);
+    return opts->target.url.ws ? 0 : ws;
+}
+
+/* Capabilities the target lacks at version v: declared (--lacks), found by the probe, or the URL's. */
 static unsigned target_lacks(const mqs_run_opts *opts, mqtt_version v)
 {
-    return opts->lacks | (opts->profile ? mqs_profile_lacks(opts->profile, v) : 0);
+    return opts->lacks | url_lacks(opts) | (opts->profile ? mqs_profile_lacks(opts->profile, v) : 0);
 }
 
 /* "the target lacks: qos2 retain (probed)"; false if nothing in `needed` is missing. */
@@ -902,7 +911,8 @@ static bool describe_missing(const mqs_run_opts *opts, mqtt_version v, unsigned 
     for (unsigned bit = 1; bit; bit <<= 1)
         if (missing & bit)
             snprintf(msg + strlen(msg), cap - strlen(msg), " %s", mqs_capability_name(bit));
-    const char *how = (missing & opts->lacks) == missing ? "declared with --lacks"
+    const char *how = missing == url_lacks(opts) ? "the target URL is not ws:// or wss://"
+                      : (missing & opts->lacks) == missing ? "declared with --lacks"
                       : opts->profile && opts->profile->from_file ? "per the profile given"
                                                                  : "found by the probe";
     snprintf(msg + strlen(msg), cap - strlen(msg), " (%s)", how);
@@ -939,6 +949,29 @@ static bool step_requires(runctx *x)
     if (!describe_missing(x->opts, x->v, needed, msg, sizeof msg))
         return true;
     return case_skip(x, msg, "");
+}
+
+/* {"expect_subprotocol": NAME, "protocol": P}: the server's handshake answer selected P. */
+static bool step_expect_subprotocol(runctx *x, conn *c)
+{
+    const char *want = cJSON_GetObjectItemCaseSensitive(x->step, "protocol")->valuestring;
+    const char *got = mqs_transport_ws_protocol(c->t);
+    if (!got) {
+        mqs_case_error(x, "connection '%s' is not a WebSocket connection", c->name);
+        return false;
+    }
+    if (strcmp(got, want) == 0)
+        return true;
+    char actual[160], why[300];
+    if (got[0])
+        snprintf(actual, sizeof actual, "'%s'", got);
+    else
+        snprintf(actual, sizeof actual, "none (no Sec-WebSocket-Protocol in the 101 answer)");
+    snprintf(why, sizeof why, "expected the WebSocket subprotocol '%s' vs actual %s", want, actual);
+    cJSON *expected = cJSON_CreateString(want);
+    bool ok = step_failed(x, false, "subprotocol", why, expected, actual);
+    cJSON_Delete(expected);
+    return ok;
 }
 
 /* ---- dispatch ---- */
@@ -980,6 +1013,8 @@ static bool run_step(runctx *x)
         return step_expect_close(x, c);
     if (strcmp(action, "expect_nothing") == 0)
         return step_expect_nothing(x, c);
+    if (strcmp(action, "expect_subprotocol") == 0)
+        return step_expect_subprotocol(x, c);
     if (strcmp(action, "drop") == 0) {
         mqs_conn_drop(x, c, false);
         return true;

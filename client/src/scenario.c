@@ -25,7 +25,7 @@
 
 static const char *const cap_names[] = {
     "qos1", "qos2", "retain", "wildcards", "shared_subscriptions", "subscription_identifiers",
-    "topic_alias", "will", "persistent_sessions", "session_expiry", "keep_alive",
+    "topic_alias", "will", "persistent_sessions", "session_expiry", "keep_alive", "websocket",
 };
 _Static_assert(sizeof cap_names / sizeof cap_names[0] <= 32, "capabilities are bits of an unsigned");
 #define CAP_COUNT (sizeof cap_names / sizeof cap_names[0])
@@ -475,7 +475,7 @@ static int check_pattern(vctx *v, const cJSON *pattern, const char *key)
 
 static const char *const actions[] = {"connect",        "reconnect", "open", "accept", "send",       "expect",
                                       "one_of",         "expect_close", "expect_nothing", "sleep_ms", "drop",
-                                      "disconnect",     "requires",  NULL};
+                                      "disconnect",     "requires",  "expect_subprotocol", NULL};
 /* Actions that open a connection to a broker (client role), and the one that takes one from a client (server role). */
 static const char *const client_only[] = {"connect", "reconnect", "open", NULL};
 static const char *const server_only[] = {"accept", NULL};
@@ -698,20 +698,36 @@ static int check_simple_step(vctx *v, const cJSON *step, const char *action)
 
 static int check_send_step(vctx *v, const cJSON *step)
 {
-    static const char *const keys[] = {"send", "packet", "hex", NULL};
+    static const char *const keys[] = {"send", "packet", "hex", "ws", NULL};
     if (check_keys(v, step, keys, common_keys) || check_conn_name(v, step, false))
         return -1;
     const cJSON *packet = cJSON_GetObjectItemCaseSensitive(step, "packet");
     const cJSON *hex = cJSON_GetObjectItemCaseSensitive(step, "hex");
     if (!packet == !hex)
         return verr(v, NULL, "needs exactly one of \"packet\" or \"hex\"");
-    if (hex) {
-        size_t n = 0;
-        if (!cJSON_IsString(hex) || mqs_hex_decode(hex->valuestring, NULL, 0, &n) < 0 || n == 0)
-            return verr(v, "hex", "must be hex bytes, e.g. \"30 05 00 03 61 2b 62\"");
+    size_t n = 0;
+    if (hex && (!cJSON_IsString(hex) || mqs_hex_decode(hex->valuestring, NULL, 0, &n) < 0 || n == 0))
+        return verr(v, "hex", "must be hex bytes, e.g. \"30 05 00 03 61 2b 62\"");
+    mqs_ws_send how;
+    const char *field;
+    char why[200];
+    if (mqs_ws_send_of(step, n, &how, &field, why, sizeof why) < 0)
+        return verr(v, field, "%s", why);
+    if (how.opcode == MQS_WS_PING && packet)
+        return verr(v, "ws", "a ping carries \"hex\" bytes, not a packet");
+    if (hex)
         return 0;
-    }
     return check_packet(v, packet, "packet", v->sc, step);
+}
+
+/* {"expect_subprotocol": NAME, "protocol": "mqtt"}: the WebSocket subprotocol the server selected. */
+static int check_subprotocol_step(vctx *v, const cJSON *step)
+{
+    static const char *const keys[] = {"expect_subprotocol", "protocol", NULL};
+    if (check_keys(v, step, keys, common_keys) || check_conn_name(v, step, false))
+        return -1;
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(step, "protocol");
+    return cJSON_IsString(p) && p->valuestring[0] ? 0 : verr(v, "protocol", "required: the subprotocol name");
 }
 
 static int check_step_common(vctx *v, const cJSON *step)
@@ -756,6 +772,8 @@ static int check_step(vctx *v, const cJSON *step)
         return check_close_step(v, step);
     if (strcmp(action, "requires") == 0)
         return check_requires_step(v, step);
+    if (strcmp(action, "expect_subprotocol") == 0)
+        return check_subprotocol_step(v, step);
     return check_simple_step(v, step, action);
 }
 

@@ -85,6 +85,10 @@ typedef enum sim_quirk_id {
     SIM_Q_LENIENT_FIXED_LENGTH,       /* a fixed-size packet with a wrong remaining length is taken or ignored */
     SIM_Q_IGNORES_SERVER_PACKETS,     /* CONNACK, SUBACK, UNSUBACK, PINGRESP from a client are ignored */
     SIM_Q_UNEXPECTED_AUTH_IGNORED,    /* 5.0: AUTH without an Authentication Method in CONNECT is ignored */
+    /* MQTT over WebSocket (ws:// and wss:// listeners only) */
+    SIM_Q_WS_ACCEPT_TEXT,             /* text frames carry MQTT like binary ones */
+    SIM_Q_WS_FRAME_ALIGNED,           /* a data frame must hold exactly one MQTT packet */
+    SIM_Q_WS_NO_PROTOCOL,             /* the handshake answer names no subprotocol */
     SIM_Q_COUNT
 } sim_quirk_id;
 

@@ -1,6 +1,7 @@
 /*
  * Byte-stream transports shared by the scenario engine (client side) and
- * broker-sim (server side): plain TCP and TLS (OpenSSL).  Sockets are
+ * broker-sim (server side): plain TCP, TLS (OpenSSL), and MQTT over
+ * WebSocket (RFC 6455) on either, chosen by the URL scheme.  Sockets are
  * non-blocking; the owner polls transport_fd() and calls read/write.  Every
  * call that may wait takes an absolute deadline (ms, CLOCK_MONOTONIC).
  * The first TLS context made sets SIGPIPE to SIG_IGN if it still has the
@@ -21,12 +22,17 @@ extern "C" {
 /* Milliseconds on CLOCK_MONOTONIC. */
 int64_t mqs_now_ms(void);
 
-/* mqtt://HOST:PORT (default port 1883) or mqtts://HOST:PORT (default 8883);
- * HOST may be a name, an IPv4 address or [IPv6]. */
+/* mqtt://HOST:PORT (default port 1883), mqtts://HOST:PORT (default 8883),
+ * ws://HOST:PORT/PATH (default port 80, path /mqtt) or wss://HOST:PORT/PATH
+ * (default 443); HOST may be a name, an IPv4 address or [IPv6]. */
 typedef struct mqs_url {
     bool tls;
+    bool ws;              /* MQTT over WebSocket */
     char host[256];
     char port[8];
+    char path[256];       /* ws: the resource asked for ("/mqtt" unless the URL has a path) */
+    char ws_protocol[16]; /* ws: client: the subprotocol offered; server: the one required.  "mqtt" after
+                           * parsing; a client speaking MQTT 3.1 sets "mqttv3.1" (its registered name). */
 } mqs_url;
 int mqs_url_parse(const char *url, mqs_url *out, char *err, size_t err_cap);
 
@@ -82,6 +88,35 @@ unsigned long mqs_mem_peer_writes(const mqs_mem_peer *p); /* successful write_al
 void mqs_mem_peer_on_write(mqs_mem_peer *p, void (*fn)(mqs_mem_peer *p, void *ctx), void *ctx);
 void mqs_mem_peer_free(mqs_mem_peer *p);
 
+/* ---- WebSocket (ws:// and wss://) ---- */
+
+/* Frame opcodes (RFC 6455 5.2) a scenario may send. */
+#define MQS_WS_CONTINUATION 0x0
+#define MQS_WS_TEXT 0x1
+#define MQS_WS_BINARY 0x2
+#define MQS_WS_CLOSE 0x8
+#define MQS_WS_PING 0x9
+#define MQS_WS_PONG 0xA
+
+/* How mqs_transport_ws_send cuts bytes into frames: write_all sends one binary frame per call. */
+typedef struct mqs_ws_send {
+    int opcode;         /* MQS_WS_BINARY (0 means binary too), MQS_WS_TEXT, MQS_WS_PING ... */
+    size_t frame_bytes; /* at most this many payload bytes per frame; 0: one frame */
+    bool fragment;      /* the frames are fragments of one message (continuation frames), not messages */
+} mqs_ws_send;
+
+bool mqs_transport_is_ws(const mqs_transport *t);
+/* Send buf as the frames `how` asks for.  Not WebSocket: a plain write_all. */
+int mqs_transport_ws_send(mqs_transport *t, const void *buf, size_t len, const mqs_ws_send *how,
+                          int64_t deadline_ms);
+/* Client: the subprotocol the server's 101 answer selected ("" if it named none); NULL when not WebSocket. */
+const char *mqs_transport_ws_protocol(const mqs_transport *t);
+
+/* broker-sim quirks a listener's WebSocket connections show (to prove the chapter-6 scenarios catch them). */
+#define MQS_WS_QUIRK_ACCEPT_TEXT 0x1u    /* text frames carry MQTT like binary ones (breaks MQTT-6.0.0-1) */
+#define MQS_WS_QUIRK_FRAME_ALIGNED 0x2u  /* a data frame that is not exactly one MQTT packet is fatal (6.0.0-2) */
+#define MQS_WS_QUIRK_NO_PROTOCOL 0x4u    /* the 101 answer names no subprotocol (breaks MQTT-6.0.0-4) */
+
 /* ---- server side ---- */
 typedef struct mqs_listener mqs_listener;
 /* Listen on url's host:port ("0" picks an ephemeral port); tls->certfile/keyfile for mqtts,
@@ -93,6 +128,8 @@ int mqs_listener_port(const mqs_listener *l);
  * (err is then "") or failed (err says why). */
 mqs_transport *mqs_accept(mqs_listener *l, int64_t deadline_ms, char *err, size_t err_cap);
 void mqs_listener_close(mqs_listener *l);
+/* MQS_WS_QUIRK_* bits for the connections accepted from now on (a ws:// or wss:// listener). */
+void mqs_listener_set_ws_quirks(mqs_listener *l, unsigned quirks);
 
 #ifdef __cplusplus
 }
