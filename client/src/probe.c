@@ -569,6 +569,25 @@ void mqs_profile_init(mqs_profile *p, const char *target)
         version_profile_init(&p->versions[i], slot_versions[i]);
 }
 
+/* A target that serves one version and stays silent after a CONNECT of another (mosca and 5.0) is an MQTT
+ * server that does not serve that version, not something that is not MQTT. */
+static void reclassify_silence(mqs_profile *out)
+{
+    const mqs_version_profile *served = NULL;
+    for (int i = 0; i < 3 && !served; i++)
+        if (out->versions[i].status == MQS_PF_OK)
+            served = &out->versions[i];
+    for (int i = 0; i < 3 && served; i++) {
+        mqs_version_profile *vp = &out->versions[i];
+        if (vp->status != MQS_PF_NOT_MQTT)
+            continue;
+        size_t len = strnlen(vp->reason, sizeof vp->reason - 1);
+        snprintf(vp->reason + len, sizeof vp->reason - len, " (MQTT %.5s is served)",
+                 mqtt_version_name(served->version));
+        vp->status = MQS_PF_UNSUPPORTED;
+    }
+}
+
 void mqs_probe(const mqs_probe_opts *opts, mqs_profile *out)
 {
     unsigned versions = opts->versions ? opts->versions : (1u << MQTT_V311) | (1u << MQTT_V5);
@@ -577,6 +596,7 @@ void mqs_probe(const mqs_probe_opts *opts, mqs_profile *out)
         if ((versions & (1u << v)) && !(opts->interrupted && opts->interrupted()))
             probe_version(opts, v, &out->versions[i]);
     }
+    reclassify_silence(out);
     time_t now = time(NULL);
     strftime(out->probed_at, sizeof out->probed_at, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 }

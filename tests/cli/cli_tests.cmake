@@ -122,6 +122,11 @@ if(Python3_FOUND)
     COMMAND Python3::Interpreter ${MQTTSPEC_CLI_TEST_DIR}/interrupt_run.py $<TARGET_FILE:mqttspec>
             ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/cli_run_interrupt)
   set_tests_properties(cli_run_interrupt PROPERTIES LABELS cli TIMEOUT 60)
+  # A broker that refuses the login: exit 3, one line suggesting -u/-P, nothing run
+  add_test(NAME cli_run_login_refused
+    COMMAND Python3::Interpreter ${MQTTSPEC_CLI_TEST_DIR}/login_refused.py $<TARGET_FILE:mqttspec>
+            ${CMAKE_CURRENT_BINARY_DIR}/cli_run_login_refused)
+  set_tests_properties(cli_run_login_refused PROPERTIES LABELS cli TIMEOUT 60)
   # A FAIL that a stall of the whole target explains is re-run alone and reported INCONSISTENT
   add_test(NAME cli_run_stall_confirmed
     COMMAND Python3::Interpreter ${MQTTSPEC_CLI_TEST_DIR}/stall_confirm.py $<TARGET_FILE:mqttspec>
