@@ -81,6 +81,7 @@ void cmd_run_usage(FILE *out)
           "      --profile-out F       save the profile the pre-flight probe found\n"
           "      --junit F --json F --md F   reports ('-': standard output; the summary then goes to stderr)\n"
           "      --trace DIR           a transcript file per case\n"
+          "      --pcap DIR            a capture (pcap, for Wireshark) per case that did not pass (docs/pcap.md)\n"
           "      --baseline F          expected verdicts (docs/baselines.md): print what is new, fixed, unchanged;\n"
           "                            exit 1 only when something got worse\n"
           "      --write-baseline F    write this run's verdicts as a baseline\n"
@@ -125,7 +126,8 @@ static int add_version(run_args *a, const char *value)
 enum {
     OPT_ID = 256, OPT_TAG, OPT_EXCLUDE, OPT_SCENARIOS, OPT_JUNIT, OPT_JSON, OPT_MD, OPT_TRACE, OPT_CAFILE,
     OPT_CERT, OPT_KEY, OPT_SNI, OPT_INSECURE, OPT_LACKS, OPT_TARGET, OPT_SIM_QUIRK, OPT_HELP, OPT_PW_FILE,
-    OPT_SHOW_CREDENTIALS, OPT_PROFILE, OPT_PROFILE_OUT, OPT_BASELINE, OPT_WRITE_BASELINE, OPT_STRICT
+    OPT_SHOW_CREDENTIALS, OPT_PROFILE, OPT_PROFILE_OUT, OPT_BASELINE, OPT_WRITE_BASELINE, OPT_STRICT,
+    OPT_PCAP
 };
 
 static const struct option long_opts[] = {
@@ -147,6 +149,7 @@ static const struct option long_opts[] = {
     {"profile", required_argument, NULL, OPT_PROFILE}, {"profile-out", required_argument, NULL, OPT_PROFILE_OUT},
     {"baseline", required_argument, NULL, OPT_BASELINE}, {"write-baseline", required_argument, NULL, OPT_WRITE_BASELINE},
     {"strict", no_argument, NULL, OPT_STRICT},
+    {"pcap", required_argument, NULL, OPT_PCAP},
     {"help", no_argument, NULL, OPT_HELP},           {NULL, 0, NULL, 0},
 };
 
@@ -196,6 +199,7 @@ static int take_option(run_args *a, int opt, const char *arg)
     case OPT_JSON: a->reports.json = arg; return 0;
     case OPT_MD: a->reports.md = arg; return 0;
     case OPT_TRACE: a->reports.trace = arg; return 0;
+    case OPT_PCAP: a->reports.pcap = arg; return 0;
     case 'q': a->quiet = true; return 0;
     case OPT_SIM_QUIRK: return embedded_sim_add_quirk(&a->sim_quirks, arg);
     case OPT_PROFILE: a->profile_in = arg; return 0;
