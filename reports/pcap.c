@@ -129,12 +129,19 @@ static bool pw_same_conn(const char *a, const char *b)
     return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
-static pw_stream *pw_find_open(pw_writer *w, const char *conn)
+/* The newest connection under this name, open or closed; NULL if there was none. */
+static pw_stream *pw_find_latest(pw_writer *w, const char *conn)
 {
     for (size_t i = w->nstreams; i-- > 0;)
-        if (w->streams[i].open && pw_same_conn(w->streams[i].conn, conn))
+        if (pw_same_conn(w->streams[i].conn, conn))
             return &w->streams[i];
     return NULL;
+}
+
+static pw_stream *pw_find_open(pw_writer *w, const char *conn)
+{
+    pw_stream *s = pw_find_latest(w, conn);
+    return s && s->open ? s : NULL;
 }
 
 /* FIN from the side that closed, the other side's FIN, the last ACK. */
@@ -175,7 +182,9 @@ static pw_stream *pw_open(pw_writer *w, const char *conn)
 /* The bytes of one packet, in segments of at most MQS_PCAP_MAX_SEGMENT bytes. */
 static int pw_data(pw_writer *w, const mqs_event *ev, int side)
 {
-    pw_stream *s = pw_find_open(w, ev->conn);
+    pw_stream *s = pw_find_latest(w, ev->conn);
+    if (s && !s->open) /* recorded after the connection closed: the engine noted them as not sent */
+        return 0;
     if (!s && !(s = pw_open(w, ev->conn))) /* bytes without an OPENED before them: open one */
         return -1;
     for (size_t off = 0; off < ev->raw_len;) {

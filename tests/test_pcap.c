@@ -303,6 +303,22 @@ static void test_time_never_goes_back(void **state)
     mqs_run_free(&run);
 }
 
+/* Bytes recorded after the peer closed never reached the wire (the engine notes "not sent"): not in the capture. */
+static void test_nothing_after_close(void **state)
+{
+    (void)state;
+    mqs_run run;
+    mqs_case *c = connect_case(&run, MQS_EV_CLOSED);
+    mqs_case_event(c, 1300, MQS_EV_SENT, "a", NULL, connect_bytes, sizeof connect_bytes);
+    mqs_case_event(c, 1301, MQS_EV_DROPPED, "a", NULL, NULL, 0);
+    capture cap;
+    write_case(c, false, 0, &cap);
+    assert_int_equal(cap.nframes, 8);
+    assert_int_equal(flags_of(&cap.frames[7]), ACK);
+    free(cap.data);
+    mqs_run_free(&run);
+}
+
 static void test_unwritable_path(void **state)
 {
     (void)state;
@@ -323,6 +339,7 @@ int main(void)
         cmocka_unit_test(test_reconnect_new_port),
         cmocka_unit_test(test_long_packet_and_implicit_open),
         cmocka_unit_test(test_time_never_goes_back),
+        cmocka_unit_test(test_nothing_after_close),
         cmocka_unit_test(test_unwritable_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
