@@ -2,7 +2,8 @@
 
 For every case of the report: a capture exists exactly when the verdict is not
 PASS; `tshark -Y mqtt` lists the packets of the case's transcript, same types,
-same order, same direction (a first attempt: FILE.first-attempt.pcap); tshark finds no bad IPv4/TCP checksum and no TCP
+same order, same direction (a first attempt: FILE.first-attempt.pcap), and
+the TCP payload of each connection and direction is the transcript's bytes; tshark finds no bad IPv4/TCP checksum and no TCP
 analysis flag (or malformed packet, unless --allow-malformed: scenarios that
 send malformed packets on purpose); the secret given is not in the file.
 
@@ -42,6 +43,32 @@ def expected_packets(case, we_are_server):
     return packets
 
 
+def expected_bytes(case, we_are_server):
+    """{(tcp stream, from_server): hex} of the transcript: a stream per opened connection, in order."""
+    streams, latest, closed, data = 0, {}, set(), {}
+    for ev in case.get("transcript") or []:
+        kind, conn = ev["kind"], ev["conn"]
+        if kind == "opened" or (kind in ("sent", "received") and ev["hex"] and conn not in latest):
+            latest[conn], streams = streams, streams + 1
+            closed.discard(conn)
+        if kind in ("closed", "dropped"):
+            closed.add(conn)
+        elif kind in ("sent", "received") and ev["hex"] and conn not in closed:
+            key = (latest[conn], (kind == "sent") == we_are_server)
+            data[key] = data.get(key, "") + ev["hex"].lower()
+    return data
+
+
+def dissected_bytes(path):
+    data = {}
+    for line in tshark(path, "-Y", "tcp.len > 0", "-T", "fields", "-E", "separator=/t", "-e", "tcp.stream",
+                       "-e", "tcp.srcport", "-e", "tcp.payload").splitlines():
+        stream, port, payload = line.split("\t")
+        key = (int(stream), int(port) == SERVER_PORT)
+        data[key] = data.get(key, "") + payload.replace(":", "").lower()
+    return data
+
+
 def dissected_packets(path):
     packets = []
     for line in tshark(path, "-Y", "mqtt", "-T", "fields", "-E", "separator=/t", "-e", "tcp.srcport",
@@ -57,6 +84,8 @@ def check_case(case, path, args):
         problems.append(f"{path.name}: the transcript shows no packet: nothing to compare")
     if want != got:
         problems.append(f"{path.name}: tshark shows {got}, the transcript {want}")
+    if expected_bytes(case, args.role == "server") != dissected_bytes(path):  # byte for byte, per connection
+        problems.append(f"{path.name}: the TCP payloads differ from the transcript's bytes")
     anomaly = "ip.checksum.status == 0 || tcp.checksum.status == 0 || tcp.analysis.flags"
     if not args.allow_malformed:
         anomaly += " || _ws.malformed"
