@@ -144,11 +144,11 @@ static const struct option long_opts[] = {
     {"lacks", required_argument, NULL, OPT_LACKS},   {"junit", required_argument, NULL, OPT_JUNIT},
     {"json", required_argument, NULL, OPT_JSON},     {"md", required_argument, NULL, OPT_MD},
     {"trace", required_argument, NULL, OPT_TRACE},   {"quiet", no_argument, NULL, 'q'},
+    {"pcap", required_argument, NULL, OPT_PCAP},
     {"sim-quirk", required_argument, NULL, OPT_SIM_QUIRK},
     {"profile", required_argument, NULL, OPT_PROFILE}, {"profile-out", required_argument, NULL, OPT_PROFILE_OUT},
     {"baseline", required_argument, NULL, OPT_BASELINE}, {"write-baseline", required_argument, NULL, OPT_WRITE_BASELINE},
     {"strict", no_argument, NULL, OPT_STRICT},
-    {"pcap", required_argument, NULL, OPT_PCAP},
     {"help", no_argument, NULL, OPT_HELP},           {NULL, 0, NULL, 0},
 };
 

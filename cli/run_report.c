@@ -41,29 +41,6 @@ static int write_report(const char *path, int (*writer)(const mqs_run *, FILE *)
     return fclose(f) == 0 ? 0 : -1;
 }
 
-static int write_traces(const char *dir, const mqs_run *run)
-{
-    if (!dir)
-        return 0;
-    mkdir(dir, 0777);
-    for (size_t i = 0; i < run->ncases; i++) {
-        const mqs_case *c = &run->cases[i];
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s@%s.txt", dir, c->id, c->version);
-        FILE *f = fopen(path, "w");
-        if (!f) {
-            fprintf(stderr, "mqttspec: cannot write %s: %s\n", path, strerror(errno));
-            return -1;
-        }
-        int rc = mqs_write_case_trace(c, f);
-        if (fclose(f) != 0 || rc != 0) {
-            fprintf(stderr, "mqttspec: cannot write %s\n", path);
-            return -1;
-        }
-    }
-    return 0;
-}
-
 /* The run's start in ms since the epoch, for the captures' clock; 0 if started_at is unreadable. */
 static int64_t run_start_ms(const mqs_run *run)
 {
@@ -102,6 +79,29 @@ static int write_pcaps(const cli_reports *r, const mqs_run *run)
         if (c->first_attempt && c->first_attempt->verdict != MQS_PASS &&
             write_pcap(r->pcap, c->first_attempt, ".first-attempt", &o) < 0)
             return -1;
+    }
+    return 0;
+}
+
+static int write_traces(const char *dir, const mqs_run *run)
+{
+    if (!dir)
+        return 0;
+    mkdir(dir, 0777);
+    for (size_t i = 0; i < run->ncases; i++) {
+        const mqs_case *c = &run->cases[i];
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s@%s.txt", dir, c->id, c->version);
+        FILE *f = fopen(path, "w");
+        if (!f) {
+            fprintf(stderr, "mqttspec: cannot write %s: %s\n", path, strerror(errno));
+            return -1;
+        }
+        int rc = mqs_write_case_trace(c, f);
+        if (fclose(f) != 0 || rc != 0) {
+            fprintf(stderr, "mqttspec: cannot write %s\n", path);
+            return -1;
+        }
     }
     return 0;
 }
@@ -251,13 +251,13 @@ int cli_reports_check(const cli_reports *r)
     if (r->baseline && cli_baseline_load(r->baseline, &b) < 0)
         return -1;
     cli_baseline_free(b);
-    if (cli_check_output("--write-baseline", r->write_baseline, CLI_OUT_FILE) < 0 ||
-        cli_check_output("--pcap", r->pcap, CLI_OUT_DIR) < 0)
-        return -1;
     if (is_stdout(r->pcap)) {
         fprintf(stderr, "mqttspec: --pcap needs a folder, not '-'\n");
         return -1;
     }
+    if (cli_check_output("--write-baseline", r->write_baseline, CLI_OUT_FILE) < 0 ||
+        cli_check_output("--pcap", r->pcap, CLI_OUT_DIR) < 0)
+        return -1;
     const char *const paths[] = {r->junit, r->json, r->md, r->trace};
     static const char *const options[] = {"--junit", "--json", "--md", "--trace"};
     enum { N = sizeof paths / sizeof paths[0] };
