@@ -8,6 +8,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config
   clang libclang-rt-14-dev   # clang, libFuzzer and the sanitizer runtimes
   libcmocka-dev libcjson-dev libssl-dev
+  libpcap-dev                 # reports/pcap.c writes capture files with libpcap
   valgrind libxml2-utils python3
   groff-base man-db           # ci/install-test.sh renders the man page (groff -man, man -l)
   python3-jsonschema          # tests/scenarios: scenario files against scenarios/schema.json

@@ -74,6 +74,9 @@ stage mosquitto-gate bash ci/mosquitto-gate.sh build/dev
 stage ws-gate bash ci/ws-gate.sh build/dev
 # mosquitto_pub / mosquitto_sub as the clients under test (server-role scenarios).
 stage client-gate bash ci/client-gate.sh build/dev
+# --pcap: each failing case's capture, dissected by tshark, shows the packets of its JSON transcript
+# (client role against broker-sim with a quirk and against mosquitto, server role with mosquitto_sub).
+stage pcap-check bash ci/pcap-check.sh build/dev
 # Bounded network fuzzing of broker-sim and mosquitto: fails on a crash or hang of a
 # target; differential findings are kept as artifacts under build/dev/netfuzz-smoke/.
 stage netfuzz-smoke bash ci/netfuzz-smoke.sh build/dev build/dev/netfuzz-smoke

@@ -95,6 +95,7 @@ void cmd_run_usage(FILE *out)
           "      --junit F --json F --md F   reports ('-': standard output; the summary then goes to stderr)\n"
           "      --html F              one self-contained HTML report (docs/reports.md)\n"
           "      --trace DIR           a transcript file per case\n"
+          "      --pcap DIR            a capture (pcap, for Wireshark) per case that did not pass (docs/pcap.md)\n"
           "      --baseline F          expected verdicts (docs/baselines.md): print what is new, fixed, unchanged;\n"
           "                            exit 1 only when something got worse\n"
           "      --write-baseline F    write this run's verdicts as a baseline\n"
@@ -140,7 +141,7 @@ static int add_version(run_args *a, const char *value)
 }
 
 enum {
-    OPT_ID = 256, OPT_TAG, OPT_EXCLUDE, OPT_SCENARIOS, OPT_JUNIT, OPT_JSON, OPT_MD, OPT_TRACE, OPT_CAFILE,
+    OPT_ID = 256, OPT_PCAP, OPT_TAG, OPT_EXCLUDE, OPT_SCENARIOS, OPT_JUNIT, OPT_JSON, OPT_MD, OPT_TRACE, OPT_CAFILE,
     OPT_CERT, OPT_KEY, OPT_SNI, OPT_INSECURE, OPT_LACKS, OPT_TARGET, OPT_SIM_QUIRK, OPT_HELP, OPT_PW_FILE,
     OPT_SHOW_CREDENTIALS, OPT_PROFILE, OPT_PROFILE_OUT, OPT_BASELINE, OPT_WRITE_BASELINE, OPT_STRICT,
     OPT_SIM_VARIANT, OPT_MAX_PACKET,
@@ -162,6 +163,7 @@ static const struct option long_opts[] = {
     {"lacks", required_argument, NULL, OPT_LACKS},   {"junit", required_argument, NULL, OPT_JUNIT},
     {"json", required_argument, NULL, OPT_JSON},     {"md", required_argument, NULL, OPT_MD},
     {"trace", required_argument, NULL, OPT_TRACE},   {"quiet", no_argument, NULL, 'q'},
+    {"pcap", required_argument, NULL, OPT_PCAP},
     {"sim-quirk", required_argument, NULL, OPT_SIM_QUIRK},
     {"sim-variant", required_argument, NULL, OPT_SIM_VARIANT},
     {"profile", required_argument, NULL, OPT_PROFILE}, {"profile-out", required_argument, NULL, OPT_PROFILE_OUT},
@@ -233,6 +235,7 @@ static int take_option(run_args *a, int opt, const char *arg)
     case OPT_JSON: a->reports.json = arg; return 0;
     case OPT_MD: a->reports.md = arg; return 0;
     case OPT_TRACE: a->reports.trace = arg; return 0;
+    case OPT_PCAP: a->reports.pcap = arg; return 0;
     case 'q': a->quiet = true; return 0;
     case OPT_SIM_QUIRK: return embedded_sim_add_quirk(&a->sim_quirks, arg);
     case OPT_SIM_VARIANT: return embedded_sim_add_variant(&a->sim_variants, arg);

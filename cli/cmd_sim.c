@@ -45,7 +45,7 @@ static void usage(FILE *out)
           "  Exit status: 0 stopped by SIGINT or SIGTERM, 2 usage error, 3 cannot listen (e.g. the port is busy).\n"
           "\n"
           "usage: mqttspec sim --listen URL --scenario FILE|DIR [--id ID]... [--cert F --key F [--cafile F]]\n"
-          "                    [--junit F] [--json F] [--md F] [--trace DIR] [--baseline F]\n"
+          "                    [--junit F] [--json F] [--md F] [--trace DIR] [--pcap DIR] [--baseline F]\n"
           "\n"
           "  Test an MQTT client instead: no broker-sim; the server-role scenarios (\"role\": \"server\",\n"
           "  scenarios/client-tests/) run one after another on the listener, each waiting for the client\n"
@@ -137,6 +137,7 @@ static int play_option(cli *o, const char *opt, const char *v)
                           : strcmp(opt, "--json") == 0 ? &p->reports.json
                           : strcmp(opt, "--md") == 0   ? &p->reports.md
                           : strcmp(opt, "--trace") == 0 ? &p->reports.trace
+                          : strcmp(opt, "--pcap") == 0 ? &p->reports.pcap
                           : strcmp(opt, "--baseline") == 0 ? &p->reports.baseline
                                                         : NULL;
     if (!report)
@@ -266,6 +267,7 @@ static int play_scenarios(cli *o)
     o->play.certfile = l->certfile;
     o->play.keyfile = l->keyfile;
     o->play.cafile = l->cafile;
+    o->play.reports.server_role = true; /* captures: what we sent goes from the server */
     return sim_play(&o->play);
 }
 
@@ -326,7 +328,8 @@ int cmd_sim(int argc, char **argv)
         return 2;
     if (o.play.nscenarios)
         return play_scenarios(&o);
-    if (o.play.nids || o.play.reports.junit || o.play.reports.json || o.play.reports.md || o.play.reports.trace) {
+    if (o.play.nids || o.play.reports.junit || o.play.reports.json || o.play.reports.md || o.play.reports.trace ||
+        o.play.reports.pcap) {
         fprintf(stderr, "mqttspec sim: --id and the report options need --scenario\n");
         return 2;
     }

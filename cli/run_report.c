@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "mqttspec/pcap.h"
 #include "interrupt.h"
 #include "baseline.h"
 #include "run_report.h"
@@ -38,6 +39,48 @@ static int write_report(const char *path, int (*writer)(const mqs_run *, FILE *)
         return -1;
     }
     return fclose(f) == 0 ? 0 : -1;
+}
+
+/* The run's start in ms since the epoch, for the captures' clock; 0 if started_at is unreadable. */
+static int64_t run_start_ms(const mqs_run *run)
+{
+    struct tm tm = {0};
+    if (!run->started_at || sscanf(run->started_at, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                                   &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+        return 0;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    time_t t = timegm(&tm);
+    return t == (time_t)-1 ? 0 : (int64_t)t * 1000;
+}
+
+static int write_pcap(const char *dir, const mqs_case *c, const char *suffix, const mqs_pcap_opts *o)
+{
+    char path[4096], err[4400];
+    snprintf(path, sizeof path, "%s/%s@%s%s.pcap", dir, c->id, c->version, suffix);
+    if (mqs_write_pcap(c, o, path, err, sizeof err) == 0)
+        return 0;
+    fprintf(stderr, "mqttspec: cannot write a capture: %s\n", err);
+    return -1;
+}
+
+/* --pcap DIR: a capture of every case that did not pass, and of a first attempt that did not either. */
+static int write_pcaps(const cli_reports *r, const mqs_run *run)
+{
+    if (!r->pcap)
+        return 0;
+    mkdir(r->pcap, 0777);
+    mqs_pcap_opts o = {.we_are_server = r->server_role, .start_ms = run_start_ms(run)};
+    for (size_t i = 0; i < run->ncases; i++) {
+        const mqs_case *c = &run->cases[i];
+        bool never_started = c->verdict == MQS_NOT_RUN && c->nevents == 0; /* no traffic, no file */
+        if (c->verdict != MQS_PASS && !never_started && write_pcap(r->pcap, c, "", &o) < 0)
+            return -1;
+        if (c->first_attempt && c->first_attempt->verdict != MQS_PASS &&
+            write_pcap(r->pcap, c->first_attempt, ".first-attempt", &o) < 0)
+            return -1;
+    }
+    return 0;
 }
 
 static int write_traces(const char *dir, const mqs_run *run)
@@ -219,7 +262,12 @@ int cli_reports_check(const cli_reports *r)
     if (r->baseline && cli_baseline_load(r->baseline, &b) < 0)
         return -1;
     cli_baseline_free(b);
-    if (cli_check_output("--write-baseline", r->write_baseline, CLI_OUT_FILE) < 0)
+    if (is_stdout(r->pcap)) {
+        fprintf(stderr, "mqttspec: --pcap needs a folder, not '-'\n");
+        return -1;
+    }
+    if (cli_check_output("--write-baseline", r->write_baseline, CLI_OUT_FILE) < 0 ||
+        cli_check_output("--pcap", r->pcap, CLI_OUT_DIR) < 0)
         return -1;
     const char *const paths[] = {r->junit, r->json, r->md, r->html, r->trace};
     static const char *const options[] = {"--junit", "--json", "--md", "--html", "--trace"};
@@ -256,7 +304,7 @@ int cli_run_finish(const cli_reports *r, const mqs_run *run, FILE *out)
 {
     int rc = write_report(r->junit, mqs_write_junit, run) | write_report(r->json, mqs_write_json, run) |
              write_report(r->md, mqs_write_markdown, run) | write_report(r->html, mqs_write_html, run) |
-             write_traces(r->trace, run);
+             write_traces(r->trace, run) | write_pcaps(r, run);
     print_summary(run, out);
     size_t counts[MQS_VERDICT_COUNT];
     mqs_run_count(run, counts);

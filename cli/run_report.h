@@ -10,6 +10,8 @@
 typedef struct cli_reports {
     const char *junit, *json, *md; /* report files, each may be NULL; "-" is standard output */
     const char *trace;             /* a transcript file per case in this folder, may be NULL */
+    const char *pcap;              /* a capture file per case that did not pass in this folder, may be NULL */
+    bool server_role;              /* we played the server (sim --scenario): for the direction in captures */
     const char *baseline;          /* compare the verdicts with these expected ones (exit 1 only if worse) */
     const char *write_baseline;    /* write the verdicts as a baseline */
     bool strict;                   /* a WARN fails the run (or, with a baseline, a WARN it does not list) */

@@ -188,6 +188,11 @@ mqttspec_cli_test(cli_run_report_unwritable
   ARGS "run --json /nonexistent-dir/r.json" EXIT 2 OUTPUT "${one_line}")
 mqttspec_cli_test(cli_run_trace_not_a_folder
   ARGS "run --trace ${MQTTSPEC_CLI_TEST_DIR}/data/connack_suback.bin" EXIT 2 OUTPUT "not a folder")
+mqttspec_cli_test(cli_run_pcap_not_a_folder
+  ARGS "run --pcap ${MQTTSPEC_CLI_TEST_DIR}/data/connack_suback.bin" EXIT 2 OUTPUT "--pcap .*not a folder")
+mqttspec_cli_test(cli_run_pcap_stdout ARGS "run --pcap -" EXIT 2 OUTPUT "--pcap needs a folder")
+mqttspec_cli_test(cli_sim_pcap_needs_scenario
+  ARGS "sim --listen mqtt://127.0.0.1:0 --pcap x" EXIT 2 OUTPUT "need --scenario")
 mqttspec_cli_test(cli_run_tls_option_plain_target
   ARGS "run --target mqtt://127.0.0.1:1 --cafile ${MQTTSPEC_CLI_TEST_DIR}/data/connack_suback.bin" EXIT 2
   OUTPUT "--cafile needs an mqtts:// target")

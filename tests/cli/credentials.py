@@ -1,6 +1,6 @@
 """Credentials never appear in any output: a run with -u/-P against the
 embedded broker-sim (with a quirk, so cases fail and reports carry their
-transcripts) writes every report and a trace; neither the user name nor the
+transcripts) writes every report, a trace and captures; neither the user name nor the
 password, nor their bytes as hex, is in any of them or on the console.
 --show-credentials shows them (so the search can fail), and the password
 also comes from --pw-file and $MQTTSPEC_PASSWORD.
@@ -32,13 +32,16 @@ def run(mqttspec, work, extra, env=None):
     os.makedirs(work)
     args = [mqttspec, "run", "--id", "qos2-inbound-flow", "--sim-quirk", "qos2-as-puback", "-u", USER,
             "--junit", os.path.join(work, "r.xml"), "--json", os.path.join(work, "r.json"),
-            "--md", os.path.join(work, "r.md"), "--trace", os.path.join(work, "trace")] + extra
+            "--md", os.path.join(work, "r.md"), "--trace", os.path.join(work, "trace"),
+            "--pcap", os.path.join(work, "pcap")] + extra
     proc = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           env=dict(os.environ, **(env or {})))
     with open(os.path.join(work, "console.txt"), "wb") as f:
         f.write(proc.stdout)
     if proc.returncode != 1:
         fail("exit %d (expected 1: the quirk makes the cases FAIL)\n%s" % (proc.returncode, proc.stdout.decode()))
+    if not os.listdir(os.path.join(work, "pcap")):
+        fail("no capture written for the failing cases")
     found = {}
     for root, _, files in os.walk(work):
         for name in files:

@@ -4,7 +4,7 @@ A proxy in front of broker-sim freezes every connection (both directions) for 2.
 one of them carries the bytes "stallnow": a model of a broker with one global lock that a case
 stalls.  Run beside the case that sends them, stall-victim times out waiting for its PUBACK;
 the heartbeat sees the stall, the runner re-runs stall-victim alone, it passes, and the
-verdict is INCONSISTENT with the first attempt kept.
+verdict is INCONSISTENT with the first attempt kept (in the report and as its own capture).
 
     python3 stall_confirm.py MQTTSPEC SOURCE_DIR WORKDIR
 """
@@ -93,7 +93,8 @@ def main():
         proxy = StallingProxy(sim_port)
         report = os.path.join(work, "stall.json")
         out = subprocess.run([mqttspec, "run", "--target", "mqtt://127.0.0.1:%d" % proxy.port, "-j", "4",
-                              "--scenarios", os.path.join(source, "tests/cli/data/stall"), "--json", report],
+                              "--scenarios", os.path.join(source, "tests/cli/data/stall"), "--json", report,
+                              "--pcap", os.path.join(work, "pcap")],
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
         print(out.stdout[-1500:])
         cases = {c["id"]: c for c in json.load(open(report))["cases"]}
@@ -105,6 +106,11 @@ def main():
             fail("the first attempt is not kept as a FAIL: %s" % first)
         if out.returncode != 0:
             fail("exit %d: an INCONSISTENT case alone must not fail the run" % out.returncode)
+        # --pcap: the re-run (INCONSISTENT is no PASS) and the failed first attempt, each with packets
+        for suffix in ("", ".first-attempt"):
+            path = os.path.join(work, "pcap", "stall-victim@%s%s.pcap" % (victim["version"], suffix))
+            if not os.path.exists(path) or os.path.getsize(path) <= 24:  # 24: the file header alone
+                fail("%s: missing or without packets" % path)
         print("ok")
     finally:
         sim.terminate()
