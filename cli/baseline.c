@@ -92,7 +92,7 @@ static bool parse_line(cli_baseline *b, char *line, char *why, size_t why_cap)
     snprintf(names, sizeof names, "%s", verdicts);
     unsigned bits = parse_verdicts(names);
     if (!bits) {
-        snprintf(why, why_cap, "unknown verdict in \"%s\" (PASS, WARN, SKIP, FAIL, ERROR, INCONSISTENT, separated by |)",
+        snprintf(why, why_cap, "unknown verdict in \"%.60s\" (PASS, WARN, SKIP, FAIL, ERROR, INCONSISTENT, separated by |)",
                  verdicts);
         return false;
     }

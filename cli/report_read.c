@@ -52,7 +52,7 @@ static int get_num(reader *r, const cJSON *o, const char *key, const char *at, i
     if (!v || cJSON_IsNull(v))
         return 0;
     char pointer[300];
-    snprintf(pointer, sizeof pointer, "%s/%s", at, key);
+    snprintf(pointer, sizeof pointer, "%.200s/%.90s", at, key);
     if (!cJSON_IsNumber(v))
         return fail(r, pointer, "expected a number");
     *out = (int64_t)v->valuedouble;

@@ -217,7 +217,7 @@ static bool path_writable(const char *path, cli_out kind, char *why, size_t why_
         snprintf(parent, sizeof parent, "%s", up);
     }
     if (stat(parent, &st) != 0 || !S_ISDIR(st.st_mode) || access(parent, W_OK | X_OK) != 0) {
-        snprintf(why, why_cap, "folder %s is missing or not writable", parent);
+        snprintf(why, why_cap, "folder %.200s is missing or not writable", parent);
         return false;
     }
     return true;

@@ -58,8 +58,10 @@ static mqs_listener *open_listener(const sim_play_args *a, char *url_out, size_t
     const char *host = url.host;
     bool v6 = strchr(host, ':') != NULL;
     const char *scheme = url.ws ? (url.tls ? "wss" : "ws") : (url.tls ? "mqtts" : "mqtt");
-    snprintf(url_out, url_cap, "%s://%s%s%s:%d%s", scheme, v6 ? "[" : "", host, v6 ? "]" : "", mqs_listener_port(l),
-             url.path);
+    int n = snprintf(url_out, url_cap, "%s://%s%s%s:%d%s", scheme, v6 ? "[" : "", host, v6 ? "]" : "",
+                     mqs_listener_port(l), url.path);
+    if (n < 0 || (size_t)n >= url_cap) /* a host and path that long are cut in the printed URL only */
+        url_out[url_cap - 1] = '\0';
     return l;
 }
 

@@ -426,7 +426,7 @@ static void disconnect(pconn *c)
 static void probe_sessions(probe *p)
 {
     pconn c;
-    mqtt_connack ca;
+    mqtt_connack ca = {0};
     connect_args first = {"s", p->v != MQTT_V5 ? false : true, PROBE_SESSION_EXPIRY, false};
     if (!reconnect(p, &c, &first, &ca))
         return;
@@ -450,7 +450,7 @@ static void probe_sessions(probe *p)
 static void probe_will(probe *p, pconn *watcher)
 {
     pconn c;
-    mqtt_connack ca;
+    mqtt_connack ca = {0};
     connect_args a = {"w", true, -1, true};
     if (!reconnect(p, &c, &a, &ca))
         return;
@@ -472,7 +472,7 @@ static void probe_anonymous(probe *p)
     probe q = *p;
     q.o = &anon;
     pconn c;
-    mqtt_connack ca;
+    mqtt_connack ca = {0};
     connect_args a = {"n", true, -1, false};
     p->vp->anonymous_login = reconnect(&q, &c, &a, &ca);
     if (p->vp->anonymous_login)
@@ -502,7 +502,7 @@ static void probe_version(const mqs_probe_opts *o, mqtt_version v, mqs_version_p
     snprintf(p.prefix, sizeof p.prefix, "mqttspec/%s/probe%d", o->run_tag, (int)v);
     snprintf(p.cid, sizeof p.cid, "ms%.8sp%d", o->run_tag, (int)v);
     pconn c;
-    mqtt_connack ca;
+    mqtt_connack ca = {0};
     connect_args a = {"a", true, -1, false};
     vp->status = connect_and_classify(&p, &c, &a, &ca);
     if (vp->status != MQS_PF_OK) {
@@ -674,7 +674,7 @@ struct mqs_heartbeat {
 static void *heartbeat_main(void *arg)
 {
     mqs_heartbeat *hb = arg;
-    mqtt_connack ca;
+    mqtt_connack ca = {0};
     connect_args a = {"b", true, -1, false};
     bool up = reconnect(&hb->p, &hb->c, &a, &ca); /* the run does not wait for this: it starts at once */
     pthread_mutex_lock(&hb->lock);
