@@ -43,5 +43,14 @@ for b in rabbitmq mosca ejabberd aedes mosquitto-auth; do
   cat "$out/$b.status"
   grep -q ' ok ' "$out/$b.status" || rc=1
 done
+# The cross-broker matrix of these runs (docs/reports.md); docs/targets/matrix.html is a copy of one.
+reports=()
+for b in rabbitmq mosca ejabberd aedes mosquitto-auth; do
+  [[ -f $out/$b/$b.json ]] && reports+=("$b=$out/$b/$b.json")
+done
+if ((${#reports[@]})); then
+  "$build/cli/mqttspec" report --matrix "${reports[@]}" --html "$out/matrix.html" --md "$out/matrix.md" || rc=1
+  echo "broker matrix: $out/matrix.html, $out/matrix.md"
+fi
 echo "broker gates: $((SECONDS - started)) s in all"
 exit "$rc"

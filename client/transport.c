@@ -490,6 +490,15 @@ void mqs_transport_drop(mqs_transport *t)
     free(t);
 }
 
+void mqs_transport_finish(mqs_transport *t)
+{
+    if (t == NULL || t->mem || t->fd < 0)
+        return;
+    if (t->ssl)
+        mqs_tls_shutdown(t);
+    shutdown(t->fd, SHUT_WR); /* our FIN: a peer that waits for it (a WebSocket server after its close) finishes */
+}
+
 void mqs_transport_close(mqs_transport *t)
 {
     if (t == NULL)

@@ -297,6 +297,7 @@ static void mark_closed(runctx *x, conn *c, const char *why)
     c->closed = true;
     c->closed_at = mqs_rel(x);
     mqs_case_event(x->res, c->closed_at, MQS_EV_CLOSED, c->name, why, NULL, 0);
+    mqs_transport_finish(c->t); /* as a client would: the peer may wait for our side to close (wss, mosquitto) */
 }
 
 /* 5.0: a Server Keep Alive in CONNACK replaces the client's value (MQTT-3.2.2-21). */

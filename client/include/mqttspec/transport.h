@@ -65,6 +65,10 @@ const char *mqs_transport_error(const mqs_transport *t);
 /* Close without anything more on the wire than TCP's own FIN (no TLS close_notify either):
  * what a client that vanishes does.  Frees t. */
 void mqs_transport_drop(mqs_transport *t);
+/* The peer closed: end our side as well (TLS close_notify, FIN), keeping t for what is left to read.
+ * A WebSocket server (RFC 6455 7.1.1) and some brokers finish a connection only once the client's side
+ * is closed too. */
+void mqs_transport_finish(mqs_transport *t);
 /* Orderly close (TLS close_notify, then FIN).  Frees t. */
 void mqs_transport_close(mqs_transport *t);
 
