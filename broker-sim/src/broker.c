@@ -141,6 +141,28 @@ static void reap(sim_broker *b)
     }
 }
 
+/* A crash quirk fired: what a crashed process leaves behind.  No listener, every
+ * connection reset, no Will published; the loop idles until sim_stop. */
+static void play_crash(sim_broker *b)
+{
+    b->crash_pending = false;
+    for (sim_session *s = b->sessions; s; s = s->next) {
+        s->conn = NULL;
+        sim_will_free(s->will);
+        s->will = NULL;
+    }
+    for (sim_conn *c = b->conns; c; c = c->next)
+        if (c->t) {
+            mqs_transport_drop(c->t);
+            c->t = NULL; /* reap frees it */
+        }
+    for (size_t i = 0; i < b->n_listeners; i++) {
+        mqs_listener_close(b->listeners[i].l);
+        b->listeners[i].l = NULL;
+    }
+    sim_log(b, "crashed (crash quirk): listeners closed, connections reset");
+}
+
 static size_t count_conns(const sim_broker *b)
 {
     size_t n = 0;
@@ -177,7 +199,8 @@ static bool loop_once(sim_broker *b, int64_t next_timer)
         abort();
     fds[0] = (struct pollfd){.fd = b->wake[0], .events = POLLIN};
     for (size_t i = 0; i < b->n_listeners; i++)
-        fds[1 + i] = (struct pollfd){.fd = mqs_listener_fd(b->listeners[i].l), .events = POLLIN};
+        fds[1 + i] = (struct pollfd){.fd = b->listeners[i].l ? mqs_listener_fd(b->listeners[i].l) : -1,
+                                     .events = POLLIN}; /* none after a crash quirk */
     size_t i = 0;
     for (sim_conn *c = b->conns; c; c = c->next, i++) {
         polled[i] = c;
@@ -197,6 +220,8 @@ static bool loop_once(sim_broker *b, int64_t next_timer)
     }
     free(fds);
     free(polled);
+    if (b->crash_pending)
+        play_crash(b);
     reap(b);
     return !stop;
 }

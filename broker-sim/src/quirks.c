@@ -131,6 +131,11 @@ static const sim_quirk_info quirk_table[SIM_Q_COUNT] = {
     [SIM_Q_UNEXPECTED_AUTH_IGNORED] = {"unexpected-auth-ignored", "5.0:MQTT-4.13.1-1",
                                        "5.0: an AUTH from a client whose CONNECT had no Authentication Method is "
                                        "ignored instead of closing the connection."},
+    /* planted crashes: no statement is broken, `mqttspec run` reports the case as CRASHED */
+    [SIM_Q_CRASH_ON_CLIENT_CONNACK] = {"crash-on-client-connack", "",
+                                       "A CONNACK sent by a client crashes the broker: every listener and "
+                                       "connection is closed at once, no Will is published, nothing is accepted "
+                                       "until the broker is restarted."},
 };
 
 _Static_assert(SIM_Q_COUNT <= 64, "sim_quirk_set has one bit per quirk");

@@ -6,6 +6,13 @@
  * at a time, every FAIL that a case beside it could explain: a wait that ran
  * out while the heartbeat connection saw the target stall.  A re-run that
  * passes makes the case INCONSISTENT (both attempts kept), never a FAIL.
+ *
+ * Liveness: a broker that crashes on a packet closes the connection, which a
+ * case expecting a close would count as a PASS.  So after every case that
+ * saw a close or did not pass (and at least every few seconds) the target
+ * must still accept a connection.  If it does not, the cases in flight that
+ * saw a close or failed are CRASHED, the first of them named as the one the
+ * target went down in, and every case not started yet is NOT RUN.
  */
 #include <errno.h>
 #include <openssl/rand.h>
@@ -46,6 +53,9 @@ bool mqs_target_reachable(const mqs_run_opts *opts, char *err, size_t err_cap)
 
 #define ISOLATED_TAG "isolated"
 #define STALL_MS 1000 /* a PINGRESP this late means the target stalled */
+#define LIVENESS_EVERY_MS 3000 /* a case ending this long after the last check is followed by one */
+#define LIVENESS_ATTEMPTS 3    /* a target is down only if this many checks in a row find no CONNACK */
+#define LIVENESS_PAUSE_MS 300  /* between them: a busy target gets a moment */
 
 typedef struct job {
     const mqs_scenario *sc;
@@ -66,6 +76,16 @@ typedef struct pool {
     pthread_cond_t finished; /* a case finished */
     size_t done, failed;
     size_t target_done;      /* done when this phase is over */
+    /* liveness: guarded by live_lock (one check at a time), down also read without it */
+    mqs_heartbeat *hb;
+    mqtt_version live_v;     /* the version liveness checks speak */
+    pthread_mutex_t live_lock;
+    int64_t alive_at;        /* start of the last check that found the target up */
+    int64_t down_at;         /* start of the check that found it down; 0 while up */
+    atomic_bool down;
+    char down_why[256];
+    const mqs_case *killer;  /* the first case marked CRASHED */
+    const mqs_case *found_after; /* the case whose check found the target down */
 } pool;
 
 /* "[12/80] 2 failed, 3.4 s": the live line on a terminal, redrawn in place. */
@@ -92,6 +112,99 @@ static void case_finished(pool *p, const mqs_case *c)
     pthread_mutex_unlock(&p->lock);
 }
 
+/* ---- liveness ---- */
+
+static bool saw_close(const mqs_case *c)
+{
+    for (size_t i = 0; i < c->nevents; i++)
+        if (c->events[i].kind == MQS_EV_CLOSED)
+            return true;
+    return false;
+}
+
+/* A case the death of the target would show in: the peer closed a connection, or it did not pass. */
+static bool suspect(const mqs_case *c)
+{
+    return saw_close(c) || c->verdict == MQS_FAIL || c->verdict == MQS_ERROR;
+}
+
+/* Does the target answer a CONNECT?  Only several failures in a row say no; an interrupt is not one. */
+static bool target_alive(pool *p, char *why, size_t cap)
+{
+    const mqs_run_opts *o = p->opts;
+    mqs_probe_opts po = {.url = o->target.url, .tls = o->target.tls, .username = o->target.username,
+                         .password = o->target.password, .timeout_ms = o->connect_timeout_ms,
+                         .interrupted = o->interrupted};
+    snprintf(po.run_tag, sizeof po.run_tag, "%s", o->run_tag);
+    for (int attempt = 0; attempt < LIVENESS_ATTEMPTS; attempt++) {
+        if (attempt)
+            nanosleep(&(struct timespec){0, LIVENESS_PAUSE_MS * 1000000L}, NULL);
+        if (mqs_probe_alive(&po, p->live_v, why, cap) || (o->interrupted && o->interrupted()))
+            return true;
+    }
+    return false;
+}
+
+/* Replace the case's verdict by CRASHED, keeping what it said in the message. */
+static void mark_crashed(pool *p, mqs_case *c)
+{
+    char msg[1024];
+    const mqs_case *k = p->killer;
+    if (!k)
+        snprintf(msg, sizeof msg, "target crashed: after this case the target no longer accepts connections (%s)",
+                 p->down_why);
+    else
+        snprintf(msg, sizeof msg, "target crashed: it went down while this case ran beside %s (%s) (%s)", k->id,
+                 k->version, p->down_why);
+    snprintf(msg + strlen(msg), sizeof msg - strlen(msg), "; the case itself ended %s%s%s",
+             mqs_verdict_name(c->verdict), c->message ? ": " : "", c->message ? c->message : "");
+    mqs_case_event(c, c->duration_ms, MQS_EV_NOTE, NULL, "liveness: the target no longer accepts connections",
+                   NULL, 0);
+    mqs_case_set(c, MQS_CRASHED, c->step, NULL, msg);
+    if (!p->killer)
+        p->killer = c;
+}
+
+/*
+ * After a case: check the target if the case is suspect or the last check is
+ * old, and once it is down mark the case.  A case that started after the
+ * target was found down did not run against a live target: NOT RUN.
+ */
+static void check_liveness(pool *p, mqs_case *c, int64_t started)
+{
+    if (c->verdict == MQS_NOT_RUN)
+        return;
+    int64_t ended = mqs_now_ms();
+    pthread_mutex_lock(&p->live_lock);
+    bool due = suspect(c) || ended - p->alive_at >= LIVENESS_EVERY_MS ||
+               mqs_heartbeat_stalled(p->hb, started, ended, STALL_MS);
+    if (!p->down_at && due && p->alive_at < ended) { /* a check begun after the case ended covers it */
+        int64_t t = mqs_now_ms();
+        if (target_alive(p, p->down_why, sizeof p->down_why)) {
+            p->alive_at = t;
+        } else {
+            p->down_at = t;
+            p->found_after = c;
+            atomic_store(&p->down, true);
+        }
+    }
+    if (p->down_at && started >= p->down_at)
+        mqs_case_set(c, MQS_NOT_RUN, 0, NULL, "not run: the target was down before this case started");
+    else if (p->down_at && suspect(c))
+        mark_crashed(p, c);
+    pthread_mutex_unlock(&p->live_lock);
+}
+
+/* Why the cases not started are NOT RUN. */
+static void down_message(pool *p, char *msg, size_t cap)
+{
+    pthread_mutex_lock(&p->live_lock);
+    const mqs_case *k = p->killer ? p->killer : p->found_after;
+    snprintf(msg, cap, "not run: the target is down (it stopped accepting connections during %s (%s))",
+             k ? k->id : "?", k ? k->version : "?");
+    pthread_mutex_unlock(&p->live_lock);
+}
+
 static void *worker(void *arg)
 {
     pool *p = arg;
@@ -100,7 +213,15 @@ static void *worker(void *arg)
         if (i >= p->njobs)
             return NULL;
         job *j = &p->jobs[i];
-        mqs_run_case(j->sc, j->v, p->opts, j->index, j->out); /* NOT RUN at once after an interrupt */
+        if (atomic_load(&p->down)) {
+            char why[512];
+            down_message(p, why, sizeof why);
+            mqs_case_not_run(j->sc, j->v, why, j->out);
+        } else {
+            int64_t started = mqs_now_ms();
+            mqs_run_case(j->sc, j->v, p->opts, j->index, j->out); /* NOT RUN at once after an interrupt */
+            check_liveness(p, j->out, started);
+        }
         case_finished(p, j->out);
     }
 }
@@ -165,20 +286,39 @@ static void run_phase(pool *p, job *jobs, size_t n, int nthreads)
     free(threads);
 }
 
-/* The heartbeat beside the run, on the first version the target serves; NULL if none could be made. */
-static mqs_heartbeat *start_heartbeat(const mqs_run_opts *opts)
+/* The first version the profile says the target serves; MQTT_VERSION_UNKNOWN if none. */
+static mqtt_version served_version(const mqs_run_opts *opts)
 {
     static const mqtt_version order[] = {MQTT_V311, MQTT_V5, MQTT_V31};
     for (size_t i = 0; opts->profile && i < 3; i++) {
         const mqs_version_profile *vp = mqs_profile_get(opts->profile, order[i]);
-        if (!vp || vp->status != MQS_PF_OK)
-            continue;
-        mqs_probe_opts po = {.url = opts->target.url, .tls = opts->target.tls, .username = opts->target.username,
-                             .password = opts->target.password, .interrupted = opts->interrupted};
-        snprintf(po.run_tag, sizeof po.run_tag, "%s", opts->run_tag);
-        return mqs_heartbeat_start(&po, order[i]);
+        if (vp && vp->status == MQS_PF_OK)
+            return order[i];
     }
-    return NULL;
+    return MQTT_VERSION_UNKNOWN;
+}
+
+/* The heartbeat beside the run, on the first version the target serves; NULL if none could be made. */
+static mqs_heartbeat *start_heartbeat(const mqs_run_opts *opts)
+{
+    mqtt_version v = served_version(opts);
+    if (v == MQTT_VERSION_UNKNOWN)
+        return NULL;
+    mqs_probe_opts po = {.url = opts->target.url, .tls = opts->target.tls, .username = opts->target.username,
+                         .password = opts->target.password, .interrupted = opts->interrupted};
+    snprintf(po.run_tag, sizeof po.run_tag, "%s", opts->run_tag);
+    return mqs_heartbeat_start(&po, v);
+}
+
+/* Which case the target went down in, and why, into the run. */
+static void record_crash(const pool *p, mqs_run *run)
+{
+    const mqs_case *k = p->killer ? p->killer : p->found_after;
+    if (!p->down_at || !k)
+        return;
+    run->crash_case = mqs_strdup(k->id);
+    run->crash_version = mqs_strdup(k->version);
+    run->crash_reason = mqs_strdup(p->down_why);
 }
 
 /* A FAIL by a wait that ran out while the target stalled (or while nobody watched it) may be interference. */
@@ -267,16 +407,25 @@ void mqs_run_all(const mqs_scenario_set *set, const mqs_filter *filter, unsigned
 
     pool p = {.total = n, .opts = opts, .out = opts->progress_out ? opts->progress_out : stderr, .t0 = mqs_now_ms()};
     atomic_init(&p.next, 0);
+    atomic_init(&p.down, false);
     pthread_mutex_init(&p.lock, NULL);
+    pthread_mutex_init(&p.live_lock, NULL);
     pthread_cond_init(&p.finished, NULL);
     mqs_heartbeat *hb = start_heartbeat(opts);
+    p.hb = hb;
+    p.live_v = served_version(opts);
+    if (p.live_v == MQTT_VERSION_UNKNOWN) /* no profile: the version cases speak most */
+        p.live_v = versions == (1u << MQTT_V5) ? MQTT_V5 : MQTT_V311;
+    p.alive_at = p.t0; /* the pre-flight has just found it up */
     run_phase(&p, ordered, nshared, opts->jobs < 1 ? 1 : opts->jobs);
     run_phase(&p, ordered + nshared, nisolated, 1);
     bool interrupted = opts->interrupted && opts->interrupted();
-    if (!interrupted)
+    if (!interrupted && !atomic_load(&p.down)) /* a down target cannot confirm anything */
         confirm_fails(&p, ordered, nshared, hb);
+    record_crash(&p, run);
     mqs_heartbeat_stop(hb);
     pthread_cond_destroy(&p.finished);
+    pthread_mutex_destroy(&p.live_lock);
     pthread_mutex_destroy(&p.lock);
     free(ordered);
     free(jobs);

@@ -85,6 +85,8 @@ typedef enum sim_quirk_id {
     SIM_Q_LENIENT_FIXED_LENGTH,       /* a fixed-size packet with a wrong remaining length is taken or ignored */
     SIM_Q_IGNORES_SERVER_PACKETS,     /* CONNACK, SUBACK, UNSUBACK, PINGRESP from a client are ignored */
     SIM_Q_UNEXPECTED_AUTH_IGNORED,    /* 5.0: AUTH without an Authentication Method in CONNECT is ignored */
+    /* planted crashes (the sim runs in-process: it imitates a dead broker instead of exiting) */
+    SIM_Q_CRASH_ON_CLIENT_CONNACK,    /* a CONNACK from a client: close every listener and connection */
     SIM_Q_COUNT
 } sim_quirk_id;
 

@@ -100,6 +100,15 @@ mqs_heartbeat *mqs_heartbeat_start(const mqs_probe_opts *opts, mqtt_version v);
 bool mqs_heartbeat_stalled(mqs_heartbeat *hb, int64_t from, int64_t to, int stall_ms);
 void mqs_heartbeat_stop(mqs_heartbeat *hb);
 
+/*
+ * Liveness: does the target still accept a connection?  One CONNECT (clean,
+ * client id from the run tag and v) and its CONNACK within
+ * opts->timeout_ms; any CONNACK counts, a refusal too.  False, with why,
+ * when the connection fails or no CONNACK comes.  An interrupt (opts->interrupted)
+ * ends the wait early: the caller must not read false as "down" then.
+ */
+bool mqs_probe_alive(const mqs_probe_opts *opts, mqtt_version v, char *why, size_t why_cap);
+
 /* JSON form (docs/profile.md). */
 cJSON *mqs_profile_to_json(const mqs_profile *p);
 /* 0, or -1 with err "/pointer: message". Fields left out stay unknown. */
