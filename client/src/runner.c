@@ -11,8 +11,8 @@
  * case expecting a close would count as a PASS.  So after every case that
  * saw a close or did not pass (and at least every few seconds) the target
  * must still accept a connection.  If it does not, the cases in flight that
- * saw a close or failed are CRASHED, the first of them named as the one the
- * target went down in, and every case not started yet is NOT RUN.
+ * saw a close or failed are CRASHED, every case not started yet is NOT RUN,
+ * and the run names the case the target went down in (settle_crash).
  */
 #include <errno.h>
 #include <openssl/rand.h>
@@ -57,11 +57,21 @@ bool mqs_target_reachable(const mqs_run_opts *opts, char *err, size_t err_cap)
 #define LIVENESS_ATTEMPTS 3    /* a target is down only if this many checks in a row find no CONNACK */
 #define LIVENESS_PAUSE_MS 300  /* between them: a busy target gets a moment */
 
+/* A CRASHED case's own verdict, kept until the run decides whether the crash touched it (settle_crash). */
+typedef struct own_verdict {
+    mqs_verdict verdict;
+    int step;
+    char *statement, *message;
+} own_verdict;
+
 typedef struct job {
     const mqs_scenario *sc;
     mqtt_version v;
     mqs_case *out;
     unsigned index; /* makes {prefix} and {cid} unique to this case (and attempt) in the run */
+    int64_t started; /* mqs_now_ms when the case began */
+    bool crashed;    /* marked CRASHED; own holds what it said itself */
+    own_verdict own;
 } job;
 
 typedef struct pool {
@@ -84,7 +94,6 @@ typedef struct pool {
     int64_t down_at;         /* start of the check that found it down; 0 while up */
     atomic_bool down;
     char down_why[256];
-    const mqs_case *killer;  /* the first case marked CRASHED */
     const mqs_case *found_after; /* the case whose check found the target down */
 } pool;
 
@@ -145,39 +154,35 @@ static bool target_alive(pool *p, char *why, size_t cap)
     return false;
 }
 
-/* Replace the case's verdict by CRASHED, keeping what it said in the message. */
-static void mark_crashed(pool *p, mqs_case *c)
+/* Mark the case CRASHED, keeping what it said itself in the message and in j->own. */
+static void mark_crashed(pool *p, job *j)
 {
+    mqs_case *c = j->out;
+    j->own = (own_verdict){c->verdict, c->step, mqs_strdup(c->statement), mqs_strdup(c->message)};
+    j->crashed = true;
     char msg[1024];
-    const mqs_case *k = p->killer;
-    if (!k)
-        snprintf(msg, sizeof msg, "target crashed: after this case the target no longer accepts connections (%s)",
-                 p->down_why);
-    else
-        snprintf(msg, sizeof msg, "target crashed: it went down while this case ran beside %s (%s) (%s)", k->id,
-                 k->version, p->down_why);
-    snprintf(msg + strlen(msg), sizeof msg - strlen(msg), "; the case itself ended %s%s%s",
-             mqs_verdict_name(c->verdict), c->message ? ": " : "", c->message ? c->message : "");
-    mqs_case_event(c, c->duration_ms, MQS_EV_NOTE, NULL, "liveness: the target no longer accepts connections",
-                   NULL, 0);
+    snprintf(msg, sizeof msg,
+             "target crashed: it stopped accepting connections during this case%s (%s); the case itself ended %s%s%s",
+             p->opts->jobs > 1 ? " or one running beside it" : "", p->down_why, mqs_verdict_name(c->verdict),
+             c->message ? ": " : "", c->message ? c->message : "");
     mqs_case_set(c, MQS_CRASHED, c->step, NULL, msg);
-    if (!p->killer)
-        p->killer = c;
 }
 
 /*
  * After a case: check the target if the case is suspect or the last check is
- * old, and once it is down mark the case.  A case that started after the
- * target was found down did not run against a live target: NOT RUN.
+ * old.  Once the target is down, a suspect case that ran before it was found
+ * down is CRASHED (settle_crash may give an unaffected one its own verdict
+ * back); a case that started after was not run against a live target.
  */
-static void check_liveness(pool *p, mqs_case *c, int64_t started)
+static void check_liveness(pool *p, job *j)
 {
+    mqs_case *c = j->out;
     if (c->verdict == MQS_NOT_RUN)
         return;
     int64_t ended = mqs_now_ms();
     pthread_mutex_lock(&p->live_lock);
     bool due = suspect(c) || ended - p->alive_at >= LIVENESS_EVERY_MS ||
-               mqs_heartbeat_stalled(p->hb, started, ended, STALL_MS);
+               mqs_heartbeat_stalled(p->hb, j->started, ended, STALL_MS);
     if (!p->down_at && due && p->alive_at < ended) { /* a check begun after the case ended covers it */
         int64_t t = mqs_now_ms();
         if (target_alive(p, p->down_why, sizeof p->down_why)) {
@@ -188,20 +193,10 @@ static void check_liveness(pool *p, mqs_case *c, int64_t started)
             atomic_store(&p->down, true);
         }
     }
-    if (p->down_at && started >= p->down_at)
+    if (p->down_at && j->started >= p->down_at)
         mqs_case_set(c, MQS_NOT_RUN, 0, NULL, "not run: the target was down before this case started");
     else if (p->down_at && suspect(c))
-        mark_crashed(p, c);
-    pthread_mutex_unlock(&p->live_lock);
-}
-
-/* Why the cases not started are NOT RUN. */
-static void down_message(pool *p, char *msg, size_t cap)
-{
-    pthread_mutex_lock(&p->live_lock);
-    const mqs_case *k = p->killer ? p->killer : p->found_after;
-    snprintf(msg, cap, "not run: the target is down (it stopped accepting connections during %s (%s))",
-             k ? k->id : "?", k ? k->version : "?");
+        mark_crashed(p, j);
     pthread_mutex_unlock(&p->live_lock);
 }
 
@@ -214,13 +209,11 @@ static void *worker(void *arg)
             return NULL;
         job *j = &p->jobs[i];
         if (atomic_load(&p->down)) {
-            char why[512];
-            down_message(p, why, sizeof why);
-            mqs_case_not_run(j->sc, j->v, why, j->out);
+            mqs_case_not_run(j->sc, j->v, "not run: the target crashed earlier in the run and is down", j->out);
         } else {
-            int64_t started = mqs_now_ms();
+            j->started = mqs_now_ms();
             mqs_run_case(j->sc, j->v, p->opts, j->index, j->out); /* NOT RUN at once after an interrupt */
-            check_liveness(p, j->out, started);
+            check_liveness(p, j);
         }
         case_finished(p, j->out);
     }
@@ -310,15 +303,89 @@ static mqs_heartbeat *start_heartbeat(const mqs_run_opts *opts)
     return mqs_heartbeat_start(&po, v);
 }
 
-/* Which case the target went down in, and why, into the run. */
-static void record_crash(const pool *p, mqs_run *run)
+/* The last time (mqs_now_ms) the peer closed a connection of the case; 0 if it never did. */
+static int64_t last_close(const job *j)
 {
-    const mqs_case *k = p->killer ? p->killer : p->found_after;
-    if (!p->down_at || !k)
+    int64_t t = 0;
+    for (size_t i = 0; i < j->out->nevents; i++)
+        if (j->out->events[i].kind == MQS_EV_CLOSED)
+            t = j->started + j->out->events[i].t_ms;
+    return t;
+}
+
+/* How soon after the case last sent something on a connection the peer closed it; INT64_MAX: never closed. */
+static int64_t close_gap(const mqs_case *c)
+{
+    int64_t best = INT64_MAX;
+    for (size_t i = 0; i < c->nevents; i++) {
+        const mqs_event *e = &c->events[i];
+        if (e->kind != MQS_EV_CLOSED)
+            continue;
+        for (size_t k = i; k-- > 0;) {
+            const mqs_event *sent = &c->events[k];
+            if (sent->kind == MQS_EV_SENT && sent->conn && e->conn && strcmp(sent->conn, e->conn) == 0) {
+                if (e->t_ms - sent->t_ms < best)
+                    best = e->t_ms - sent->t_ms;
+                break;
+            }
+        }
+    }
+    return best;
+}
+
+#define CRASH_WINDOW_MS 100 /* closes this close to the crash's are the crash's */
+
+/*
+ * Cases in parallel: the ones marked CRASHED include cases whose connection
+ * the target closed on its own just before it went down.  The crash closes
+ * every connection at once: its moment is the last close any of them saw.
+ * A case that had ended before then gets its own verdict back.  Of the
+ * others, the one whose connection closed soonest after it sent something is
+ * the one named (the crash answers the killer's packet; the rest were idle
+ * or waiting): a guess when several ran, and the reason says so.
+ */
+static void settle_crash(const pool *p, job *jobs, size_t n, mqs_run *run)
+{
+    if (!p->down_at)
         return;
-    run->crash_case = mqs_strdup(k->id);
-    run->crash_version = mqs_strdup(k->version);
-    run->crash_reason = mqs_strdup(p->down_why);
+    int64_t t_crash = 0; /* seen late by some threads: no close after it can be the target's own choice */
+    for (size_t i = 0; i < n; i++)
+        if (jobs[i].crashed && last_close(&jobs[i]) > t_crash)
+            t_crash = last_close(&jobs[i]);
+    if (!t_crash)
+        t_crash = p->down_at;
+    const mqs_case *named = NULL;
+    size_t crashed = 0;
+    for (size_t i = 0; i < n; i++) {
+        job *j = &jobs[i];
+        if (!j->crashed)
+            continue;
+        mqs_case *c = j->out;
+        if (j->started + c->duration_ms < t_crash - CRASH_WINDOW_MS) {
+            mqs_case_set(c, j->own.verdict, j->own.step, j->own.statement, j->own.message);
+        } else {
+            crashed++;
+            mqs_case_event(c, c->duration_ms, MQS_EV_NOTE, NULL, "liveness: the target no longer accepts connections",
+                           NULL, 0);
+            if (!named || close_gap(c) < close_gap(named))
+                named = c;
+        }
+        free(j->own.statement);
+        free(j->own.message);
+        j->crashed = false;
+    }
+    if (!named)
+        named = p->found_after;
+    char why[512];
+    snprintf(why, sizeof why, "%s", p->down_why);
+    if (crashed > 1)
+        snprintf(why + strlen(why), sizeof why - strlen(why),
+                 "; a guess among the %zu cases running when it went down (this one's connection closed soonest "
+                 "after it sent a packet): run the CRASHED cases with -j 1 to know which",
+                 crashed);
+    run->crash_case = mqs_strdup(named->id);
+    run->crash_version = mqs_strdup(named->version);
+    run->crash_reason = mqs_strdup(why);
 }
 
 /* A FAIL by a wait that ran out while the target stalled (or while nobody watched it) may be interference. */
@@ -390,7 +457,7 @@ void mqs_run_all(const mqs_scenario_set *set, const mqs_filter *filter, unsigned
         for (int k = 0; k < set->items[i].nversions; k++)
             if (case_selected(&set->items[i], k, filter, versions)) {
                 mqs_run_add_case(run);
-                jobs[j] = (job){&set->items[i], set->items[i].versions[k], NULL, (unsigned)j};
+                jobs[j] = (job){.sc = &set->items[i], .v = set->items[i].versions[k], .index = (unsigned)j};
                 j++;
             }
     for (size_t j = 0; j < n; j++)
@@ -422,7 +489,7 @@ void mqs_run_all(const mqs_scenario_set *set, const mqs_filter *filter, unsigned
     bool interrupted = opts->interrupted && opts->interrupted();
     if (!interrupted && !atomic_load(&p.down)) /* a down target cannot confirm anything */
         confirm_fails(&p, ordered, nshared, hb);
-    record_crash(&p, run);
+    settle_crash(&p, ordered, n, run);
     mqs_heartbeat_stop(hb);
     pthread_cond_destroy(&p.finished);
     pthread_mutex_destroy(&p.live_lock);
