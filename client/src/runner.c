@@ -193,7 +193,7 @@ static void check_liveness(pool *p, job *j)
             atomic_store(&p->down, true);
         }
     }
-    if (p->down_at && j->started >= p->down_at)
+    if (p->down_at && j->started > p->down_at && c != p->found_after)
         mqs_case_set(c, MQS_NOT_RUN, 0, NULL, "not run: the target was down before this case started");
     else if (p->down_at && suspect(c))
         mark_crashed(p, j);
