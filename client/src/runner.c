@@ -86,6 +86,7 @@ typedef struct pool {
     pthread_cond_t finished; /* a case finished */
     size_t done, failed;
     size_t target_done;      /* done when this phase is over */
+    bool parallel;           /* this phase runs cases side by side */
     /* liveness: guarded by live_lock (one check at a time), down also read without it */
     mqs_heartbeat *hb;
     mqtt_version live_v;     /* the version liveness checks speak */
@@ -94,7 +95,8 @@ typedef struct pool {
     int64_t down_at;         /* start of the check that found it down; 0 while up */
     atomic_bool down;
     char down_why[256];
-    const mqs_case *found_after; /* the case whose check found the target down */
+    const mqs_case *found_after; /* the case whose check found the target down (compared, never read) */
+    char found_id[128], found_version[8]; /* its id and version (the case may be a re-run's, freed since) */
 } pool;
 
 /* "[12/80] 2 failed, 3.4 s": the live line on a terminal, redrawn in place. */
@@ -109,7 +111,7 @@ static void case_finished(pool *p, const mqs_case *c)
 {
     pthread_mutex_lock(&p->lock);
     p->done++;
-    p->failed += c->verdict == MQS_FAIL || c->verdict == MQS_ERROR;
+    p->failed += c->verdict == MQS_FAIL || c->verdict == MQS_ERROR || c->verdict == MQS_CRASHED;
     if (p->opts->progress == MQS_PROGRESS_LINE) {
         draw_line(p);
     } else if (p->opts->progress == MQS_PROGRESS_LOG) {
@@ -163,7 +165,7 @@ static void mark_crashed(pool *p, job *j)
     char msg[1024];
     snprintf(msg, sizeof msg,
              "target crashed: it stopped accepting connections during this case%s (%s); the case itself ended %s%s%s",
-             p->opts->jobs > 1 ? " or one running beside it" : "", p->down_why, mqs_verdict_name(c->verdict),
+             p->parallel ? " or one running beside it" : "", p->down_why, mqs_verdict_name(c->verdict),
              c->message ? ": " : "", c->message ? c->message : "");
     mqs_case_set(c, MQS_CRASHED, c->step, NULL, msg);
 }
@@ -190,6 +192,8 @@ static void check_liveness(pool *p, job *j)
         } else {
             p->down_at = t;
             p->found_after = c;
+            snprintf(p->found_id, sizeof p->found_id, "%s", c->id ? c->id : "?");
+            snprintf(p->found_version, sizeof p->found_version, "%s", c->version ? c->version : "?");
             atomic_store(&p->down, true);
         }
     }
@@ -267,6 +271,7 @@ static void run_phase(pool *p, job *jobs, size_t n, int nthreads)
     p->target_done = p->done + n;
     if ((size_t)nthreads > n)
         nthreads = n ? (int)n : 1;
+    p->parallel = nthreads > 1;
     pthread_t *threads = calloc((size_t)nthreads, sizeof *threads);
     int started = 0;
     while (threads && started < nthreads && pthread_create(&threads[started], NULL, worker, p) == 0)
@@ -374,8 +379,6 @@ static void settle_crash(const pool *p, job *jobs, size_t n, mqs_run *run)
         free(j->own.message);
         j->crashed = false;
     }
-    if (!named)
-        named = p->found_after;
     char why[512];
     snprintf(why, sizeof why, "%s", p->down_why);
     if (crashed > 1)
@@ -383,8 +386,8 @@ static void settle_crash(const pool *p, job *jobs, size_t n, mqs_run *run)
                  "; a guess among the %zu cases running when it went down (this one's connection closed soonest "
                  "after it sent a packet): run the CRASHED cases with -j 1 to know which",
                  crashed);
-    run->crash_case = mqs_strdup(named->id);
-    run->crash_version = mqs_strdup(named->version);
+    run->crash_case = mqs_strdup(named ? named->id : p->found_id);
+    run->crash_version = mqs_strdup(named ? named->version : p->found_version);
     run->crash_reason = mqs_strdup(why);
 }
 
@@ -435,8 +438,11 @@ static void confirm_fails(pool *p, job *jobs, size_t n, mqs_heartbeat *hb)
                 p->opts->progress == MQS_PROGRESS_LINE ? "\r\033[K" : "", m);
     p->total += m;
     run_phase(p, again, m, 1);
-    for (size_t k = 0; k < m; k++)
+    for (size_t k = 0; k < m; k++) {
         take_rerun(origin[k], &reruns[k]);
+        free(again[k].own.statement); /* a re-run alone that CRASHED stays so: nothing to settle */
+        free(again[k].own.message);
+    }
     free(origin);
     free(again);
     free(reruns);
