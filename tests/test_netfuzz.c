@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "mqttspec/netfuzz.h"
+#include "netfuzz_internal.h" /* white-box: the parts, not only the campaign */
 #include "mqttspec/scenario.h"
 #include "mqttspec/sim.h"
 
