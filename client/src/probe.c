@@ -751,6 +751,19 @@ bool mqs_heartbeat_stalled(mqs_heartbeat *hb, int64_t from, int64_t to, int stal
     return stalled || !covered;
 }
 
+int64_t mqs_heartbeat_alive_after(mqs_heartbeat *hb)
+{
+    if (!hb)
+        return 0;
+    pthread_mutex_lock(&hb->lock);
+    int64_t t = 0;
+    for (size_t i = hb->n; i-- > 0 && !t;)
+        if (hb->pings[i].answered)
+            t = hb->pings[i].sent;
+    pthread_mutex_unlock(&hb->lock);
+    return t;
+}
+
 void mqs_heartbeat_stop(mqs_heartbeat *hb)
 {
     if (!hb)

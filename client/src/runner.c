@@ -308,20 +308,31 @@ static mqs_heartbeat *start_heartbeat(const mqs_run_opts *opts)
     return mqs_heartbeat_start(&po, v);
 }
 
-/* The last time (mqs_now_ms) the peer closed a connection of the case; 0 if it never did. */
-static int64_t last_close(const job *j)
+/* How much a case looks like the crash's cause: the packet it sent last before the peer closed a
+ * connection is malformed (the codec, as the server, rejects it), and the close followed it soon. */
+typedef struct suspicion {
+    bool malformed;
+    int64_t gap_ms; /* INT64_MAX: no close followed a packet of the case */
+} suspicion;
+
+static bool more_suspect(suspicion a, suspicion b)
 {
-    int64_t t = 0;
-    for (size_t i = 0; i < j->out->nevents; i++)
-        if (j->out->events[i].kind == MQS_EV_CLOSED)
-            t = j->started + j->out->events[i].t_ms;
-    return t;
+    return a.malformed != b.malformed ? a.malformed : a.gap_ms < b.gap_ms;
 }
 
-/* How soon after the case last sent something on a connection the peer closed it; INT64_MAX: never closed. */
-static int64_t close_gap(const mqs_case *c)
+static bool malformed_bytes(const mqs_event *sent, mqtt_version v)
 {
-    int64_t best = INT64_MAX;
+    mqtt_decode_opts opts = {v, MQTT_ROLE_SERVER, 0};
+    mqtt_packet pkt;
+    size_t used;
+    mqtt_error err;
+    return sent->raw && mqtt_decode(sent->raw, sent->raw_len, &opts, &pkt, &used, &err) == MQTT_MALFORMED;
+}
+
+static suspicion suspicion_of(const job *j)
+{
+    const mqs_case *c = j->out;
+    suspicion best = {false, INT64_MAX};
     for (size_t i = 0; i < c->nevents; i++) {
         const mqs_event *e = &c->events[i];
         if (e->kind != MQS_EV_CLOSED)
@@ -329,8 +340,9 @@ static int64_t close_gap(const mqs_case *c)
         for (size_t k = i; k-- > 0;) {
             const mqs_event *sent = &c->events[k];
             if (sent->kind == MQS_EV_SENT && sent->conn && e->conn && strcmp(sent->conn, e->conn) == 0) {
-                if (e->t_ms - sent->t_ms < best)
-                    best = e->t_ms - sent->t_ms;
+                suspicion s = {malformed_bytes(sent, j->v), e->t_ms - sent->t_ms};
+                if (more_suspect(s, best))
+                    best = s;
                 break;
             }
         }
@@ -338,42 +350,41 @@ static int64_t close_gap(const mqs_case *c)
     return best;
 }
 
-#define CRASH_WINDOW_MS 100 /* closes this close to the crash's are the crash's */
-
 /*
  * Cases in parallel: the ones marked CRASHED include cases whose connection
- * the target closed on its own just before it went down.  The crash closes
- * every connection at once: its moment is the last close any of them saw.
- * A case that had ended before then gets its own verdict back.  Of the
- * others, the one whose connection closed soonest after it sent something is
- * the one named (the crash answers the killer's packet; the rest were idle
- * or waiting): a guess when several ran, and the reason says so.
+ * the target closed on its own before it went down.  A case that ended
+ * before the last proof that the target was alive (a liveness check, a
+ * PINGRESP on the heartbeat) was not touched by the crash: it gets its own
+ * verdict back.  Of the others, the one named is the likeliest cause: one
+ * whose connection closed after it sent a malformed packet, and of those the
+ * one closed soonest after it sent (the crash answers the killer's packet;
+ * the rest were idle or waiting): a guess when several ran, and the reason
+ * says so.
  */
 static void settle_crash(const pool *p, job *jobs, size_t n, mqs_run *run)
 {
     if (!p->down_at)
         return;
-    int64_t t_crash = 0; /* seen late by some threads: no close after it can be the target's own choice */
-    for (size_t i = 0; i < n; i++)
-        if (jobs[i].crashed && last_close(&jobs[i]) > t_crash)
-            t_crash = last_close(&jobs[i]);
-    if (!t_crash)
-        t_crash = p->down_at;
-    const mqs_case *named = NULL;
+    int64_t alive = mqs_heartbeat_alive_after(p->hb);
+    if (alive > p->down_at) /* the heartbeat's connection outlived new ones: prove nothing past down_at */
+        alive = p->down_at;
+    if (alive < p->alive_at)
+        alive = p->alive_at;
+    const job *named = NULL;
     size_t crashed = 0;
     for (size_t i = 0; i < n; i++) {
         job *j = &jobs[i];
         if (!j->crashed)
             continue;
         mqs_case *c = j->out;
-        if (j->started + c->duration_ms < t_crash - CRASH_WINDOW_MS) {
+        if (j->started + c->duration_ms < alive) {
             mqs_case_set(c, j->own.verdict, j->own.step, j->own.statement, j->own.message);
         } else {
             crashed++;
             mqs_case_event(c, c->duration_ms, MQS_EV_NOTE, NULL, "liveness: the target no longer accepts connections",
                            NULL, 0);
-            if (!named || close_gap(c) < close_gap(named))
-                named = c;
+            if (!named || more_suspect(suspicion_of(j), suspicion_of(named)))
+                named = j;
         }
         free(j->own.statement);
         free(j->own.message);
@@ -383,11 +394,11 @@ static void settle_crash(const pool *p, job *jobs, size_t n, mqs_run *run)
     snprintf(why, sizeof why, "%s", p->down_why);
     if (crashed > 1)
         snprintf(why + strlen(why), sizeof why - strlen(why),
-                 "; a guess among the %zu cases running when it went down (this one's connection closed soonest "
-                 "after it sent a packet): run the CRASHED cases with -j 1 to know which",
+                 "; a guess among the %zu cases running when it went down (the likeliest: its connection closed "
+                 "soonest after it sent a malformed packet): run the CRASHED cases with -j 1 to know which",
                  crashed);
-    run->crash_case = mqs_strdup(named ? named->id : p->found_id);
-    run->crash_version = mqs_strdup(named ? named->version : p->found_version);
+    run->crash_case = mqs_strdup(named ? named->out->id : p->found_id);
+    run->crash_version = mqs_strdup(named ? named->out->version : p->found_version);
     run->crash_reason = mqs_strdup(why);
 }
 
