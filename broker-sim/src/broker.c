@@ -151,15 +151,15 @@ static void play_crash(sim_broker *b)
         sim_will_free(s->will);
         s->will = NULL;
     }
+    for (size_t i = 0; i < b->n_listeners; i++) { /* first: a client that sees its close finds no listener */
+        mqs_listener_close(b->listeners[i].l);
+        b->listeners[i].l = NULL;
+    }
     for (sim_conn *c = b->conns; c; c = c->next)
         if (c->t) {
             mqs_transport_drop(c->t);
             c->t = NULL; /* reap frees it */
         }
-    for (size_t i = 0; i < b->n_listeners; i++) {
-        mqs_listener_close(b->listeners[i].l);
-        b->listeners[i].l = NULL;
-    }
     sim_log(b, "crashed (crash quirk): listeners closed, connections reset");
 }
 
