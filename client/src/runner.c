@@ -198,7 +198,7 @@ static void check_liveness(pool *p, job *j)
         }
     }
     if (p->down_at && j->started > p->down_at && c != p->found_after)
-        mqs_case_set(c, MQS_NOT_RUN, 0, NULL, "not run: the target was down before this case started");
+        mqs_case_set(c, MQS_NOT_RUN, 0, NULL, "target down: it crashed before this case started");
     else if (p->down_at && suspect(c))
         mark_crashed(p, j);
     pthread_mutex_unlock(&p->live_lock);
@@ -213,7 +213,7 @@ static void *worker(void *arg)
             return NULL;
         job *j = &p->jobs[i];
         if (atomic_load(&p->down)) {
-            mqs_case_not_run(j->sc, j->v, "not run: the target crashed earlier in the run and is down", j->out);
+            mqs_case_not_run(j->sc, j->v, "target down: it crashed earlier in the run", j->out);
         } else {
             j->started = mqs_now_ms();
             mqs_run_case(j->sc, j->v, p->opts, j->index, j->out); /* NOT RUN at once after an interrupt */
