@@ -69,10 +69,18 @@ typedef struct job {
     mqtt_version v;
     mqs_case *out;
     unsigned index; /* makes {prefix} and {cid} unique to this case (and attempt) in the run */
-    int64_t started; /* mqs_now_ms when the case began */
+    int64_t started, ended; /* mqs_now_ms when the case began and ended */
     bool crashed;    /* marked CRASHED; own holds what it said itself */
     own_verdict own;
 } job;
+
+/* Only a target seen alive in this run can crash: one that never answers (a saved profile, a hostile
+ * peer) is left to the cases' own verdicts. */
+typedef enum live_state {
+    LIVE_UNKNOWN, /* not seen alive yet: the first check decides */
+    LIVE_WATCHED, /* seen alive (the pre-flight, a check): a check that fails means it went down */
+    LIVE_IGNORED, /* the first check got no answer: never alive, never checked again */
+} live_state;
 
 typedef struct pool {
     job *jobs;
@@ -88,6 +96,7 @@ typedef struct pool {
     size_t target_done;      /* done when this phase is over */
     bool parallel;           /* this phase runs cases side by side */
     /* liveness: guarded by live_lock (one check at a time), down also read without it */
+    live_state live;
     mqs_heartbeat *hb;
     mqtt_version live_v;     /* the version liveness checks speak */
     pthread_mutex_t live_lock;
@@ -139,15 +148,15 @@ static bool suspect(const mqs_case *c)
     return saw_close(c) || c->verdict == MQS_FAIL || c->verdict == MQS_ERROR;
 }
 
-/* Does the target answer a CONNECT?  Only several failures in a row say no; an interrupt is not one. */
-static bool target_alive(pool *p, char *why, size_t cap)
+/* Does the target answer a CONNECT?  Only `attempts` failures in a row say no; an interrupt is not one. */
+static bool target_alive(pool *p, int attempts, char *why, size_t cap)
 {
     const mqs_run_opts *o = p->opts;
     mqs_probe_opts po = {.url = o->target.url, .tls = o->target.tls, .username = o->target.username,
                          .password = o->target.password, .timeout_ms = o->connect_timeout_ms,
                          .interrupted = o->interrupted};
     snprintf(po.run_tag, sizeof po.run_tag, "%s", o->run_tag);
-    for (int attempt = 0; attempt < LIVENESS_ATTEMPTS; attempt++) {
+    for (int attempt = 0; attempt < attempts; attempt++) {
         if (attempt)
             nanosleep(&(struct timespec){0, LIVENESS_PAUSE_MS * 1000000L}, NULL);
         if (mqs_probe_alive(&po, p->live_v, why, cap) || (o->interrupted && o->interrupted()))
@@ -179,16 +188,21 @@ static void mark_crashed(pool *p, job *j)
 static void check_liveness(pool *p, job *j)
 {
     mqs_case *c = j->out;
-    if (c->verdict == MQS_NOT_RUN)
+    if (c->verdict == MQS_NOT_RUN || p->live == LIVE_IGNORED)
         return;
-    int64_t ended = mqs_now_ms();
+    int64_t ended = j->ended = mqs_now_ms();
     pthread_mutex_lock(&p->live_lock);
     bool due = suspect(c) || ended - p->alive_at >= LIVENESS_EVERY_MS ||
                mqs_heartbeat_stalled(p->hb, j->started, ended, STALL_MS);
-    if (!p->down_at && due && p->alive_at < ended) { /* a check begun after the case ended covers it */
+    /* A check begun after the case ended covers it; in the same millisecond it may have begun before. */
+    if (!p->down_at && due && p->alive_at <= ended) {
         int64_t t = mqs_now_ms();
-        if (target_alive(p, p->down_why, sizeof p->down_why)) {
+        bool watched = p->live == LIVE_WATCHED;
+        if (target_alive(p, watched ? LIVENESS_ATTEMPTS : 1, p->down_why, sizeof p->down_why)) {
             p->alive_at = t;
+            p->live = LIVE_WATCHED;
+        } else if (!watched) {
+            p->live = LIVE_IGNORED;
         } else {
             p->down_at = t;
             p->found_after = c;
@@ -377,7 +391,7 @@ static void settle_crash(const pool *p, job *jobs, size_t n, mqs_run *run)
         if (!j->crashed)
             continue;
         mqs_case *c = j->out;
-        if (j->started + c->duration_ms < alive) {
+        if (j->ended < alive) {
             mqs_case_set(c, j->own.verdict, j->own.step, j->own.statement, j->own.message);
         } else {
             crashed++;
@@ -500,7 +514,10 @@ void mqs_run_all(const mqs_scenario_set *set, const mqs_filter *filter, unsigned
     p.live_v = served_version(opts);
     if (p.live_v == MQTT_VERSION_UNKNOWN) /* no profile: the version cases speak most */
         p.live_v = versions == (1u << MQTT_V5) ? MQTT_V5 : MQTT_V311;
-    p.alive_at = p.t0; /* the pre-flight has just found it up */
+    if (opts->profile && !opts->profile->from_file && served_version(opts) != MQTT_VERSION_UNKNOWN) {
+        p.live = LIVE_WATCHED; /* the pre-flight has just found it up */
+        p.alive_at = p.t0;
+    }
     run_phase(&p, ordered, nshared, opts->jobs < 1 ? 1 : opts->jobs);
     run_phase(&p, ordered + nshared, nisolated, 1);
     bool interrupted = opts->interrupted && opts->interrupted();
