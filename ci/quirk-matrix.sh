@@ -47,13 +47,14 @@ def verdicts(name):
 base = verdicts("none")
 runs = {q: verdicts(q) for q in quirks}
 problems = [f"without quirks {k} is {v}" for k, v in base.items() if v != "PASS"]
-caught = {q: sorted(k for k, v in r.items() if v == "FAIL") for q, r in runs.items()}
+# A planted crash quirk is caught by a CRASHED case (the cases after it are NOT RUN).
+caught = {q: sorted(k for k, v in r.items() if v in ("FAIL", "CRASHED")) for q, r in runs.items()}
 problems += [f"quirk {q} is caught by no scenario" for q, ks in caught.items() if not ks]
 rows = sorted({k for ks in caught.values() for k in ks})
 with open(out, "w") as f:
     f.write("# Sensitivity matrix: scenario x broker-sim quirk\n\n")
     f.write(f"Without quirks: {sum(v == 'PASS' for v in base.values())} of {len(base)} cases PASS. "
-            "Each column runs the suite with one quirk; F marks a case that FAILs.\n\n")
+            "Each column runs the suite with one quirk; F marks a case that FAILs (or is CRASHED).\n\n")
     f.write("| quirk | cases that FAIL |\n|---|---|\n")
     for q in quirks:
         f.write(f"| `{q}` | {len(caught[q])} |\n")

@@ -32,6 +32,7 @@ static int rank(mqs_verdict v)
     case MQS_WARN: return 1;
     case MQS_FAIL: return 2;
     case MQS_ERROR: return 3;
+    case MQS_CRASHED: return 4;
     default: return 0; /* PASS, SKIP, INCONSISTENT, NOT RUN */
     }
 }
@@ -92,7 +93,8 @@ static bool parse_line(cli_baseline *b, char *line, char *why, size_t why_cap)
     snprintf(names, sizeof names, "%s", verdicts);
     unsigned bits = parse_verdicts(names);
     if (!bits) {
-        snprintf(why, why_cap, "unknown verdict in \"%.60s\" (PASS, WARN, SKIP, FAIL, ERROR, INCONSISTENT, separated by |)",
+        snprintf(why, why_cap,
+                 "unknown verdict in \"%.60s\" (PASS, WARN, SKIP, FAIL, ERROR, INCONSISTENT, CRASHED, separated by |)",
                  verdicts);
         return false;
     }

@@ -109,9 +109,12 @@ void cmd_run_usage(FILE *out)
           "      --help                this help\n"
           "\n"
           "SIGINT or SIGTERM stops the run: cases not finished are NOT RUN, the reports are still written.\n"
+          "After a case that saw a close or failed (or 3 s after the last check) the target must still accept\n"
+          "a connection: "
+          "if it does not, that case is CRASHED, the cases after it NOT RUN, and the run exits 3.\n"
           "Exit status: 0 nothing failed (with --baseline: nothing got worse), 1 a FAIL or ERROR (or a regression),\n"
           "2 usage or scenario error (or nothing selected),\n"
-          "3 target unreachable, 130/143 interrupted by SIGINT/SIGTERM.\n",
+          "3 target unreachable or crashed during the run, 130/143 interrupted by SIGINT/SIGTERM.\n",
           out);
 }
 

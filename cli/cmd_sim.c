@@ -60,7 +60,8 @@ static void list_quirks(void)
 {
     for (int q = 0; q < SIM_Q_COUNT; q++) {
         const sim_quirk_info *qi = sim_quirk_info_of((sim_quirk_id)q);
-        printf("%-24s %s\n%-24s %s\n", qi->name, qi->description, "", qi->statements);
+        printf("%-24s %s\n%-24s %s\n", qi->name, qi->description, "",
+               qi->statements[0] ? qi->statements : "(no statement: a planted crash, `run` reports CRASHED)");
     }
 }
 

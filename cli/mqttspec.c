@@ -48,7 +48,7 @@ static void usage(FILE *out)
           "  0        success: nothing failed\n"
           "  1        a check failed (a FAIL or ERROR; decode: a malformed packet; fuzz: a crash or hang)\n"
           "  2        usage error: bad option, unwritable output, scenario error, a selection with nothing to run\n"
-          "  3        the target is unreachable (sim: cannot listen)\n"
+          "  3        the target is unreachable, or (run) it stopped accepting connections: CRASHED (sim: cannot listen)\n"
           "  130/143  interrupted by SIGINT/SIGTERM (run, sim --scenario): unfinished cases NOT RUN, reports written\n",
           out);
 }

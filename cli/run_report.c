@@ -115,6 +115,7 @@ static void print_statement_text(const mqs_case *c, FILE *out)
     if (c->statement_section)
         fprintf(out, " [%s]", c->statement_section);
 }
+enum { EXIT_TARGET_DOWN = 3 }; /* the target stopped accepting connections during the run */
 
 /* Cases that did not pass (or run) one per line, then the totals. */
 static void print_summary(const mqs_run *run, FILE *out)
@@ -140,9 +141,14 @@ static void print_summary(const mqs_run *run, FILE *out)
             counts[MQS_SKIP], counts[MQS_WARN], counts[MQS_ERROR]);
     if (counts[MQS_INCONSISTENT])
         fprintf(out, ", %zu inconsistent (failed in parallel, passed alone)", counts[MQS_INCONSISTENT]);
+    if (counts[MQS_CRASHED])
+        fprintf(out, ", %zu crashed", counts[MQS_CRASHED]);
     if (counts[MQS_NOT_RUN])
-        fprintf(out, ", %zu not run (interrupted)", counts[MQS_NOT_RUN]);
+        fprintf(out, ", %zu not run (%s)", counts[MQS_NOT_RUN], run->crash_case ? "target down" : "interrupted");
     fputc('\n', out);
+    if (run->crash_case)
+        fprintf(out, "target crashed during %s (%s): %s\n", run->crash_case,
+                run->crash_version ? run->crash_version : "?", run->crash_reason ? run->crash_reason : "");
 }
 
 void cli_run_start(mqs_run *run, const char *target)
@@ -318,9 +324,11 @@ int cli_run_finish(const cli_reports *r, const mqs_run *run, FILE *out)
         rc = -1;
     if (rc)
         return CLI_EXIT_USAGE;
+    if (run->crash_case) /* as for an unreachable target: nothing after the crash was tested */
+        return EXIT_TARGET_DOWN;
     if (r->baseline)
         return compare_with_baseline(r, run, out);
     /* NOT RUN comes only from an interrupt; INCONSISTENT passed alone: neither fails the run. */
-    bool failed = counts[MQS_FAIL] || counts[MQS_ERROR] || (r->strict && counts[MQS_WARN]);
+    bool failed = counts[MQS_FAIL] || counts[MQS_ERROR] || counts[MQS_CRASHED] || (r->strict && counts[MQS_WARN]);
     return failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }

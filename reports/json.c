@@ -184,6 +184,16 @@ static bool add_profile(cJSON *root, const mqs_run *run)
     return profile && cJSON_AddItemToObject(root, "profile", profile);
 }
 
+/* Which case the target went down in, and why; absent while it stayed up. */
+static bool add_crash(cJSON *root, const mqs_run *run)
+{
+    if (!run->crash_case)
+        return true;
+    cJSON *o = cJSON_AddObjectToObject(root, "target_crashed");
+    return o && add_str(o, "case", run->crash_case) && add_str(o, "version", run->crash_version) &&
+           add_str(o, "reason", run->crash_reason);
+}
+
 static cJSON *run_json(const mqs_run *run)
 {
     cJSON *root = cJSON_CreateObject();
@@ -192,7 +202,7 @@ static cJSON *run_json(const mqs_run *run)
     bool ok = add_str(root, "format", "mqttspec-report") && add_num(root, "format_version", 1) &&
               add_str(root, "tool_version", run->tool_version) && add_str(root, "target", run->target) &&
               add_str(root, "started_at", run->started_at) && add_num(root, "duration_ms", run->duration_ms) &&
-              add_profile(root, run) && add_summary(root, run) && add_cases(root, run);
+              add_profile(root, run) && add_crash(root, run) && add_summary(root, run) && add_cases(root, run);
     if (!ok) {
         cJSON_Delete(root);
         return NULL;

@@ -118,7 +118,7 @@ static void time_attr(FILE *out, int64_t ms)
 static void tally_add(tally *t, const mqs_case *c)
 {
     t->tests++;
-    t->failures += c->verdict == MQS_FAIL;
+    t->failures += c->verdict == MQS_FAIL || c->verdict == MQS_CRASHED;
     t->errors += c->verdict == MQS_ERROR;
     t->skipped += c->verdict == MQS_SKIP || c->verdict == MQS_NOT_RUN;
     t->ms += c->duration_ms > 0 ? c->duration_ms : 0;
@@ -235,6 +235,7 @@ static void write_case_body(FILE *out, const mqs_case *c)
 {
     switch (c->verdict) {
     case MQS_FAIL:
+    case MQS_CRASHED: /* a finding about the target, not a fault of the harness */
         write_problem(out, c, "failure");
         break;
     case MQS_ERROR:

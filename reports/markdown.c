@@ -91,6 +91,15 @@ static void write_header(FILE *out, const mqs_run *run)
     md_inline(out, run->started_at ? run->started_at : "(unknown)");
     fprintf(out, "\n- **Duration:** %s s\n- **Tool:** mqttspec ", secs);
     md_inline(out, run->tool_version ? run->tool_version : "(unknown)");
+    if (run->crash_case) {
+        fputs("\n- **Target crashed:** during case ", out);
+        md_inline(out, run->crash_case);
+        fputs(" (", out);
+        md_inline(out, run->crash_version ? run->crash_version : "?");
+        fputs("): ", out);
+        md_inline(out, run->crash_reason ? run->crash_reason : "(no reason recorded)");
+        fputs("; the cases after it were not run", out);
+    }
     fputs("\n\n", out);
 }
 

@@ -13,8 +13,8 @@ enum { INITIAL_CAP = 8 };
 
 const char *mqs_verdict_name(mqs_verdict v)
 {
-    static const char *const names[MQS_VERDICT_COUNT] = {"PASS",  "WARN",    "SKIP",        "FAIL",
-                                                         "ERROR", "NOT RUN", "INCONSISTENT"};
+    static const char *const names[MQS_VERDICT_COUNT] = {"PASS",  "WARN",    "SKIP",         "FAIL",
+                                                         "ERROR", "NOT RUN", "INCONSISTENT", "CRASHED"};
     if ((unsigned)v >= MQS_VERDICT_COUNT)
         return "INVALID";
     return names[v];
@@ -28,8 +28,8 @@ int mqs_verdict_parse(const char *name)
     return -1;
 }
 
-const mqs_verdict mqs_verdict_order[MQS_VERDICT_COUNT] = {MQS_PASS,  MQS_FAIL,    MQS_WARN,        MQS_SKIP,
-                                                          MQS_ERROR, MQS_NOT_RUN, MQS_INCONSISTENT};
+const mqs_verdict mqs_verdict_order[MQS_VERDICT_COUNT] = {MQS_PASS,  MQS_FAIL,    MQS_CRASHED,     MQS_WARN,
+                                                          MQS_SKIP,  MQS_ERROR,   MQS_NOT_RUN,     MQS_INCONSISTENT};
 
 char *mqs_strdup(const char *s)
 {
@@ -181,5 +181,8 @@ void mqs_run_free(mqs_run *run)
     free(run->target);
     free(run->started_at);
     free(run->profile_json);
+    free(run->crash_case);
+    free(run->crash_version);
+    free(run->crash_reason);
     memset(run, 0, sizeof *run);
 }

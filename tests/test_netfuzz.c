@@ -1,5 +1,5 @@
 /*
- * The network fuzzer (client/src/netfuzz*.c): the PRNG and the case streams
+ * The network fuzzer (fuzz/net/): the PRNG and the case streams
  * are deterministic for a seed; the codec's verdict and what the spec requires
  * of each reaction; the minimiser against synthetic oracles; findings as
  * scenario files the loader accepts; a short campaign against broker-sim.
@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "mqttspec/netfuzz.h"
+#include "netfuzz_internal.h" /* white-box: the parts, not only the campaign */
 #include "mqttspec/scenario.h"
 #include "mqttspec/sim.h"
 

@@ -188,6 +188,7 @@ static void test_verdict_names(void **state)
     assert_string_equal(mqs_verdict_name(MQS_ERROR), "ERROR");
     assert_string_equal(mqs_verdict_name(MQS_NOT_RUN), "NOT RUN");
     assert_string_equal(mqs_verdict_name(MQS_INCONSISTENT), "INCONSISTENT");
+    assert_string_equal(mqs_verdict_name(MQS_CRASHED), "CRASHED");
     /* The summary order names every verdict exactly once. */
     unsigned seen = 0;
     for (int i = 0; i < MQS_VERDICT_COUNT; i++)
@@ -485,9 +486,9 @@ static void test_markdown_content(void **state)
     assert_true(utf8_valid((const unsigned char *)m));
     assert_no_controls(m);
     assert_non_null(strstr(m, "- **Target:** mqtt://127.0.0.1:1883/?a=1\\&b=\\<2\\>\n"));
-    assert_non_null(strstr(m, "| PASS | FAIL | WARN | SKIP | ERROR | NOT RUN | INCONSISTENT | total |\n"
-                              "|---:|---:|---:|---:|---:|---:|---:|---:|\n"
-                              "| 1 | 1 | 1 | 1 | 1 | 0 | 0 | 5 |\n"));
+    assert_non_null(strstr(m, "| PASS | FAIL | CRASHED | WARN | SKIP | ERROR | NOT RUN | INCONSISTENT | total |\n"
+                              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+                              "| 1 | 1 | 0 | 1 | 1 | 1 | 0 | 0 | 5 |\n"));
     assert_non_null(strstr(m, "| connect-basic | 3.1.1 | PASS |  |\n"));
     assert_non_null(strstr(m, "| qos2-no-dup | 5.0 | FAIL | 5.0:MQTT-4.3.3-2 |\n"));
     assert_int_equal(count_of(m, "\n### "), 4); /* every non-PASS case, not the PASS one */
@@ -586,13 +587,65 @@ static void test_retry_json(void **state)
     mqs_run_free(&run);
 }
 
+/* The target went down during a case that expected a close: CRASHED, the rest NOT RUN, the run names the case. */
+static void build_crashed_run(mqs_run *run)
+{
+    memset(run, 0, sizeof *run);
+    run->target = mqs_strdup("mqtt://127.0.0.1:1883");
+    run->started_at = mqs_strdup("2024-05-01T12:00:00Z");
+    add_case(run, "connect-basic", "3.1.1", MQS_PASS, NULL, NULL);
+    add_case(run, "client-sends-connack", "3.1.1", MQS_CRASHED, NULL, "target crashed: connection refused");
+    add_case(run, "connect-basic", "5.0", MQS_NOT_RUN, NULL, "not run: the target is down");
+    run->crash_case = mqs_strdup("client-sends-connack");
+    run->crash_version = mqs_strdup("3.1.1");
+    run->crash_reason = mqs_strdup("a new connection fails: Connection refused");
+}
+
+static void test_crashed_run(void **state)
+{
+    (void)state;
+    mqs_run run;
+    build_crashed_run(&run);
+    char *j = render(mqs_write_json, &run);
+    cJSON *root = cJSON_Parse(j);
+    assert_non_null(root);
+    const cJSON *crash = member(root, "target_crashed");
+    assert_string_equal(string(crash, "case"), "client-sends-connack");
+    assert_string_equal(string(crash, "version"), "3.1.1");
+    assert_string_equal(string(crash, "reason"), "a new connection fails: Connection refused");
+    assert_true(number(member(root, "summary"), "CRASHED") == 1);
+    assert_string_equal(string(cJSON_GetArrayItem(member(root, "cases"), 1), "verdict"), "CRASHED");
+    cJSON_Delete(root);
+    free(j);
+    /* A crash is a failure of the target for CI servers, not a harness error. */
+    char *x = render(mqs_write_junit, &run);
+    assert_non_null(strstr(x, "tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\""));
+    assert_non_null(strstr(x, "<failure message=\"target crashed: connection refused\" type=\"CRASHED\">"));
+    if (have_xmllint())
+        assert_int_equal(xmllint_validate(x, false), 0);
+    free(x);
+    char *m = render(mqs_write_markdown, &run);
+    assert_non_null(strstr(m, "- **Target crashed:** during case client-sends-connack (3.1.1): "));
+    assert_non_null(strstr(m, "| 1 | 0 | 1 | 0 | 0 | 0 | 1 | 0 | 3 |\n"));
+    free(m);
+    mqs_run_free(&run);
+    /* A run that stayed up says nothing of a crash. */
+    build_retry_run(&run);
+    j = render(mqs_write_json, &run);
+    root = cJSON_Parse(j);
+    assert_null(cJSON_GetObjectItemCaseSensitive(root, "target_crashed"));
+    cJSON_Delete(root);
+    free(j);
+    mqs_run_free(&run);
+}
+
 static void test_retry_markdown_and_trace(void **state)
 {
     (void)state;
     mqs_run run;
     build_retry_run(&run);
     char *m = render(mqs_write_markdown, &run);
-    assert_non_null(strstr(m, "| 1 | 1 | 0 | 0 | 0 | 1 | 1 | 4 |\n"));
+    assert_non_null(strstr(m, "| 1 | 1 | 0 | 0 | 0 | 0 | 1 | 1 | 4 |\n"));
     assert_non_null(strstr(m, "### INCONSISTENT qos1-flaky (5.0)\n"));
     assert_non_null(strstr(m, "### NOT RUN will-late (5.0)\n"));
     assert_int_equal(count_of(m, "#### First attempt (in parallel): FAIL\n"), 2);
@@ -867,6 +920,7 @@ int main(void)
         cmocka_unit_test(test_retry_junit),
         cmocka_unit_test(test_retry_json),
         cmocka_unit_test(test_retry_markdown_and_trace),
+        cmocka_unit_test(test_crashed_run),
         cmocka_unit_test(test_empty_run),
         cmocka_unit_test(test_write_errors_reported),
         cmocka_unit_test(test_html_report),

@@ -691,7 +691,9 @@ static void test_quirk_table(void **state)
         const sim_quirk_info *qi = sim_quirk_info_of((sim_quirk_id)q);
         assert_non_null(qi);
         assert_non_null(qi->name);
-        assert_true(strlen(qi->statements) > 0 && strlen(qi->description) > 0);
+        /* A planted crash breaks no statement (run reports it as CRASHED); every other quirk cites one. */
+        bool crash = strncmp(qi->name, "crash-", 6) == 0;
+        assert_true((strlen(qi->statements) > 0) != crash && strlen(qi->description) > 0);
         if (!statements_qualified(qi->statements))
             fail_msg("quirk %s: statements not version-qualified: %s", qi->name, qi->statements);
         assert_int_equal(sim_quirk_by_name(qi->name), q);
@@ -1193,6 +1195,33 @@ static void test_variant_close_without_disconnect(void **state)
     stop(f);
 }
 
+/* crash-on-client-connack: a client's CONNACK closes every connection at once, and the port accepts no
+ * more (what a crashed broker looks like); any other malformed packet is closed on as usual. */
+static void test_quirk_crash_on_client_connack(void **state)
+{
+    (void)state;
+    fixture *f = start_quirky(SIM_QUIRK_BIT(SIM_Q_CRASH_ON_CLIENT_CONNACK));
+    client *other = connected(f->port, MQTT_V311, "bystander");
+    client *c = connected(f->port, MQTT_V5, "pingresp");
+    send_raw(c, "d0 00"); /* a PINGRESP from the client: an ordinary protocol error */
+    expect_close(c, WAIT_MS);
+    client_drop(c);
+    expect_serving(other);
+    c = connected(f->port, MQTT_V5, "killer");
+    send_raw(c, "20 03 00 00 00"); /* CONNACK from the client */
+    expect_close(c, WAIT_MS);
+    expect_close(other, WAIT_MS);
+    client_drop(c);
+    client_drop(other);
+    char url[64], err[256];
+    snprintf(url, sizeof url, "mqtt://127.0.0.1:%d", f->port);
+    mqs_url u;
+    assert_int_equal(mqs_url_parse(url, &u, err, sizeof err), 0);
+    mqs_transport *t = mqs_transport_connect(&u, NULL, mqs_now_ms() + WAIT_MS, err, sizeof err);
+    assert_null(t); /* refused: nothing listens any more */
+    stop(f);
+}
+
 /* ---- TLS ---- */
 
 /* A self-signed certificate and key for 127.0.0.1 in dir; false if OpenSSL could not make one. */
@@ -1283,6 +1312,7 @@ int main(void)
         cmocka_unit_test(test_variant_wrong_protocol_name_311),
         cmocka_unit_test(test_variant_qos2_forward_at_pubrel),
         cmocka_unit_test(test_variant_close_without_disconnect),
+        cmocka_unit_test(test_quirk_crash_on_client_connack),
         cmocka_unit_test(test_tls_listener),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

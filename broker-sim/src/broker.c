@@ -170,6 +170,28 @@ void sim_reap(sim_broker *b)
     }
 }
 
+/* A crash quirk fired: what a crashed process leaves behind.  No listener, every
+ * connection reset, no Will published; the loop idles until sim_stop. */
+static void play_crash(sim_broker *b)
+{
+    b->crash_pending = false;
+    for (sim_session *s = b->sessions; s; s = s->next) {
+        s->conn = NULL;
+        sim_will_free(s->will);
+        s->will = NULL;
+    }
+    for (size_t i = 0; i < b->n_listeners; i++) { /* first: a client that sees its close finds no listener */
+        mqs_listener_close(b->listeners[i].l);
+        b->listeners[i].l = NULL;
+    }
+    for (sim_conn *c = b->conns; c; c = c->next)
+        if (c->t) {
+            mqs_transport_drop(c->t);
+            c->t = NULL; /* reap frees it */
+        }
+    sim_log(b, "crashed (crash quirk): listeners closed, connections reset");
+}
+
 static size_t count_conns(const sim_broker *b)
 {
     size_t n = 0;
@@ -206,7 +228,8 @@ static bool loop_once(sim_broker *b, int64_t next_timer)
         abort();
     fds[0] = (struct pollfd){.fd = b->wake[0], .events = POLLIN};
     for (size_t i = 0; i < b->n_listeners; i++)
-        fds[1 + i] = (struct pollfd){.fd = mqs_listener_fd(b->listeners[i].l), .events = POLLIN};
+        fds[1 + i] = (struct pollfd){.fd = b->listeners[i].l ? mqs_listener_fd(b->listeners[i].l) : -1,
+                                     .events = POLLIN}; /* none after a crash quirk */
     size_t i = 0;
     for (sim_conn *c = b->conns; c; c = c->next, i++) {
         polled[i] = c;
@@ -226,6 +249,8 @@ static bool loop_once(sim_broker *b, int64_t next_timer)
     }
     free(fds);
     free(polled);
+    if (b->crash_pending)
+        play_crash(b);
     sim_reap(b);
     return !stop;
 }

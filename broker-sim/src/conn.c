@@ -254,6 +254,11 @@ static void handle_buffered_packets(sim_conn *c)
         if (st == MQTT_NEED_MORE)
             return;
         if (st == MQTT_MALFORMED) {
+            if (sim_quirk(c->quirks, SIM_Q_CRASH_ON_CLIENT_CONNACK) && err.code == MQTT_E_PACKET_DIRECTION &&
+                c->in.buf[c->in.start] >> 4 == MQTT_CONNACK) {
+                c->b->crash_pending = true; /* the loop tears everything down after this turn */
+                return;
+            }
             if (forgive_malformed(c, &opts, &err))
                 continue;
             on_malformed(c, &pkt, &err);

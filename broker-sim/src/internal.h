@@ -151,6 +151,7 @@ struct sim_broker {
     pthread_t thread;
     unsigned next_conn_id;
     unsigned next_assigned_id;
+    bool crash_pending; /* a crash quirk fired: the loop plays the crash after this turn */
 };
 
 /* ---- broker.c ---- */

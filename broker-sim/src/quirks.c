@@ -140,6 +140,11 @@ static const sim_quirk_info quirk_table[SIM_Q_COUNT] = {
     [SIM_Q_WS_NO_PROTOCOL] = {"ws-no-protocol", "3.1.1:MQTT-6.0.0-4 5.0:MQTT-6.0.0-4",
                               "WebSocket: the handshake answer selects no subprotocol (no Sec-WebSocket-Protocol "
                               "header)."},
+    /* planted crashes: no statement is broken, `mqttspec run` reports the case as CRASHED */
+    [SIM_Q_CRASH_ON_CLIENT_CONNACK] = {"crash-on-client-connack", "",
+                                       "A CONNACK sent by a client crashes the broker: every listener and "
+                                       "connection is closed at once, no Will is published, nothing is accepted "
+                                       "until the broker is restarted."},
 };
 
 _Static_assert(SIM_Q_COUNT <= 64, "sim_quirk_set has one bit per quirk");

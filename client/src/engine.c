@@ -1101,6 +1101,12 @@ static void init_ctx(runctx *x, const mqs_scenario *sc, mqtt_version v, const mq
     snprintf(x->cid, sizeof x->cid, "ms%.8s%04x", opts->run_tag, index & 0xFFFF);
 }
 
+void mqs_case_not_run(const mqs_scenario *sc, mqtt_version v, const char *why, mqs_case *out)
+{
+    fill_case_header(out, sc, v);
+    mqs_case_set(out, MQS_NOT_RUN, 0, NULL, why);
+}
+
 void mqs_run_case(const mqs_scenario *sc, mqtt_version v, const mqs_run_opts *opts, unsigned index, mqs_case *out)
 {
     if (sc->role == MQS_ROLE_SERVER)

@@ -648,6 +648,39 @@ const char *mqs_preflight_name(mqs_preflight s)
     return (unsigned)s < sizeof preflight_names / sizeof preflight_names[0] ? preflight_names[s] : "?";
 }
 
+/* ---- liveness ---- */
+
+bool mqs_probe_alive(const mqs_probe_opts *opts, mqtt_version v, char *why, size_t why_cap)
+{
+    mqs_version_profile vp;
+    version_profile_init(&vp, v);
+    probe p = {.o = opts, .vp = &vp, .v = v, .wait_ms = opts->timeout_ms > 0 ? opts->timeout_ms : PROBE_DEFAULT_WAIT_MS};
+    snprintf(p.prefix, sizeof p.prefix, "mqttspec/%s/alive", opts->run_tag);
+    snprintf(p.cid, sizeof p.cid, "ms%.8sl%d", opts->run_tag, (int)v);
+    pconn c;
+    char err[256];
+    if (!pc_open(&p, &c, err, sizeof err)) {
+        snprintf(why, why_cap, "a new connection fails: %s", err);
+        pc_close(&c, true);
+        return false;
+    }
+    connect_args a = {"", true, -1, false};
+    mqtt_packet pkt;
+    pc_result r = send_connect(&p, &c, &a) ? pc_next(&c, &pkt, deadline_in(&p)) : PC_CLOSED;
+    /* Any CONNACK, even a refusal, is an answer from a live server. */
+    bool alive = r == PC_PACKET && pkt.type == MQTT_CONNACK;
+    if (alive && pkt.u.connack.code == 0)
+        disconnect(&c);
+    else
+        pc_close(&c, true);
+    if (!alive)
+        snprintf(why, why_cap, "a new connection %s",
+                 r == PC_TIMEOUT ? "gets no CONNACK within the wait"
+                 : r == PC_CLOSED ? "is closed without CONNACK"
+                                  : "gets an answer to CONNECT that is not a CONNACK");
+    return alive;
+}
+
 /* ---- heartbeat ---- */
 
 #define HEARTBEAT_EVERY_MS 250
@@ -751,6 +784,19 @@ bool mqs_heartbeat_stalled(mqs_heartbeat *hb, int64_t from, int64_t to, int stal
     bool covered = hb->started <= from;
     pthread_mutex_unlock(&hb->lock);
     return stalled || !covered;
+}
+
+int64_t mqs_heartbeat_alive_after(mqs_heartbeat *hb)
+{
+    if (!hb)
+        return 0;
+    pthread_mutex_lock(&hb->lock);
+    int64_t t = 0;
+    for (size_t i = hb->n; i-- > 0 && !t;)
+        if (hb->pings[i].answered)
+            t = hb->pings[i].sent;
+    pthread_mutex_unlock(&hb->lock);
+    return t;
 }
 
 void mqs_heartbeat_stop(mqs_heartbeat *hb)

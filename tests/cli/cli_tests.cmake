@@ -132,6 +132,11 @@ if(Python3_FOUND)
     COMMAND Python3::Interpreter ${MQTTSPEC_CLI_TEST_DIR}/stall_confirm.py $<TARGET_FILE:mqttspec>
             ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/cli_run_stall)
   set_tests_properties(cli_run_stall_confirmed PROPERTIES LABELS cli TIMEOUT 60)
+  # A target that dies during the run: that case CRASHED (never PASS), the rest NOT RUN, exit 3
+  add_test(NAME cli_run_target_crash
+    COMMAND Python3::Interpreter ${MQTTSPEC_CLI_TEST_DIR}/target_crash.py $<TARGET_FILE:mqttspec>
+            ${CMAKE_CURRENT_BINARY_DIR}/cli_run_target_crash)
+  set_tests_properties(cli_run_target_crash PROPERTIES LABELS cli TIMEOUT 120)
   # -u/-P values in no output (traces, every report, console) unless --show-credentials
   add_test(NAME cli_run_credentials_redacted
     COMMAND Python3::Interpreter ${MQTTSPEC_CLI_TEST_DIR}/credentials.py $<TARGET_FILE:mqttspec>

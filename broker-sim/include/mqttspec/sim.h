@@ -89,6 +89,8 @@ typedef enum sim_quirk_id {
     SIM_Q_WS_ACCEPT_TEXT,             /* text frames carry MQTT like binary ones */
     SIM_Q_WS_FRAME_ALIGNED,           /* a data frame must hold exactly one MQTT packet */
     SIM_Q_WS_NO_PROTOCOL,             /* the handshake answer names no subprotocol */
+    /* planted crashes (the sim runs in-process: it imitates a dead broker instead of exiting) */
+    SIM_Q_CRASH_ON_CLIENT_CONNACK,    /* a CONNACK from a client: close every listener and connection */
     SIM_Q_COUNT
 } sim_quirk_id;
 

@@ -76,11 +76,17 @@ void mqs_run_opts_init(mqs_run_opts *opts);
  */
 void mqs_run_case(const mqs_scenario *sc, mqtt_version v, const mqs_run_opts *opts, unsigned index, mqs_case *out);
 
+/* Record the case as NOT RUN, with why (the target went down before it started). */
+void mqs_case_not_run(const mqs_scenario *sc, mqtt_version v, const char *why, mqs_case *out);
+
 /*
  * Run every selected client-role scenario at every selected version
  * (versions: bitmask of 1 << mqtt_version; 0 = all the scenario lists);
  * server-role scenarios are left out.  Cases come out in scenario order,
- * whatever order they finished in.
+ * whatever order they finished in.  After a case that saw a close or
+ * failed (and every few seconds) the target must still accept a connection:
+ * if it does not, that case and those beside it are CRASHED, the rest NOT
+ * RUN, and run->crash_* say which case and why.
  */
 void mqs_run_all(const mqs_scenario_set *set, const mqs_filter *filter, unsigned versions,
                  const mqs_run_opts *opts, mqs_run *run);

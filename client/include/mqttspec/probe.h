@@ -99,7 +99,19 @@ mqs_heartbeat *mqs_heartbeat_start(const mqs_probe_opts *opts, mqtt_version v);
 /* Did the target stall (a PINGRESP slower than stall_ms, or none) at any time in [from, to] (mqs_now_ms)?
  * True also when the heartbeat stopped working before `to`. */
 bool mqs_heartbeat_stalled(mqs_heartbeat *hb, int64_t from, int64_t to, int stall_ms);
+/* When (mqs_now_ms) the last PINGREQ that got its PINGRESP went out: the target was alive after that
+ * moment.  0 if none was answered (or hb is NULL). */
+int64_t mqs_heartbeat_alive_after(mqs_heartbeat *hb);
 void mqs_heartbeat_stop(mqs_heartbeat *hb);
+
+/*
+ * Liveness: does the target still accept a connection?  One CONNECT (clean,
+ * client id from the run tag and v) and its CONNACK within
+ * opts->timeout_ms; any CONNACK counts, a refusal too.  False, with why,
+ * when the connection fails or no CONNACK comes.  An interrupt (opts->interrupted)
+ * ends the wait early: the caller must not read false as "down" then.
+ */
+bool mqs_probe_alive(const mqs_probe_opts *opts, mqtt_version v, char *why, size_t why_cap);
 
 /* JSON form (docs/profile.md). */
 cJSON *mqs_profile_to_json(const mqs_profile *p);

@@ -23,10 +23,11 @@ typedef enum mqs_verdict {
     MQS_ERROR = 4, /* the harness could not run the case */
     MQS_NOT_RUN = 5, /* the run was interrupted before the case finished */
     MQS_INCONSISTENT = 6, /* failed when run in parallel, passed when re-run alone: never a FAIL */
+    MQS_CRASHED = 7,  /* the target stopped accepting connections during the case: never a PASS */
 } mqs_verdict;
-#define MQS_VERDICT_COUNT 7
+#define MQS_VERDICT_COUNT 8
 
-const char *mqs_verdict_name(mqs_verdict v); /* "PASS" ... "NOT RUN", "INCONSISTENT" */
+const char *mqs_verdict_name(mqs_verdict v); /* "PASS" ... "NOT RUN", "INCONSISTENT", "CRASHED" */
 
 /* Every verdict once, in the order a reader scans counts (good news, bad news, the rest): for summaries. */
 extern const mqs_verdict mqs_verdict_order[MQS_VERDICT_COUNT];
@@ -108,6 +109,14 @@ typedef struct mqs_run {
     mqs_case *cases;
     size_t ncases;
     size_t cases_cap;
+    /*
+     * Owned, NULL while the target stayed up: the case during which the target
+     * was found down (its id and version; the cases after it are NOT RUN) and
+     * why (what the liveness check saw).
+     */
+    char *crash_case;
+    char *crash_version;
+    char *crash_reason;
 } mqs_run;
 
 /* Helpers the engine uses to fill the model (they copy their arguments). */

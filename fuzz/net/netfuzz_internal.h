@@ -1,5 +1,6 @@
 /*
- * Stateful network fuzzing of an MQTT broker (mqttspec fuzz; docs/network-fuzzing.md).
+ * The parts of the network fuzzer (fuzz/net/), shared by its files and its
+ * unit test (tests/test_netfuzz.c); callers use mqttspec/netfuzz.h.
  *
  * - Cases: a deterministic stream per (seed, stream, version): case i is a
  *   function of those four values only (nf_case_make), built from a valid
@@ -17,22 +18,15 @@
  * - nf_run runs a whole campaign: N pipelined fuzz connections plus a probe
  *   connection that must keep answering PINGREQ (liveness).
  */
-#ifndef MQTTSPEC_NETFUZZ_H
-#define MQTTSPEC_NETFUZZ_H
+#ifndef MQTTSPEC_NETFUZZ_INTERNAL_H
+#define MQTTSPEC_NETFUZZ_INTERNAL_H
 
-#include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
 
 #include <cjson/cJSON.h>
 
 #include "mqttspec/codec.h"
-#include "mqttspec/transport.h"
-
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "mqttspec/netfuzz.h"
 
 /* ---- a PRNG of our own (xoshiro256**, seeded by splitmix64): the same on every platform ---- */
 
@@ -122,11 +116,6 @@ size_t nf_gen_connect(const nf_gen *g, const char *suffix, uint8_t *buf, size_t 
 
 /* ---- the target's reaction ---- */
 
-typedef enum nf_react_kind {
-    NF_R_CONTINUED = 0, /* it answered the PINGREQ sent after the bytes: it carried on */
-    NF_R_CLOSED = 1,    /* it closed the connection (maybe after DISCONNECT or CONNACK) */
-    NF_R_SILENT = 2,    /* neither, within the wait */
-} nf_react_kind;
 
 typedef struct nf_reaction {
     nf_react_kind kind;
@@ -200,7 +189,6 @@ void nf_signature_name(const nf_signature *s, char *buf, size_t cap);
 
 /* ---- reproducers and the minimiser ---- */
 
-#define NF_REPRO_MAX 64
 
 typedef struct nf_bytes {
     uint8_t *p;
@@ -268,56 +256,45 @@ int nf_finding_write(const nf_finding *f, const char *dir, char *path, size_t pa
 /* One line: id, version, packet, the codec's verdict, the reaction, what the spec requires. */
 void nf_finding_summary(const nf_finding *f, char *buf, size_t cap);
 
-/* ---- a campaign ---- */
+/* ---- helpers of the files ---- */
 
-typedef struct nf_options {
-    mqs_url url;
-    double duration_s;
-    uint64_t seed;
-    const char *out_dir;
-    int connections;     /* fuzz connections (the probe is one more) */
-    unsigned versions;   /* bitmask of 1 << mqtt_version */
-    int batch;           /* valid cases pipelined before a PINGREQ (default 32) */
-    int wait_ms;         /* for CONNACK and the batch's PINGRESP (default 2000) */
-    int reaction_ms;     /* for the reaction to a judged case (default 1000) */
-    int ping_ms;         /* probe PINGREQ period (default 200) */
-    int hang_ms;         /* probe silence that makes a hang (default 5000) */
-    int min_tries;       /* oracle calls per finding (default 300) */
-    int min_seconds;     /* time the minimiser may spend per finding (default 20) */
-    int max_findings;    /* findings minimised and written (default 50) */
-    bool verify;         /* replay each written scenario with the engine (default true) */
-    bool quiet;          /* no progress lines */
-    FILE *out;           /* summary lines (stdout) */
-    FILE *err;           /* progress (stderr) */
-} nf_options;
 
-void nf_options_init(nf_options *o);
+/* Replace p[at, at+del) by ins[0, nins) within cap; returns the new length, or n unchanged if it does not fit. */
+size_t nf_splice(uint8_t *p, size_t n, size_t cap, size_t at, size_t del, const uint8_t *ins, size_t nins);
 
-typedef struct nf_stats {
-    double seconds;          /* fuzzing time (minimisation not included) */
-    uint64_t cases;          /* cases written to the target */
-    uint64_t valid;          /* of which the codec found valid */
-    uint64_t judged;         /* cases whose reaction was judged one by one */
-    uint64_t reactions[3];   /* of which: continued, closed, silent (nf_react_kind) */
-    uint64_t bytes;          /* bytes written */
-    uint64_t connections;    /* fuzz connections opened */
-    uint64_t batches;        /* batches whose PINGRESP came back */
-    uint64_t candidates;     /* reactions the spec does not allow (before de-duplication) */
-    uint64_t stalls;         /* connections dropped for not answering within wait_ms */
-    uint64_t probe_pings;    /* PINGRESPs the probe got */
-    int64_t probe_max_ms;    /* slowest PINGRESP */
-    unsigned signatures;     /* distinct signatures among the candidates */
-    unsigned findings;       /* findings written */
-    unsigned unreproduced;   /* signatures that did not reproduce on a fresh connection */
-    bool liveness_failed;
-    char liveness_why[256];
-    char liveness_file[512];
-} nf_stats;
+/* The fixed header: type/flags byte, then a remaining length of 1..4 bytes (as many as carry a
+ * continuation bit, at most 4).  *hdr: bytes of the fixed header; returns the value (0 if n < 2). */
+uint32_t nf_read_rl(const uint8_t *p, size_t n, size_t *hdr);
+/* Rewrite the remaining length so that it is the minimal encoding of the bytes after the header. */
+size_t nf_fix_rl(uint8_t *p, size_t n, size_t cap);
 
-/* 0: no crash or hang (findings may exist); 1: liveness failed; -1: setup error (message on o->err). */
-int nf_run(const nf_options *o, nf_stats *st);
+/* Fields located in an encoded packet (by decoding it), for field-aware byte mutations. */
+enum {
+    NF_F_STR = 1,    /* off: the 2-byte length prefix; len: the string's length */
+    NF_F_PROPS = 2,  /* off: the Property Length varint; len: the block's length */
+    NF_F_PROPID = 3, /* off: a property identifier byte; len: 1 */
+    NF_F_PID = 4,    /* off: a packet identifier; len: 2 */
+    NF_F_OPTS = 5,   /* off: a subscription options byte; len: 1 */
+    NF_F_CODE = 6,   /* off: a reason / return code byte; len: 1 */
+    NF_F_FLAGS = 7,  /* off: CONNECT flags or CONNACK flags byte; len: 1 */
+};
+typedef struct nf_field {
+    uint32_t off;
+    uint32_t len;
+    uint8_t kind;
+} nf_field;
+#define NF_MAX_FIELDS 96
+typedef struct nf_fmap {
+    nf_field f[NF_MAX_FIELDS];
+    int n;
+} nf_fmap;
+/* Decode p (server role, then client role for server-only packets) and list its fields; n = 0 if it does not decode. */
+void nf_map_fields(const uint8_t *p, size_t n, mqtt_version version, nf_fmap *m);
 
-#ifdef __cplusplus
-}
-#endif
+/* mkdir -p; 0 or -1 with errno. */
+int nf_mkdir_p(const char *dir);
+
+/* The packet types that answer a packet of type t (PUBLISH: PUBACK, PUBREC), as a bit mask of 1 << type. */
+unsigned nf_answer_mask(uint8_t t);
+
 #endif
