@@ -51,6 +51,17 @@ done
 if ((${#reports[@]})); then
   "$build/cli/mqttspec" report --matrix "${reports[@]}" --html "$out/matrix.html" --md "$out/matrix.md" || rc=1
   echo "broker matrix: $out/matrix.html, $out/matrix.md"
+  # Opened in headless Chromium (ci/browser-check.sh installs it): every broker's column is in the page.
+  if command -v chromium >/dev/null 2>&1; then
+    profile_dir=$(mktemp -d)
+    timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+      --disable-component-update --disable-sync --no-first-run --user-data-dir="$profile_dir" \
+      --dump-dom "file://$(realpath "$out/matrix.html")" >"$out/matrix.dom" 2>/dev/null || rc=1
+    rm -rf "$profile_dir"
+    for r in "${reports[@]}"; do
+      grep -q ">${r%%=*}<" "$out/matrix.dom" || { echo "broker matrix: no column ${r%%=*} in the DOM" >&2; rc=1; }
+    done
+  fi
 fi
 echo "broker gates: $((SECONDS - started)) s in all"
 exit "$rc"
