@@ -13,22 +13,6 @@
 #define MQS_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 #else
 #define MQS_PRINTF(fmt, args)
-/* The stream under the WebSocket layer: TCP or TLS bytes (same results as mqs_transport_read/write_all). */
-ssize_t mqs_raw_read(mqs_transport *t, void *buf, size_t len);
-int mqs_raw_write_all(mqs_transport *t, const void *buf, size_t len, int64_t deadline_ms);
-size_t mqs_raw_pending(mqs_transport *t);
-
-/* WebSocket layer (ws.c).  The handshakes run before the deadline and set t->ws; -1 with err on failure. */
-int mqs_ws_client_handshake(mqs_transport *t, const mqs_url *url, int64_t deadline_ms, char *err, size_t cap);
-int mqs_ws_server_handshake(mqs_transport *t, const mqs_listener *l, int64_t deadline_ms, char *err, size_t cap);
-ssize_t mqs_ws_read(mqs_transport *t, void *buf, size_t len);
-int mqs_ws_write(mqs_transport *t, const void *buf, size_t len, const mqs_ws_send *how, int64_t deadline_ms);
-size_t mqs_ws_pending(mqs_transport *t);
-/* Send a close frame (1000) unless one went already; waits at most a short while. */
-void mqs_ws_close(mqs_transport *t);
-const char *mqs_ws_protocol(const mqs_transport *t);
-void mqs_ws_free(mqs_ws *ws);
-
 #endif
 
 typedef struct mqs_ws mqs_ws; /* WebSocket state: ws.c */
