@@ -711,8 +711,15 @@ static int check_send_step(vctx *v, const cJSON *step)
     mqs_ws_send how;
     const char *field;
     char why[200];
-    if (mqs_ws_send_of(step, n, &how, &field, why, sizeof why) < 0)
-        return verr(v, field, "%s", why);
+    if (mqs_ws_send_of(step, n, &how, &field, why, sizeof why) < 0) {
+        const char *slash = strchr(field, '/'); /* "ws/frame": a member of the ws object */
+        if (!slash)
+            return verr(v, field, "%s", why);
+        size_t mark = path_push(v, "ws");
+        int rc = verr(v, slash + 1, "%s", why);
+        path_pop(v, mark);
+        return rc;
+    }
     if (how.opcode == MQS_WS_PING && packet)
         return verr(v, "ws", "a ping carries \"hex\" bytes, not a packet");
     if (hex)

@@ -346,3 +346,6 @@ mqttspec_cli_test(cli_report_needs_matrix
   ARGS "report ${MQTTSPEC_CLI_TEST_DIR}/data/report-plain.json --md -" EXIT 2 OUTPUT "give --matrix")
 mqttspec_cli_test(cli_report_needs_output
   ARGS "report --matrix ${MQTTSPEC_CLI_TEST_DIR}/data/report-plain.json" EXIT 2 OUTPUT "give --html OUT")
+# A bad member of a send's ws object is pointed at inside it (fuzz_scenario found /steps/1/ws~1frame)
+mqttspec_cli_test(cli_scenario_ws_member_pointer ARGS "list --scenarios ${MQTTSPEC_CLI_TEST_DIR}/data/ws-bad-frame.json"
+  EXIT 2 OUTPUT "ws-bad-frame\\.json: /steps/1/ws/frame: must be \"binary\"")
