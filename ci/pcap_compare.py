@@ -80,7 +80,7 @@ def dissected_packets(path):
 
 def check_case(case, path, args):
     want, got = expected_packets(case, args.role == "server"), dissected_packets(path)
-    if not want:
+    if not want and case.get("verdict") != "SKIP":  # a case SKIPped before it connected has an empty capture
         problems.append(f"{path.name}: the transcript shows no packet: nothing to compare")
     if want != got:
         problems.append(f"{path.name}: tshark shows {got}, the transcript {want}")
