@@ -49,14 +49,6 @@ start_mosquitto() {
   mosquitto_url="mqtt://127.0.0.1:${port}"
 }
 
-# target_args NAME: the run options that name the target (none: the embedded broker-sim).
-target_args() {
-  case $1 in
-    sim) ;;
-    mosquitto) printf '%s\n' --target "$mosquitto_url" ;;
-  esac
-}
-
 # every_nth N: a directory holding every Nth scenario file (by path), for --scenarios: 1/N of the suite.
 # (--id takes at most 64 globs, fewer than half the suite.)
 every_nth() {
@@ -82,7 +74,8 @@ stats() {
 measure() {
   local target=$1 label=$2 n=$3
   shift 3
-  local walls=() i rc t0 t1 json tag a scen=(--scenarios "$scenarios")
+  local walls=() i rc t0 t1 json tag a scen=(--scenarios "$scenarios") tgt=()
+  [[ $target == mosquitto ]] && tgt=(--target "$mosquitto_url") # none: the embedded broker-sim
   for a in "$@"; do [[ $a == --scenarios ]] && scen=(); done # a subset replaces the whole suite
   tag=$(printf '%s-%s' "$target" "$label" | tr -c 'A-Za-z0-9.=-' '_')
   for ((i = 1; i <= n; i++)); do
@@ -90,7 +83,7 @@ measure() {
     t0=$(now_ms)
     rc=0
     # exit 1 is a FAIL verdict (mosquitto has documented deviations): measured like any run.
-    "$mqttspec" run "${scen[@]}" -q --json "$json" $(target_args "$target") "$@" \
+    "$mqttspec" run "${scen[@]}" -q --json "$json" "${tgt[@]}" "$@" \
       >"$out/$tag-$i.out" 2>&1 || rc=$?
     t1=$(now_ms)
     if ((rc > 1)); then
@@ -108,8 +101,7 @@ measure() {
 
 # longest TARGET: the 10 longest cases of the last whole-suite run against TARGET, and where its wall time goes.
 longest() {
-  local json
-  json=$(ls "$out/$1-all-"*.json | tail -1)
+  local json="$out/$1-all-$reps.json"
   echo
   echo "10 longest cases against $1 ($json):"
   echo
