@@ -81,11 +81,15 @@ function main() {
       });
     }
   });
+  // A QoS 1/2 message is complete once its last acknowledgement is written: 'message' comes
+  // before the library's PUBACK or PUBCOMP, and 'packetsend' just before the write, so ending
+  // in either (rather than on the next turn of the event loop) would put our DISCONNECT first.
+  const messageComplete = () => { if (++received === a.count) setImmediate(finish, 0); };
   c.on('message', (topic, payload, packet) => {
-    received++;
     console.log(`received ${topic} qos ${packet.qos}: ${payload}`);
-    if (a.count && received >= a.count) finish(0);
+    if (packet.qos === 0) messageComplete();
   });
+  c.on('packetsend', (packet) => { if (packet.cmd === 'puback' || packet.cmd === 'pubcomp') messageComplete(); });
   c.on('error', (e) => console.log(`error: ${e.message}`));
   c.on('close', () => console.log('connection closed'));
   c.on('disconnect', (p) => console.log(`disconnect from server: reason ${p.reasonCode}`));

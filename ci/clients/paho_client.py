@@ -33,7 +33,7 @@ def parse_args():
     p.add_argument("-k", "--keepalive", type=int, default=60)
     p.add_argument("-r", "--retain", action="store_true")
     p.add_argument("-n", "--count", type=int, default=1,
-                   help="pub: messages to send; sub: messages to wait for (0 = until stopped)")
+                   help="pub: messages to send; sub: messages to receive and acknowledge (0 = until stopped)")
     p.add_argument("-m", "--message", default="hello")
     p.add_argument("-u", "--user")
     p.add_argument("-P", "--password")
@@ -95,8 +95,20 @@ def main():
         done.set()
 
     def on_message(client, userdata, msg):
-        state["received"] += 1
         print(f"received {msg.topic} qos {msg.qos}: {msg.payload!r}", flush=True)
+        if msg.qos == 0:
+            message_complete()
+
+    # A QoS 1/2 message is complete once its last acknowledgement goes out: stopping at
+    # on_message would put our DISCONNECT before the library's PUBACK or PUBCOMP.  The
+    # library logs each acknowledgement on its loop thread just before queueing it there,
+    # ahead of the DISCONNECT the main thread queues once woken.
+    def on_log(client, userdata, level, text):
+        if text.startswith(("Sending PUBACK", "Sending PUBCOMP")):
+            message_complete()
+
+    def message_complete():
+        state["received"] += 1
         if a.count and state["received"] >= a.count:
             done.set()
 
@@ -106,6 +118,8 @@ def main():
     c.on_connect = on_connect
     c.on_message = on_message
     c.on_disconnect = on_disconnect
+    if a.mode == "sub":
+        c.on_log = on_log
     connect(c, a)
     c.loop_start()
     ok = done.wait(a.timeout if a.count else None)
