@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# The MQTT-client gate: Debian's mosquitto_pub and mosquitto_sub as clients under
-# test.  For each line of ci/targets/mosquitto-clients.cases: start
+# The MQTT-client gate: real MQTT clients under test, by default Debian's
+# mosquitto_pub and mosquitto_sub (ci/real-clients-gate.sh passes the cases and
+# baseline of the others).  For each line of the cases file: start
 # `mqttspec sim --scenario` on a free loopback port (port 0; TLS with a
 # throwaway certificate for lines marked "tls"), wait for its "listening on
 # ... port N" line, run the client command against that port, wait for the
 # case to end, stop the client by its process group.  The cases run in parallel
-# (each has its own listener).  Passes when every verdict is the one
-# ci/targets/mosquitto-clients.baseline records (PASS unless listed there; each
-# listed one is documented in docs/targets/mosquitto-clients.md).
-#   usage: ci/client-gate.sh [BUILD_DIR] [OUT_DIR]
+# (each has its own listener).  Passes when every verdict is the one the baseline
+# records (PASS unless listed there; each listed one is documented in
+# docs/targets/<client>.md).
+#   usage: ci/client-gate.sh [BUILD_DIR] [OUT_DIR] [CASES] [BASELINE]
+#   (defaults: build/dev, BUILD_DIR/gate-clients, ci/targets/mosquitto-clients.cases and .baseline)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 . ci/lib.sh
@@ -16,8 +18,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 build=${1:-build/dev}
 out=${2:-$build/gate-clients}
 mqttspec="$build/cli/mqttspec"
-cases=ci/targets/mosquitto-clients.cases
-baseline=ci/targets/mosquitto-clients.baseline
+cases=${3:-ci/targets/mosquitto-clients.cases}
+baseline=${4:-${cases%.cases}.baseline}
 t_start=$SECONDS
 rm -rf "$out"
 mkdir -p "$out/certs"
@@ -114,5 +116,5 @@ for rep in sorted(out.glob("case-*/report.json"), key=lambda p: int(p.parent.nam
         print(f'{c["verdict"]:5} {c["id"]} ({c["version"]}): {cmd}')
 json.dump({"cases": cases}, open(out / "clients.json", "w"), indent=1)
 PY
-echo "client gate: $n cases in $((SECONDS - t_start)) s"
+echo "client gate ($(basename "$cases" .cases)): $n cases in $((SECONDS - t_start)) s"
 exit "$rc"

@@ -77,6 +77,8 @@ stage mosquitto-gate bash ci/mosquitto-gate.sh build/dev
 stage ws-gate bash ci/ws-gate.sh build/dev
 # mosquitto_pub / mosquitto_sub as the clients under test (server-role scenarios).
 stage client-gate bash ci/client-gate.sh build/dev
+# Paho Python and MQTT.js as the clients under test, each against its own baseline.
+stage real-clients bash ci/real-clients-gate.sh build/dev
 # --pcap: each failing case's capture, dissected by tshark, shows the packets of its JSON transcript
 # (client role against broker-sim with a quirk and against mosquitto, server role with mosquitto_sub).
 stage pcap-check bash ci/pcap-check.sh build/dev
