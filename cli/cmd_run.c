@@ -539,6 +539,14 @@ static int take_bare_spec(int argc, char **argv, char **args, bool *bare)
     return n;
 }
 
+/* After parse_args: its rc as the command's exit status (1: --help, printed here; <0: usage error). */
+static int parsed_exit(int rc)
+{
+    if (rc > 0)
+        cmd_run_usage(stdout);
+    return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+}
+
 int cmd_list(int argc, char **argv)
 {
     run_args a;
@@ -548,11 +556,8 @@ int cmd_list(int argc, char **argv)
         return CLI_EXIT_USAGE;
     int rc = parse_args(&a, take_bare_spec(argc, argv, args, &bare_spec), args, false);
     free(args);
-    if (rc) {
-        if (rc > 0)
-            cmd_run_usage(stdout);
-        return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
-    }
+    if (rc)
+        return parsed_exit(rc);
     if (bare_spec)
         a.list_what = LIST_SPEC;
     mqs_scenario_set set;
@@ -577,11 +582,8 @@ int cmd_run(int argc, char **argv)
 {
     run_args a;
     int rc = parse_args(&a, argc, argv, false);
-    if (rc) {
-        if (rc > 0)
-            cmd_run_usage(stdout);
-        return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
-    }
+    if (rc)
+        return parsed_exit(rc);
     if (check_args(&a) < 0)
         return CLI_EXIT_USAGE;
     if (a.list_what != LIST_SCENARIOS) {
@@ -713,11 +715,8 @@ int cmd_probe(int argc, char **argv)
 {
     run_args a;
     int rc = parse_args(&a, argc, argv, true);
-    if (rc) {
-        if (rc > 0)
-            cmd_run_usage(stdout);
-        return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
-    }
+    if (rc)
+        return parsed_exit(rc);
     if (check_args(&a) < 0)
         return CLI_EXIT_USAGE;
     char err[300];
