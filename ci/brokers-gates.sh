@@ -47,6 +47,7 @@ done
 reports=()
 for b in rabbitmq mosca ejabberd aedes mosquitto-auth; do
   [[ -f $out/$b/$b.json ]] && reports+=("$b=$out/$b/$b.json")
+  [[ -f $out/$b/$b-ws.json ]] && reports+=("$b-ws=$out/$b/$b-ws.json") # its WebSocket listener
 done
 if ((${#reports[@]})); then
   "$build/cli/mqttspec" report --matrix "${reports[@]}" --html "$out/matrix.html" --md "$out/matrix.md" || rc=1

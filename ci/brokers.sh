@@ -11,6 +11,9 @@
 #     BROKER_VERSION   the broker's version
 #     BROKER_STARTUP   seconds from launch to the first CONNACK
 #     BROKER_PIDS      the processes started, in the order broker_stop ends them
+#     BROKER_WS_URL    its MQTT-over-WebSocket listener (aedes, RabbitMQ's web_mqtt), or empty;
+#                      the gate runs the suite over it too, against BROKER_BASELINE plus
+#                      ci/targets/NAME-ws.baseline (issue 12)
 #   broker_stop            SIGTERM each of BROKER_PIDS in order and wait for it.
 #
 # Erlang brokers (RabbitMQ, ejabberd) get a private epmd, started here in the
@@ -29,6 +32,7 @@ broker_start() {
   BROKER_OPTS=()
   BROKER_PIDS=()
   BROKER_BASELINE=ci/targets/$name.baseline
+  BROKER_WS_URL=
   BROKER_VERSION=unknown
   local started=$EPOCHREALTIME
   case $name in
@@ -108,7 +112,10 @@ broker_start_aedes() {
   local dir=$1
   BROKER_VERSION=$(broker_node_version aedes)
   BROKER_OPTS+=(-V 3.1.1) # aedes has no MQTT 5.0 (its README: "not support yet")
-  node "$BROKERS_NODE_DIR/aedes-server.mjs" "$BROKER_PORT" >"$dir/aedes.log" 2>&1 &
+  local ws
+  ws=$(free_port)
+  BROKER_WS_URL="ws://127.0.0.1:${ws}/mqtt"
+  node "$BROKERS_NODE_DIR/aedes-server.mjs" "$BROKER_PORT" "$ws" >"$dir/aedes.log" 2>&1 &
   BROKER_PIDS=($!)
 }
 
@@ -121,18 +128,22 @@ broker_start_mosca() {
 }
 
 broker_start_rabbitmq() {
-  local dir=$1 amqp dist
+  local dir=$1 amqp dist ws
   BROKER_VERSION=$(dpkg-query -W -f='${Version}' rabbitmq-server)
   BROKER_OPTS+=(-V 3.1.1) # rabbitmq_mqtt 3.10 speaks 3.1 and 3.1.1 only
   amqp=$(free_port)
   dist=$(free_port)
   broker_epmd "$dir"
-  printf '[rabbitmq_mqtt].\n' >"$dir/enabled_plugins"
+  ws=$(free_port)
+  BROKER_WS_URL="ws://127.0.0.1:${ws}/ws" # web_mqtt's fixed path
+  printf '[rabbitmq_mqtt,rabbitmq_web_mqtt].\n' >"$dir/enabled_plugins"
   # anonymous MQTT logins map to the default user guest, which may log in from loopback only.
   cat >"$dir/rabbitmq.conf" <<CONF
 listeners.tcp.1 = 127.0.0.1:${amqp}
 mqtt.listeners.tcp.1 = 127.0.0.1:${BROKER_PORT}
 mqtt.allow_anonymous = true
+web_mqtt.tcp.ip = 127.0.0.1
+web_mqtt.tcp.port = ${ws}
 log.console = true
 log.console.level = warning
 log.file = false
