@@ -7,7 +7,8 @@
 #     over ws:// and wss:// compared with ci/targets/mosquitto.baseline plus mosquitto-ws.baseline
 #     (--baseline); the differences from its TCP listener are printed
 #     (docs/targets/mosquitto.md, "Over WebSocket").
-#  Between the two: MQTT.js (ci/ws-mqttjs) publishes and receives over ws:// through broker-sim.
+#  Between the two: MQTT.js (ci/ws-mqttjs) publishes and receives over ws:// through broker-sim,
+#  and `mqttspec fuzz` runs 3 s over ws:// against it.
 #   usage: ci/ws-gate.sh [BUILD_DIR] [OUT_DIR]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -94,6 +95,15 @@ echo "broker-sim: ws:// vs mqtt://"
 same_verdicts sim-tcp sim-ws || rc=1
 echo "broker-sim: wss:// vs mqtt://"
 same_verdicts sim-tcp sim-wss || rc=1
+
+# ---- network fuzzing over WebSocket (issue 12): the same transport, a few seconds, no crash or hang ----
+if "$mqttspec" fuzz --target "ws://127.0.0.1:${sim_ws}/mqtt" --duration 3 -s 12 -q -o "$out/fuzz-ws" \
+  >"$out/fuzz-ws.txt" 2>&1; then
+  grep -h 'cases/s' "$out/fuzz-ws.txt" | sed 's/^mqttspec fuzz: /fuzz over ws:\/\/: /' 
+else
+  echo "ws-gate: mqttspec fuzz over ws:// failed (see $out/fuzz-ws.txt)" >&2
+  rc=1
+fi
 
 # ---- MQTT.js as a WebSocket client of broker-sim (pinned in ci/ws-mqttjs/package-lock.json) ----
 if command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1; then
