@@ -116,4 +116,22 @@ offers decode ""
 offers --junit run --ju
 offers --floor coverage --fl
 
-echo "install-test: ok ($hidden; $listed scenarios listed; man page and completion checked)"
+# ---- libmqttspec_mutator: the example fuzz target builds against the installed library alone ----
+# (pkg-config file, header and archive from the moved prefix; a clang with libFuzzer, as the fuzz preset needs)
+pc=$(dirname "$(find "$prefix" -name mqttspec-mutator.pc | head -1)")
+[[ -n $pc ]] || fail "not installed: mqttspec-mutator.pc"
+example=$(find "$prefix" -name example_fuzzer.c | head -1)
+[[ -n $example ]] || fail "not installed: the mutator example"
+if command -v clang >/dev/null; then
+  # shellcheck disable=SC2046 # pkg-config's flags are words
+  clang -g -O1 -fsanitize=fuzzer "$example" $(PKG_CONFIG_PATH=$pc pkg-config --cflags --libs mqttspec-mutator) \
+    -o "$work/example_fuzzer" 2>"$work/example.log" || fail "the mutator example does not build: $(cat "$work/example.log")"
+  "$prefix/bin/mqttspec" corpus "$work/seeds" --scenarios "$share/scenarios" >/dev/null || fail "mqttspec corpus"
+  "$work/example_fuzzer" -runs=20000 -seed=1 "$work/seeds/5.0" >"$work/example-run.log" 2>&1 ||
+    fail "the mutator example run: $(tail -5 "$work/example-run.log")"
+  mutator="mutator example built from the prefix and run 20000 times"
+else
+  fail "no clang: run ci/install-deps.sh"
+fi
+
+echo "install-test: ok ($hidden; $listed scenarios listed; man page and completion checked; $mutator)"

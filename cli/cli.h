@@ -26,6 +26,8 @@ void cmd_fuzz_usage(FILE *out);
 int cmd_coverage(int argc, char **argv);
 void cmd_coverage_usage(FILE *out);
 int cmd_report(int argc, char **argv);
+void cmd_corpus_usage(FILE *out);
+int cmd_corpus(int argc, char **argv);
 void cmd_report_usage(FILE *out);
 
 #endif

@@ -7,7 +7,7 @@
  * With selector bit 7 set, the same bytes also go to the codec's helpers as
  * arbitrary input (fuzz_poke_api: iterators over unvalidated blocks,
  * lookups, the writer).
- * Uses the structure-aware mutator of mutator.c.
+ * Uses the structure-aware mutator (custom_mutator.c, mutator/).
  */
 #include "fuzz_common.h"
 

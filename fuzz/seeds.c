@@ -2,13 +2,8 @@
  * mqttspec-fuzz-seeds OUTDIR SCENARIOS...: seed corpora for the fuzz targets,
  * generated from the project's own sources rather than copied by hand.
  *
- * Every scenario is loaded with the engine's loader and walked step by
- * step, at each version it declares, the way the engine would run it:
- * connect / reconnect / disconnect steps become the packets the engine
- * builds (mqs_connect_json, mqs_disconnect_json), "send" packets and the
- * patterns of "expect", "one_of" and "connack" are substituted
- * (mqs_substitute; every captured variable reads 1) and encoded with
- * mqtt_packet_from_json + mqtt_encode, "hex" steps are taken as they are.
+ * Every scenario is loaded with the engine's loader and walked at each
+ * version it declares (mqttspec/seed_walk.h, shared with `mqttspec corpus`).
  * What comes out:
  *
  *   fuzz_decode/, fuzz_roundtrip/  selector + one packet, in the role that receives it
@@ -31,15 +26,13 @@
 #include <sys/stat.h>
 
 #include "fuzz_common.h"
-#include "match.h"
-#include "mqttspec/packet_json.h"
 #include "mqttspec/scenario.h"
-#include "scenario_internal.h"
+#include "mqttspec/seed_walk.h"
 #ifdef MQTTSPEC_HAVE_BENCH_CORPUS
 #include "corpus.h"
 #endif
 
-enum { ARENA_CAP = 1u << 20, STREAM_CAP = 1u << 16, KEYS_MAX = 1024, CONNS_MAX = 16 };
+enum { STREAM_CAP = 1u << 16, KEYS_MAX = 1024 };
 
 static const char *outdir;
 static int written;
@@ -131,43 +124,18 @@ static void write_dict(void)
     fclose(f);
 }
 
-/* ---- one case: a scenario at one version ---- */
+/* ---- the sink of the scenario walk (mqttspec/seed_walk.h): one file per target layout ---- */
 
-typedef struct side {
-    uint8_t bytes[STREAM_CAP];
-    size_t len;
-} side;
-
-typedef struct walk {
-    const mqs_scenario *sc;
-    mqtt_version v;
-    cJSON *captures; /* every $capture name -> 1 */
-    const cJSON *last_connect[CONNS_MAX];
-    const char *conn_names[CONNS_MAX];
-    side c2s, s2c;
-} walk;
-
-static uint8_t arena[ARENA_CAP];
-
-static void append(side *s, const uint8_t *p, size_t n)
+static void save_packet(void *ctx, mqtt_version v, mqtt_role role, const uint8_t *p, size_t n)
 {
-    if (n <= STREAM_CAP - s->len) {
-        memcpy(s->bytes + s->len, p, n);
-        s->len += n;
-    }
-}
-
-/* Bytes the `role` side receives. */
-static void save_packet(walk *w, const uint8_t *p, size_t n, mqtt_role role)
-{
-    uint8_t sel = fuzz_selector_make(w->v, role);
+    (void)ctx;
+    uint8_t sel = fuzz_selector_make(v, role);
     save("fuzz_decode", &sel, 1, p, n);
     save("fuzz_roundtrip", &sel, 1, p, n);
     if (n && (p[0] >> 4) == MQTT_CONNECT) { /* also as the first packet, before a version is known */
         sel = fuzz_selector_make(MQTT_VERSION_UNKNOWN, role);
         save("fuzz_decode", &sel, 1, p, n);
     }
-    append(role == MQTT_ROLE_SERVER ? &w->c2s : &w->s2c, p, n);
 }
 
 static uint8_t json_selector(mqtt_version v, mqtt_role role)
@@ -176,8 +144,9 @@ static uint8_t json_selector(mqtt_version v, mqtt_role role)
     return (uint8_t)(sel | (role == MQTT_ROLE_CLIENT ? 4 : 0));
 }
 
-static void save_json(const cJSON *json, mqtt_version v, mqtt_role role)
+static void save_json(void *ctx, mqtt_version v, mqtt_role role, const cJSON *json)
 {
+    (void)ctx;
     char *text = cJSON_PrintUnformatted(json);
     if (!text)
         return;
@@ -187,171 +156,46 @@ static void save_json(const cJSON *json, mqtt_version v, mqtt_role role)
     free(text);
 }
 
-/* A packet in JSON form (template or pattern) as the engine would build it; quietly skipped if it is no packet. */
-static void json_packet(walk *w, const cJSON *tmpl, mqtt_role receiver)
-{
-    char err[300];
-    mqs_vars vars = {w->captures, "mqttspec/seed/1", "seedcid"};
-    cJSON *json = mqs_substitute(tmpl, &vars, err, sizeof err);
-    mqtt_packet pkt;
-    if (json && mqtt_packet_from_json(json, w->v, &pkt, arena, sizeof arena, err, sizeof err) == 0) {
-        save_json(json, w->v, receiver);
-        size_t n = mqtt_encoded_size(&pkt, w->v);
-        uint8_t *wire = malloc(n ? n : 1);
-        if (wire && n && mqtt_encode(&pkt, w->v, wire, n) == n) {
-            save_packet(w, wire, n, receiver);
-            cJSON *shown = mqtt_packet_to_json(&pkt, w->v);
-            if (shown)
-                save_json(shown, w->v, receiver);
-            cJSON_Delete(shown);
-        }
-        free(wire);
-    }
-    cJSON_Delete(json);
-}
-
-static void hex_packet(walk *w, const char *hex)
-{
-    size_t n = 0;
-    if (mqs_hex_decode(hex, NULL, 0, &n) < 0 || n == 0 || n > ARENA_CAP)
-        return;
-    mqs_hex_decode(hex, arena, ARENA_CAP, &n);
-    save_packet(w, arena, n, MQTT_ROLE_SERVER);
-}
-
-/* ---- steps ---- */
-
-static const cJSON **last_connect_of(walk *w, const char *name)
-{
-    for (int i = 0; i < CONNS_MAX; i++) {
-        if (w->conn_names[i] && strcmp(w->conn_names[i], name) == 0)
-            return &w->last_connect[i];
-        if (!w->conn_names[i]) {
-            w->conn_names[i] = name;
-            return &w->last_connect[i];
-        }
-    }
-    return &w->last_connect[CONNS_MAX - 1];
-}
-
-static void connect_step(walk *w, const cJSON *step)
-{
-    const cJSON **prev = last_connect_of(w, step->child->valuestring);
-    cJSON *connect = mqs_connect_json(step, *prev);
-    *prev = step;
-    if (connect)
-        json_packet(w, connect, MQTT_ROLE_SERVER);
-    cJSON_Delete(connect);
-    const cJSON *pattern = cJSON_GetObjectItemCaseSensitive(step, "connack");
-    cJSON *connack = cJSON_IsObject(pattern) ? cJSON_Duplicate(pattern, true) : cJSON_CreateObject();
-    if (connack && !cJSON_GetObjectItemCaseSensitive(connack, "type"))
-        cJSON_AddStringToObject(connack, "type", "CONNACK");
-    if (connack)
-        json_packet(w, connack, MQTT_ROLE_CLIENT);
-    cJSON_Delete(connack);
-}
-
-static void expected_packets(walk *w, const cJSON *step)
-{
-    const cJSON *one = cJSON_GetObjectItemCaseSensitive(step, "packet");
-    const cJSON *many = cJSON_GetObjectItemCaseSensitive(step, "packets");
-    const cJSON *outcomes = cJSON_GetObjectItemCaseSensitive(step, "outcomes");
-    if (one)
-        json_packet(w, one, MQTT_ROLE_CLIENT);
-    for (const cJSON *it = many ? many->child : NULL; it; it = it->next)
-        json_packet(w, it, MQTT_ROLE_CLIENT);
-    for (const cJSON *it = outcomes ? outcomes->child : NULL; it; it = it->next) {
-        const cJSON *p = cJSON_GetObjectItemCaseSensitive(it, "packet");
-        if (p)
-            json_packet(w, p, MQTT_ROLE_CLIENT);
-    }
-}
-
-static void run_step(walk *w, const cJSON *step)
-{
-    const char *action = step->child ? step->child->string : "";
-    add_key(action);
-    if (strcmp(action, "connect") == 0 || strcmp(action, "reconnect") == 0) {
-        connect_step(w, step);
-    } else if (strcmp(action, "send") == 0) {
-        const cJSON *packet = cJSON_GetObjectItemCaseSensitive(step, "packet");
-        const cJSON *hex = cJSON_GetObjectItemCaseSensitive(step, "hex");
-        if (packet)
-            json_packet(w, packet, MQTT_ROLE_SERVER);
-        else if (cJSON_IsString(hex))
-            hex_packet(w, hex->valuestring);
-    } else if (strcmp(action, "disconnect") == 0) {
-        cJSON *pkt = mqs_disconnect_json(step);
-        if (pkt)
-            json_packet(w, pkt, MQTT_ROLE_SERVER);
-        cJSON_Delete(pkt);
-    } else if (strcmp(action, "expect") == 0 || strcmp(action, "one_of") == 0) {
-        expected_packets(w, step);
-    }
-}
-
-/* Every {"$capture": "name"} of the document, as name -> 1. */
-static void collect_captures(const cJSON *j, cJSON *captures)
-{
-    for (const cJSON *it = j ? j->child : NULL; it; it = it->next) {
-        if (it->string && strcmp(it->string, "$capture") == 0 && cJSON_IsString(it) &&
-            !cJSON_GetObjectItemCaseSensitive(captures, it->valuestring))
-            cJSON_AddNumberToObject(captures, it->valuestring, 1);
-        collect_captures(it, captures);
-    }
-}
-
 /* fuzz_engine_peer's format: chunks of at most 255 bytes, each released once our CONNECT is written. */
-static void save_peer_chunks(const walk *w)
+static void save_peer_chunks(mqtt_version v, const uint8_t *s2c, size_t len)
 {
     static uint8_t buf[STREAM_CAP + STREAM_CAP / 128 + 8];
     size_t n = 0;
-    for (size_t at = 0; at < w->s2c.len && n + 257 <= sizeof buf; at += 255) {
-        size_t len = w->s2c.len - at < 255 ? w->s2c.len - at : 255;
+    for (size_t at = 0; at < len && n + 257 <= sizeof buf; at += 255) {
+        size_t chunk = len - at < 255 ? len - at : 255;
         buf[n++] = 0x01;
-        buf[n++] = (uint8_t)len;
-        memcpy(buf + n, w->s2c.bytes + at, len);
-        n += len;
+        buf[n++] = (uint8_t)chunk;
+        memcpy(buf + n, s2c + at, chunk);
+        n += chunk;
     }
-    uint8_t head = w->v == MQTT_V5 ? 1 : 0;
+    uint8_t head = v == MQTT_V5 ? 1 : 0;
     save("fuzz_engine_peer", &head, 1, buf, n);
 }
 
 /* Piece sizes for stream seeds: small, odd and whole. */
 static const uint8_t pieces[4] = {0, 1, 6, 255};
 
-static void save_streams(const walk *w)
+static void save_streams(void *ctx, mqtt_version v, const uint8_t *c2s, size_t c2s_len, const uint8_t *s2c,
+                         size_t s2c_len)
 {
-    uint8_t head[5] = {fuzz_selector_make(w->v, MQTT_ROLE_SERVER), pieces[0], pieces[1], pieces[2], pieces[3]};
-    if (w->c2s.len)
-        save("fuzz_stream", head, 5, w->c2s.bytes, w->c2s.len);
-    head[0] = fuzz_selector_make(w->v, MQTT_ROLE_CLIENT);
-    if (w->s2c.len) {
-        save("fuzz_stream", head, 5, w->s2c.bytes, w->s2c.len);
-        uint8_t engine_head[3] = {w->v == MQTT_V5 ? 1 : 0, 0, 3};
-        save("fuzz_engine_recv", engine_head, 3, w->s2c.bytes, w->s2c.len);
-        save_peer_chunks(w);
+    (void)ctx;
+    uint8_t head[5] = {fuzz_selector_make(v, MQTT_ROLE_SERVER), pieces[0], pieces[1], pieces[2], pieces[3]};
+    if (c2s_len)
+        save("fuzz_stream", head, 5, c2s, c2s_len);
+    head[0] = fuzz_selector_make(v, MQTT_ROLE_CLIENT);
+    if (s2c_len) {
+        save("fuzz_stream", head, 5, s2c, s2c_len);
+        uint8_t engine_head[3] = {v == MQTT_V5 ? 1 : 0, 0, 3};
+        save("fuzz_engine_recv", engine_head, 3, s2c, s2c_len);
+        save_peer_chunks(v, s2c, s2c_len);
     }
-    if (w->c2s.len) { /* no quirk, small bounds, then "feed the rest to connection 0" */
+    if (c2s_len) { /* no quirk, small bounds, then "feed the rest to connection 0" */
         const uint8_t sim_head[3] = {0xff, 0x3f, 0x07};
-        save("fuzz_sim", sim_head, 3, w->c2s.bytes, w->c2s.len);
+        save("fuzz_sim", sim_head, 3, c2s, c2s_len);
     }
 }
 
-static void walk_case(const mqs_scenario *sc, mqtt_version v)
-{
-    static walk w;
-    memset(&w, 0, sizeof w);
-    w.sc = sc;
-    w.v = v;
-    w.captures = cJSON_CreateObject();
-    collect_captures(sc->root, w.captures);
-    for (const cJSON *step = sc->steps->child; step; step = step->next)
-        if (mqs_step_applies(step, v))
-            run_step(&w, step);
-    save_streams(&w);
-    cJSON_Delete(w.captures);
-}
+static const mqs_seed_sink target_sink = {NULL, save_packet, save_json, save_streams};
 
 static void scenario_file(const mqs_scenario *sc)
 {
@@ -446,7 +290,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < set.count; i++) {
         scenario_file(&set.items[i]);
         for (int k = 0; k < set.items[i].nversions; k++)
-            walk_case(&set.items[i], set.items[i].versions[k]);
+            mqs_seed_walk(&set.items[i], set.items[i].versions[k], &target_sink);
     }
 #ifdef MQTTSPEC_HAVE_BENCH_CORPUS
     bench_corpora();

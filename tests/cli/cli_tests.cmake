@@ -349,3 +349,11 @@ mqttspec_cli_test(cli_report_needs_output
 # A bad member of a send's ws object is pointed at inside it (fuzz_scenario found /steps/1/ws~1frame)
 mqttspec_cli_test(cli_scenario_ws_member_pointer ARGS "list --scenarios ${MQTTSPEC_CLI_TEST_DIR}/data/ws-bad-frame.json"
   EXIT 2 OUTPUT "ws-bad-frame\\.json: /steps/1/ws/frame: must be \"binary\"")
+# ---- mqttspec corpus (seed packets for anyone's parser; docs/fuzzing.md) ----
+mqttspec_cli_test(cli_corpus_writes_packets
+  ARGS "corpus ${CMAKE_CURRENT_BINARY_DIR}/corpus-out --scenarios ${PROJECT_SOURCE_DIR}/scenarios/qos1"
+  EXIT 0 OUTPUT "mqttspec corpus: [1-9][0-9]* scenarios, [0-9]+ packet files written to .*corpus-out \\([0-9]+ packets")
+mqttspec_cli_test(cli_corpus_needs_outdir ARGS "corpus" EXIT 2 OUTPUT "give one OUTDIR")
+mqttspec_cli_test(cli_corpus_bad_scenario
+  ARGS "corpus ${CMAKE_CURRENT_BINARY_DIR}/corpus-bad --scenarios ${MQTTSPEC_CLI_TEST_DIR}/data/connect-field-type.json"
+  EXIT 2 OUTPUT "connect-field-type\\.json: /steps/0/keep_alive")

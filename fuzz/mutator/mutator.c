@@ -1,6 +1,8 @@
 /*
- * A structure-aware mutator for the inputs of fuzz_decode and
- * fuzz_roundtrip (selector byte + packet).
+ * libmqttspec_mutator: a structure-aware mutator for MQTT packets
+ * (mqttspec/mutator.h).  Our own targets fuzz_decode and fuzz_roundtrip use
+ * it through fuzz/custom_mutator.c; anyone's libFuzzer target can link it
+ * (fuzz/mutator/example/).
  *
  * Byte-level mutation rarely gets past the first length check of a packet:
  * flipping a bit of a topic breaks the remaining length, the string length
@@ -12,13 +14,13 @@
  * property blocks and list payloads) let it build invalid packets on
  * purpose.  Some mutations then lie at the byte level about what the
  * encoder wrote: the remaining length, its minimality, the packet type, a
- * string length.  Anything that does not decode, and one time in eight
- * anyway, goes to libFuzzer's own LLVMFuzzerMutate.
+ * string length.  What does not decode is left to the caller's byte-level
+ * mutation (libFuzzer's LLVMFuzzerMutate): mqs_mutator_mutate returns 0.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "fuzz_common.h"
+#include "mqttspec/mutator.h"
 
 /* ---- randomness: a deterministic function of libFuzzer's seed ---- */
 
@@ -473,11 +475,20 @@ static size_t put_varint_width(uint8_t *out, uint32_t v, size_t width)
     return width;
 }
 
+/* Bytes of the fixed header: type byte and the varint as far as it goes (at most 5). */
+static size_t header_size(const uint8_t *buf, size_t len)
+{
+    size_t n = 1;
+    while (n < len && n < 5)
+        if (!(buf[n++] & 0x80))
+            break;
+    return n;
+}
+
 /* Rewrite the header of the packet in pkt[0..len): another length, width or type; body kept. */
 static size_t lie_about_header(uint8_t *pkt, size_t len, size_t cap, rng *r)
 {
-    bool minimal;
-    size_t hs = fuzz_header_size(pkt, len, &minimal);
+    size_t hs = header_size(pkt, len);
     if (hs > len || hs > 5)
         return len;
     uint32_t rl = (uint32_t)(len - hs);
@@ -536,58 +547,63 @@ static mqtt_bytes some_string(const mqtt_packet *pkt)
 
 /* ---- the entry point ---- */
 
-static bool decode_any_role(const uint8_t *buf, size_t len, uint8_t sel, mqtt_packet *pkt)
+/* Decoded at version v in either role (a client-sent or a server-sent packet). */
+static bool decode_any_role(const uint8_t *buf, size_t len, mqtt_version v, mqtt_packet *pkt)
 {
-    mqtt_decode_opts opts = fuzz_selector_opts(sel);
-    opts.max_packet_size = 0; /* mutate also what a size limit would refuse */
-    mqtt_error err;
-    size_t used;
-    if (mqtt_decode(buf, len, &opts, pkt, &used, &err) == MQTT_COMPLETE)
-        return true;
-    opts.role = opts.role == MQTT_ROLE_CLIENT ? MQTT_ROLE_SERVER : MQTT_ROLE_CLIENT;
-    return mqtt_decode(buf, len, &opts, pkt, &used, &err) == MQTT_COMPLETE;
+    static const mqtt_role roles[2] = {MQTT_ROLE_SERVER, MQTT_ROLE_CLIENT};
+    for (int i = 0; i < 2; i++) {
+        mqtt_decode_opts opts = {v, roles[i], 0}; /* no size limit: mutate also what one would refuse */
+        mqtt_error err;
+        size_t used;
+        if (mqtt_decode(buf, len, &opts, pkt, &used, &err) == MQTT_COMPLETE)
+            return true;
+    }
+    return false;
 }
 
-/* Returns the new size, or 0 when the input does not decode or the result does not fit. */
-static size_t mutate_structured(uint8_t *data, size_t size, size_t max_size, rng *r)
+/* The version the packet decodes at: v itself, or with v unknown the first of 5.0, 3.1.1, 3.1. */
+static bool decode_at(const uint8_t *buf, size_t len, mqtt_version *v, mqtt_packet *pkt)
+{
+    static const mqtt_version tries[3] = {MQTT_V5, MQTT_V311, MQTT_V31};
+    if (*v != MQTT_VERSION_UNKNOWN)
+        return decode_any_role(buf, len, *v, pkt);
+    for (int i = 0; i < 3; i++) {
+        if (decode_any_role(buf, len, tries[i], pkt)) {
+            *v = tries[i];
+            return true;
+        }
+    }
+    return false;
+}
+
+size_t mqs_mutator_mutate(uint8_t *packet, size_t size, size_t max_size, mqtt_version version, unsigned int seed)
 {
     static side sd;
+    if (!packet || size < 2 || max_size < 7)
+        return 0;
+    rng r = {seed ? seed : 0x9E3779B9u};
     sd.used = 0;
-    /* The packet's views point into this copy, so encoding into data cannot overwrite them. */
+    /* The packet's views point into this copy, so encoding into `packet` cannot overwrite them. */
     uint8_t *copy = malloc(size);
     if (!copy)
         return 0;
-    memcpy(copy, data, size);
+    memcpy(copy, packet, size);
     mqtt_packet pkt;
     size_t out = 0;
-    if (decode_any_role(copy + 1, size - 1, copy[0], &pkt)) {
-        mqtt_version v = fuzz_selector_version(copy[0]);
-        if (one_in(r, 6)) {
-            pkt.flags = (uint8_t)below(r, 16);
+    if (decode_at(copy, size, &version, &pkt)) {
+        if (one_in(&r, 6)) {
+            pkt.flags = (uint8_t)below(&r, 16);
             pkt.flags_override = true;
         } else {
-            mutate_body(&sd, &pkt, r);
+            mutate_body(&sd, &pkt, &r);
         }
-        size_t n = mqtt_encode(&pkt, v, data + 1, max_size - 1);
-        if (n && one_in(r, 5))
-            n = lie_about_header(data + 1, n, max_size - 1, r);
-        else if (n && one_in(r, 5))
-            lie_about_string(data + 1, n, some_string(&pkt), r);
-        out = n ? n + 1 : 0;
+        size_t need = mqtt_encoded_size(&pkt, version); /* size first: a packet that does not fit stays as it was */
+        out = need && need <= max_size ? mqtt_encode(&pkt, version, packet, max_size) : 0;
+        if (out && one_in(&r, 5))
+            out = lie_about_header(packet, out, max_size, &r);
+        else if (out && one_in(&r, 5))
+            lie_about_string(packet, out, some_string(&pkt), &r);
     }
     free(copy);
     return out;
-}
-
-size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
-{
-    rng r = {seed ? seed : 0x9E3779B9u};
-    if (size < 3 || max_size < 8 || one_in(&r, 8))
-        return LLVMFuzzerMutate(data, size, max_size);
-    if (one_in(&r, 8)) { /* the same bytes read at another version or role */
-        data[0] ^= (uint8_t)(1u << below(&r, 5));
-        return size;
-    }
-    size_t n = mutate_structured(data, size, max_size, &r);
-    return n ? n : LLVMFuzzerMutate(data, size, max_size);
 }
