@@ -34,7 +34,7 @@ fi
 
 # One client after the other: each runs its cases in parallel already, and the keep-alive
 # cases are timed.
-for client in paho-c paho-python mqttjs; do
+for client in paho-c paho-python mqttjs mqttjs-ws; do
   bash ci/client-gate.sh "$build" "$out/$client" "ci/targets/$client.cases" || rc=1
 done
 exit "$rc"

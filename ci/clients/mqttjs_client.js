@@ -15,6 +15,7 @@ function args() {
     allowPositionals: true,
     options: {
       host: { type: 'string', default: '127.0.0.1' },
+      ws: { type: 'boolean', default: false }, // MQTT over WebSocket: ws://HOST:PORT/mqtt
       port: { type: 'string' },
       version: { type: 'string', short: 'V', default: '3.1.1' },
       topic: { type: 'string', short: 't', default: 'mqttspec/t' },
@@ -60,7 +61,7 @@ function options(a) {
 
 function main() {
   const a = args();
-  const c = mqtt.connect(`mqtt://${a.host}:${a.port}`, options(a));
+  const c = mqtt.connect(a.ws ? `ws://${a.host}:${a.port}/mqtt` : `mqtt://${a.host}:${a.port}`, options(a));
   let connectedOnce = false;
   let received = 0;
   const finish = (code) => c.end(false, () => process.exit(code));
