@@ -147,7 +147,7 @@ static const sim_quirk_info quirk_table[SIM_Q_COUNT] = {
                                        "until the broker is restarted."},
 };
 
-_Static_assert(SIM_Q_COUNT <= 64, "sim_quirk_set has one bit per quirk");
+_Static_assert(SIM_Q_COUNT <= 8 * sizeof(sim_quirk_set), "sim_quirk_set has one bit per quirk");
 
 const sim_quirk_info *sim_quirk_info_of(sim_quirk_id q)
 {

@@ -94,7 +94,9 @@ typedef enum sim_quirk_id {
     SIM_Q_COUNT
 } sim_quirk_id;
 
-typedef uint64_t sim_quirk_set; /* one bit per sim_quirk_id (at most 64) */
+/* One bit per sim_quirk_id (at most 128).  A 128-bit integer (gcc and clang on 64-bit
+ * targets) keeps set, test and union plain operators; past 128 quirks this becomes an array. */
+__extension__ typedef unsigned __int128 sim_quirk_set;
 #define SIM_QUIRK_BIT(q) ((sim_quirk_set)1u << (q))
 
 typedef struct sim_quirk_info {
