@@ -11,6 +11,8 @@ static void send_ack(sim_conn *c, uint8_t type, uint16_t packet_id, uint8_t code
     mqtt_packet pkt = {.type = type};
     pkt.u.ack.packet_id = packet_id;
     pkt.u.ack.code = code;
+    uint8_t props[160];
+    pkt.u.ack.props = sim_problem_props(c, type, code, props, sizeof props);
     sim_send(c, &pkt);
 }
 

@@ -145,6 +145,31 @@ static const sim_quirk_info quirk_table[SIM_Q_COUNT] = {
                                        "A CONNACK sent by a client crashes the broker: every listener and "
                                        "connection is closed at once, no Will is published, nothing is accepted "
                                        "until the broker is restarted."},
+    /* 5.0 enhanced authentication (SCRAM-SHA-256) and problem information */
+    [SIM_Q_AUTH_METHOD_OMITTED] = {"auth-method-omitted", "5.0:MQTT-4.12.0-5",
+                                   "5.0: the CONNACK that ends a successful enhanced authentication carries no "
+                                   "Authentication Method."},
+    [SIM_Q_AUTH_SERVER_FINAL_WRONG] = {"auth-server-final-wrong", "",
+                                       "5.0: the SCRAM-SHA-256 server-final in CONNACK carries a server signature "
+                                       "that does not verify (breaks RFC 5802, the method's own rule, not an MQTT "
+                                       "statement)."},
+    [SIM_Q_REAUTH_FAILURE_KEPT_OPEN] = {"reauth-failure-kept-open", "5.0:MQTT-4.12.1-2",
+                                        "5.0: a re-authentication whose proof is wrong is answered with nothing and "
+                                        "the connection stays open, still authenticated."},
+    [SIM_Q_REFUSED_CONNECT_PROCESSED] = {"refused-connect-processed", "5.0:MQTT-3.1.4-6 5.0:MQTT-4.12.0-1",
+                                         "5.0: a CONNECT refused with CONNACK 0x8C (unsupported Authentication "
+                                         "Method) leaves the connection open, and what the client sends next is "
+                                         "served as if the CONNECT had been accepted."},
+    [SIM_Q_REFUSAL_DISCONNECT] = {"refusal-disconnect", "5.0:MQTT-3.14.0-1",
+                                  "5.0: the CONNACK refusing a CONNECT is followed by a DISCONNECT with the same "
+                                  "reason code before the close."},
+    [SIM_Q_AUTH_METHOD_UNASKED] = {"auth-method-unasked", "5.0:MQTT-4.12.0-6",
+                                   "5.0: CONNACK carries Authentication Method SCRAM-SHA-256 although the CONNECT "
+                                   "had none."},
+    [SIM_Q_PROBLEM_INFO_IGNORED] = {"problem-info-ignored", "5.0:MQTT-3.1.2-28 5.0:MQTT-3.1.2-29",
+                                    "5.0: Request Response Information 0 and Request Problem Information 0 are "
+                                    "ignored: CONNACK carries Response Information, SUBACK, UNSUBACK, PUBACK and "
+                                    "PUBREC with a non-zero reason code carry a Reason String."},
 };
 
 _Static_assert(SIM_Q_COUNT <= 64, "sim_quirk_set has one bit per quirk");
