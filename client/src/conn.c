@@ -602,6 +602,7 @@ void mqs_conns_free(runctx *x)
         free(c->inbox);
         free(c->storage);
         cJSON_Delete(c->last_connect);
+        mqs_auth_end(c);
     }
     x->nconns = 0;
 }
