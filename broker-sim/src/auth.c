@@ -80,15 +80,20 @@ static bool answer_client_first(sim_conn *c, mqtt_props props)
     return true;
 }
 
-/* An unsupported method: CONNACK 0x8C and close (MQTT-4.12.0-1), or, with the quirk, served anyway. */
-static void refuse_method(sim_conn *c, const mqtt_packet *pkt)
+/* Refuse the CONNECT: CONNACK code and close (MQTT-4.12.0-1, MQTT-4.12.0-4), or, with the quirk, served anyway. */
+static void refuse(sim_conn *c, const mqtt_packet *pkt, uint8_t code, const char *why)
 {
     if (sim_quirk(c->quirks, SIM_Q_REFUSED_CONNECT_PROCESSED)) {
-        sim_send_connack(c, false, 0x8C, (mqtt_props){NULL, 0});
+        sim_send_connack(c, false, code, (mqtt_props){NULL, 0});
         sim_accept_connect(c, pkt, NULL, false);
         return;
     }
-    sim_refuse_connect(c, MQTT_V5, 0x8C, "Authentication Method not supported (MQTT-4.12.0-1)");
+    sim_refuse_connect(c, MQTT_V5, code, why);
+}
+
+static void refuse_method(sim_conn *c, const mqtt_packet *pkt)
+{
+    refuse(c, pkt, 0x8C, "Authentication Method not supported (MQTT-4.12.0-1)");
 }
 
 void sim_auth_connect(sim_conn *c, const mqtt_packet *pkt)
@@ -110,15 +115,30 @@ void sim_auth_connect(sim_conn *c, const mqtt_packet *pkt)
         sim_refuse_connect(c, MQTT_V5, 0x87, "SCRAM-SHA-256: unknown user or malformed client-first");
 }
 
+/* The CONNECT held for the exchange, decoded again (views into c->auth->connect); false if it does not decode. */
+static bool held_connect(sim_conn *c, mqtt_packet *pkt)
+{
+    mqtt_decode_opts opts = {.version = MQTT_V5, .role = MQTT_ROLE_SERVER, .max_packet_size = 0};
+    mqtt_error err;
+    size_t used;
+    return mqtt_decode(c->auth->connect, c->auth->connect_len, &opts, pkt, &used, &err) == MQTT_COMPLETE;
+}
+
+static void refuse_held_connect(sim_conn *c, uint8_t code, const char *why)
+{
+    mqtt_packet pkt;
+    if (held_connect(c, &pkt))
+        refuse(c, &pkt, code, why);
+    else
+        sim_refuse_connect(c, MQTT_V5, code, why);
+}
+
 /* The exchange under CONNECT succeeded: accept the CONNECT it held, with the server-final in CONNACK. */
 static void accept_held_connect(sim_conn *c, const char *server_final, size_t len)
 {
-    mqtt_decode_opts opts = {.version = MQTT_V5, .role = MQTT_ROLE_SERVER, .max_packet_size = 0};
     mqtt_packet pkt;
-    mqtt_error err;
-    size_t used;
     uint8_t *held = c->auth->connect;
-    if (mqtt_decode(held, c->auth->connect_len, &opts, &pkt, &used, &err) != MQTT_COMPLETE) {
+    if (!held_connect(c, &pkt)) {
         sim_refuse_connect(c, MQTT_V5, 0x80, "the held CONNECT no longer decodes");
         return;
     }
@@ -139,13 +159,11 @@ static void on_client_final(sim_conn *c, mqtt_props props)
     if (n < 0) {
         sim_log(c->b, "#%u SCRAM client-final refused: %s", c->id, err);
         if (!c->connected)
-            sim_refuse_connect(c, MQTT_V5, 0x87, "authentication failed (MQTT-4.12.0-4)");
+            refuse_held_connect(c, 0x87, "authentication failed (MQTT-4.12.0-4)");
         else if (!sim_quirk(c->quirks, SIM_Q_REAUTH_FAILURE_KEPT_OPEN))
             sim_conn_close(c, 0x87, "re-authentication failed (MQTT-4.12.1-2)");
         return;
     }
-    if (sim_quirk(c->quirks, SIM_Q_AUTH_SERVER_FINAL_WRONG))
-        out[2] = out[2] == 'A' ? 'B' : 'A'; /* the first character of the signature's base64 */
     if (c->connected)
         send_auth(c, 0x00, out, (size_t)n);
     else
@@ -161,6 +179,8 @@ void sim_on_auth(sim_conn *c, const mqtt_packet *pkt)
         return;
     }
     if (!is_scram(prop_bytes(a->props, MQTT_PROP_AUTHENTICATION_METHOD))) {
+        if (sim_quirk(c->quirks, SIM_Q_AUTH_METHOD_UNCHECKED))
+            return; /* dropped as if it had not come */
         sim_protocol_error(c, 0x82, "AUTH with another Authentication Method than CONNECT's (MQTT-4.12.0-5)");
         return;
     }

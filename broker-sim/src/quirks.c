@@ -149,17 +149,17 @@ static const sim_quirk_info quirk_table[SIM_Q_COUNT] = {
     [SIM_Q_AUTH_METHOD_OMITTED] = {"auth-method-omitted", "5.0:MQTT-4.12.0-5",
                                    "5.0: the CONNACK that ends a successful enhanced authentication carries no "
                                    "Authentication Method."},
-    [SIM_Q_AUTH_SERVER_FINAL_WRONG] = {"auth-server-final-wrong", "",
-                                       "5.0: the SCRAM-SHA-256 server-final in CONNACK carries a server signature "
-                                       "that does not verify (breaks RFC 5802, the method's own rule, not an MQTT "
-                                       "statement)."},
     [SIM_Q_REAUTH_FAILURE_KEPT_OPEN] = {"reauth-failure-kept-open", "5.0:MQTT-4.12.1-2",
                                         "5.0: a re-authentication whose proof is wrong is answered with nothing and "
                                         "the connection stays open, still authenticated."},
-    [SIM_Q_REFUSED_CONNECT_PROCESSED] = {"refused-connect-processed", "5.0:MQTT-3.1.4-6 5.0:MQTT-4.12.0-1",
-                                         "5.0: a CONNECT refused with CONNACK 0x8C (unsupported Authentication "
-                                         "Method) leaves the connection open, and what the client sends next is "
-                                         "served as if the CONNECT had been accepted."},
+    [SIM_Q_REFUSED_CONNECT_PROCESSED] = {"refused-connect-processed", "5.0:MQTT-3.1.4-6 5.0:MQTT-4.12.0-1 "
+                                                                      "5.0:MQTT-4.12.0-4",
+                                         "5.0: a CONNECT refused for its authentication (CONNACK 0x8C unsupported "
+                                         "method, 0x87 wrong proof) leaves the connection open, and what the client "
+                                         "sends next is served as if the CONNECT had been accepted."},
+    [SIM_Q_AUTH_METHOD_UNCHECKED] = {"auth-method-unchecked", "5.0:MQTT-4.12.1-1 5.0:MQTT-4.13.1-1",
+                                     "5.0: an AUTH naming another Authentication Method than the CONNECT's is "
+                                     "ignored instead of closing the connection."},
     [SIM_Q_REFUSAL_DISCONNECT] = {"refusal-disconnect", "5.0:MQTT-3.14.0-1",
                                   "5.0: the CONNACK refusing a CONNECT is followed by a DISCONNECT with the same "
                                   "reason code before the close."},

@@ -304,8 +304,8 @@ static void mark_closed(runctx *x, conn *c, const char *why)
 static void note_server_keep_alive(conn *c, const mqtt_packet *pkt)
 {
     mqtt_property prop;
-    if (pkt->type == MQTT_CONNACK)
-        c->connack_seen = true;
+    if (pkt->type == MQTT_CONNACK) /* a refusal does not count: no DISCONNECT may follow it (5.0 MQTT-3.14.0-1) */
+        c->connack_seen = pkt->u.connack.code < 0x80;
     if (pkt->type == MQTT_CONNACK && mqtt_prop_find(pkt->u.connack.props, MQTT_PROP_SERVER_KEEP_ALIVE, &prop))
         c->keep_alive_s = (int)prop.value;
 }

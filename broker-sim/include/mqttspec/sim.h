@@ -93,9 +93,9 @@ typedef enum sim_quirk_id {
     SIM_Q_CRASH_ON_CLIENT_CONNACK,    /* a CONNACK from a client: close every listener and connection */
     /* 5.0 enhanced authentication and problem information */
     SIM_Q_AUTH_METHOD_OMITTED,        /* the CONNACK ending an enhanced authentication has no Authentication Method */
-    SIM_Q_AUTH_SERVER_FINAL_WRONG,    /* SCRAM server-final carries a signature that does not verify */
     SIM_Q_REAUTH_FAILURE_KEPT_OPEN,   /* a failed re-authentication leaves the connection open */
-    SIM_Q_REFUSED_CONNECT_PROCESSED,  /* after CONNACK 0x8C the connection stays open and is served */
+    SIM_Q_REFUSED_CONNECT_PROCESSED,  /* after an authentication refusal the connection stays open and is served */
+    SIM_Q_AUTH_METHOD_UNCHECKED,      /* an AUTH naming another method is ignored */
     SIM_Q_REFUSAL_DISCONNECT,         /* a refused CONNECT's CONNACK is followed by a DISCONNECT */
     SIM_Q_AUTH_METHOD_UNASKED,        /* CONNACK names an Authentication Method the CONNECT did not */
     SIM_Q_PROBLEM_INFO_IGNORED,       /* Request Response / Problem Information 0 ignored */
