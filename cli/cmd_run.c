@@ -698,6 +698,7 @@ static int preflight(run_args *a, mqs_profile *profile)
     } else {
         mqs_probe_opts po = {.url = a->opts.target.url, .tls = a->opts.target.tls,
                              .username = a->opts.target.username, .password = a->opts.target.password,
+                             .auth_user = a->opts.target.auth_user,
                              .versions = a->versions};
         snprintf(po.run_tag, sizeof po.run_tag, "%s", a->opts.run_tag);
         po.interrupted = a->opts.interrupted;
