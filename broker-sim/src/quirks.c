@@ -168,8 +168,15 @@ static const sim_quirk_info quirk_table[SIM_Q_COUNT] = {
                                    "had none."},
     [SIM_Q_PROBLEM_INFO_IGNORED] = {"problem-info-ignored", "5.0:MQTT-3.1.2-28 5.0:MQTT-3.1.2-29",
                                     "5.0: Request Response Information 0 and Request Problem Information 0 are "
-                                    "ignored: CONNACK carries Response Information, SUBACK, UNSUBACK, PUBACK and "
-                                    "PUBREC with a non-zero reason code carry a Reason String."},
+                                    "ignored: CONNACK carries Response Information; PUBACK, PUBREC, PUBCOMP, "
+                                    "SUBACK and UNSUBACK with a non-zero (SUBACK: >= 0x80) reason code carry a "
+                                    "Reason String and a User Property."},
+    [SIM_Q_RESPONSE_PROPS_DROPPED] = {"response-props-dropped", "5.0:MQTT-3.3.2-15 5.0:MQTT-3.3.2-16",
+                                      "5.0: Response Topic and Correlation Data are left out of forwarded "
+                                      "PUBLISH packets (Wills included)."},
+    [SIM_Q_LENIENT_UTF8] = {"lenient-utf8", "5.0:MQTT-1.5.4-1 5.0:MQTT-3.3.2-13 5.0:MQTT-3.3.2-19",
+                            "5.0: a PUBLISH with a string that is not well-formed UTF-8 (Topic Name, Response "
+                            "Topic, Content Type ...) is ignored instead of closing the connection."},
 };
 
 _Static_assert(SIM_Q_COUNT <= 64, "sim_quirk_set has one bit per quirk");

@@ -97,9 +97,9 @@ static const sim_variant_info variant_table[SIM_V_COUNT] = {
          "Information [MQTT-3.1.2-28]. If the value is 1 the Server MAY return Response Information in the "
          "CONNACK packet\"; 3.1.2.11.7: \"If the value of Request Problem Information is 1, the Server MAY "
          "return a Reason String or User Properties on any packet where it is allowed\".",
-         "5.0: CONNACK carries Response Information when the CONNECT asked for it; SUBACK, UNSUBACK, PUBACK and "
-         "PUBREC with a non-zero reason code carry a Reason String and a User Property unless the CONNECT's "
-         "Request Problem Information is 0.", ""},
+         "5.0: CONNACK carries Response Information when the CONNECT asked for it; PUBACK, PUBREC, PUBCOMP, "
+         "SUBACK and UNSUBACK with a non-zero (SUBACK: >= 0x80) reason code carry a Reason String and a User "
+         "Property unless the CONNECT's Request Problem Information is 0.", ""},
 };
 
 _Static_assert(SIM_V_COUNT <= 32, "sim_variant_set has one bit per variant");

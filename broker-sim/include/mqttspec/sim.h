@@ -99,6 +99,8 @@ typedef enum sim_quirk_id {
     SIM_Q_REFUSAL_DISCONNECT,         /* a refused CONNECT's CONNACK is followed by a DISCONNECT */
     SIM_Q_AUTH_METHOD_UNASKED,        /* CONNACK names an Authentication Method the CONNECT did not */
     SIM_Q_PROBLEM_INFO_IGNORED,       /* Request Response / Problem Information 0 ignored */
+    SIM_Q_RESPONSE_PROPS_DROPPED,     /* Response Topic and Correlation Data not forwarded */
+    SIM_Q_LENIENT_UTF8,               /* a PUBLISH with an ill-formed UTF-8 string is ignored, not closed on */
     SIM_Q_COUNT
 } sim_quirk_id;
 
