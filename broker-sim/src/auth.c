@@ -44,7 +44,8 @@ static bool is_scram(mqtt_bytes method)
     return method.len == strlen(MQS_SCRAM_METHOD) && memcmp(method.ptr, MQS_SCRAM_METHOD, method.len) == 0;
 }
 
-/* AUTH with our method (MQTT-4.12.0-5) and data. */
+/* AUTH with our method (MQTT-4.12.0-5; auth-method-omitted: none on the AUTH 0x00 ending a re-authentication)
+ * and data. */
 static void send_auth(sim_conn *c, uint8_t code, const char *data, size_t len)
 {
     uint8_t buf[MQS_SCRAM_MSG_MAX + 64];
@@ -53,7 +54,8 @@ static void send_auth(sim_conn *c, uint8_t code, const char *data, size_t len)
     mqtt_property method = {.id = MQTT_PROP_AUTHENTICATION_METHOD,
                             .data = {(const uint8_t *)MQS_SCRAM_METHOD, (uint32_t)strlen(MQS_SCRAM_METHOD)}};
     mqtt_property pdata = {.id = MQTT_PROP_AUTHENTICATION_DATA, .data = {(const uint8_t *)data, (uint32_t)len}};
-    mqtt_write_property(&w, &method);
+    if (code != 0x00 || !sim_quirk(c->quirks, SIM_Q_AUTH_METHOD_OMITTED))
+        mqtt_write_property(&w, &method);
     mqtt_write_property(&w, &pdata);
     mqtt_packet pkt = {.type = MQTT_AUTH};
     pkt.u.disconnect.code = code;

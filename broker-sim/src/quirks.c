@@ -147,8 +147,8 @@ static const sim_quirk_info quirk_table[SIM_Q_COUNT] = {
                                        "until the broker is restarted."},
     /* 5.0 enhanced authentication (SCRAM-SHA-256) and problem information */
     [SIM_Q_AUTH_METHOD_OMITTED] = {"auth-method-omitted", "5.0:MQTT-4.12.0-5",
-                                   "5.0: the CONNACK that ends a successful enhanced authentication carries no "
-                                   "Authentication Method."},
+                                   "5.0: the CONNACK that ends a successful enhanced authentication, and the AUTH "
+                                   "0x00 that ends a re-authentication, carry no Authentication Method."},
     [SIM_Q_REAUTH_FAILURE_KEPT_OPEN] = {"reauth-failure-kept-open", "5.0:MQTT-4.12.1-2",
                                         "5.0: a re-authentication whose proof is wrong is answered with nothing and "
                                         "the connection stays open, still authenticated."},

@@ -92,7 +92,7 @@ typedef enum sim_quirk_id {
     /* planted crashes (the sim runs in-process: it imitates a dead broker instead of exiting) */
     SIM_Q_CRASH_ON_CLIENT_CONNACK,    /* a CONNACK from a client: close every listener and connection */
     /* 5.0 enhanced authentication and problem information */
-    SIM_Q_AUTH_METHOD_OMITTED,        /* the CONNACK ending an enhanced authentication has no Authentication Method */
+    SIM_Q_AUTH_METHOD_OMITTED,        /* CONNACK / AUTH 0x00 ending an authentication lack the method */
     SIM_Q_REAUTH_FAILURE_KEPT_OPEN,   /* a failed re-authentication leaves the connection open */
     SIM_Q_REFUSED_CONNECT_PROCESSED,  /* after an authentication refusal the connection stays open and is served */
     SIM_Q_AUTH_METHOD_UNCHECKED,      /* an AUTH naming another method is ignored */
