@@ -496,11 +496,12 @@ static void probe_anonymous(probe *p)
  */
 static void probe_enhanced_auth(probe *p)
 {
-    if (p->v != MQTT_V5 || !p->o->auth_user)
+    if (p->v != MQTT_V5)
         return;
     mqs_scram scram;
     char first[MQS_SCRAM_MSG_MAX], err[256];
-    if (mqs_scram_client_first(&scram, p->o->auth_user, NULL, first, sizeof first) < 0)
+    const char *user = p->o->auth_user ? p->o->auth_user : "mqttspec-probe"; /* 0x8C comes for the method alone */
+    if (mqs_scram_client_first(&scram, user, NULL, first, sizeof first) < 0)
         return;
     mqs_scram_wipe(&scram);
     pconn c;
