@@ -27,6 +27,8 @@ void mqs_auth_end(conn *c)
         memset(c->auth_password, 0, strlen(c->auth_password));
     free(c->auth_password);
     c->auth_password = NULL;
+    free(c->auth_user);
+    c->auth_user = NULL;
 }
 
 static void hex_of(const char *text, size_t len, char *out)
@@ -59,31 +61,52 @@ static const char *auth_field(const cJSON *auth, const char *key, const char *df
     return cJSON_IsString(it) ? it->valuestring : dflt;
 }
 
+/* A fresh exchange for user and password on c. */
+static bool begin(runctx *x, conn *c, const char *user, const char *password, cJSON *tmpl)
+{
+    char first[MQS_SCRAM_MSG_MAX];
+    c->scram = calloc(1, sizeof *c->scram);
+    c->auth_password = strdup(password);
+    c->auth_user = strdup(user);
+    int n = c->scram && c->auth_password && c->auth_user
+                ? mqs_scram_client_first(c->scram, user, NULL, first, sizeof first)
+                : -1;
+    if (n < 0 || !set_auth_props(tmpl, first, (size_t)n)) {
+        mqs_case_error(x, "SCRAM-SHA-256: cannot build the client-first (user name too long, or out of memory)");
+        return false;
+    }
+    return true;
+}
+
 bool mqs_auth_connect(runctx *x, conn *c, cJSON *tmpl)
 {
     const cJSON *auth = cJSON_GetObjectItemCaseSensitive(x->step, "auth");
+    bool again = !auth && c->auth_user && strcmp(x->step->child->string, "reconnect") == 0;
+    char *user = again ? strdup(c->auth_user) : NULL, *password = again ? strdup(c->auth_password) : NULL;
     mqs_auth_end(c);
+    if (again) { /* reconnect: the last connect's exchange again, with a new nonce */
+        bool ok = user && password && begin(x, c, user, password, tmpl);
+        if (!user || !password)
+            mqs_case_error(x, "out of memory");
+        if (password)
+            memset(password, 0, strlen(password));
+        free(user);
+        free(password);
+        return ok;
+    }
     if (!auth)
         return true;
     if (x->v != MQTT_V5) {
         mqs_case_error(x, "\"auth\" is MQTT 5.0 enhanced authentication: give the step \"versions\": [\"5.0\"]");
         return false;
     }
-    const char *user = auth_field(auth, "user", x->opts->target.auth_user);
-    const char *password = auth_field(auth, "password", x->opts->target.auth_password);
-    if (!user || !password) {
+    const char *u = auth_field(auth, "user", x->opts->target.auth_user);
+    const char *p = auth_field(auth, "password", x->opts->target.auth_password);
+    if (!u || !p) {
         mqs_case_error(x, "no SCRAM-SHA-256 user and password for the target (run --auth-user, --auth-password)");
         return false;
     }
-    char first[MQS_SCRAM_MSG_MAX];
-    c->scram = calloc(1, sizeof *c->scram);
-    c->auth_password = strdup(password);
-    int n = c->scram && c->auth_password ? mqs_scram_client_first(c->scram, user, NULL, first, sizeof first) : -1;
-    if (n < 0 || !set_auth_props(tmpl, first, (size_t)n)) {
-        mqs_case_error(x, "SCRAM-SHA-256: cannot build the client-first (user name too long, or out of memory)");
-        return false;
-    }
-    return true;
+    return begin(x, c, u, p, tmpl);
 }
 
 /* A captured Authentication Data (hex string) as bytes; -1 if it is not one. */
@@ -144,7 +167,7 @@ static bool verify_server_final(runctx *x, conn *c, const cJSON *server_final)
 static bool reauthenticate(runctx *x, conn *c, const cJSON *auth_user)
 {
     char first[MQS_SCRAM_MSG_MAX];
-    const char *user = cJSON_IsString(auth_user) ? auth_user->valuestring : x->opts->target.auth_user;
+    const char *user = cJSON_IsString(auth_user) ? auth_user->valuestring : c->auth_user;
     int n = user ? mqs_scram_client_first(c->scram, user, NULL, first, sizeof first) : -1;
     if (n < 0) {
         mqs_case_error(x, "SCRAM-SHA-256: cannot build the client-first");

@@ -46,6 +46,7 @@ typedef struct conn {
     size_t inbox_bytes;  /* raw bytes of the packets in the inbox */
     struct mqs_scram *scram; /* 5.0 SCRAM-SHA-256 exchange of the last connect's "auth" (auth.c); NULL: none */
     char *auth_password;     /* its password, for the client-final (never recorded) */
+    char *auth_user;         /* its user, for a reconnect or a re-authentication */
 } conn;
 
 typedef struct runctx {
