@@ -84,6 +84,8 @@ void cmd_run_usage(FILE *out)
           "  -P, --pw PASS             password for every connection (visible in ps: prefer the next two)\n"
           "      --pw-file F           the password is the first line of F\n"
           "                            (without -P or --pw-file: $MQTTSPEC_PASSWORD, if set)\n"
+          "      --auth-user USER      5.0 enhanced authentication (SCRAM-SHA-256) user (default: broker-sim's)\n"
+          "      --auth-password PASS  its password (default: broker-sim's; never recorded)\n"
           "      --show-credentials    show user names and passwords in traces and reports (default: redacted)\n"
           "      --cafile F            CA certificates to verify the target (mqtts)\n"
           "      --cert F --key F      client certificate and key (mqtts)\n"
@@ -148,7 +150,8 @@ enum {
     OPT_CERT, OPT_KEY, OPT_SNI, OPT_INSECURE, OPT_LACKS, OPT_TARGET, OPT_SIM_QUIRK, OPT_HELP, OPT_PW_FILE,
     OPT_SHOW_CREDENTIALS, OPT_PROFILE, OPT_PROFILE_OUT, OPT_BASELINE, OPT_WRITE_BASELINE, OPT_STRICT,
     OPT_SIM_VARIANT, OPT_MAX_PACKET,
-    OPT_HTML, OPT_SPEC, OPT_SECTION, OPT_LIST_TAGS
+    OPT_HTML, OPT_SPEC, OPT_SECTION, OPT_LIST_TAGS,
+    OPT_AUTH_USER, OPT_AUTH_PASSWORD
 };
 
 static const struct option long_opts[] = {
@@ -175,6 +178,8 @@ static const struct option long_opts[] = {
     {"max-packet-size", required_argument, NULL, OPT_MAX_PACKET},
     {"html", required_argument, NULL, OPT_HTML},     {"spec", required_argument, NULL, OPT_SPEC},
     {"section", required_argument, NULL, OPT_SECTION}, {"tags", no_argument, NULL, OPT_LIST_TAGS},
+    {"auth-user", required_argument, NULL, OPT_AUTH_USER},
+    {"auth-password", required_argument, NULL, OPT_AUTH_PASSWORD},
     {"help", no_argument, NULL, OPT_HELP},           {NULL, 0, NULL, 0},
 };
 
@@ -223,6 +228,8 @@ static int take_option(run_args *a, int opt, const char *arg)
     case 'P': a->password_arg = arg; return 0;
     case OPT_PW_FILE: a->pw_file = arg; return 0;
     case OPT_SHOW_CREDENTIALS: a->opts.show_credentials = true; return 0;
+    case OPT_AUTH_USER: a->opts.target.auth_user = arg; return 0;
+    case OPT_AUTH_PASSWORD: a->opts.target.auth_password = arg; return 0;
     case OPT_CAFILE: a->opts.target.tls.cafile = arg; return 0;
     case OPT_CERT: a->opts.target.tls.certfile = arg; return 0;
     case OPT_KEY: a->opts.target.tls.keyfile = arg; return 0;
@@ -290,6 +297,10 @@ static int check_args(run_args *a)
     if (cli_password(a->password_arg, a->pw_file, a->password_buf, sizeof a->password_buf,
                      &a->opts.target.password) < 0)
         return -1;
+    if (!a->opts.target.auth_user) /* the embedded broker-sim's SCRAM-SHA-256 user, unless told otherwise */
+        a->opts.target.auth_user = SIM_DEFAULT_AUTH_USER;
+    if (!a->opts.target.auth_password)
+        a->opts.target.auth_password = SIM_DEFAULT_AUTH_PASSWORD;
     if (a->target && (a->sim_quirks || a->sim_variants)) {
         fprintf(stderr, "mqttspec: --sim-quirk and --sim-variant apply to the embedded broker-sim, not to a target\n");
         return -1;
@@ -687,6 +698,7 @@ static int preflight(run_args *a, mqs_profile *profile)
     } else {
         mqs_probe_opts po = {.url = a->opts.target.url, .tls = a->opts.target.tls,
                              .username = a->opts.target.username, .password = a->opts.target.password,
+                             .auth_user = a->opts.target.auth_user,
                              .versions = a->versions};
         snprintf(po.run_tag, sizeof po.run_tag, "%s", a->opts.run_tag);
         po.interrupted = a->opts.interrupted;

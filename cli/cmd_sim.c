@@ -32,6 +32,8 @@ static void usage(FILE *out)
           "                           like --quirk)\n"
           "  --server-keep-alive S    5.0: announce and enforce Server Keep Alive S seconds\n"
           "  --topic-alias-max N      5.0: Topic Alias Maximum announced (default 10, 0 for none)\n"
+          "  --auth-user U            5.0 enhanced authentication: the SCRAM-SHA-256 user (default \"" SIM_DEFAULT_AUTH_USER "\")\n"
+          "  --auth-password P        its password (default: the one `mqttspec run` assumes; never printed)\n"
           "  --max-packet-size N      largest packet accepted (default 16777216); the read buffer of a\n"
           "                           connection grows up to it, never beyond\n"
           "  --max-queued N           messages queued or in flight per session (default 1000); at the bound\n"
@@ -218,6 +220,10 @@ static bool parse_option(cli *o, int argc, char **argv, int *i)
             l->keyfile = v;
         else
             l->cafile = v;
+        return true;
+    }
+    if (strcmp(opt, "--auth-user") == 0 || strcmp(opt, "--auth-password") == 0) {
+        *(opt[7] == 'u' ? &o->cfg.auth_user : &o->cfg.auth_password) = v;
         return true;
     }
     if (strcmp(opt, "--server-keep-alive") == 0 && parse_number(opt, v, 65535, &n)) {

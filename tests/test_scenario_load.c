@@ -117,6 +117,16 @@ static void step_errors(void **state)
                  "/steps/1/hex: must be hex bytes, e.g. \"30 05 00 03 61 2b 62\"");
     expect_error(HEAD "\"steps\":[{\"connect\":\"c\",\"keep_alive\":70000}]}",
                  "/steps/0/keep_alive: must be an integer 0..65535 (at 3.1.1)");
+    /* enhanced authentication: the one method the engine plays, one move per auth step */
+    expect_error(HEAD "\"steps\":[{\"connect\":\"c\",\"auth\":{\"method\":\"PLAIN\"}}]}",
+                 "/steps/0/auth: \"method\" must be \"SCRAM-SHA-256\" (the one method the engine plays)");
+    expect_error(HEAD "\"steps\":[{\"connect\":\"c\",\"auth\":{\"method\":\"SCRAM-SHA-256\",\"pw\":\"x\"}}]}",
+                 "/steps/0/auth: unknown or non-string member \"pw\" (method, user, password)");
+    expect_error(HEAD "\"steps\":[{\"connect\":\"c\"},{\"auth\":\"c\",\"server_first\":\"${a}\","
+                      "\"server_final\":\"${b}\"}]}",
+                 "/steps/1/auth: needs exactly one of server_first, server_final, reauthenticate");
+    expect_error(HEAD "\"steps\":[{\"connect\":\"c\"},{\"auth\":\"c\",\"server_final\":\"${b}\",\"wrong_proof\":true}]}",
+                 "/steps/1/wrong_proof: a boolean, with server_first only");
 }
 
 /* A packet built from a step's own fields is blamed on those fields, not on a "packet" the file does not have. */

@@ -22,6 +22,8 @@ void sim_config_init(sim_config *cfg)
     cfg->max_packet_size = SIM_DEFAULT_MAX_PACKET_SIZE;
     cfg->max_queued_messages = SIM_DEFAULT_MAX_QUEUED;
     cfg->max_queued_bytes = SIM_DEFAULT_MAX_QUEUED_BYTES;
+    cfg->auth_user = SIM_DEFAULT_AUTH_USER;
+    cfg->auth_password = SIM_DEFAULT_AUTH_PASSWORD;
 }
 
 /* Moved only by sim_mem_advance (fuzz targets and tests, which run no threaded broker beside). */

@@ -38,6 +38,7 @@ void sim_conn_free(sim_conn *c)
         free(c->aliases);
     }
     sim_will_free(c->will);
+    sim_auth_free(c);
     free(c->in.buf);
     free(c->wbuf);
     free(c);
@@ -157,6 +158,11 @@ static void dispatch(sim_conn *c, const mqtt_packet *pkt)
         sim_conn_close(c, 0x8E, "session taken over");
         return;
     }
+    if (!c->connected && c->version != MQTT_VERSION_UNKNOWN && pkt->type != MQTT_AUTH) {
+        /* only an enhanced authentication leaves a connection open before CONNACK (MQTT-3.1.2-30) */
+        sim_protocol_error(c, 0x82, "a packet other than AUTH before CONNACK");
+        return;
+    }
     if (pkt->type == MQTT_CONNECT) {
         if (c->version == MQTT_VERSION_UNKNOWN)
             sim_on_connect(c, pkt);
@@ -186,10 +192,8 @@ static void dispatch(sim_conn *c, const mqtt_packet *pkt)
     case MQTT_DISCONNECT:
         sim_on_disconnect(c, pkt);
         break;
-    default: /* AUTH: no authentication method was agreed in CONNECT */
-        if (sim_quirk(c->quirks, SIM_Q_UNEXPECTED_AUTH_IGNORED))
-            break;
-        sim_protocol_error(c, 0x82, "AUTH without an Authentication Method in CONNECT");
+    default: /* AUTH */
+        sim_on_auth(c, pkt);
         break;
     }
 }

@@ -4,13 +4,14 @@
 #include <string.h>
 
 #include "internal.h"
+#include "mqttspec/scram.h"
 
 #define SIM_V31_MAX_CLIENT_ID 23 /* 3.1 refuses longer identifiers (CONNACK 2) */
 #define SIM_EXPIRY_CAP_S 5       /* session-expiry-override: the longest Session Expiry Interval granted */
 
 /* ---- refusing ---- */
 
-static void send_connack(sim_conn *c, bool session_present, uint8_t code, mqtt_props props)
+void sim_send_connack(sim_conn *c, bool session_present, uint8_t code, mqtt_props props)
 {
     mqtt_packet pkt = {.type = MQTT_CONNACK};
     pkt.u.connack.flags = session_present ? 1 : 0;
@@ -20,13 +21,17 @@ static void send_connack(sim_conn *c, bool session_present, uint8_t code, mqtt_p
 }
 
 /* CONNACK with a refusal code (0: none fits, close silently), then close: the connection never served a session. */
-static void refuse(sim_conn *c, mqtt_version v, uint8_t code, const char *why)
+void sim_refuse_connect(sim_conn *c, mqtt_version v, uint8_t code, const char *why)
 {
     c->version = v;
     if (code)
-        send_connack(c, false, code, (mqtt_props){NULL, 0});
-    sim_conn_close(c, 0, why);
+        sim_send_connack(c, false, code, (mqtt_props){NULL, 0});
+    if (code && v == MQTT_V5 && sim_quirk(c->quirks, SIM_Q_REFUSAL_DISCONNECT))
+        c->connected = true; /* the quirk: closed as if it had been accepted, DISCONNECT first (MQTT-3.14.0-1) */
+    sim_conn_close(c, code, why);
 }
+
+static void refuse(sim_conn *c, mqtt_version v, uint8_t code, const char *why) { sim_refuse_connect(c, v, code, why); }
 
 /* The refusal a 5.0 server gives for a codec error: its reason code if CONNACK may carry it. */
 static uint8_t connack_code_for(mqtt_err code)
@@ -84,17 +89,12 @@ static bool refused_by_content(sim_conn *c, const mqtt_connect *cn)
 {
     mqtt_version v = (mqtt_version)cn->protocol_level;
     size_t bad;
-    mqtt_property pr;
     if (cn->will && mqtt_check_topic_name(cn->will_topic, &bad) != MQTT_E_OK) {
         refuse(c, v, v == MQTT_V5 ? 0x90 : 0, "Will Topic is not a valid Topic Name");
         return true;
     }
     if (v == MQTT_V31 && (cn->client_id.len == 0 || cn->client_id.len > SIM_V31_MAX_CLIENT_ID)) {
         refuse(c, v, 0x02, "3.1 Client Identifier must have 1 to 23 characters");
-        return true;
-    }
-    if (v == MQTT_V5 && mqtt_prop_find(cn->props, MQTT_PROP_AUTHENTICATION_METHOD, &pr)) {
-        refuse(c, v, 0x8C, "no enhanced authentication method is supported");
         return true;
     }
     return refused_will(c, cn);
@@ -110,6 +110,8 @@ static void take_client_limits(sim_conn *c, const mqtt_connect *cn)
         c->recv_max = (uint16_t)pr.value;
     if (mqtt_prop_find(cn->props, MQTT_PROP_MAXIMUM_PACKET_SIZE, &pr))
         c->max_packet = pr.value;
+    c->problem_info = !mqtt_prop_find(cn->props, MQTT_PROP_REQUEST_PROBLEM_INFORMATION, &pr) || pr.value != 0;
+    c->response_info = mqtt_prop_find(cn->props, MQTT_PROP_REQUEST_RESPONSE_INFORMATION, &pr) && pr.value == 1;
 }
 
 static uint32_t session_expiry_asked(const sim_conn *c, const mqtt_connect *cn)
@@ -196,6 +198,7 @@ typedef struct sim_connack_view {
     mqtt_bytes assigned_id;   /* empty: the client chose its identifier */
     uint16_t asked_keep_alive;
     uint32_t asked_expiry, granted_expiry;
+    const mqtt_bytes *auth_data; /* enhanced authentication: its last data (server-final); NULL: none */
 } sim_connack_view;
 
 /* The optional features the variants take away, announced as 0 (or Maximum QoS 1). */
@@ -209,6 +212,26 @@ static void write_variant_props(const sim_conn *c, mqtt_writer *w)
         write_u_prop(w, MQTT_PROP_WILDCARD_SUBSCRIPTION_AVAILABLE, 0);
     if (sim_variant(c->variants, SIM_V_NO_SUBSCRIPTION_IDS))
         write_u_prop(w, MQTT_PROP_SUBSCRIPTION_IDENTIFIER_AVAILABLE, 0);
+}
+
+static void write_string_prop(mqtt_writer *w, uint8_t id, const char *text)
+{
+    mqtt_property pr = {.id = id, .data = {(const uint8_t *)text, (uint32_t)strlen(text)}};
+    mqtt_write_property(w, &pr);
+}
+
+/* The end of an enhanced authentication: the method again (MQTT-4.12.0-5) and the server's last data. */
+static void write_auth_props(const sim_conn *c, const mqtt_bytes *auth_data, mqtt_writer *w)
+{
+    if (!auth_data) {
+        if (sim_quirk(c->quirks, SIM_Q_AUTH_METHOD_UNASKED)) /* MQTT-4.12.0-6 broken */
+            write_string_prop(w, MQTT_PROP_AUTHENTICATION_METHOD, MQS_SCRAM_METHOD);
+        return;
+    }
+    if (!sim_quirk(c->quirks, SIM_Q_AUTH_METHOD_OMITTED))
+        write_string_prop(w, MQTT_PROP_AUTHENTICATION_METHOD, MQS_SCRAM_METHOD);
+    mqtt_property pr = {.id = MQTT_PROP_AUTHENTICATION_DATA, .data = *auth_data};
+    mqtt_write_property(w, &pr);
 }
 
 /* 5.0 CONNACK properties: what this server differs in from the defaults a client assumes. */
@@ -231,6 +254,13 @@ static mqtt_props connack_props(const sim_conn *c, const sim_connack_view *view,
     if (cfg->max_packet_size)
         write_u_prop(&w, MQTT_PROP_MAXIMUM_PACKET_SIZE, cfg->max_packet_size);
     write_u_prop(&w, MQTT_PROP_SHARED_SUBSCRIPTION_AVAILABLE, 0);
+    write_auth_props(c, view->auth_data, &w);
+    if (sim_quirk(c->quirks, SIM_Q_PROBLEM_INFO_IGNORED) ||
+        (c->response_info && sim_variant(c->variants, SIM_V_PROBLEM_INFO))) {
+        /* 3.2.2.3.15: the basis of response topics; no format is defined */
+        mqtt_property pr = {.id = MQTT_PROP_RESPONSE_INFORMATION, .data = {(const uint8_t *)"mqttspec/responses", 18}};
+        mqtt_write_property(&w, &pr);
+    }
     return (mqtt_props){buf, (uint32_t)w.len};
 }
 
@@ -258,9 +288,19 @@ static void bind_session(sim_conn *c, sim_session *s, uint32_t expiry_s)
 void sim_on_connect(sim_conn *c, const mqtt_packet *pkt)
 {
     const mqtt_connect *cn = &pkt->u.connect;
+    mqtt_property pr;
     c->version = (mqtt_version)cn->protocol_level;
     if (refused_by_content(c, cn))
         return;
+    if (c->version == MQTT_V5 && mqtt_prop_find(cn->props, MQTT_PROP_AUTHENTICATION_METHOD, &pr))
+        sim_auth_connect(c, pkt); /* accepted (sim_accept_connect) once the exchange succeeds */
+    else
+        sim_accept_connect(c, pkt, NULL, true);
+}
+
+void sim_accept_connect(sim_conn *c, const mqtt_packet *pkt, const mqtt_bytes *auth_data, bool ack)
+{
+    const mqtt_connect *cn = &pkt->u.connect;
     if (c->version == MQTT_V5)
         take_client_limits(c, cn);
     c->keep_alive = keep_alive_in_force(c, cn->keep_alive);
@@ -275,10 +315,11 @@ void sim_on_connect(sim_conn *c, const mqtt_packet *pkt)
     bind_session(c, s, granted_expiry);
     c->will = cn->will ? sim_will_from_connect(cn, c->version, c->quirks) : NULL;
     bool flag = session_present_flag(c, cn->clean_start, present, existed);
-    uint8_t props[160];
-    sim_connack_view view = {assigned_id, cn->keep_alive, asked_expiry, granted_expiry};
-    send_connack(c, flag, 0, c->version == MQTT_V5 ? connack_props(c, &view, props, sizeof props)
-                                                    : (mqtt_props){NULL, 0});
+    uint8_t props[400];
+    sim_connack_view view = {assigned_id, cn->keep_alive, asked_expiry, granted_expiry, auth_data};
+    if (ack)
+        sim_send_connack(c, flag, 0, c->version == MQTT_V5 ? connack_props(c, &view, props, sizeof props)
+                                                            : (mqtt_props){NULL, 0});
     c->connected = true;
     sim_log(c->b, "#%u client '%s' %s session (%s)", c->id, s->client_id, present ? "resumes its" : "starts a new",
             mqtt_version_name(c->version));

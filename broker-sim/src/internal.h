@@ -126,6 +126,9 @@ struct sim_conn {
     uint8_t *wbuf;           /* encode buffer */
     size_t wcap;
     bool over_quota;         /* its session's queue hit the bound: sim_reap disconnects it (5.0: 0x97) */
+    struct sim_auth *auth;   /* 5.0 enhanced authentication under way or agreed (auth.c); NULL: none */
+    bool problem_info;       /* 5.0 CONNECT Request Problem Information (default 1) */
+    bool response_info;      /* 5.0 CONNECT Request Response Information 1 */
 };
 
 typedef struct sim_retained {
@@ -219,8 +222,25 @@ void sim_protocol_error(sim_conn *c, uint8_t reason, const char *why);
 
 /* ---- connect.c ---- */
 void sim_on_connect(sim_conn *c, const mqtt_packet *pkt);
+/* Accept a CONNECT: open its session and send CONNACK 0, with auth_data (not NULL) the Authentication Method
+ * and this Authentication Data too; ack false: no CONNACK at all (refused-connect-processed). */
+void sim_accept_connect(sim_conn *c, const mqtt_packet *pkt, const mqtt_bytes *auth_data, bool ack);
+/* CONNACK with a refusal code (0: none fits, close silently), then close. */
+void sim_refuse_connect(sim_conn *c, mqtt_version v, uint8_t code, const char *why);
+void sim_send_connack(sim_conn *c, bool session_present, uint8_t code, mqtt_props props);
 void sim_on_connect_malformed(sim_conn *c, const mqtt_packet *pkt, const mqtt_error *err);
 void sim_on_disconnect(sim_conn *c, const mqtt_packet *pkt);
+
+/* ---- auth.c: 5.0 enhanced authentication, SCRAM-SHA-256 ---- */
+/* A CONNECT with an Authentication Method: refuse it, or answer AUTH 0x18 and hold it until the exchange ends. */
+void sim_auth_connect(sim_conn *c, const mqtt_packet *pkt);
+void sim_on_auth(sim_conn *c, const mqtt_packet *pkt);
+void sim_auth_free(sim_conn *c);
+
+/* ---- problem.c ---- */
+/* 5.0 properties of an ack with this reason code: a Reason String and a User Property where the problem-info
+ * variant (or the problem-info-ignored quirk) adds them; else none. */
+mqtt_props sim_problem_props(const sim_conn *c, int type, uint8_t code, uint8_t *buf, size_t cap);
 
 /* ---- session.c ---- */
 sim_session *sim_session_find(sim_broker *b, mqtt_bytes client_id);

@@ -83,5 +83,8 @@ sim_lenient sim_lenient_parse(sim_quirk_set quirks, uint8_t *p, size_t len, cons
         return forgive_length(p, len, opts, scratch, out);
     if (sim_quirk(quirks, SIM_Q_IGNORES_SERVER_PACKETS) && err->code == MQTT_E_PACKET_DIRECTION)
         return SIM_LENIENT_DROP;
+    if (sim_quirk(quirks, SIM_Q_LENIENT_UTF8) && type == MQTT_PUBLISH && opts->version == MQTT_V5 &&
+        (err->code == MQTT_E_UTF8_INVALID || err->code == MQTT_E_UTF8_NUL))
+        return SIM_LENIENT_DROP;
     return SIM_LENIENT_NO;
 }

@@ -11,6 +11,8 @@ static void send_ack(sim_conn *c, uint8_t type, uint16_t packet_id, uint8_t code
     mqtt_packet pkt = {.type = type};
     pkt.u.ack.packet_id = packet_id;
     pkt.u.ack.code = code;
+    uint8_t props[160];
+    pkt.u.ack.props = sim_problem_props(c, type, code, props, sizeof props);
     sim_send(c, &pkt);
 }
 
@@ -297,11 +299,26 @@ void sim_route(sim_broker *b, sim_msg *m, const sim_session *from)
 
 /* ---- outbound PUBLISH ---- */
 
+/* The message's properties as published, or without Response Topic and Correlation Data (the quirk). */
+static void write_forwarded_props(mqtt_writer *w, mqtt_props props, bool drop_response)
+{
+    if (!drop_response) {
+        mqtt_write_bytes(w, props.ptr, props.len);
+        return;
+    }
+    mqtt_prop_iter it;
+    mqtt_property pr;
+    mqtt_prop_iter_init(&it, props);
+    while (mqtt_prop_next(&it, &pr))
+        if (pr.id != MQTT_PROP_RESPONSE_TOPIC && pr.id != MQTT_PROP_CORRELATION_DATA)
+            mqtt_write_property(w, &pr);
+}
+
 /* The message's properties, its remaining Message Expiry Interval and our Subscription Identifiers. */
-static void write_publish_props(mqtt_writer *w, const sim_out *o, int64_t now)
+static void write_publish_props(mqtt_writer *w, const sim_out *o, int64_t now, bool drop_response)
 {
     const sim_msg *m = o->msg;
-    mqtt_write_bytes(w, m->props.ptr, m->props.len);
+    write_forwarded_props(w, m->props, drop_response);
     if (m->expires_at) {
         int64_t left_ms = m->expires_at > now ? m->expires_at - now : 0;
         mqtt_property pr = {.id = MQTT_PROP_MESSAGE_EXPIRY_INTERVAL, .value = (uint32_t)((left_ms + 999) / 1000)};
@@ -329,11 +346,12 @@ bool sim_send_publish(sim_conn *c, const sim_out *o, bool dup)
         int64_t now = sim_now();
         mqtt_writer w;
         mqtt_writer_init(&w, NULL, 0);
-        write_publish_props(&w, o, now);
+        bool drop = sim_quirk(c->quirks, SIM_Q_RESPONSE_PROPS_DROPPED);
+        write_publish_props(&w, o, now, drop);
         if (w.len && !(props = malloc(w.len)))
             abort();
         mqtt_writer_init(&w, props, w.len);
-        write_publish_props(&w, o, now);
+        write_publish_props(&w, o, now, drop);
         p->props = (mqtt_props){props, (uint32_t)w.len};
     }
     bool sent = sim_send(c, &pkt);

@@ -145,6 +145,38 @@ static const sim_quirk_info quirk_table[SIM_Q_COUNT] = {
                                        "A CONNACK sent by a client crashes the broker: every listener and "
                                        "connection is closed at once, no Will is published, nothing is accepted "
                                        "until the broker is restarted."},
+    /* 5.0 enhanced authentication (SCRAM-SHA-256) and problem information */
+    [SIM_Q_AUTH_METHOD_OMITTED] = {"auth-method-omitted", "5.0:MQTT-4.12.0-5",
+                                   "5.0: the CONNACK that ends a successful enhanced authentication, and the AUTH "
+                                   "0x00 that ends a re-authentication, carry no Authentication Method."},
+    [SIM_Q_REAUTH_FAILURE_KEPT_OPEN] = {"reauth-failure-kept-open", "5.0:MQTT-4.12.1-2",
+                                        "5.0: a re-authentication whose proof is wrong is answered with nothing and "
+                                        "the connection stays open, still authenticated."},
+    [SIM_Q_REFUSED_CONNECT_PROCESSED] = {"refused-connect-processed", "5.0:MQTT-3.1.4-6 5.0:MQTT-4.12.0-1 "
+                                                                      "5.0:MQTT-4.12.0-4",
+                                         "5.0: a CONNECT refused for its authentication (CONNACK 0x8C unsupported "
+                                         "method, 0x87 wrong proof) leaves the connection open, and what the client "
+                                         "sends next is served as if the CONNECT had been accepted."},
+    [SIM_Q_AUTH_METHOD_UNCHECKED] = {"auth-method-unchecked", "5.0:MQTT-4.12.1-1 5.0:MQTT-4.13.1-1",
+                                     "5.0: an AUTH naming another Authentication Method than the CONNECT's is "
+                                     "ignored instead of closing the connection."},
+    [SIM_Q_REFUSAL_DISCONNECT] = {"refusal-disconnect", "5.0:MQTT-3.14.0-1",
+                                  "5.0: the CONNACK refusing a CONNECT is followed by a DISCONNECT with the same "
+                                  "reason code before the close."},
+    [SIM_Q_AUTH_METHOD_UNASKED] = {"auth-method-unasked", "5.0:MQTT-4.12.0-6",
+                                   "5.0: CONNACK carries Authentication Method SCRAM-SHA-256 although the CONNECT "
+                                   "had none."},
+    [SIM_Q_PROBLEM_INFO_IGNORED] = {"problem-info-ignored", "5.0:MQTT-3.1.2-28 5.0:MQTT-3.1.2-29",
+                                    "5.0: Request Response Information 0 and Request Problem Information 0 are "
+                                    "ignored: CONNACK carries Response Information; PUBACK, PUBREC, PUBCOMP, "
+                                    "SUBACK and UNSUBACK with a non-zero (SUBACK: >= 0x80) reason code carry a "
+                                    "Reason String and a User Property."},
+    [SIM_Q_RESPONSE_PROPS_DROPPED] = {"response-props-dropped", "5.0:MQTT-3.3.2-15 5.0:MQTT-3.3.2-16",
+                                      "5.0: Response Topic and Correlation Data are left out of forwarded "
+                                      "PUBLISH packets (Wills included)."},
+    [SIM_Q_LENIENT_UTF8] = {"lenient-utf8", "5.0:MQTT-1.5.4-1 5.0:MQTT-3.3.2-13 5.0:MQTT-3.3.2-19",
+                            "5.0: a PUBLISH with a string that is not well-formed UTF-8 (Topic Name, Response "
+                            "Topic, Content Type ...) is ignored instead of closing the connection."},
 };
 
 _Static_assert(SIM_Q_COUNT <= 8 * sizeof(sim_quirk_set), "sim_quirk_set has one bit per quirk");

@@ -119,6 +119,10 @@ static void send_suback(sim_conn *c, uint16_t packet_id, const uint8_t *codes, u
     mqtt_packet pkt = {.type = MQTT_SUBACK};
     pkt.u.subs.packet_id = packet_id;
     pkt.u.subs.list = (mqtt_list){codes, n, n};
+    uint8_t worst = 0, props[160];
+    for (uint32_t i = 0; i < n; i++)
+        worst = codes[i] >= 0x80 ? codes[i] : worst;
+    pkt.u.subs.props = sim_problem_props(c, MQTT_SUBACK, worst, props, sizeof props);
     sim_send(c, &pkt);
 }
 
@@ -213,6 +217,10 @@ void sim_on_unsubscribe(sim_conn *c, const mqtt_packet *pkt)
     mqtt_packet ack = {.type = MQTT_UNSUBACK};
     ack.u.subs.packet_id = req->packet_id;
     ack.u.subs.list = (mqtt_list){codes, n, n};
+    uint8_t worst = 0, props[160];
+    for (uint32_t i = 0; i < n; i++)
+        worst = codes[i] ? codes[i] : worst;
+    ack.u.subs.props = sim_problem_props(c, MQTT_UNSUBACK, worst, props, sizeof props);
     sim_send(c, &ack);
     free(codes);
 }

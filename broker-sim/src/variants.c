@@ -83,6 +83,23 @@ static const sim_variant_info variant_table[SIM_V_COUNT] = {
          "existing Client [MQTT-3.1.4-3]\".",
          "5.0: wherever the sim would send DISCONNECT before closing (errors, takeover, unsupported features), "
          "it just closes.", ""},
+    [SIM_V_NO_ENHANCED_AUTH] =
+        {"no-enhanced-auth", "5.0:4.12 5.0:MQTT-4.12.0-1",
+         "5.0 4.12: \"If the Server does not support the Authentication Method supplied by the Client, it MAY send "
+         "a CONNACK with a Reason Code of 0x8C (Bad authentication method) or 0x87 (Not Authorized) as described in "
+         "section 4.13 and MUST close the Network Connection [MQTT-4.12.0-1]\"; the specification names no method "
+         "a Server must support.",
+         "5.0: every CONNECT with an Authentication Method is refused with CONNACK 0x8C and closed.",
+         "5.0:enhanced_auth"},
+    [SIM_V_PROBLEM_INFO] =
+        {"problem-info", "5.0:3.1.2.11.6 5.0:3.1.2.11.7",
+         "5.0 3.1.2.11.6: \"If the Request Response Information is 0, the Server MUST NOT return Response "
+         "Information [MQTT-3.1.2-28]. If the value is 1 the Server MAY return Response Information in the "
+         "CONNACK packet\"; 3.1.2.11.7: \"If the value of Request Problem Information is 1, the Server MAY "
+         "return a Reason String or User Properties on any packet where it is allowed\".",
+         "5.0: CONNACK carries Response Information when the CONNECT asked for it; PUBACK, PUBREC, PUBCOMP, "
+         "SUBACK and UNSUBACK with a non-zero (SUBACK: >= 0x80) reason code carry a Reason String and a User "
+         "Property unless the CONNECT's Request Problem Information is 0.", ""},
 };
 
 _Static_assert(SIM_V_COUNT <= 32, "sim_variant_set has one bit per variant");

@@ -114,6 +114,41 @@ static void mask_literal(uint8_t *copy, size_t len, const char *secret)
             memset(copy + i, '*', n);
 }
 
+/* The Authentication Data of a CONNECT or AUTH we send: every occurrence of the SCRAM user name masked
+ * (a SCRAM client-first names the user; the password never travels). */
+static void mask_auth_user(const runctx *x, uint8_t *copy, const uint8_t *raw, size_t len, const mqtt_packet *pkt)
+{
+    const char *user = x->opts->target.auth_user;
+    mqtt_property pr;
+    mqtt_props props = pkt->type == MQTT_CONNECT ? pkt->u.connect.props : pkt->u.disconnect.props;
+    if (!user || !user[0] || !mqtt_prop_find(props, MQTT_PROP_AUTHENTICATION_DATA, &pr))
+        return;
+    const uint8_t *at = pr.data.ptr;
+    if (!at || at < raw || pr.data.len > len || (size_t)(at - raw) > len - pr.data.len)
+        return;
+    mask_literal(copy + (at - raw), pr.data.len, user);
+}
+
+/* A 5.0 AUTH we send: its copy with the SCRAM user masked; NULL if there is nothing to mask or no memory. */
+static uint8_t *redacted_auth(const runctx *x, const uint8_t *raw, size_t len)
+{
+    if (x->opts->show_credentials || !len || raw[0] >> 4 != MQTT_AUTH || x->v != MQTT_V5)
+        return NULL;
+    /* read as the peer reads it */
+    mqtt_decode_opts opts = {x->v, x->role == MQS_ROLE_CLIENT ? MQTT_ROLE_SERVER : MQTT_ROLE_CLIENT, 0};
+    mqtt_packet decoded;
+    mqtt_error err;
+    size_t used;
+    uint8_t *copy = malloc(len);
+    if (!copy || mqtt_decode(raw, len, &opts, &decoded, &used, &err) != MQTT_COMPLETE) {
+        free(copy);
+        return NULL;
+    }
+    memcpy(copy, raw, len);
+    mask_auth_user(x, copy, raw, len, &decoded);
+    return copy;
+}
+
 /*
  * The bytes of a CONNECT as the transcript keeps them: the User Name and
  * Password fields' bytes replaced by '*' (lengths kept, so the hex still
@@ -142,6 +177,8 @@ static uint8_t *redacted_connect(runctx *x, const uint8_t *raw, size_t len, cons
             mask_field(copy, raw, len, pkt->u.connect.username);
         if (pkt->u.connect.has_password)
             mask_field(copy, raw, len, pkt->u.connect.password);
+        if (pkt->u.connect.protocol_level == MQTT_V5)
+            mask_auth_user(x, copy, raw, len, pkt);
     } else {
         mask_literal(copy, len, x->opts->target.password);
         mask_literal(copy, len, x->opts->target.username);
@@ -168,6 +205,8 @@ static void record_packet(runctx *x, conn *c, mqs_event_kind kind, const char *l
                           const mqtt_packet *pkt)
 {
     uint8_t *redacted = redacted_connect(x, raw, len, pkt);
+    if (!redacted && kind == MQS_EV_SENT)
+        redacted = redacted_auth(x, raw, len);
     bool must_redact = !x->opts->show_credentials && len && raw[0] >> 4 == MQTT_CONNECT;
     if (must_redact && !redacted) /* out of memory: the bytes are lost, not shown in the clear */
         mqs_case_event(x->res, mqs_rel(x), kind, c->name, line, NULL, 0);
@@ -304,8 +343,8 @@ static void mark_closed(runctx *x, conn *c, const char *why)
 static void note_server_keep_alive(conn *c, const mqtt_packet *pkt)
 {
     mqtt_property prop;
-    if (pkt->type == MQTT_CONNACK)
-        c->connack_seen = true;
+    if (pkt->type == MQTT_CONNACK) /* a refusal does not count: no DISCONNECT may follow it (5.0 MQTT-3.14.0-1) */
+        c->connack_seen = pkt->u.connack.code < 0x80;
     if (pkt->type == MQTT_CONNACK && mqtt_prop_find(pkt->u.connack.props, MQTT_PROP_SERVER_KEEP_ALIVE, &prop))
         c->keep_alive_s = (int)prop.value;
 }
@@ -602,6 +641,7 @@ void mqs_conns_free(runctx *x)
         free(c->inbox);
         free(c->storage);
         cJSON_Delete(c->last_connect);
+        mqs_auth_end(c);
     }
     x->nconns = 0;
 }

@@ -312,6 +312,13 @@ static bool send_json(runctx *x, conn *c, const cJSON *tmpl)
     return ok;
 }
 
+bool mqs_send_json(runctx *x, conn *c, const cJSON *tmpl) { return send_json(x, c, tmpl); }
+
+bool mqs_step_fail(runctx *x, const char *field, const char *why, const cJSON *expected, const char *actual)
+{
+    return step_failed(x, false, field, why, expected, actual);
+}
+
 /*
  * A CONNECT given as raw bytes cannot take the target's credentials; on a
  * target that refuses anonymous logins the case cannot run as written.
@@ -825,7 +832,7 @@ static cJSON *connect_template(runctx *x, conn *c, bool reconnect)
 static bool step_connect(runctx *x, conn *c, bool reconnect)
 {
     cJSON *tmpl = connect_template(x, c, reconnect);
-    if (!tmpl || !mqs_conn_open(x, c) || !send_json(x, c, tmpl)) {
+    if (!tmpl || !mqs_auth_connect(x, c, tmpl) || !mqs_conn_open(x, c) || !send_json(x, c, tmpl)) {
         cJSON_Delete(tmpl);
         return false;
     }
@@ -1015,6 +1022,8 @@ static bool run_step(runctx *x)
         return step_expect_nothing(x, c);
     if (strcmp(action, "expect_subprotocol") == 0)
         return step_expect_subprotocol(x, c);
+    if (strcmp(action, "auth") == 0)
+        return mqs_step_auth(x, c);
     if (strcmp(action, "drop") == 0) {
         mqs_conn_drop(x, c, false);
         return true;

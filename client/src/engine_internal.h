@@ -44,6 +44,9 @@ typedef struct conn {
     int level;           /* protocol level of the CONNECT on this transport (client role: the one we sent;
                             server role: the client's); 0: none yet, -1: not one we speak */
     size_t inbox_bytes;  /* raw bytes of the packets in the inbox */
+    struct mqs_scram *scram; /* 5.0 SCRAM-SHA-256 exchange of the last connect's "auth" (auth.c); NULL: none */
+    char *auth_password;     /* its password, for the client-final (never recorded) */
+    char *auth_user;         /* its user, for a reconnect or a re-authentication */
 } conn;
 
 typedef struct runctx {
@@ -93,7 +96,19 @@ char *mqs_inbound_text(const runctx *x, const inbound *in);
 void mqs_inbox_pop(conn *c);
 void mqs_conns_free(runctx *x);
 
+/* auth.c: 5.0 enhanced authentication played from a scenario (SCRAM-SHA-256) */
+/* The step's "auth" connect field: start an exchange on c, the client-first into the CONNECT template's
+ * properties; true if there is none.  False: the case is ERROR. */
+bool mqs_auth_connect(runctx *x, conn *c, cJSON *tmpl);
+/* {"auth": NAME, "server_first" | "server_final" | "reauthenticate"} */
+bool mqs_step_auth(runctx *x, conn *c);
+void mqs_auth_end(conn *c);
+
 /* engine.c */
+/* Encode a packet given in JSON form (after substitution) and send it on c. */
+bool mqs_send_json(runctx *x, conn *c, const cJSON *tmpl);
+/* The current step failed (FAIL, or WARN for a "should" step): why, what was expected (may be NULL). */
+bool mqs_step_fail(runctx *x, const char *field, const char *why, const cJSON *expected, const char *actual);
 /* The statement that owes an answer of this packet type (CONNACK, SUBACK, PUBACK ...) at v, without the
  * version prefix; NULL for a type that answers nothing. */
 const char *mqs_response_statement(int packet_type, mqtt_version v);

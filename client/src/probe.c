@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "mqttspec/probe.h"
+#include "mqttspec/scram.h"
 #include "mqttspec/scenario.h"
 
 #define PROBE_STREAM_CAP (1u << 20)
@@ -45,6 +46,7 @@ typedef struct probe {
     int wait_ms;
     bool sys_seen, will_seen;
     bool unanswered; /* a wait ran out: the rest of the probe of this version is skipped (left unknown) */
+    const char *scram_first; /* 5.0: CONNECTs carry Authentication Method SCRAM-SHA-256 and this; NULL: none */
 } probe;
 
 static int64_t deadline_in(const probe *p) { return mqs_now_ms() + p->wait_ms; }
@@ -176,7 +178,7 @@ typedef struct connect_args {
 static bool send_connect(probe *p, pconn *c, const connect_args *a)
 {
     char cid[40], will_topic[96];
-    uint8_t props[16];
+    uint8_t props[16 + MQS_SCRAM_MSG_MAX + 32];
     snprintf(cid, sizeof cid, "%s%s", p->cid, a->suffix);
     snprintf(will_topic, sizeof will_topic, "%s/will", p->prefix);
     mqtt_packet pkt = {.type = MQTT_CONNECT};
@@ -200,13 +202,21 @@ static bool send_connect(probe *p, pconn *c, const connect_args *a)
         cn->has_password = true;
         cn->password = (mqtt_bytes){(const uint8_t *)p->o->password, (uint32_t)strlen(p->o->password)};
     }
+    mqtt_writer w;
+    mqtt_writer_init(&w, props, sizeof props);
     if (p->v == MQTT_V5 && a->expiry >= 0) {
-        mqtt_writer w;
-        mqtt_writer_init(&w, props, sizeof props);
         mqtt_property pr = {.id = MQTT_PROP_SESSION_EXPIRY_INTERVAL, .value = (uint32_t)a->expiry};
         mqtt_write_property(&w, &pr);
-        cn->props = (mqtt_props){props, (uint32_t)w.len};
     }
+    if (p->v == MQTT_V5 && p->scram_first) {
+        mqtt_property m = {.id = MQTT_PROP_AUTHENTICATION_METHOD,
+                           .data = {(const uint8_t *)MQS_SCRAM_METHOD, (uint32_t)strlen(MQS_SCRAM_METHOD)}};
+        mqtt_property d = {.id = MQTT_PROP_AUTHENTICATION_DATA,
+                           .data = {(const uint8_t *)p->scram_first, (uint32_t)strlen(p->scram_first)}};
+        mqtt_write_property(&w, &m);
+        mqtt_write_property(&w, &d);
+    }
+    cn->props = (mqtt_props){props, (uint32_t)w.len};
     return pc_send(c, &pkt);
 }
 
@@ -479,6 +489,39 @@ static void probe_anonymous(probe *p)
         disconnect(&c);
 }
 
+/*
+ * 5.0 enhanced authentication: a CONNECT with method SCRAM-SHA-256 and the run's user.  AUTH 0x18 back: the
+ * target has it; CONNACK 0x8C (Bad authentication method): it lacks it; anything else (0x87, a close) says
+ * nothing certain, and the scenarios' own outcomes decide.  The exchange is not finished: we just close.
+ */
+static void probe_enhanced_auth(probe *p)
+{
+    if (p->v != MQTT_V5)
+        return;
+    mqs_scram scram;
+    char first[MQS_SCRAM_MSG_MAX], err[256];
+    const char *user = p->o->auth_user ? p->o->auth_user : "mqttspec-probe"; /* 0x8C comes for the method alone */
+    if (mqs_scram_client_first(&scram, user, NULL, first, sizeof first) < 0)
+        return;
+    mqs_scram_wipe(&scram);
+    pconn c;
+    connect_args a = {"e", true, -1, false};
+    probe q = *p;
+    q.scram_first = first;
+    mqtt_packet pkt;
+    if (!pc_open(p, &c, err, sizeof err) || !send_connect(&q, &c, &a)) {
+        pc_close(&c, true);
+        return;
+    }
+    if (pc_next(&c, &pkt, deadline_in(p)) == PC_PACKET) {
+        if (pkt.type == MQTT_AUTH && pkt.u.disconnect.code == 0x18)
+            set_cap(p->vp, MQS_CAP_ENHANCED_AUTH, true);
+        else if (pkt.type == MQTT_CONNACK && pkt.u.connack.code == 0x8C)
+            set_cap(p->vp, MQS_CAP_ENHANCED_AUTH, false);
+    }
+    pc_close(&c, true);
+}
+
 /* What the CONNACK and the grants say, per capability; versions where a feature is mandatory always have it. */
 static void derive_capabilities(probe *p)
 {
@@ -525,6 +568,8 @@ static void probe_version(const mqs_probe_opts *o, mqtt_version v, mqs_version_p
         probe_will(&p, &c);
     if (!p.unanswered)
         probe_anonymous(&p);
+    if (!p.unanswered)
+        probe_enhanced_auth(&p);
     vp->sys_topics = p.sys_seen;
     disconnect(&c);
 }

@@ -26,6 +26,7 @@
 static const char *const cap_names[] = {
     "qos1", "qos2", "retain", "wildcards", "shared_subscriptions", "subscription_identifiers",
     "topic_alias", "will", "persistent_sessions", "session_expiry", "keep_alive", "websocket",
+    "enhanced_auth",
 };
 _Static_assert(sizeof cap_names / sizeof cap_names[0] <= 32, "capabilities are bits of an unsigned");
 #define CAP_COUNT (sizeof cap_names / sizeof cap_names[0])
@@ -475,9 +476,10 @@ static int check_pattern(vctx *v, const cJSON *pattern, const char *key)
 
 static const char *const actions[] = {"connect",        "reconnect", "open", "accept", "send",       "expect",
                                       "one_of",         "expect_close", "expect_nothing", "sleep_ms", "drop",
-                                      "disconnect",     "requires",  "expect_subprotocol", NULL};
-/* Actions that open a connection to a broker (client role), and the one that takes one from a client (server role). */
-static const char *const client_only[] = {"connect", "reconnect", "open", NULL};
+                                      "disconnect",     "requires",  "expect_subprotocol", "auth", NULL};
+/* Actions that open a connection to a broker (client role), and the one that takes one from a client (server role);
+ * auth plays the client's side of an enhanced authentication. */
+static const char *const client_only[] = {"connect", "reconnect", "open", "auth", NULL};
 static const char *const server_only[] = {"accept", NULL};
 static const char *const common_keys[] = {"versions", "spec", "severity", "comment", "when_equal", NULL};
 
@@ -500,11 +502,55 @@ static int check_conn_name(vctx *v, const cJSON *step, bool opens)
     return 0;
 }
 
+/* "auth": {"method": "SCRAM-SHA-256", "user": U, "password": P}: the one method the engine plays. */
+static int check_auth_field(vctx *v, const cJSON *step)
+{
+    static const char *const keys[] = {"method", "user", "password", NULL};
+    const cJSON *auth = cJSON_GetObjectItemCaseSensitive(step, "auth");
+    if (!auth)
+        return 0;
+    if (!cJSON_IsObject(auth))
+        return verr(v, "auth", "must be an object {\"method\": \"SCRAM-SHA-256\", \"user\", \"password\"}");
+    for (const cJSON *it = auth->child; it; it = it->next)
+        if (!in_list(it->string, keys) || !cJSON_IsString(it))
+            return verr(v, "auth", "unknown or non-string member \"%s\" (method, user, password)", it->string);
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(auth, "method");
+    if (!cJSON_IsString(m) || strcmp(m->valuestring, "SCRAM-SHA-256") != 0)
+        return verr(v, "auth", "\"method\" must be \"SCRAM-SHA-256\" (the one method the engine plays)");
+    return 0;
+}
+
+/* {"auth": NAME, "server_first": "${sf}" [, "wrong_proof": true]} | {"server_final": "${v}"} |
+ * {"reauthenticate": true [, "user": U]}: one move of the client's side of SCRAM-SHA-256. */
+static int check_auth_step(vctx *v, const cJSON *step)
+{
+    static const char *const keys[] = {"auth", "server_first", "wrong_proof", "server_final", "reauthenticate", "user",
+                                       NULL};
+    if (check_keys(v, step, keys, common_keys) || check_conn_name(v, step, false))
+        return -1;
+    const cJSON *sf = cJSON_GetObjectItemCaseSensitive(step, "server_first");
+    const cJSON *fin = cJSON_GetObjectItemCaseSensitive(step, "server_final");
+    const cJSON *re = cJSON_GetObjectItemCaseSensitive(step, "reauthenticate");
+    const cJSON *wrong = cJSON_GetObjectItemCaseSensitive(step, "wrong_proof");
+    const cJSON *user = cJSON_GetObjectItemCaseSensitive(step, "user");
+    if ((sf != NULL) + (fin != NULL) + (re != NULL) != 1)
+        return verr(v, "auth", "needs exactly one of server_first, server_final, reauthenticate");
+    if ((sf && !cJSON_IsString(sf)) || (fin && !cJSON_IsString(fin)))
+        return verr(v, sf ? "server_first" : "server_final", "must be a string: a captured Authentication Data");
+    if (re && !cJSON_IsTrue(re))
+        return verr(v, "reauthenticate", "must be true");
+    if (wrong && (!sf || !cJSON_IsBool(wrong)))
+        return verr(v, "wrong_proof", "a boolean, with server_first only");
+    if (user && (!re || !cJSON_IsString(user)))
+        return verr(v, "user", "a string, with reauthenticate only");
+    return 0;
+}
+
 static int check_connect_step(vctx *v, const cJSON *step)
 {
     static const char *const keys[] = {"connect", "reconnect", "client_id", "clean_start", "keep_alive",
-                                       "username", "password", "will", "properties", "connack", "packet", NULL};
-    if (check_keys(v, step, keys, common_keys) || check_conn_name(v, step, true))
+                                       "username", "password", "will", "properties", "connack", "packet", "auth", NULL};
+    if (check_keys(v, step, keys, common_keys) || check_conn_name(v, step, true) || check_auth_field(v, step))
         return -1;
     const cJSON *connack = cJSON_GetObjectItemCaseSensitive(step, "connack");
     if (connack && !cJSON_IsNull(connack) && check_pattern(v, connack, "connack"))
@@ -781,6 +827,8 @@ static int check_step(vctx *v, const cJSON *step)
         return check_requires_step(v, step);
     if (strcmp(action, "expect_subprotocol") == 0)
         return check_subprotocol_step(v, step);
+    if (strcmp(action, "auth") == 0)
+        return check_auth_step(v, step);
     return check_simple_step(v, step, action);
 }
 

@@ -91,6 +91,16 @@ typedef enum sim_quirk_id {
     SIM_Q_WS_NO_PROTOCOL,             /* the handshake answer names no subprotocol */
     /* planted crashes (the sim runs in-process: it imitates a dead broker instead of exiting) */
     SIM_Q_CRASH_ON_CLIENT_CONNACK,    /* a CONNACK from a client: close every listener and connection */
+    /* 5.0 enhanced authentication and problem information */
+    SIM_Q_AUTH_METHOD_OMITTED,        /* CONNACK / AUTH 0x00 ending an authentication lack the method */
+    SIM_Q_REAUTH_FAILURE_KEPT_OPEN,   /* a failed re-authentication leaves the connection open */
+    SIM_Q_REFUSED_CONNECT_PROCESSED,  /* after an authentication refusal the connection stays open and is served */
+    SIM_Q_AUTH_METHOD_UNCHECKED,      /* an AUTH naming another method is ignored */
+    SIM_Q_REFUSAL_DISCONNECT,         /* a refused CONNECT's CONNACK is followed by a DISCONNECT */
+    SIM_Q_AUTH_METHOD_UNASKED,        /* CONNACK names an Authentication Method the CONNECT did not */
+    SIM_Q_PROBLEM_INFO_IGNORED,       /* Request Response / Problem Information 0 ignored */
+    SIM_Q_RESPONSE_PROPS_DROPPED,     /* Response Topic and Correlation Data not forwarded */
+    SIM_Q_LENIENT_UTF8,               /* a PUBLISH with an ill-formed UTF-8 string is ignored, not closed on */
     SIM_Q_COUNT
 } sim_quirk_id;
 
@@ -126,6 +136,8 @@ typedef enum sim_variant_id {
     SIM_V_WRONG_PROTOCOL_NAME_311,   /* a CONNECT not named MQTT gets a 3.1.1 CONNACK 1, then a close */
     SIM_V_QOS2_FORWARD_AT_PUBREL,    /* inbound QoS 2 delivered at PUBREL (4.3.3 method A) */
     SIM_V_CLOSE_WITHOUT_DISCONNECT,  /* 5.0: close without a DISCONNECT first */
+    SIM_V_NO_ENHANCED_AUTH,          /* 5.0: every Authentication Method refused with CONNACK 0x8C */
+    SIM_V_PROBLEM_INFO,              /* 5.0: Response Information and Reason Strings wherever the client allows */
     SIM_V_COUNT
 } sim_variant_id;
 
@@ -171,10 +183,18 @@ typedef struct sim_config {
      * consumer (5.0: DISCONNECT 0x97 Quota exceeded).  The session's queue stays as it was. */
     uint32_t max_queued_messages;
     uint64_t max_queued_bytes; /* the same bound on the payload bytes of those messages */
+    /* 5.0 enhanced authentication: the one user of the SCRAM-SHA-256 method (never printed). */
+    const char *auth_user;
+    const char *auth_password;
 } sim_config;
 
+/* The SCRAM-SHA-256 user of a sim whose configuration names none (`mqttspec run` defaults to it too). */
+#define SIM_DEFAULT_AUTH_USER "mqttspec"
+#define SIM_DEFAULT_AUTH_PASSWORD "mqttspec-scram"
+
+
 /* Defaults: no listener, no Server Keep Alive, 10 topic aliases, 16 MiB packets, no log, at most 1000
- * messages and 64 MiB queued per session. */
+ * messages and 64 MiB queued per session, the SIM_DEFAULT_AUTH_* SCRAM user. */
 void sim_config_init(sim_config *cfg);
 /* Append a listener; false if the table is full.  TLS files may be NULL for mqtt://. */
 bool sim_config_add_listener(sim_config *cfg, const char *url, const char *certfile, const char *keyfile,

@@ -26,6 +26,9 @@ typedef struct mqs_target {
     mqs_tls_opts tls;
     const char *username; /* used by every connect that names none */
     const char *password;
+    /* 5.0 enhanced authentication (connect steps with "auth"): the SCRAM-SHA-256 user and password */
+    const char *auth_user;
+    const char *auth_password;
 } mqs_target;
 
 /* How mqs_run_all shows progress on opts->progress_out. */

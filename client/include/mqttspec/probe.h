@@ -67,6 +67,8 @@ typedef struct mqs_probe_opts {
     mqs_tls_opts tls;
     const char *username;
     const char *password;
+    const char *auth_user; /* 5.0: the SCRAM-SHA-256 user whose client-first asks for enhanced_auth; NULL: a made-up
+                            * one (a refused method, 0x8C, still shows) */
     unsigned versions;     /* bitmask of 1 << mqtt_version; 0 = 3.1.1 and 5.0 */
     int timeout_ms;        /* per wait (default 3000) */
     char run_tag[16];      /* makes the probe's client ids and topics unique */

@@ -29,6 +29,8 @@ typedef enum mqs_capability {
     MQS_CAP_PERSISTENT_SESSIONS = 1u << 8,
     MQS_CAP_SESSION_EXPIRY = 1u << 9, /* 5.0: the Session Expiry Interval asked for is the one in force */
     MQS_CAP_KEEP_ALIVE = 1u << 10,    /* 5.0: no Server Keep Alive replaces the client's Keep Alive */
+    /* 1u << 11: websocket (a property of the target URL) */
+    MQS_CAP_ENHANCED_AUTH = 1u << 12, /* 5.0: SCRAM-SHA-256 enhanced authentication */
 } mqs_capability;
 
 /* Parse "qos2,retain" into bits; -1 and a message for an unknown name. */
