@@ -209,6 +209,8 @@ static void write_variant_props(const sim_conn *c, mqtt_writer *w)
         write_u_prop(w, MQTT_PROP_WILDCARD_SUBSCRIPTION_AVAILABLE, 0);
     if (sim_variant(c->variants, SIM_V_NO_SUBSCRIPTION_IDS))
         write_u_prop(w, MQTT_PROP_SUBSCRIPTION_IDENTIFIER_AVAILABLE, 0);
+    if (sim_variant(c->variants, SIM_V_NO_SHARED))
+        write_u_prop(w, MQTT_PROP_SHARED_SUBSCRIPTION_AVAILABLE, 0);
 }
 
 /* 5.0 CONNACK properties: what this server differs in from the defaults a client assumes. */
@@ -230,7 +232,6 @@ static mqtt_props connack_props(const sim_conn *c, const sim_connack_view *view,
         write_u_prop(&w, MQTT_PROP_TOPIC_ALIAS_MAXIMUM, cfg->topic_alias_maximum);
     if (cfg->max_packet_size)
         write_u_prop(&w, MQTT_PROP_MAXIMUM_PACKET_SIZE, cfg->max_packet_size);
-    write_u_prop(&w, MQTT_PROP_SHARED_SUBSCRIPTION_AVAILABLE, 0);
     return (mqtt_props){buf, (uint32_t)w.len};
 }
 

@@ -143,6 +143,8 @@ static void on_puback(sim_conn *c, const mqtt_ack *a)
     sim_out *o = sim_session_find_out(c->s, a->packet_id);
     if (!o || o->qos != 1)
         return; /* unknown identifier: nothing to release */
+    if (a->code >= 0x80 && o->share.len && sim_quirk(c->quirks, SIM_Q_SHARED_REJECTED_REDELIVERED))
+        sim_share_hand_over(c->s, o); /* MQTT-4.8.2-6 broken: a refused message goes to another member */
     sim_session_remove_out(c->s, o);
     sim_session_pump(c->s);
 }
@@ -156,6 +158,8 @@ static void on_pubrec(sim_conn *c, const mqtt_ack *a)
         return;
     }
     if (a->code >= 0x80) { /* 5.0: the client refused the message; the flow ends here */
+        if (o->share.len && sim_quirk(c->quirks, SIM_Q_SHARED_REJECTED_REDELIVERED))
+            sim_share_hand_over(c->s, o);
         sim_session_remove_out(c->s, o);
         sim_session_pump(c->s);
         return;
@@ -263,7 +267,7 @@ static bool collect_matches(const sim_session *s, const sim_msg *m, bool own_mes
     bool any = false;
     memset(out, 0, sizeof *out);
     for (const sim_sub *sub = s->subs; sub; sub = sub->next) {
-        if (!sim_filter_matches(s->quirks, sub->filter, m->topic))
+        if (sub->shared || !sim_filter_matches(s->quirks, sub->filter, m->topic))
             continue;
         if (own_message && (sub->options & MQTT_SUBOPT_NO_LOCAL) && !sim_quirk(s->quirks, SIM_Q_NO_LOCAL_IGNORED))
             continue; /* 5.0 MQTT-3.8.3-3 */
@@ -293,6 +297,7 @@ void sim_route(sim_broker *b, sim_msg *m, const sim_session *from)
         sim_session_enqueue(s, m, forward_qos(s, m->qos, mt.qos), m->retain && mt.retain_as_published, mt.sub_ids,
                             mt.n_sub_ids);
     }
+    sim_share_route(b, m); /* shared subscriptions get their copy apart (4.8.2) */
 }
 
 /* ---- outbound PUBLISH ---- */

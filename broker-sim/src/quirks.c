@@ -145,6 +145,26 @@ static const sim_quirk_info quirk_table[SIM_Q_COUNT] = {
                                        "A CONNACK sent by a client crashes the broker: every listener and "
                                        "connection is closed at once, no Will is published, nothing is accepted "
                                        "until the broker is restarted."},
+    /* 5.0 shared subscriptions (4.8.2) */
+    [SIM_Q_SHARED_EVERY_MEMBER] = {"shared-every-member", "5.0:MQTT-4.8.2-3",
+                                   "5.0: a message matching a shared subscription goes to every member, not to one "
+                                   "of them (4.8.2: it is \"only sent to the Client attached to one of these "
+                                   "Sessions\")."},
+    [SIM_Q_SHARED_FIRST_MEMBER_QOS] = {"shared-first-member-qos", "5.0:MQTT-4.8.2-3",
+                                       "5.0: every member of a shared subscription gets its messages at the QoS "
+                                       "granted to the member that subscribed first, not its own."},
+    [SIM_Q_SHARED_REJECTED_REDELIVERED] = {"shared-rejected-redelivered", "5.0:MQTT-4.8.2-6",
+                                           "5.0: a shared-subscription message a member refuses with PUBACK or "
+                                           "PUBREC 0x80 or above is sent to another member."},
+    [SIM_Q_SHARED_MOVED_ON_DROP] = {"shared-moved-on-drop", "5.0:MQTT-4.8.2-4",
+                                    "5.0: when a member's connection drops, its unfinished shared-subscription "
+                                    "deliveries go to another member (QoS 2 too) and are not resent on resume."},
+    [SIM_Q_SHARED_MOVED_ON_SESSION_END] = {"shared-moved-on-session-end", "5.0:MQTT-4.8.2-5",
+                                           "5.0: when a member's session ends, its unfinished QoS 2 "
+                                           "shared-subscription deliveries go to another member."},
+    [SIM_Q_SHARED_LENIENT_NAMES] = {"shared-lenient-names", "5.0:MQTT-4.8.2-1 5.0:MQTT-4.8.2-2",
+                                    "5.0: \"$share//F\" (empty ShareName) and \"$share/NAME\" (no Topic Filter) "
+                                    "are granted as shared subscriptions."},
 };
 
 _Static_assert(SIM_Q_COUNT <= 64, "sim_quirk_set has one bit per quirk");

@@ -55,17 +55,32 @@ static void send_retained(sim_session *s, const sim_sub *sub)
 
 /* ---- SUBSCRIBE ---- */
 
-static bool is_shared_filter(mqtt_bytes f) { return f.len >= 7 && memcmp(f.ptr, "$share/", 7) == 0; }
+/* 5.0 only: in 3.1.1 "$share/..." is an ordinary filter. */
+static sim_share_kind share_kind(const sim_conn *c, mqtt_bytes filter, mqtt_bytes *inner)
+{
+    if (c->version != MQTT_V5) {
+        *inner = filter;
+        return SIM_SHARE_NONE;
+    }
+    sim_share_kind k = sim_share_parse(filter, sim_quirk(c->quirks, SIM_Q_SHARED_LENIENT_NAMES), inner);
+    if (k == SIM_SHARE_NONE)
+        *inner = filter;
+    return k;
+}
 
 static bool has_wildcard(mqtt_bytes f) { return memchr(f.ptr, '+', f.len) || memchr(f.ptr, '#', f.len); }
 
 /* The reason code refusing one filter, or 0 to accept it. */
 static uint8_t refusal_of(const sim_conn *c, mqtt_bytes filter)
 {
+    mqtt_bytes inner;
+    sim_share_kind k = share_kind(c, filter, &inner);
     if (c->version != MQTT_V5)
         return 0;
-    if (is_shared_filter(filter))
+    if (k != SIM_SHARE_NONE && sim_variant(c->variants, SIM_V_NO_SHARED))
         return 0x9E; /* Shared Subscriptions not supported (announced in CONNACK) */
+    if (k == SIM_SHARE_INVALID)
+        return 0x8F; /* Topic Filter invalid: not the "$share/NAME/FILTER" of MQTT-4.8.2-1 / MQTT-4.8.2-2 */
     if (sim_variant(c->variants, SIM_V_NO_WILDCARDS) && has_wildcard(filter))
         return 0xA2; /* Wildcard Subscriptions not supported (announced in CONNACK) */
     return 0;
@@ -87,14 +102,17 @@ static sim_sub *find_sub(sim_session *s, mqtt_bytes filter)
 }
 
 /* Add or replace (MQTT-3.8.4-3) one subscription; returns it and whether it is new. */
-static sim_sub *subscribe_one(sim_session *s, const mqtt_sub_entry *e, uint32_t sub_id, bool *is_new)
+static sim_sub *subscribe_one(sim_conn *c, const mqtt_sub_entry *e, uint32_t sub_id, bool *is_new)
 {
+    sim_session *s = c->s;
     sim_sub *sub = sim_quirk(s->quirks, SIM_Q_RESUBSCRIBE_DUPLICATES) ? NULL : find_sub(s, e->filter);
     *is_new = sub == NULL;
     if (!sub) {
         if (!(sub = calloc(1, sizeof *sub)))
             abort();
         sub->filter = sim_bytes_dup(e->filter);
+        sub->shared = share_kind(c, sub->filter, &sub->inner) == SIM_SHARE_VALID;
+        sub->seq = ++c->b->next_sub_seq;
         sim_sub **tail = &s->subs;
         while (*tail)
             tail = &(*tail)->next;
@@ -108,6 +126,8 @@ static sim_sub *subscribe_one(sim_session *s, const mqtt_sub_entry *e, uint32_t 
 /* Retain Handling: 0 always, 1 only for a new subscription, 2 never (5.0 3.8.3.1); 3.1.1 is always 0. */
 static bool wants_retained(sim_quirk_set quirks, const sim_sub *sub, bool is_new)
 {
+    if (sub->shared)
+        return false; /* 5.0 3.3.1.3: retained messages go to a new Non-shared Subscription only */
     unsigned rh = sim_quirk(quirks, SIM_Q_RETAIN_HANDLING_IGNORED) ? 0 : MQTT_SUBOPT_RETAIN_HANDLING(sub->options);
     if (rh == 0 && !is_new && sim_quirk(quirks, SIM_Q_RETAINED_NOT_RESENT))
         return false; /* 3.1.1 MQTT-3.8.4-3 / 5.0 MQTT-3.8.4-4: a replaced subscription gets them again */
@@ -122,6 +142,23 @@ static void send_suback(sim_conn *c, uint16_t packet_id, const uint8_t *codes, u
     sim_send(c, &pkt);
 }
 
+/* MQTT-3.8.3-4: No Local on a shared subscription is a Protocol Error; true if the connection was closed for it. */
+static bool shared_no_local(sim_conn *c, const mqtt_subs *req)
+{
+    mqtt_list_iter it;
+    mqtt_sub_entry e;
+    mqtt_bytes inner;
+    mqtt_list_iter_init(&it, req->list, true);
+    while (mqtt_list_next(&it, &e)) {
+        if ((e.options & MQTT_SUBOPT_NO_LOCAL) && share_kind(c, e.filter, &inner) == SIM_SHARE_VALID &&
+            !sim_variant(c->variants, SIM_V_NO_SHARED)) {
+            sim_protocol_error(c, 0x82, "No Local on a Shared Subscription (MQTT-3.8.3-4)");
+            return true;
+        }
+    }
+    return false;
+}
+
 void sim_on_subscribe(sim_conn *c, const mqtt_packet *pkt)
 {
     const mqtt_subs *req = &pkt->u.subs;
@@ -132,6 +169,8 @@ void sim_on_subscribe(sim_conn *c, const mqtt_packet *pkt)
         sim_protocol_error(c, 0xA1, "Subscription Identifier after Subscription Identifiers Available 0 (3.2.2.3.13)");
         return;
     }
+    if (shared_no_local(c, req))
+        return;
     uint32_t n = req->list.count;
     uint8_t *codes = calloc((size_t)n + 1, 1);
     sim_sub **retained_for = calloc(n, sizeof *retained_for);
@@ -146,7 +185,7 @@ void sim_on_subscribe(sim_conn *c, const mqtt_packet *pkt)
         codes[i] = granted_qos(c, e.options);
         e.options = (uint8_t)((e.options & ~0x03u) | codes[i]); /* deliveries use the granted QoS */
         bool is_new;
-        sim_sub *sub = subscribe_one(s, &e, sub_id, &is_new);
+        sim_sub *sub = subscribe_one(c, &e, sub_id, &is_new);
         if (wants_retained(c->quirks, sub, is_new))
             retained_for[i] = sub;
     }

@@ -83,6 +83,19 @@ static const sim_variant_info variant_table[SIM_V_COUNT] = {
          "existing Client [MQTT-3.1.4-3]\".",
          "5.0: wherever the sim would send DISCONNECT before closing (errors, takeover, unsupported features), "
          "it just closes.", ""},
+    [SIM_V_SHARED_FIRST_MEMBER] =
+        {"shared-first-member", "5.0:4.8.2",
+         "5.0 4.8.2: \"The Server is free to choose which Client it sends each message to, it can use any "
+         "criteria it likes\" (the default sim takes turns).",
+         "5.0: every message of a shared subscription goes to the member that subscribed first among those "
+         "connected.", ""},
+    [SIM_V_NO_SHARED] =
+        {"no-shared", "5.0:3.2.2.3.15 5.0:3.9.3",
+         "5.0 3.2.2.3.15: \"A value of 0 means that Shared Subscriptions are not supported\"; SUBACK Reason Code "
+         "0x9E \"Shared Subscriptions not supported: The Server does not support Shared Subscriptions for this "
+         "Client.\" (3.9.3).",
+         "5.0: CONNACK Shared Subscription Available 0; a \"$share/\" filter gets SUBACK 0x9E.",
+         "5.0:shared_subscriptions"},
 };
 
 _Static_assert(SIM_V_COUNT <= 32, "sim_variant_set has one bit per variant");

@@ -91,6 +91,13 @@ typedef enum sim_quirk_id {
     SIM_Q_WS_NO_PROTOCOL,             /* the handshake answer names no subprotocol */
     /* planted crashes (the sim runs in-process: it imitates a dead broker instead of exiting) */
     SIM_Q_CRASH_ON_CLIENT_CONNACK,    /* a CONNACK from a client: close every listener and connection */
+    /* 5.0 shared subscriptions */
+    SIM_Q_SHARED_EVERY_MEMBER,        /* a message goes to every member of a shared subscription */
+    SIM_Q_SHARED_FIRST_MEMBER_QOS,    /* every member gets the QoS granted to the group's first member */
+    SIM_Q_SHARED_REJECTED_REDELIVERED, /* a message a member refused (0x80+) goes to another member */
+    SIM_Q_SHARED_MOVED_ON_DROP,       /* an unfinished delivery goes to another member when the connection drops */
+    SIM_Q_SHARED_MOVED_ON_SESSION_END, /* an unfinished QoS 2 delivery goes to another member when the session ends */
+    SIM_Q_SHARED_LENIENT_NAMES,       /* "$share//f" and "$share/name" are granted as shared subscriptions */
     SIM_Q_COUNT
 } sim_quirk_id;
 
@@ -124,6 +131,8 @@ typedef enum sim_variant_id {
     SIM_V_WRONG_PROTOCOL_NAME_311,   /* a CONNECT not named MQTT gets a 3.1.1 CONNACK 1, then a close */
     SIM_V_QOS2_FORWARD_AT_PUBREL,    /* inbound QoS 2 delivered at PUBREL (4.3.3 method A) */
     SIM_V_CLOSE_WITHOUT_DISCONNECT,  /* 5.0: close without a DISCONNECT first */
+    SIM_V_SHARED_FIRST_MEMBER,       /* 5.0: a shared subscription's messages go to its first connected member */
+    SIM_V_NO_SHARED,                 /* 5.0: Shared Subscription Available 0 */
     SIM_V_COUNT
 } sim_variant_id;
 
