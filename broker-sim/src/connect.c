@@ -201,9 +201,9 @@ typedef struct sim_connack_view {
 /* The optional features the variants take away, announced as 0 (or Maximum QoS 1). */
 static void write_variant_props(const sim_conn *c, mqtt_writer *w)
 {
-    if (sim_variant(c->variants, SIM_V_MAX_QOS_1))
+    if (sim_variant(c->variants, SIM_V_MAX_QOS_1) || sim_quirk(c->quirks, SIM_Q_MAXIMUM_QOS_LAX))
         write_u_prop(w, MQTT_PROP_MAXIMUM_QOS, 1);
-    if (sim_variant(c->variants, SIM_V_NO_RETAIN))
+    if (sim_variant(c->variants, SIM_V_NO_RETAIN) || sim_quirk(c->quirks, SIM_Q_NO_RETAIN_WILL_ACCEPTED))
         write_u_prop(w, MQTT_PROP_RETAIN_AVAILABLE, 0);
     if (sim_variant(c->variants, SIM_V_NO_WILDCARDS))
         write_u_prop(w, MQTT_PROP_WILDCARD_SUBSCRIPTION_AVAILABLE, 0);

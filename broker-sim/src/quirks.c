@@ -165,6 +165,13 @@ static const sim_quirk_info quirk_table[SIM_Q_COUNT] = {
     [SIM_Q_SHARED_LENIENT_NAMES] = {"shared-lenient-names", "5.0:MQTT-4.8.2-1 5.0:MQTT-4.8.2-2",
                                     "5.0: \"$share//F\" (empty ShareName) and \"$share/NAME\" (no Topic Filter) "
                                     "are granted as shared subscriptions."},
+    /* 5.0 features announced missing, then mishandled */
+    [SIM_Q_MAXIMUM_QOS_LAX] = {"maximum-qos-lax", "5.0:MQTT-3.2.2-10 5.0:MQTT-3.2.2-12",
+                               "5.0: CONNACK announces Maximum QoS 1, yet a CONNECT with Will QoS 2 is accepted and a "
+                               "SUBSCRIBE requesting QoS 2 is refused with SUBACK 0x80."},
+    [SIM_Q_NO_RETAIN_WILL_ACCEPTED] = {"no-retain-will-accepted", "5.0:MQTT-3.2.2-13",
+                                       "5.0: CONNACK announces Retain Available 0, yet a CONNECT with Will Retain 1 "
+                                       "is accepted."},
 };
 
 _Static_assert(SIM_Q_COUNT <= 64, "sim_quirk_set has one bit per quirk");

@@ -71,7 +71,7 @@ static sim_share_kind share_kind(const sim_conn *c, mqtt_bytes filter, mqtt_byte
 static bool has_wildcard(mqtt_bytes f) { return memchr(f.ptr, '+', f.len) || memchr(f.ptr, '#', f.len); }
 
 /* The reason code refusing one filter, or 0 to accept it. */
-static uint8_t refusal_of(const sim_conn *c, mqtt_bytes filter)
+static uint8_t refusal_of(const sim_conn *c, mqtt_bytes filter, uint8_t options)
 {
     mqtt_bytes inner;
     sim_share_kind k = share_kind(c, filter, &inner);
@@ -81,6 +81,8 @@ static uint8_t refusal_of(const sim_conn *c, mqtt_bytes filter)
         return 0x9E; /* Shared Subscriptions not supported (announced in CONNACK) */
     if (k == SIM_SHARE_INVALID)
         return 0x8F; /* Topic Filter invalid: not the "$share/NAME/FILTER" of MQTT-4.8.2-1 / MQTT-4.8.2-2 */
+    if (MQTT_SUBOPT_QOS(options) == 2 && sim_quirk(c->quirks, SIM_Q_MAXIMUM_QOS_LAX))
+        return 0x80; /* MQTT-3.2.2-10 broken: Maximum QoS 1 announced, the QoS 2 request refused */
     if (sim_variant(c->variants, SIM_V_NO_WILDCARDS) && has_wildcard(filter))
         return 0xA2; /* Wildcard Subscriptions not supported (announced in CONNACK) */
     return 0;
@@ -180,7 +182,7 @@ void sim_on_subscribe(sim_conn *c, const mqtt_packet *pkt)
     mqtt_sub_entry e;
     mqtt_list_iter_init(&it, req->list, true);
     for (uint32_t i = 0; i < n && mqtt_list_next(&it, &e); i++) {
-        if ((codes[i] = refusal_of(c, e.filter)) != 0)
+        if ((codes[i] = refusal_of(c, e.filter, e.options)) != 0)
             continue;
         codes[i] = granted_qos(c, e.options);
         e.options = (uint8_t)((e.options & ~0x03u) | codes[i]); /* deliveries use the granted QoS */

@@ -98,6 +98,9 @@ typedef enum sim_quirk_id {
     SIM_Q_SHARED_MOVED_ON_DROP,       /* an unfinished delivery goes to another member when the connection drops */
     SIM_Q_SHARED_MOVED_ON_SESSION_END, /* an unfinished QoS 2 delivery goes to another member when the session ends */
     SIM_Q_SHARED_LENIENT_NAMES,       /* "$share//f" and "$share/name" are granted as shared subscriptions */
+    /* 5.0 features announced missing, then mishandled */
+    SIM_Q_MAXIMUM_QOS_LAX,            /* Maximum QoS 1 announced, yet a Will QoS 2 is taken and QoS 2 SUBSCRIBE refused */
+    SIM_Q_NO_RETAIN_WILL_ACCEPTED,    /* Retain Available 0 announced, yet a Will Retain 1 is taken */
     SIM_Q_COUNT
 } sim_quirk_id;
 
