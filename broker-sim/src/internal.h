@@ -277,13 +277,10 @@ void sim_retain_store(sim_broker *b, sim_msg *m);
 void sim_retained_free_all(sim_broker *b);
 
 /* ---- shared.c: 5.0 shared subscriptions (4.8.2) ---- */
-typedef enum sim_share_kind {
-    SIM_SHARE_NONE,    /* not "$share/...": an ordinary filter */
-    SIM_SHARE_VALID,   /* "$share/NAME/FILTER" */
-    SIM_SHARE_INVALID, /* "$share/..." breaking MQTT-4.8.2-1 / MQTT-4.8.2-2 */
-} sim_share_kind;
-/* What filter is; *inner: the FILTER part of a shared one (empty when lenient let a malformed one through). */
-sim_share_kind sim_share_parse(mqtt_bytes filter, bool lenient, mqtt_bytes *inner);
+/* Is filter "$share/NAME/FILTER"?  *inner: its FILTER.  The codec has refused a malformed one (MQTT-4.8.2-1,
+ * MQTT-4.8.2-2; No Local on one, MQTT-3.8.3-4) unless shared-lenient-names let it through: then *inner is what
+ * follows the first '/' after "$share/", or empty. */
+bool sim_share_parse(mqtt_bytes filter, mqtt_bytes *inner);
 /* Deliver m to one member of every shared subscription its topic matches. */
 void sim_share_route(sim_broker *b, sim_msg *m);
 /* o (a shared delivery) goes to a member other than s, if there is one. */

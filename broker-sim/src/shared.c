@@ -13,22 +13,17 @@
 #define SHARE_PREFIX "$share/"
 #define SHARE_PREFIX_LEN 7
 
-sim_share_kind sim_share_parse(mqtt_bytes filter, bool lenient, mqtt_bytes *inner)
+bool sim_share_parse(mqtt_bytes filter, mqtt_bytes *inner)
 {
     *inner = (mqtt_bytes){NULL, 0};
     if (filter.len < SHARE_PREFIX_LEN || memcmp(filter.ptr, SHARE_PREFIX, SHARE_PREFIX_LEN) != 0)
-        return SIM_SHARE_NONE;
+        return false;
     const uint8_t *name = filter.ptr + SHARE_PREFIX_LEN;
     size_t left = filter.len - SHARE_PREFIX_LEN;
     const uint8_t *slash = memchr(name, '/', left);
-    size_t name_len = slash ? (size_t)(slash - name) : left;
-    /* MQTT-4.8.2-1: a ShareName of at least one character; MQTT-4.8.2-2: no '+' or '#' in it, then '/' and a
-     * Topic Filter (the codec has already checked the whole string as a Topic Filter) */
-    bool ok = name_len > 0 && !memchr(name, '+', name_len) && !memchr(name, '#', name_len) && slash &&
-              (size_t)(slash - name) + 1 < left;
     if (slash)
-        *inner = (mqtt_bytes){slash + 1, (uint32_t)(left - name_len - 1)};
-    return ok ? SIM_SHARE_VALID : lenient ? SIM_SHARE_VALID : SIM_SHARE_INVALID;
+        *inner = (mqtt_bytes){slash + 1, (uint32_t)(left - (size_t)(slash - name) - 1)};
+    return true;
 }
 
 /* ---- members ---- */

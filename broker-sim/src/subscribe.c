@@ -55,17 +55,14 @@ static void send_retained(sim_session *s, const sim_sub *sub)
 
 /* ---- SUBSCRIBE ---- */
 
-/* 5.0 only: in 3.1.1 "$share/..." is an ordinary filter. */
-static sim_share_kind share_kind(const sim_conn *c, mqtt_bytes filter, mqtt_bytes *inner)
+/* A 5.0 shared subscription?  *inner: what topics are matched against.  In 3.1.1 "$share/..." is an ordinary
+ * filter. */
+static bool is_shared(const sim_conn *c, mqtt_bytes filter, mqtt_bytes *inner)
 {
-    if (c->version != MQTT_V5) {
-        *inner = filter;
-        return SIM_SHARE_NONE;
-    }
-    sim_share_kind k = sim_share_parse(filter, sim_quirk(c->quirks, SIM_Q_SHARED_LENIENT_NAMES), inner);
-    if (k == SIM_SHARE_NONE)
-        *inner = filter;
-    return k;
+    if (c->version == MQTT_V5 && sim_share_parse(filter, inner))
+        return true;
+    *inner = filter;
+    return false;
 }
 
 static bool has_wildcard(mqtt_bytes f) { return memchr(f.ptr, '+', f.len) || memchr(f.ptr, '#', f.len); }
@@ -74,13 +71,10 @@ static bool has_wildcard(mqtt_bytes f) { return memchr(f.ptr, '+', f.len) || mem
 static uint8_t refusal_of(const sim_conn *c, mqtt_bytes filter, uint8_t options)
 {
     mqtt_bytes inner;
-    sim_share_kind k = share_kind(c, filter, &inner);
     if (c->version != MQTT_V5)
         return 0;
-    if (k != SIM_SHARE_NONE && sim_variant(c->variants, SIM_V_NO_SHARED))
+    if (is_shared(c, filter, &inner) && sim_variant(c->variants, SIM_V_NO_SHARED))
         return 0x9E; /* Shared Subscriptions not supported (announced in CONNACK) */
-    if (k == SIM_SHARE_INVALID)
-        return 0x8F; /* Topic Filter invalid: not the "$share/NAME/FILTER" of MQTT-4.8.2-1 / MQTT-4.8.2-2 */
     if (MQTT_SUBOPT_QOS(options) == 2 && sim_quirk(c->quirks, SIM_Q_MAXIMUM_QOS_LAX))
         return 0x80; /* MQTT-3.2.2-10 broken: Maximum QoS 1 announced, the QoS 2 request refused */
     if (sim_variant(c->variants, SIM_V_NO_WILDCARDS) && has_wildcard(filter))
@@ -113,7 +107,7 @@ static sim_sub *subscribe_one(sim_conn *c, const mqtt_sub_entry *e, uint32_t sub
         if (!(sub = calloc(1, sizeof *sub)))
             abort();
         sub->filter = sim_bytes_dup(e->filter);
-        sub->shared = share_kind(c, sub->filter, &sub->inner) == SIM_SHARE_VALID;
+        sub->shared = is_shared(c, sub->filter, &sub->inner);
         sub->seq = ++c->b->next_sub_seq;
         sim_sub **tail = &s->subs;
         while (*tail)
@@ -144,23 +138,6 @@ static void send_suback(sim_conn *c, uint16_t packet_id, const uint8_t *codes, u
     sim_send(c, &pkt);
 }
 
-/* MQTT-3.8.3-4: No Local on a shared subscription is a Protocol Error; true if the connection was closed for it. */
-static bool shared_no_local(sim_conn *c, const mqtt_subs *req)
-{
-    mqtt_list_iter it;
-    mqtt_sub_entry e;
-    mqtt_bytes inner;
-    mqtt_list_iter_init(&it, req->list, true);
-    while (mqtt_list_next(&it, &e)) {
-        if ((e.options & MQTT_SUBOPT_NO_LOCAL) && share_kind(c, e.filter, &inner) == SIM_SHARE_VALID &&
-            !sim_variant(c->variants, SIM_V_NO_SHARED)) {
-            sim_protocol_error(c, 0x82, "No Local on a Shared Subscription (MQTT-3.8.3-4)");
-            return true;
-        }
-    }
-    return false;
-}
-
 void sim_on_subscribe(sim_conn *c, const mqtt_packet *pkt)
 {
     const mqtt_subs *req = &pkt->u.subs;
@@ -171,8 +148,6 @@ void sim_on_subscribe(sim_conn *c, const mqtt_packet *pkt)
         sim_protocol_error(c, 0xA1, "Subscription Identifier after Subscription Identifiers Available 0 (3.2.2.3.13)");
         return;
     }
-    if (shared_no_local(c, req))
-        return;
     uint32_t n = req->list.count;
     uint8_t *codes = calloc((size_t)n + 1, 1);
     sim_sub **retained_for = calloc(n, sizeof *retained_for);
