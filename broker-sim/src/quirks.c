@@ -172,6 +172,9 @@ static const sim_quirk_info quirk_table[SIM_Q_COUNT] = {
     [SIM_Q_NO_RETAIN_WILL_ACCEPTED] = {"no-retain-will-accepted", "5.0:MQTT-3.2.2-13",
                                        "5.0: CONNACK announces Retain Available 0, yet a CONNECT with Will Retain 1 "
                                        "is accepted."},
+    [SIM_Q_MAXIMUM_QOS_UNANNOUNCED] = {"maximum-qos-unannounced", "5.0:MQTT-3.2.2-9",
+                                       "5.0: a QoS 2 PUBLISH is refused with DISCONNECT 0x9B (QoS not supported) "
+                                       "though the CONNACK announced no Maximum QoS (that is, QoS 2)."},
 };
 
 _Static_assert(SIM_Q_COUNT <= 64, "sim_quirk_set has one bit per quirk");

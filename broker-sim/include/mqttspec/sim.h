@@ -101,6 +101,7 @@ typedef enum sim_quirk_id {
     /* 5.0 features announced missing, then mishandled */
     SIM_Q_MAXIMUM_QOS_LAX,            /* Maximum QoS 1 announced, yet a Will QoS 2 is taken and QoS 2 SUBSCRIBE refused */
     SIM_Q_NO_RETAIN_WILL_ACCEPTED,    /* Retain Available 0 announced, yet a Will Retain 1 is taken */
+    SIM_Q_MAXIMUM_QOS_UNANNOUNCED,    /* QoS 2 PUBLISH refused with DISCONNECT 0x9B, no Maximum QoS in CONNACK */
     SIM_Q_COUNT
 } sim_quirk_id;
 
