@@ -68,8 +68,8 @@ static bool refused_will(sim_conn *c, const mqtt_connect *cn)
     mqtt_version v = (mqtt_version)cn->protocol_level;
     if (!cn->will)
         return false;
-    if (cn->will_qos == 2 && sim_variant5(c->variants, v, SIM_V_MAX_QOS_1)) {
-        refuse(c, v, 0x9B, "Will QoS 2 above the Maximum QoS 1 (MQTT-3.2.2-12)");
+    if (v == MQTT_V5 && cn->will_qos > sim_variant_max_qos(c->variants)) {
+        refuse(c, v, 0x9B, "Will QoS above the Maximum QoS announced (MQTT-3.2.2-12)");
         return true;
     }
     if (cn->will_retain && sim_variant5(c->variants, v, SIM_V_NO_RETAIN)) {
@@ -201,8 +201,10 @@ typedef struct sim_connack_view {
 /* The optional features the variants take away, announced as 0 (or Maximum QoS 1). */
 static void write_variant_props(const sim_conn *c, mqtt_writer *w)
 {
-    if (sim_variant(c->variants, SIM_V_MAX_QOS_1) || sim_quirk(c->quirks, SIM_Q_MAXIMUM_QOS_LAX))
+    if (sim_quirk(c->quirks, SIM_Q_MAXIMUM_QOS_LAX))
         write_u_prop(w, MQTT_PROP_MAXIMUM_QOS, 1);
+    else if (sim_variant_max_qos(c->variants) < 2)
+        write_u_prop(w, MQTT_PROP_MAXIMUM_QOS, sim_variant_max_qos(c->variants));
     if (sim_variant(c->variants, SIM_V_NO_RETAIN) || sim_quirk(c->quirks, SIM_Q_NO_RETAIN_WILL_ACCEPTED))
         write_u_prop(w, MQTT_PROP_RETAIN_AVAILABLE, 0);
     if (sim_variant(c->variants, SIM_V_NO_WILDCARDS))

@@ -185,6 +185,8 @@ static inline uint16_t sim_swap16(uint16_t v) { return (uint16_t)((v << 8) | (v 
 
 /* ---- variants.c ---- */
 static inline bool sim_variant(sim_variant_set set, sim_variant_id v) { return (set & SIM_VARIANT_BIT(v)) != 0; }
+/* The highest QoS granted and (5.0) announced as Maximum QoS: 2, or 1 / 0 with max-qos-1 / max-qos-0. */
+uint8_t sim_variant_max_qos(sim_variant_set set);
 /* A variant that only a 5.0 connection shows (announced in its CONNACK). */
 static inline bool sim_variant5(sim_variant_set set, mqtt_version version, sim_variant_id v)
 {

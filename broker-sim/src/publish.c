@@ -106,12 +106,12 @@ static void on_publish_qos2(sim_conn *c, mqtt_bytes topic, const mqtt_publish *p
     send_ack(c, MQTT_PUBREC, p->packet_id, 0);
 }
 
-/* 5.0 features this server announced it lacks (max-qos-1, no-retain); true if the connection was closed. */
+/* 5.0 features this server announced it lacks (max-qos-1/0, no-retain); true if the connection was closed. */
 static bool refused_as_unsupported(sim_conn *c, const mqtt_publish *p)
 {
-    bool lacks_qos2 = sim_variant(c->variants, SIM_V_MAX_QOS_1) || sim_quirk(c->quirks, SIM_Q_MAXIMUM_QOS_UNANNOUNCED);
-    if (p->qos == 2 && c->version == MQTT_V5 && lacks_qos2) {
-        sim_protocol_error(c, 0x9B, "QoS 2 PUBLISH above the Maximum QoS 1 announced in CONNACK (3.2.2.3.4)");
+    uint8_t max = sim_quirk(c->quirks, SIM_Q_MAXIMUM_QOS_UNANNOUNCED) ? 1 : sim_variant_max_qos(c->variants);
+    if (p->qos > max && c->version == MQTT_V5) {
+        sim_protocol_error(c, 0x9B, "PUBLISH above the Maximum QoS announced in CONNACK (3.2.2.3.4)");
         return true;
     }
     if (p->retain && sim_variant5(c->variants, c->version, SIM_V_NO_RETAIN)) {

@@ -82,11 +82,11 @@ static uint8_t refusal_of(const sim_conn *c, mqtt_bytes filter, uint8_t options)
     return 0;
 }
 
-/* The QoS granted: as asked, or at most 1 (max-qos-1: "the Server might grant a lower maximum QoS"). */
+/* The QoS granted: as asked, or at most 1 or 0 (max-qos-1/0: "the Server might grant a lower maximum QoS"). */
 static uint8_t granted_qos(const sim_conn *c, uint8_t options)
 {
-    uint8_t asked = MQTT_SUBOPT_QOS(options);
-    return sim_variant(c->variants, SIM_V_MAX_QOS_1) && asked > 1 ? 1 : asked;
+    uint8_t asked = MQTT_SUBOPT_QOS(options), max = sim_variant_max_qos(c->variants);
+    return asked > max ? max : asked;
 }
 
 static sim_sub *find_sub(sim_session *s, mqtt_bytes filter)

@@ -96,7 +96,20 @@ static const sim_variant_info variant_table[SIM_V_COUNT] = {
          "Client.\" (3.9.3).",
          "5.0: CONNACK Shared Subscription Available 0; a \"$share/\" filter gets SUBACK 0x9E.",
          "5.0:shared_subscriptions"},
+    [SIM_V_MAX_QOS_0] =
+        {"max-qos-0", "3.1.1:MQTT-3.8.4-6 5.0:MQTT-3.8.4-8 5.0:MQTT-3.2.2-9 5.0:MQTT-3.2.2-12",
+         "\"The Server might grant a lower maximum QoS than the subscriber requested\" (3.1.1 3.8.4, 5.0 3.8.4); "
+         "5.0 3.2.2.3.4: \"If a Server does not support QoS 1 or QoS 2 PUBLISH packets it MUST send a Maximum "
+         "QoS in the CONNACK packet specifying the highest QoS it supports [MQTT-3.2.2-9]\".",
+         "SUBACK grants QoS 0 for every request; 5.0: CONNACK Maximum QoS 0, a QoS 1 or 2 PUBLISH gets DISCONNECT "
+         "0x9B and a Will QoS 1 or 2 CONNACK 0x9B (3.1.1 still acknowledges QoS 1 and 2 PUBLISH packets).",
+         "qos1 qos2"},
 };
+
+uint8_t sim_variant_max_qos(sim_variant_set set)
+{
+    return sim_variant(set, SIM_V_MAX_QOS_0) ? 0 : sim_variant(set, SIM_V_MAX_QOS_1) ? 1 : 2;
+}
 
 _Static_assert(SIM_V_COUNT <= 32, "sim_variant_set has one bit per variant");
 

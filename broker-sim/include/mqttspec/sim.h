@@ -137,6 +137,7 @@ typedef enum sim_variant_id {
     SIM_V_CLOSE_WITHOUT_DISCONNECT,  /* 5.0: close without a DISCONNECT first */
     SIM_V_SHARED_FIRST_MEMBER,       /* 5.0: a shared subscription's messages go to its first connected member */
     SIM_V_NO_SHARED,                 /* 5.0: Shared Subscription Available 0 */
+    SIM_V_MAX_QOS_0,                 /* grants QoS 0 only; 5.0: Maximum QoS 0 in CONNACK */
     SIM_V_COUNT
 } sim_variant_id;
 
