@@ -288,6 +288,7 @@ void sim_broker_free(sim_broker *b)
     while (b->sessions)
         sim_session_end(b->sessions);
     sim_retained_free_all(b);
+    sim_share_free_all(b);
     for (size_t i = 0; i < b->n_listeners; i++)
         mqs_listener_close(b->listeners[i].l);
     if (b->wake[0] >= 0) {

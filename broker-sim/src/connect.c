@@ -73,8 +73,8 @@ static bool refused_will(sim_conn *c, const mqtt_connect *cn)
     mqtt_version v = (mqtt_version)cn->protocol_level;
     if (!cn->will)
         return false;
-    if (cn->will_qos == 2 && sim_variant5(c->variants, v, SIM_V_MAX_QOS_1)) {
-        refuse(c, v, 0x9B, "Will QoS 2 above the Maximum QoS 1 (MQTT-3.2.2-12)");
+    if (v == MQTT_V5 && cn->will_qos > sim_variant_max_qos(c->variants)) {
+        refuse(c, v, 0x9B, "Will QoS above the Maximum QoS announced (MQTT-3.2.2-12)");
         return true;
     }
     if (cn->will_retain && sim_variant5(c->variants, v, SIM_V_NO_RETAIN)) {
@@ -204,14 +204,18 @@ typedef struct sim_connack_view {
 /* The optional features the variants take away, announced as 0 (or Maximum QoS 1). */
 static void write_variant_props(const sim_conn *c, mqtt_writer *w)
 {
-    if (sim_variant(c->variants, SIM_V_MAX_QOS_1))
+    if (sim_quirk(c->quirks, SIM_Q_MAXIMUM_QOS_LAX))
         write_u_prop(w, MQTT_PROP_MAXIMUM_QOS, 1);
-    if (sim_variant(c->variants, SIM_V_NO_RETAIN))
+    else if (sim_variant_max_qos(c->variants) < 2)
+        write_u_prop(w, MQTT_PROP_MAXIMUM_QOS, sim_variant_max_qos(c->variants));
+    if (sim_variant(c->variants, SIM_V_NO_RETAIN) || sim_quirk(c->quirks, SIM_Q_NO_RETAIN_WILL_ACCEPTED))
         write_u_prop(w, MQTT_PROP_RETAIN_AVAILABLE, 0);
     if (sim_variant(c->variants, SIM_V_NO_WILDCARDS))
         write_u_prop(w, MQTT_PROP_WILDCARD_SUBSCRIPTION_AVAILABLE, 0);
     if (sim_variant(c->variants, SIM_V_NO_SUBSCRIPTION_IDS))
         write_u_prop(w, MQTT_PROP_SUBSCRIPTION_IDENTIFIER_AVAILABLE, 0);
+    if (sim_variant(c->variants, SIM_V_NO_SHARED))
+        write_u_prop(w, MQTT_PROP_SHARED_SUBSCRIPTION_AVAILABLE, 0);
 }
 
 static void write_string_prop(mqtt_writer *w, uint8_t id, const char *text)
@@ -253,7 +257,6 @@ static mqtt_props connack_props(const sim_conn *c, const sim_connack_view *view,
         write_u_prop(&w, MQTT_PROP_TOPIC_ALIAS_MAXIMUM, cfg->topic_alias_maximum);
     if (cfg->max_packet_size)
         write_u_prop(&w, MQTT_PROP_MAXIMUM_PACKET_SIZE, cfg->max_packet_size);
-    write_u_prop(&w, MQTT_PROP_SHARED_SUBSCRIPTION_AVAILABLE, 0);
     write_auth_props(c, view->auth_data, &w);
     if (sim_quirk(c->quirks, SIM_Q_PROBLEM_INFO_IGNORED) ||
         (c->response_info && sim_variant(c->variants, SIM_V_PROBLEM_INFO))) {

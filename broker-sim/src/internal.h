@@ -53,6 +53,9 @@ typedef struct sim_sub {
     mqtt_bytes filter; /* owned */
     uint8_t options;   /* QoS, No Local, Retain As Published, Retain Handling */
     uint32_t sub_id;   /* 5.0 Subscription Identifier; 0: none */
+    bool shared;       /* 5.0 "$share/NAME/FILTER" (4.8.2): the group is the whole filter string */
+    mqtt_bytes inner;  /* what topics are matched against: FILTER of a shared one (points into filter), else filter */
+    uint64_t seq;      /* order of subscribing, across the broker: shared groups list their members by it */
 } sim_sub;
 
 typedef enum sim_out_state {
@@ -71,6 +74,7 @@ typedef struct sim_out {
     uint16_t packet_id;
     uint32_t *sub_ids; /* Subscription Identifiers of the matching subscriptions */
     unsigned n_sub_ids;
+    mqtt_bytes share;  /* owned: the shared subscription ("$share/NAME/FILTER") it came through; empty if none */
 } sim_out;
 
 typedef struct sim_will {
@@ -136,6 +140,13 @@ typedef struct sim_retained {
     sim_msg *msg;
 } sim_retained;
 
+/* Whose turn it is in one shared subscription (round-robin distribution). */
+typedef struct sim_share_group {
+    struct sim_share_group *next;
+    mqtt_bytes filter; /* owned: "$share/NAME/FILTER" */
+    unsigned turn;
+} sim_share_group;
+
 typedef struct sim_listener {
     mqs_listener *l;
     sim_quirk_set quirks;
@@ -150,6 +161,8 @@ struct sim_broker {
     sim_conn *conns;
     sim_session *sessions;
     sim_retained *retained;
+    sim_share_group *share_groups;
+    uint64_t next_sub_seq;
     int wake[2]; /* sim_stop writes, the loop polls */
     pthread_t thread;
     unsigned next_conn_id;
@@ -175,6 +188,8 @@ static inline uint16_t sim_swap16(uint16_t v) { return (uint16_t)((v << 8) | (v 
 
 /* ---- variants.c ---- */
 static inline bool sim_variant(sim_variant_set set, sim_variant_id v) { return (set & SIM_VARIANT_BIT(v)) != 0; }
+/* The highest QoS granted and (5.0) announced as Maximum QoS: 2, or 1 / 0 with max-qos-1 / max-qos-0. */
+uint8_t sim_variant_max_qos(sim_variant_set set);
 /* A variant that only a 5.0 connection shows (announced in its CONNACK). */
 static inline bool sim_variant5(sim_variant_set set, mqtt_version version, sim_variant_id v)
 {
@@ -190,7 +205,7 @@ typedef enum sim_lenient {
 } sim_lenient;
 #define SIM_LENIENT_MAX 64 /* largest packet lenient-fixed-length repairs */
 /* p: the whole framed packet (len bytes, restored on return), err: why the codec rejected it.
- * TAKE: *out is decoded from scratch and valid while scratch is. */
+ * TAKE: *out is decoded from scratch or p and valid while both are. */
 sim_lenient sim_lenient_parse(sim_quirk_set quirks, uint8_t *p, size_t len, const mqtt_decode_opts *opts,
                               const mqtt_error *err, uint8_t scratch[SIM_LENIENT_MAX], mqtt_packet *out);
 
@@ -252,6 +267,9 @@ void sim_session_detach(sim_session *s);
 /* Queue a message for the session and send what the flow control allows. */
 void sim_session_enqueue(sim_session *s, sim_msg *m, uint8_t qos, bool retain, const uint32_t *sub_ids,
                          unsigned n_sub_ids);
+/* The same for a delivery through a shared subscription (share: its "$share/NAME/FILTER", copied). */
+void sim_session_enqueue_shared(sim_session *s, sim_msg *m, uint8_t qos, bool retain, const uint32_t *sub_ids,
+                                unsigned n_sub_ids, mqtt_bytes share);
 /* Send queued messages while the client's Receive Maximum allows. */
 void sim_session_pump(sim_session *s);
 /* On resume: resend unacknowledged PUBLISH (DUP 1) and PUBREL, in order. */
@@ -279,6 +297,19 @@ void sim_on_subscribe(sim_conn *c, const mqtt_packet *pkt);
 void sim_on_unsubscribe(sim_conn *c, const mqtt_packet *pkt);
 void sim_retain_store(sim_broker *b, sim_msg *m);
 void sim_retained_free_all(sim_broker *b);
+
+/* ---- shared.c: 5.0 shared subscriptions (4.8.2) ---- */
+/* Is filter "$share/NAME/FILTER"?  *inner: its FILTER.  The codec has refused a malformed one (MQTT-4.8.2-1,
+ * MQTT-4.8.2-2; No Local on one, MQTT-3.8.3-4) unless shared-lenient-names let it through: then *inner is what
+ * follows the first '/' after "$share/", or empty. */
+bool sim_share_parse(mqtt_bytes filter, mqtt_bytes *inner);
+/* Deliver m to one member of every shared subscription its topic matches. */
+void sim_share_route(sim_broker *b, sim_msg *m);
+/* o (a shared delivery) goes to a member other than s, if there is one. */
+void sim_share_hand_over(sim_session *s, const sim_out *o);
+/* s's connection dropped (session_ends: s itself ends): what the shared-moved-* quirks do with its deliveries. */
+void sim_share_on_leave(sim_session *s, bool session_ends);
+void sim_share_free_all(sim_broker *b);
 
 /* ---- will.c ---- */
 sim_will *sim_will_from_connect(const mqtt_connect *cn, mqtt_version v, sim_quirk_set quirks);

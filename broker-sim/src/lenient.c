@@ -72,6 +72,23 @@ static sim_lenient forgive_length(const uint8_t *p, size_t len, const mqtt_decod
     return SIM_LENIENT_DROP;
 }
 
+/* shared-lenient-names: a SUBSCRIBE whose only fault is a malformed "$share/" filter is decoded with every
+ * "$share/" disguised as "$Share/" (an ordinary filter), then restored: *out's views point into p, which now reads
+ * as sent again, so the filters reach sim_on_subscribe as the client wrote them. */
+static sim_lenient forgive_share_name(uint8_t *p, size_t len, const mqtt_decode_opts *opts, mqtt_packet *out)
+{
+    static const char prefix[] = "$share/";
+    size_t n = sizeof prefix - 1;
+    for (size_t i = 0; i + n <= len; i++)
+        if (memcmp(p + i, prefix, n) == 0)
+            p[i + 1] = 'S';
+    bool ok = decodes(p, len, opts, out);
+    for (size_t i = 0; i + n <= len; i++)
+        if (memcmp(p + i, "$Share/", n) == 0)
+            p[i + 1] = 's';
+    return ok ? SIM_LENIENT_TAKE : SIM_LENIENT_NO;
+}
+
 sim_lenient sim_lenient_parse(sim_quirk_set quirks, uint8_t *p, size_t len, const mqtt_decode_opts *opts,
                               const mqtt_error *err, uint8_t scratch[SIM_LENIENT_MAX], mqtt_packet *out)
 {
@@ -81,6 +98,8 @@ sim_lenient sim_lenient_parse(sim_quirk_set quirks, uint8_t *p, size_t len, cons
     if (sim_quirk(quirks, SIM_Q_LENIENT_FIXED_LENGTH) && is_fixed_size(type) &&
         (err->code == MQTT_E_REMAINING_LENGTH || err->code == MQTT_E_TRUNCATED))
         return forgive_length(p, len, opts, scratch, out);
+    if (sim_quirk(quirks, SIM_Q_SHARED_LENIENT_NAMES) && type == MQTT_SUBSCRIBE && err->code == MQTT_E_SHARE_NAME)
+        return forgive_share_name(p, len, opts, out);
     if (sim_quirk(quirks, SIM_Q_IGNORES_SERVER_PACKETS) && err->code == MQTT_E_PACKET_DIRECTION)
         return SIM_LENIENT_DROP;
     if (sim_quirk(quirks, SIM_Q_LENIENT_UTF8) && type == MQTT_PUBLISH && opts->version == MQTT_V5 &&

@@ -108,11 +108,12 @@ static void on_publish_qos2(sim_conn *c, mqtt_bytes topic, const mqtt_publish *p
     send_ack(c, MQTT_PUBREC, p->packet_id, 0);
 }
 
-/* 5.0 features this server announced it lacks (max-qos-1, no-retain); true if the connection was closed. */
+/* 5.0 features this server announced it lacks (max-qos-1/0, no-retain); true if the connection was closed. */
 static bool refused_as_unsupported(sim_conn *c, const mqtt_publish *p)
 {
-    if (p->qos == 2 && sim_variant5(c->variants, c->version, SIM_V_MAX_QOS_1)) {
-        sim_protocol_error(c, 0x9B, "QoS 2 PUBLISH above the Maximum QoS 1 announced in CONNACK (3.2.2.3.4)");
+    uint8_t max = sim_quirk(c->quirks, SIM_Q_MAXIMUM_QOS_UNANNOUNCED) ? 1 : sim_variant_max_qos(c->variants);
+    if (p->qos > max && c->version == MQTT_V5) {
+        sim_protocol_error(c, 0x9B, "PUBLISH above the Maximum QoS announced in CONNACK (3.2.2.3.4)");
         return true;
     }
     if (p->retain && sim_variant5(c->variants, c->version, SIM_V_NO_RETAIN)) {
@@ -145,6 +146,8 @@ static void on_puback(sim_conn *c, const mqtt_ack *a)
     sim_out *o = sim_session_find_out(c->s, a->packet_id);
     if (!o || o->qos != 1)
         return; /* unknown identifier: nothing to release */
+    if (a->code >= 0x80 && o->share.len && sim_quirk(c->quirks, SIM_Q_SHARED_REJECTED_REDELIVERED))
+        sim_share_hand_over(c->s, o); /* MQTT-4.8.2-6 broken: a refused message goes to another member */
     sim_session_remove_out(c->s, o);
     sim_session_pump(c->s);
 }
@@ -158,6 +161,8 @@ static void on_pubrec(sim_conn *c, const mqtt_ack *a)
         return;
     }
     if (a->code >= 0x80) { /* 5.0: the client refused the message; the flow ends here */
+        if (o->share.len && sim_quirk(c->quirks, SIM_Q_SHARED_REJECTED_REDELIVERED))
+            sim_share_hand_over(c->s, o);
         sim_session_remove_out(c->s, o);
         sim_session_pump(c->s);
         return;
@@ -265,7 +270,7 @@ static bool collect_matches(const sim_session *s, const sim_msg *m, bool own_mes
     bool any = false;
     memset(out, 0, sizeof *out);
     for (const sim_sub *sub = s->subs; sub; sub = sub->next) {
-        if (!sim_filter_matches(s->quirks, sub->filter, m->topic))
+        if (sub->shared || !sim_filter_matches(s->quirks, sub->filter, m->topic))
             continue;
         if (own_message && (sub->options & MQTT_SUBOPT_NO_LOCAL) && !sim_quirk(s->quirks, SIM_Q_NO_LOCAL_IGNORED))
             continue; /* 5.0 MQTT-3.8.3-3 */
@@ -295,6 +300,7 @@ void sim_route(sim_broker *b, sim_msg *m, const sim_session *from)
         sim_session_enqueue(s, m, forward_qos(s, m->qos, mt.qos), m->retain && mt.retain_as_published, mt.sub_ids,
                             mt.n_sub_ids);
     }
+    sim_share_route(b, m); /* shared subscriptions get their copy apart (4.8.2) */
 }
 
 /* ---- outbound PUBLISH ---- */

@@ -177,6 +177,36 @@ static const sim_quirk_info quirk_table[SIM_Q_COUNT] = {
     [SIM_Q_LENIENT_UTF8] = {"lenient-utf8", "5.0:MQTT-1.5.4-1 5.0:MQTT-3.3.2-13 5.0:MQTT-3.3.2-19",
                             "5.0: a PUBLISH with a string that is not well-formed UTF-8 (Topic Name, Response "
                             "Topic, Content Type ...) is ignored instead of closing the connection."},
+    /* 5.0 shared subscriptions (4.8.2) */
+    [SIM_Q_SHARED_EVERY_MEMBER] = {"shared-every-member", "5.0:MQTT-4.8.2-3",
+                                   "5.0: a message matching a shared subscription goes to every member, not to one "
+                                   "of them (4.8.2: it is \"only sent to the Client attached to one of these "
+                                   "Sessions\")."},
+    [SIM_Q_SHARED_FIRST_MEMBER_QOS] = {"shared-first-member-qos", "5.0:MQTT-4.8.2-3",
+                                       "5.0: every member of a shared subscription gets its messages at the QoS "
+                                       "granted to the member that subscribed first, not its own."},
+    [SIM_Q_SHARED_REJECTED_REDELIVERED] = {"shared-rejected-redelivered", "5.0:MQTT-4.8.2-6",
+                                           "5.0: a shared-subscription message a member refuses with PUBACK or "
+                                           "PUBREC 0x80 or above is sent to another member."},
+    [SIM_Q_SHARED_MOVED_ON_DROP] = {"shared-moved-on-drop", "5.0:MQTT-4.8.2-4",
+                                    "5.0: when a member's connection drops, its unfinished shared-subscription "
+                                    "deliveries go to another member (QoS 2 too) and are not resent on resume."},
+    [SIM_Q_SHARED_MOVED_ON_SESSION_END] = {"shared-moved-on-session-end", "5.0:MQTT-4.8.2-5",
+                                           "5.0: when a member's session ends, its unfinished QoS 2 "
+                                           "shared-subscription deliveries go to another member."},
+    [SIM_Q_SHARED_LENIENT_NAMES] = {"shared-lenient-names", "5.0:MQTT-4.8.2-1 5.0:MQTT-4.8.2-2",
+                                    "5.0: \"$share//F\" (empty ShareName) and \"$share/NAME\" (no Topic Filter) "
+                                    "are granted as shared subscriptions."},
+    /* 5.0 features announced missing, then mishandled */
+    [SIM_Q_MAXIMUM_QOS_LAX] = {"maximum-qos-lax", "5.0:MQTT-3.2.2-10 5.0:MQTT-3.2.2-12",
+                               "5.0: CONNACK announces Maximum QoS 1, yet a CONNECT with Will QoS 2 is accepted and a "
+                               "SUBSCRIBE requesting QoS 2 is refused with SUBACK 0x80."},
+    [SIM_Q_NO_RETAIN_WILL_ACCEPTED] = {"no-retain-will-accepted", "5.0:MQTT-3.2.2-13",
+                                       "5.0: CONNACK announces Retain Available 0, yet a CONNECT with Will Retain 1 "
+                                       "is accepted."},
+    [SIM_Q_MAXIMUM_QOS_UNANNOUNCED] = {"maximum-qos-unannounced", "5.0:MQTT-3.2.2-9",
+                                       "5.0: a QoS 2 PUBLISH is refused with DISCONNECT 0x9B (QoS not supported) "
+                                       "though the CONNACK announced no Maximum QoS (that is, QoS 2)."},
 };
 
 _Static_assert(SIM_Q_COUNT <= 8 * sizeof(sim_quirk_set), "sim_quirk_set has one bit per quirk");

@@ -34,6 +34,7 @@ static void free_out(sim_out *o)
 {
     sim_msg_unref(o->msg);
     free(o->sub_ids);
+    free((void *)o->share.ptr);
     free(o);
 }
 
@@ -61,6 +62,7 @@ void sim_session_end(sim_session *s)
     unlink_session(s);
     if (s->conn)
         s->conn->s = NULL;
+    sim_share_on_leave(s, true);
     if (s->will) {
         sim_will *w = s->will;
         s->will = NULL;
@@ -87,6 +89,7 @@ void sim_session_detach(sim_session *s)
         sim_session_end(s);
         return;
     }
+    sim_share_on_leave(s, false);
     s->expires_at = s->expiry_s == SIM_EXPIRY_NEVER ? 0 : sim_now() + (int64_t)s->expiry_s * 1000;
 }
 
@@ -154,8 +157,8 @@ static bool over_bound(sim_session *s, const sim_msg *m, uint8_t qos)
     return true;
 }
 
-void sim_session_enqueue(sim_session *s, sim_msg *m, uint8_t qos, bool retain, const uint32_t *sub_ids,
-                         unsigned n_sub_ids)
+static void enqueue(sim_session *s, sim_msg *m, uint8_t qos, bool retain, const uint32_t *sub_ids,
+                    unsigned n_sub_ids, mqtt_bytes share)
 {
     if (dropped_for_offline(s, qos) || sim_msg_expired(m, sim_now()) || over_bound(s, m, qos))
         return;
@@ -173,6 +176,8 @@ void sim_session_enqueue(sim_session *s, sim_msg *m, uint8_t qos, bool retain, c
         memcpy(o->sub_ids, sub_ids, n_sub_ids * sizeof *o->sub_ids);
         o->n_sub_ids = n_sub_ids;
     }
+    if (share.len)
+        o->share = sim_bytes_dup(share);
     if (s->out_tail)
         s->out_tail->next = o;
     else
@@ -181,6 +186,18 @@ void sim_session_enqueue(sim_session *s, sim_msg *m, uint8_t qos, bool retain, c
     s->n_out++;
     s->out_bytes += m->payload.len;
     sim_session_pump(s);
+}
+
+void sim_session_enqueue(sim_session *s, sim_msg *m, uint8_t qos, bool retain, const uint32_t *sub_ids,
+                         unsigned n_sub_ids)
+{
+    enqueue(s, m, qos, retain, sub_ids, n_sub_ids, (mqtt_bytes){NULL, 0});
+}
+
+void sim_session_enqueue_shared(sim_session *s, sim_msg *m, uint8_t qos, bool retain, const uint32_t *sub_ids,
+                                unsigned n_sub_ids, mqtt_bytes share)
+{
+    enqueue(s, m, qos, retain, sub_ids, n_sub_ids, share);
 }
 
 /* Unacknowledged QoS 1/2 PUBLISHes allowed towards the client: its Receive Maximum, or 1 (inflight-1). */

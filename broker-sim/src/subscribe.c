@@ -55,27 +55,38 @@ static void send_retained(sim_session *s, const sim_sub *sub)
 
 /* ---- SUBSCRIBE ---- */
 
-static bool is_shared_filter(mqtt_bytes f) { return f.len >= 7 && memcmp(f.ptr, "$share/", 7) == 0; }
+/* A 5.0 shared subscription?  *inner: what topics are matched against.  In 3.1.1 "$share/..." is an ordinary
+ * filter. */
+static bool is_shared(const sim_conn *c, mqtt_bytes filter, mqtt_bytes *inner)
+{
+    if (c->version == MQTT_V5 && sim_share_parse(filter, inner))
+        return true;
+    *inner = filter;
+    return false;
+}
 
 static bool has_wildcard(mqtt_bytes f) { return memchr(f.ptr, '+', f.len) || memchr(f.ptr, '#', f.len); }
 
 /* The reason code refusing one filter, or 0 to accept it. */
-static uint8_t refusal_of(const sim_conn *c, mqtt_bytes filter)
+static uint8_t refusal_of(const sim_conn *c, mqtt_bytes filter, uint8_t options)
 {
+    mqtt_bytes inner;
     if (c->version != MQTT_V5)
         return 0;
-    if (is_shared_filter(filter))
+    if (is_shared(c, filter, &inner) && sim_variant(c->variants, SIM_V_NO_SHARED))
         return 0x9E; /* Shared Subscriptions not supported (announced in CONNACK) */
+    if (MQTT_SUBOPT_QOS(options) == 2 && sim_quirk(c->quirks, SIM_Q_MAXIMUM_QOS_LAX))
+        return 0x80; /* MQTT-3.2.2-10 broken: Maximum QoS 1 announced, the QoS 2 request refused */
     if (sim_variant(c->variants, SIM_V_NO_WILDCARDS) && has_wildcard(filter))
         return 0xA2; /* Wildcard Subscriptions not supported (announced in CONNACK) */
     return 0;
 }
 
-/* The QoS granted: as asked, or at most 1 (max-qos-1: "the Server might grant a lower maximum QoS"). */
+/* The QoS granted: as asked, or at most 1 or 0 (max-qos-1/0: "the Server might grant a lower maximum QoS"). */
 static uint8_t granted_qos(const sim_conn *c, uint8_t options)
 {
-    uint8_t asked = MQTT_SUBOPT_QOS(options);
-    return sim_variant(c->variants, SIM_V_MAX_QOS_1) && asked > 1 ? 1 : asked;
+    uint8_t asked = MQTT_SUBOPT_QOS(options), max = sim_variant_max_qos(c->variants);
+    return asked > max ? max : asked;
 }
 
 static sim_sub *find_sub(sim_session *s, mqtt_bytes filter)
@@ -87,14 +98,17 @@ static sim_sub *find_sub(sim_session *s, mqtt_bytes filter)
 }
 
 /* Add or replace (MQTT-3.8.4-3) one subscription; returns it and whether it is new. */
-static sim_sub *subscribe_one(sim_session *s, const mqtt_sub_entry *e, uint32_t sub_id, bool *is_new)
+static sim_sub *subscribe_one(sim_conn *c, const mqtt_sub_entry *e, uint32_t sub_id, bool *is_new)
 {
+    sim_session *s = c->s;
     sim_sub *sub = sim_quirk(s->quirks, SIM_Q_RESUBSCRIBE_DUPLICATES) ? NULL : find_sub(s, e->filter);
     *is_new = sub == NULL;
     if (!sub) {
         if (!(sub = calloc(1, sizeof *sub)))
             abort();
         sub->filter = sim_bytes_dup(e->filter);
+        sub->shared = is_shared(c, sub->filter, &sub->inner);
+        sub->seq = ++c->b->next_sub_seq;
         sim_sub **tail = &s->subs;
         while (*tail)
             tail = &(*tail)->next;
@@ -108,6 +122,8 @@ static sim_sub *subscribe_one(sim_session *s, const mqtt_sub_entry *e, uint32_t 
 /* Retain Handling: 0 always, 1 only for a new subscription, 2 never (5.0 3.8.3.1); 3.1.1 is always 0. */
 static bool wants_retained(sim_quirk_set quirks, const sim_sub *sub, bool is_new)
 {
+    if (sub->shared)
+        return false; /* 5.0 3.3.1.3: retained messages go to a new Non-shared Subscription only */
     unsigned rh = sim_quirk(quirks, SIM_Q_RETAIN_HANDLING_IGNORED) ? 0 : MQTT_SUBOPT_RETAIN_HANDLING(sub->options);
     if (rh == 0 && !is_new && sim_quirk(quirks, SIM_Q_RETAINED_NOT_RESENT))
         return false; /* 3.1.1 MQTT-3.8.4-3 / 5.0 MQTT-3.8.4-4: a replaced subscription gets them again */
@@ -145,12 +161,12 @@ void sim_on_subscribe(sim_conn *c, const mqtt_packet *pkt)
     mqtt_sub_entry e;
     mqtt_list_iter_init(&it, req->list, true);
     for (uint32_t i = 0; i < n && mqtt_list_next(&it, &e); i++) {
-        if ((codes[i] = refusal_of(c, e.filter)) != 0)
+        if ((codes[i] = refusal_of(c, e.filter, e.options)) != 0)
             continue;
         codes[i] = granted_qos(c, e.options);
         e.options = (uint8_t)((e.options & ~0x03u) | codes[i]); /* deliveries use the granted QoS */
         bool is_new;
-        sim_sub *sub = subscribe_one(s, &e, sub_id, &is_new);
+        sim_sub *sub = subscribe_one(c, &e, sub_id, &is_new);
         if (wants_retained(c->quirks, sub, is_new))
             retained_for[i] = sub;
     }

@@ -100,7 +100,33 @@ static const sim_variant_info variant_table[SIM_V_COUNT] = {
          "5.0: CONNACK carries Response Information when the CONNECT asked for it; PUBACK, PUBREC, PUBCOMP, "
          "SUBACK and UNSUBACK with a non-zero (SUBACK: >= 0x80) reason code carry a Reason String and a User "
          "Property unless the CONNECT's Request Problem Information is 0.", ""},
+    [SIM_V_SHARED_FIRST_MEMBER] =
+        {"shared-first-member", "5.0:4.8.2",
+         "5.0 4.8.2: \"The Server is free to choose which Client it sends each message to, it can use any "
+         "criteria it likes\" (the default sim takes turns).",
+         "5.0: every message of a shared subscription goes to the member that subscribed first among those "
+         "connected.", ""},
+    [SIM_V_NO_SHARED] =
+        {"no-shared", "5.0:3.2.2.3.15 5.0:3.9.3",
+         "5.0 3.2.2.3.15: \"A value of 0 means that Shared Subscriptions are not supported\"; SUBACK Reason Code "
+         "0x9E \"Shared Subscriptions not supported: The Server does not support Shared Subscriptions for this "
+         "Client.\" (3.9.3).",
+         "5.0: CONNACK Shared Subscription Available 0; a \"$share/\" filter gets SUBACK 0x9E.",
+         "5.0:shared_subscriptions"},
+    [SIM_V_MAX_QOS_0] =
+        {"max-qos-0", "3.1.1:MQTT-3.8.4-6 5.0:MQTT-3.8.4-8 5.0:MQTT-3.2.2-9 5.0:MQTT-3.2.2-12",
+         "\"The Server might grant a lower maximum QoS than the subscriber requested\" (3.1.1 3.8.4, 5.0 3.8.4); "
+         "5.0 3.2.2.3.4: \"If a Server does not support QoS 1 or QoS 2 PUBLISH packets it MUST send a Maximum "
+         "QoS in the CONNACK packet specifying the highest QoS it supports [MQTT-3.2.2-9]\".",
+         "SUBACK grants QoS 0 for every request; 5.0: CONNACK Maximum QoS 0, a QoS 1 or 2 PUBLISH gets DISCONNECT "
+         "0x9B and a Will QoS 1 or 2 CONNACK 0x9B (3.1.1 still acknowledges QoS 1 and 2 PUBLISH packets).",
+         "qos1 qos2"},
 };
+
+uint8_t sim_variant_max_qos(sim_variant_set set)
+{
+    return sim_variant(set, SIM_V_MAX_QOS_0) ? 0 : sim_variant(set, SIM_V_MAX_QOS_1) ? 1 : 2;
+}
 
 _Static_assert(SIM_V_COUNT <= 32, "sim_variant_set has one bit per variant");
 

@@ -598,6 +598,25 @@ void mqs_conn_wait(runctx *x, conn *c, int64_t deadline)
         pump_once(x, deadline, -1);
 }
 
+int mqs_conns_wait(runctx *x, conn *const *cs, int n, int64_t deadline)
+{
+    deadline = clamp(x, deadline);
+    for (;;) {
+        int first = -1;
+        for (int i = 0; i < n; i++)
+            if (cs[i]->count && (first < 0 || mqs_inbox_peek(cs[i])->at < mqs_inbox_peek(cs[first])->at))
+                first = i;
+        if (first >= 0)
+            return first;
+        for (int i = 0; i < n; i++)
+            if (cs[i]->closed)
+                return i;
+        if (x->stop || mqs_now_ms() >= deadline)
+            return -1;
+        pump_once(x, deadline, -1);
+    }
+}
+
 void mqs_pump_until(runctx *x, int64_t deadline)
 {
     deadline = clamp(x, deadline);

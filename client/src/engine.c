@@ -655,6 +655,48 @@ static bool step_expect(runctx *x, conn *c)
     return ok;
 }
 
+/*
+ * {"expect_either": "a", "packet": P, "or": {"b": Q}, "capture_conn": "who"}: the first packet to arrive on
+ * any of these connections must match that connection's pattern.  For a message the peer may send on any of
+ * several (one member of a shared subscription); "capture_conn" stores the name of the one it came on, for
+ * "when_equal" in later steps.
+ */
+static bool step_expect_either(runctx *x, conn *c)
+{
+    conn *cs[MQS_MAX_CONNS] = {c};
+    const cJSON *tmpl[MQS_MAX_CONNS] = {cJSON_GetObjectItemCaseSensitive(x->step, "packet")};
+    int n = 1;
+    const cJSON *others = cJSON_GetObjectItemCaseSensitive(x->step, "or");
+    for (const cJSON *o = others ? others->child : NULL; o && n < MQS_MAX_CONNS; o = o->next, n++) {
+        cs[n] = mqs_conn_get(x, o->string);
+        tmpl[n] = o;
+        if (!cs[n] || !cs[n]->t) {
+            mqs_case_error(x, "connection '%s' is not open", o->string);
+            return false;
+        }
+    }
+    int ms = within_ms(x, "within_ms", DEFAULT_WITHIN_MS);
+    int k = mqs_conns_wait(x, cs, n, mqs_now_ms() + ms);
+    if (x->stop)
+        return false;
+    if (k < 0) {
+        char why[300];
+        snprintf(why, sizeof why, "expected a packet on '%s' or another connection of the step vs actual nothing "
+                                  "within %d ms", c->name, ms);
+        x->waited_out = true;
+        return step_failed(x, false, "packet", why, NULL, "nothing");
+    }
+    cJSON *pattern = pattern_of(x, tmpl[k], NULL);
+    bool ok = pattern && take_or_fail(x, cs[k], pattern, ms);
+    cJSON_Delete(pattern);
+    const cJSON *var = cJSON_GetObjectItemCaseSensitive(x->step, "capture_conn");
+    if (ok && cJSON_IsString(var)) {
+        cJSON_DeleteItemFromObjectCaseSensitive(x->captures, var->valuestring);
+        cJSON_AddStringToObject(x->captures, var->valuestring, cs[k]->name);
+    }
+    return ok;
+}
+
 /* In 5.0 a peer may send DISCONNECT with a reason code >= 0x80 before it closes (4.13). */
 static bool closing_disconnect(runctx *x, const conn *c, const inbound *in)
 {
@@ -1014,6 +1056,8 @@ static bool run_step(runctx *x)
     }
     if (strcmp(action, "expect") == 0)
         return step_expect(x, c);
+    if (strcmp(action, "expect_either") == 0)
+        return step_expect_either(x, c);
     if (strcmp(action, "one_of") == 0)
         return step_one_of(x, c);
     if (strcmp(action, "expect_close") == 0)

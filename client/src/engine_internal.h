@@ -88,6 +88,9 @@ bool mqs_conn_send(runctx *x, conn *c, const uint8_t *raw, size_t len, const cha
 bool mqs_case_interrupted(runctx *x);
 /* Wait until c has a packet, is closed, or the deadline (absolute ms) passes. */
 void mqs_conn_wait(runctx *x, conn *c, int64_t deadline);
+/* Wait until one of cs has a packet or is closed, or the deadline passes: the index of the one whose first
+ * waiting packet arrived earliest (else of a closed one), or -1. */
+int mqs_conns_wait(runctx *x, conn *const *cs, int n, int64_t deadline);
 /* Read whatever arrives on any connection until the deadline. */
 void mqs_pump_until(runctx *x, int64_t deadline);
 inbound *mqs_inbox_peek(conn *c);

@@ -476,7 +476,8 @@ static int check_pattern(vctx *v, const cJSON *pattern, const char *key)
 
 static const char *const actions[] = {"connect",        "reconnect", "open", "accept", "send",       "expect",
                                       "one_of",         "expect_close", "expect_nothing", "sleep_ms", "drop",
-                                      "disconnect",     "requires",  "expect_subprotocol", "auth", NULL};
+                                      "disconnect",     "requires",  "expect_subprotocol", "auth", "expect_either",
+                                      NULL};
 /* Actions that open a connection to a broker (client role), and the one that takes one from a client (server role);
  * auth plays the client's side of an enhanced authentication. */
 static const char *const client_only[] = {"connect", "reconnect", "open", "auth", NULL};
@@ -635,6 +636,40 @@ static int check_expect_step(vctx *v, const cJSON *step)
     if (ignore && check_pattern_list(v, ignore, "ignore"))
         return -1;
     return one ? check_pattern(v, one, "packet") : check_pattern_list(v, many, "packets");
+}
+
+/* {"expect_either": "a", "packet": P, "or": {"b": Q, ...}, "capture_conn": "who", "within_ms": N} */
+static int check_expect_either_step(vctx *v, const cJSON *step)
+{
+    static const char *const keys[] = {"expect_either", "packet", "or", "capture_conn", "within_ms", NULL};
+    int ms;
+    if (check_keys(v, step, keys, common_keys) || check_conn_name(v, step, false) ||
+        get_int(v, step, "within_ms", 1, 600000, &ms) < 0)
+        return -1;
+    const cJSON *packet = cJSON_GetObjectItemCaseSensitive(step, "packet");
+    const cJSON *others = cJSON_GetObjectItemCaseSensitive(step, "or");
+    const cJSON *var = cJSON_GetObjectItemCaseSensitive(step, "capture_conn");
+    if (!packet)
+        return verr(v, "packet", "required: the pattern for the step's own connection");
+    if (check_pattern(v, packet, "packet"))
+        return -1;
+    if (!cJSON_IsObject(others) || !others->child)
+        return verr(v, "or", "required: {\"CONNECTION\": pattern, ...}, at least one other connection");
+    if (var && (!cJSON_IsString(var) || !var->valuestring[0]))
+        return verr(v, "capture_conn", "must be a variable name (a string)");
+    size_t mark = path_push(v, "or");
+    int rc = 0;
+    for (const cJSON *o = others->child; o && !rc; o = o->next) {
+        bool known = false;
+        for (int i = 0; i < v->nnames; i++)
+            known |= strcmp(v->names[i], o->string) == 0;
+        rc = known ? check_pattern(v, o, o->string)
+                   : verr(v, o->string, "connection '%s' is not opened by an earlier step", o->string);
+        if (!rc && strcmp(o->string, step->child->valuestring) == 0)
+            rc = verr(v, o->string, "is the step's own connection");
+    }
+    path_pop(v, mark);
+    return rc;
 }
 
 static int check_outcome(vctx *v, const cJSON *o)
@@ -821,6 +856,8 @@ static int check_step(vctx *v, const cJSON *step)
         return check_expect_step(v, step);
     if (strcmp(action, "one_of") == 0)
         return check_one_of_step(v, step);
+    if (strcmp(action, "expect_either") == 0)
+        return check_expect_either_step(v, step);
     if (strcmp(action, "expect_close") == 0)
         return check_close_step(v, step);
     if (strcmp(action, "requires") == 0)

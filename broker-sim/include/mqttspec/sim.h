@@ -101,6 +101,17 @@ typedef enum sim_quirk_id {
     SIM_Q_PROBLEM_INFO_IGNORED,       /* Request Response / Problem Information 0 ignored */
     SIM_Q_RESPONSE_PROPS_DROPPED,     /* Response Topic and Correlation Data not forwarded */
     SIM_Q_LENIENT_UTF8,               /* a PUBLISH with an ill-formed UTF-8 string is ignored, not closed on */
+    /* 5.0 shared subscriptions */
+    SIM_Q_SHARED_EVERY_MEMBER,        /* a message goes to every member of a shared subscription */
+    SIM_Q_SHARED_FIRST_MEMBER_QOS,    /* every member gets the QoS granted to the group's first member */
+    SIM_Q_SHARED_REJECTED_REDELIVERED, /* a message a member refused (0x80+) goes to another member */
+    SIM_Q_SHARED_MOVED_ON_DROP,       /* an unfinished delivery goes to another member when the connection drops */
+    SIM_Q_SHARED_MOVED_ON_SESSION_END, /* an unfinished QoS 2 delivery goes to another member when the session ends */
+    SIM_Q_SHARED_LENIENT_NAMES,       /* "$share//f" and "$share/name" are granted as shared subscriptions */
+    /* 5.0 features announced missing, then mishandled */
+    SIM_Q_MAXIMUM_QOS_LAX,            /* Maximum QoS 1 announced, yet a Will QoS 2 is taken and QoS 2 SUBSCRIBE refused */
+    SIM_Q_NO_RETAIN_WILL_ACCEPTED,    /* Retain Available 0 announced, yet a Will Retain 1 is taken */
+    SIM_Q_MAXIMUM_QOS_UNANNOUNCED,    /* QoS 2 PUBLISH refused with DISCONNECT 0x9B, no Maximum QoS in CONNACK */
     SIM_Q_COUNT
 } sim_quirk_id;
 
@@ -138,6 +149,9 @@ typedef enum sim_variant_id {
     SIM_V_CLOSE_WITHOUT_DISCONNECT,  /* 5.0: close without a DISCONNECT first */
     SIM_V_NO_ENHANCED_AUTH,          /* 5.0: every Authentication Method refused with CONNACK 0x8C */
     SIM_V_PROBLEM_INFO,              /* 5.0: Response Information and Reason Strings wherever the client allows */
+    SIM_V_SHARED_FIRST_MEMBER,       /* 5.0: a shared subscription's messages go to its first connected member */
+    SIM_V_NO_SHARED,                 /* 5.0: Shared Subscription Available 0 */
+    SIM_V_MAX_QOS_0,                 /* grants QoS 0 only; 5.0: Maximum QoS 0 in CONNACK */
     SIM_V_COUNT
 } sim_variant_id;
 
