@@ -83,6 +83,17 @@ static const sim_variant_info variant_table[SIM_V_COUNT] = {
          "existing Client [MQTT-3.1.4-3]\".",
          "5.0: wherever the sim would send DISCONNECT before closing (errors, takeover, unsupported features), "
          "it just closes.", ""},
+    [SIM_V_COPY_PER_SUBSCRIPTION] =
+        {"copy-per-subscription", "3.1.1:MQTT-3.3.5-1 5.0:MQTT-3.3.4-2 5.0:MQTT-3.3.4-5",
+         "3.1.1 3.3.5 and 5.0 3.3.4: \"the Server MUST deliver the message to the Client respecting the maximum "
+         "QoS of all the matching subscriptions. In addition, the Server MAY deliver further copies of the "
+         "message, one for each additional matching subscription and respecting the subscription's QoS in each "
+         "case\"; 5.0: \"If the Server sends multiple PUBLISH packets it MUST send, in each of them, the "
+         "Subscription Identifier of the matching subscription if it has a Subscription Identifier "
+         "[MQTT-3.3.4-5]\".",
+         "A message matching several subscriptions of one client is delivered once per matching subscription, in "
+         "the order the subscriptions were made, each copy at that subscription's QoS (at most the published "
+         "one), with its Retain As Published and (5.0) its own Subscription Identifier.", ""},
 };
 
 _Static_assert(SIM_V_COUNT <= 32, "sim_variant_set has one bit per variant");
