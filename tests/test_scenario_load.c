@@ -117,6 +117,12 @@ static void step_errors(void **state)
                  "/steps/1/hex: must be hex bytes, e.g. \"30 05 00 03 61 2b 62\"");
     expect_error(HEAD "\"steps\":[{\"connect\":\"c\",\"keep_alive\":70000}]}",
                  "/steps/0/keep_alive: must be an integer 0..65535 (at 3.1.1)");
+    expect_error(HEAD "\"steps\":[{\"connect\":\"c\"},{\"expect\":\"c\",\"allow_missing\":true,"
+                      "\"packet\":{\"type\":\"PUBLISH\"}}]}",
+                 "/steps/1/allow_missing: needs \"packets\" in their order (not \"packet\", not any_order)");
+    expect_error(HEAD "\"steps\":[{\"connect\":\"c\"},{\"expect\":\"c\",\"allow_missing\":true,\"any_order\":true,"
+                      "\"packets\":[{\"type\":\"PUBLISH\"}]}]}",
+                 "/steps/1/allow_missing: needs \"packets\" in their order (not \"packet\", not any_order)");
 }
 
 /* A packet built from a step's own fields is blamed on those fields, not on a "packet" the file does not have. */

@@ -66,6 +66,36 @@ def receive_qos2(k):
     return steps
 
 
+def ordering_qos0():
+    steps = [{"connect": "sub"},
+             {"send": "sub", "packet": {"type": "SUBSCRIBE", "packet_id": 1,
+                                        "subscriptions": [{"filter": TOPIC, "qos": 0}]}},
+             {"expect": "sub", "packet": {"type": "SUBACK", "packet_id": 1, "codes": [0]}},
+             {"connect": "pub"}]
+    for k in range(COUNT):
+        steps.append({"send": "pub", "packet": {"type": "PUBLISH", "qos": 0, "topic": TOPIC, "payload": payload(k)}})
+    steps.append({"expect": "sub", "allow_missing": True,
+                  "packets": [{"type": "PUBLISH", "qos": 0, "topic": TOPIC, "payload": payload(k)}
+                              for k in range(COUNT)],
+                  "comment": "in publication order; QoS 0 may lose some, never reorder them"})
+    steps.append({"expect_nothing": "sub", "for_ms": 300,
+                  "comment": "the step above ends with the last message: a missing one coming now is out of order"})
+    steps += [{"disconnect": "pub"}, {"disconnect": "sub"}]
+    return {
+        "id": "ordering-qos0",
+        "title": "%d QoS 0 messages from one publisher on one topic reach a QoS 0 subscriber in the order they "
+                 "were published (any may be lost)" % COUNT,
+        "description": RULE + " QoS 0 is at most once (4.3.1: \"The message arrives at the receiver either once "
+                       "or not at all\"), so a message that never comes is allowed; one that comes after a later "
+                       "one is not. The publisher sends them back to back on one connection, which gives the "
+                       "server their order. " + GENERATED,
+        "spec": SPEC,
+        "versions": ["3.1.1", "5.0"],
+        "tags": ["ordering", "qos0"],
+        "steps": steps,
+    }
+
+
 def ordering_qos1():
     steps = [{"connect": "sub"},
              {"send": "sub", "packet": {"type": "SUBSCRIBE", "packet_id": 1,
@@ -150,7 +180,7 @@ def render(scenario):
     return "\n".join(lines) + "\n"
 
 
-SCENARIOS = [ordering_qos1, ordering_qos2]
+SCENARIOS = [ordering_qos0, ordering_qos1, ordering_qos2]
 
 
 def main(argv):

@@ -349,3 +349,10 @@ mqttspec_cli_test(cli_report_needs_output
 # A bad member of a send's ws object is pointed at inside it (fuzz_scenario found /steps/1/ws~1frame)
 mqttspec_cli_test(cli_scenario_ws_member_pointer ARGS "list --scenarios ${MQTTSPEC_CLI_TEST_DIR}/data/ws-bad-frame.json"
   EXIT 2 OUTPUT "ws-bad-frame\\.json: /steps/1/ws/frame: must be \"binary\"")
+
+# ---- expect with allow_missing (QoS 0 ordering): a gap passes, a packet after a later one fails ----
+mqttspec_cli_test(cli_allow_missing_gap_passes
+  ARGS "run -q --scenarios ${MQTTSPEC_CLI_TEST_DIR}/data/allow-missing-gap.json" EXIT 0)
+mqttspec_cli_test(cli_allow_missing_back_fails
+  ARGS "run --scenarios ${MQTTSPEC_CLI_TEST_DIR}/data/allow-missing-back.json" EXIT 1
+  OUTPUT "in this order, any may be missing")
