@@ -63,26 +63,31 @@ static sim_msg *message_of(const sim_conn *c, mqtt_bytes topic, const mqtt_publi
     return m;
 }
 
-/* The reorder quirk: the first message of each pair waits on its connection for the second, which overtakes it. */
-static void route_reordered(sim_conn *c, sim_msg *m)
-{
-    sim_msg *held = c->reorder_held;
-    if (!held) {
-        c->reorder_held = sim_msg_ref(m);
-        return;
-    }
-    c->reorder_held = NULL;
-    sim_route(c->b, m, c->s);
-    sim_route(c->b, held, c->s);
-    sim_msg_unref(held);
-}
-
 void sim_reorder_flush(sim_conn *c)
 {
     sim_msg *held = c->reorder_held;
     if (!held)
         return;
     c->reorder_held = NULL;
+    sim_route(c->b, held, c->s);
+    sim_msg_unref(held);
+}
+
+/* The reorder quirk: the first message of each pair on a topic waits on its connection for the second, which
+ * overtakes it; a message on another topic first lets the waiting one go (no order between topics to break). */
+static void route_reordered(sim_conn *c, sim_msg *m)
+{
+    sim_msg *held = c->reorder_held;
+    if (held && !sim_bytes_eq(held->topic, m->topic)) {
+        sim_reorder_flush(c);
+        held = NULL;
+    }
+    if (!held) {
+        c->reorder_held = sim_msg_ref(m);
+        return;
+    }
+    c->reorder_held = NULL;
+    sim_route(c->b, m, c->s);
     sim_route(c->b, held, c->s);
     sim_msg_unref(held);
 }

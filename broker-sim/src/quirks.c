@@ -147,8 +147,9 @@ static const sim_quirk_info quirk_table[SIM_Q_COUNT] = {
                                        "until the broker is restarted."},
     /* flow control, ordering, packet identifiers, subscription identifiers */
     [SIM_Q_REORDER] = {"reorder", "3.1.1:MQTT-4.6.0-5 3.1.1:MQTT-4.6.0-6 5.0:MQTT-4.6.0-5 5.0:MQTT-4.6.0-6",
-                       "A publisher's messages are routed with every two consecutive ones swapped (the first of a "
-                       "pair waits for the second, or for its publisher's connection to close), at every QoS."},
+                       "A publisher's messages on a topic are routed with every two consecutive ones swapped (the "
+                       "first of a pair waits for the second, for a message on another topic, or for its "
+                       "publisher's connection to close), at every QoS."},
     [SIM_Q_RECEIVE_MAXIMUM_IGNORED] = {"receive-maximum-ignored", "5.0:MQTT-3.3.4-9 5.0:MQTT-4.9.0-2",
                                        "5.0: the client's Receive Maximum is ignored, every queued QoS 1/2 delivery "
                                        "goes out at once."},
