@@ -127,6 +127,12 @@ static void step_errors(void **state)
                  "/steps/1/auth: needs exactly one of server_first, server_final, reauthenticate");
     expect_error(HEAD "\"steps\":[{\"connect\":\"c\"},{\"auth\":\"c\",\"server_final\":\"${b}\",\"wrong_proof\":true}]}",
                  "/steps/1/wrong_proof: a boolean, with server_first only");
+    expect_error(HEAD "\"steps\":[{\"connect\":\"c\"},{\"expect\":\"c\",\"allow_missing\":true,"
+                      "\"packet\":{\"type\":\"PUBLISH\"}}]}",
+                 "/steps/1/allow_missing: needs \"packets\" in their order (not \"packet\", not any_order)");
+    expect_error(HEAD "\"steps\":[{\"connect\":\"c\"},{\"expect\":\"c\",\"allow_missing\":true,\"any_order\":true,"
+                      "\"packets\":[{\"type\":\"PUBLISH\"}]}]}",
+                 "/steps/1/allow_missing: needs \"packets\" in their order (not \"packet\", not any_order)");
 }
 
 /* A packet built from a step's own fields is blamed on those fields, not on a "packet" the file does not have. */

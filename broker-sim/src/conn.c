@@ -39,6 +39,8 @@ void sim_conn_free(sim_conn *c)
     }
     sim_will_free(c->will);
     sim_auth_free(c);
+    if (c->reorder_held)
+        sim_msg_unref(c->reorder_held);
     free(c->in.buf);
     free(c->wbuf);
     free(c);
@@ -58,10 +60,24 @@ static bool ensure_wbuf(sim_conn *c, size_t need)
     return true;
 }
 
+/* flow-control-blocks-replies: answers withheld while the client's send quota is used up (5.0 MQTT-3.3.4-10). */
+static bool withheld_by_flow_control(const sim_conn *c, const mqtt_packet *pkt)
+{
+    bool answer = pkt->type == MQTT_PINGRESP || pkt->type == MQTT_SUBACK || pkt->type == MQTT_UNSUBACK ||
+                  pkt->type == MQTT_PUBACK;
+    return answer && c->version == MQTT_V5 && sim_quirk(c->quirks, SIM_Q_FLOW_BLOCKS_REPLIES) && c->s &&
+           c->s->conn == c && sim_session_send_quota(c->s) == 0;
+}
+
 bool sim_send(sim_conn *c, const mqtt_packet *pkt)
 {
     if (!c->t || c->broken)
         return false;
+    if (withheld_by_flow_control(c, pkt)) {
+        sim_log(c->b, "#%u %s withheld: the client's Receive Maximum is used up", c->id,
+                mqtt_packet_type_name(pkt->type));
+        return true;
+    }
     size_t need = mqtt_encoded_size(pkt, c->version);
     if (need == 0 || (c->max_packet && need > c->max_packet)) {
         sim_log(c->b, "#%u not sent: %s of %zu bytes exceeds the client's Maximum Packet Size", c->id,
@@ -108,6 +124,7 @@ void sim_conn_close(sim_conn *c, uint8_t reason, const char *why)
     if (reason && c->version == MQTT_V5 && c->connected && !c->broken &&
         !sim_variant(c->variants, SIM_V_CLOSE_WITHOUT_DISCONNECT))
         send_disconnect(c, reason, why);
+    sim_reorder_flush(c);
     if (c->will && !c->will_discarded)
         sim_will_on_close(c);
     sim_will_free(c->will);

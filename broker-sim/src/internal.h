@@ -98,6 +98,7 @@ struct sim_session {
     uint16_t last_packet_id;
     uint16_t *awaiting_rel; /* inbound QoS 2: PUBREC sent, PUBREL not yet received */
     sim_msg **held_for_rel; /* parallel to awaiting_rel: the message, when delivered at PUBREL; else NULL */
+    int64_t *rel_expires_at; /* parallel to awaiting_rel: when its message expires (ms; 0 never) */
     size_t n_awaiting_rel, cap_awaiting_rel;
     uint32_t expiry_s;   /* after the connection closes; SIM_EXPIRY_NEVER: kept forever */
     int64_t expires_at;  /* ms, while offline; 0: not counting */
@@ -133,6 +134,7 @@ struct sim_conn {
     struct sim_auth *auth;   /* 5.0 enhanced authentication under way or agreed (auth.c); NULL: none */
     bool problem_info;       /* 5.0 CONNECT Request Problem Information (default 1) */
     bool response_info;      /* 5.0 CONNECT Request Response Information 1 */
+    sim_msg *reorder_held;   /* reorder quirk: a message waiting for the next one to overtake it */
 };
 
 typedef struct sim_retained {
@@ -277,10 +279,14 @@ void sim_session_resend(sim_session *s);
 sim_out *sim_session_find_out(sim_session *s, uint16_t packet_id);
 void sim_session_remove_out(sim_session *s, sim_out *o);
 bool sim_session_awaiting_rel(const sim_session *s, uint16_t packet_id);
-/* held: the message to deliver at PUBREL (qos2-forward-at-pubrel), or NULL when it was delivered already. */
-void sim_session_add_awaiting_rel(sim_session *s, uint16_t packet_id, sim_msg *held);
-/* false if packet_id was not awaiting PUBREL; *held (if given) gets the held message, owned by the caller. */
-bool sim_session_take_awaiting_rel(sim_session *s, uint16_t packet_id, sim_msg **held);
+/* held: the message to deliver at PUBREL (qos2-forward-at-pubrel), or NULL when it was delivered already;
+ * expires_at: when the message expires (ms; 0 never), for the expired-qos2-uncompleted quirk. */
+void sim_session_add_awaiting_rel(sim_session *s, uint16_t packet_id, sim_msg *held, int64_t expires_at);
+/* false if packet_id was not awaiting PUBREL; *held (if given) gets the held message, owned by the caller;
+ * *expired (if given): its message has expired by now. */
+bool sim_session_take_awaiting_rel(sim_session *s, uint16_t packet_id, sim_msg **held, bool *expired);
+/* QoS 1/2 PUBLISHes the client's Receive Maximum (or inflight-1) still allows now; 0: the send quota is used up. */
+unsigned sim_session_send_quota(const sim_session *s);
 
 /* ---- publish.c ---- */
 void sim_on_publish(sim_conn *c, const mqtt_packet *pkt);
@@ -289,6 +295,8 @@ void sim_on_ack(sim_conn *c, const mqtt_packet *pkt);
 bool sim_filter_matches(sim_quirk_set quirks, mqtt_bytes filter, mqtt_bytes topic);
 /* Deliver m to every matching subscription; from is the publishing session (No Local), or NULL. */
 void sim_route(sim_broker *b, sim_msg *m, const sim_session *from);
+/* reorder quirk: route the message c still holds back (its connection is closing). */
+void sim_reorder_flush(sim_conn *c);
 /* Write one PUBLISH for o to the session's connection. */
 bool sim_send_publish(sim_conn *c, const sim_out *o, bool dup);
 

@@ -65,26 +65,61 @@ static sim_msg *message_of(const sim_conn *c, mqtt_bytes topic, const mqtt_publi
     return m;
 }
 
+void sim_reorder_flush(sim_conn *c)
+{
+    sim_msg *held = c->reorder_held;
+    if (!held)
+        return;
+    c->reorder_held = NULL;
+    sim_route(c->b, held, c->s);
+    sim_msg_unref(held);
+}
+
+/* The reorder quirk: the first message of each pair on a topic waits on its connection for the second, which
+ * overtakes it; a message on another topic first lets the waiting one go (no order between topics to break). */
+static void route_reordered(sim_conn *c, sim_msg *m)
+{
+    sim_msg *held = c->reorder_held;
+    if (held && !sim_bytes_eq(held->topic, m->topic)) {
+        sim_reorder_flush(c);
+        held = NULL;
+    }
+    if (!held) {
+        c->reorder_held = sim_msg_ref(m);
+        return;
+    }
+    c->reorder_held = NULL;
+    sim_route(c->b, m, c->s);
+    sim_route(c->b, held, c->s);
+    sim_msg_unref(held);
+}
+
 /* Onward delivery: the retained store and every matching subscription. */
 static void deliver(sim_conn *c, sim_msg *m)
 {
     if (goes_to_retained_store(c, m))
         sim_retain_store(c->b, m);
-    sim_route(c->b, m, c->s);
+    if (sim_quirk(c->quirks, SIM_Q_REORDER))
+        route_reordered(c, m);
+    else
+        sim_route(c->b, m, c->s);
 }
 
-static void publish_message(sim_conn *c, mqtt_bytes topic, const mqtt_publish *p)
+/* Deliver the message; returns when it expires (ms; 0: never), for the QoS 2 state kept after it. */
+static int64_t publish_message(sim_conn *c, mqtt_bytes topic, const mqtt_publish *p)
 {
     sim_msg *m = message_of(c, topic, p);
+    int64_t expires_at = m->expires_at;
     deliver(c, m);
     sim_msg_unref(m);
+    return expires_at;
 }
 
 /* 4.3.3 method A (qos2-forward-at-pubrel): keep the message until its PUBREL. */
 static void hold_until_pubrel(sim_conn *c, mqtt_bytes topic, const mqtt_publish *p)
 {
     sim_msg *m = message_of(c, topic, p);
-    sim_session_add_awaiting_rel(c->s, p->packet_id, m);
+    sim_session_add_awaiting_rel(c->s, p->packet_id, m, m->expires_at);
     sim_msg_unref(m);
 }
 
@@ -99,8 +134,8 @@ static void on_publish_qos2(sim_conn *c, mqtt_bytes topic, const mqtt_publish *p
         if (sim_variant(c->variants, SIM_V_QOS2_FORWARD_AT_PUBREL)) {
             hold_until_pubrel(c, topic, p);
         } else {
-            publish_message(c, topic, p); /* delivered on receipt (4.3.3 method B) */
-            sim_session_add_awaiting_rel(c->s, p->packet_id, NULL);
+            int64_t expires_at = publish_message(c, topic, p); /* delivered on receipt (4.3.3 method B) */
+            sim_session_add_awaiting_rel(c->s, p->packet_id, NULL, expires_at);
         }
     } else if (p->dup && sim_quirk(c->quirks, SIM_Q_DUP_REDELIVER)) {
         publish_message(c, topic, p);
@@ -123,12 +158,42 @@ static bool refused_as_unsupported(sim_conn *c, const mqtt_publish *p)
     return false;
 }
 
+/*
+ * 5.0 3.3.2.3.2: "A receiver MAY validate that the Payload is of the format indicated, and if it is not send a
+ * PUBACK, PUBREC, or DISCONNECT with Reason Code of 0x99 (Payload format invalid)".  The sim refuses a QoS 1/2
+ * PUBLISH whose Payload Format Indicator 1 payload is not well-formed UTF-8 (U+0000 is let pass: the rule on it
+ * is about UTF-8 Encoded Strings); QoS 0 has no acknowledgement to refuse it with and is delivered.
+ */
+static bool payload_format_invalid(const sim_conn *c, const mqtt_publish *p)
+{
+    mqtt_property pr;
+    if (c->version != MQTT_V5 || p->qos == 0 || !mqtt_prop_find(p->props, MQTT_PROP_PAYLOAD_FORMAT_INDICATOR, &pr) ||
+        pr.value != 1)
+        return false;
+    mqtt_err why = MQTT_E_UTF8_INVALID;
+    size_t bad_at;
+    return !mqtt_utf8_valid(p->payload.ptr, p->payload.len, &why, &bad_at) && why != MQTT_E_UTF8_NUL;
+}
+
+/* Refused with 0x99: nothing is delivered; the packet identifier is free again (MQTT-4.3.3-9) unless quirked. */
+static void refuse_payload(sim_conn *c, const mqtt_publish *p)
+{
+    sim_log(c->b, "#%u PUBLISH %u refused: Payload Format Indicator 1 but not UTF-8", c->id, p->packet_id);
+    if (p->qos == 2 && sim_quirk(c->quirks, SIM_Q_REJECTED_ID_KEPT) && !sim_session_awaiting_rel(c->s, p->packet_id))
+        sim_session_add_awaiting_rel(c->s, p->packet_id, NULL, 0);
+    send_ack(c, p->qos == 2 ? MQTT_PUBREC : MQTT_PUBACK, p->packet_id, 0x99);
+}
+
 void sim_on_publish(sim_conn *c, const mqtt_packet *pkt)
 {
     const mqtt_publish *p = &pkt->u.publish;
     mqtt_bytes topic;
     if (refused_as_unsupported(c, p) || !resolve_topic_alias(c, p, &topic))
         return;
+    if (payload_format_invalid(c, p) && !sim_session_awaiting_rel(c->s, p->packet_id)) {
+        refuse_payload(c, p);
+        return;
+    }
     if (p->qos == 2) {
         on_publish_qos2(c, topic, p);
         return;
@@ -146,6 +211,8 @@ static void on_puback(sim_conn *c, const mqtt_ack *a)
     sim_out *o = sim_session_find_out(c->s, a->packet_id);
     if (!o || o->qos != 1)
         return; /* unknown identifier: nothing to release */
+    if (a->code >= 0x80 && sim_quirk(c->quirks, SIM_Q_REJECTED_RETRANSMITTED))
+        return; /* kept in flight: resent on resume, against 5.0 MQTT-4.4.0-2 */
     if (a->code >= 0x80 && o->share.len && sim_quirk(c->quirks, SIM_Q_SHARED_REJECTED_REDELIVERED))
         sim_share_hand_over(c->s, o); /* MQTT-4.8.2-6 broken: a refused message goes to another member */
     sim_session_remove_out(c->s, o);
@@ -161,6 +228,8 @@ static void on_pubrec(sim_conn *c, const mqtt_ack *a)
         return;
     }
     if (a->code >= 0x80) { /* 5.0: the client refused the message; the flow ends here */
+        if (sim_quirk(c->quirks, SIM_Q_REJECTED_RETRANSMITTED))
+            return; /* kept in flight: resent on resume, against 5.0 MQTT-4.4.0-2 */
         if (o->share.len && sim_quirk(c->quirks, SIM_Q_SHARED_REJECTED_REDELIVERED))
             sim_share_hand_over(c->s, o);
         sim_session_remove_out(c->s, o);
@@ -169,6 +238,8 @@ static void on_pubrec(sim_conn *c, const mqtt_ack *a)
     }
     o->state = SIM_OUT_RELEASED;
     send_ack(c, MQTT_PUBREL, a->packet_id, 0);
+    if (sim_quirk(c->quirks, SIM_Q_QUOTA_FREED_AT_PUBREC))
+        sim_session_pump(c->s); /* the window it counts no longer holds this one */
 }
 
 static void on_pubcomp(sim_conn *c, const mqtt_ack *a)
@@ -183,7 +254,13 @@ static void on_pubcomp(sim_conn *c, const mqtt_ack *a)
 static void on_pubrel(sim_conn *c, const mqtt_ack *a)
 {
     sim_msg *held;
-    bool known = sim_session_take_awaiting_rel(c->s, a->packet_id, &held);
+    bool expired = false;
+    bool known = sim_session_take_awaiting_rel(c->s, a->packet_id, &held, &expired);
+    if (expired && sim_quirk(c->quirks, SIM_Q_EXPIRED_QOS2_UNCOMPLETED)) {
+        if (held)
+            sim_msg_unref(held);
+        return; /* the expired message took its flow with it, against 5.0 MQTT-4.3.3-13 */
+    }
     if (held) { /* qos2-forward-at-pubrel: 4.3.3 method A delivers now */
         deliver(c, held);
         sim_msg_unref(held);
@@ -252,6 +329,18 @@ bool sim_filter_matches(sim_quirk_set quirks, mqtt_bytes filter, mqtt_bytes topi
     return sim_quirk(quirks, SIM_Q_DOLLAR_TOPICS_MATCHED) && matches_ignoring_dollar(filter, topic);
 }
 
+/* The Subscription Identifier a delivery carries for a subscription made with sub_id (0: none), bent by the quirks. */
+static uint32_t sub_id_sent(sim_quirk_set quirks, uint32_t sub_id)
+{
+    if (sim_quirk(quirks, SIM_Q_SUB_ID_DROPPED))
+        return 0;
+    if (sub_id && sim_quirk(quirks, SIM_Q_SUB_ID_WRONG))
+        return sub_id % MQTT_MAX_REMAINING_LENGTH + 1;
+    if (!sub_id && sim_quirk(quirks, SIM_Q_SUB_ID_UNSOLICITED))
+        return 1;
+    return sub_id;
+}
+
 /* Fold one more matching subscription into the delivery. */
 static void merge_match(const sim_session *s, const sim_sub *sub, bool first, sim_match *out)
 {
@@ -261,8 +350,9 @@ static void merge_match(const sim_session *s, const sim_sub *sub, bool first, si
         out->qos = qos;
     if ((sub->options & MQTT_SUBOPT_RETAIN_AS_PUBLISHED) && !sim_quirk(s->quirks, SIM_Q_RETAIN_AS_PUBLISHED_IGNORED))
         out->retain_as_published = true;
-    if (sub->sub_id && out->n_sub_ids < SIM_MAX_SUB_IDS)
-        out->sub_ids[out->n_sub_ids++] = sub->sub_id;
+    uint32_t id = sub_id_sent(s->quirks, sub->sub_id);
+    if (id && out->n_sub_ids < SIM_MAX_SUB_IDS)
+        out->sub_ids[out->n_sub_ids++] = id;
 }
 
 static bool collect_matches(const sim_session *s, const sim_msg *m, bool own_message, sim_match *out)
@@ -290,9 +380,28 @@ static uint8_t forward_qos(const sim_session *s, uint8_t published, uint8_t gran
     return published < granted ? published : granted;
 }
 
+/* copy-per-subscription: one delivery per matching subscription, each on its own terms (3.3.5 / 5.0 3.3.4). */
+static void route_copies(sim_session *s, sim_msg *m, bool own_message)
+{
+    for (const sim_sub *sub = s->subs; sub; sub = sub->next) {
+        if (!sim_filter_matches(s->quirks, sub->filter, m->topic) ||
+            (own_message && (sub->options & MQTT_SUBOPT_NO_LOCAL) && !sim_quirk(s->quirks, SIM_Q_NO_LOCAL_IGNORED)))
+            continue;
+        sim_match mt;
+        memset(&mt, 0, sizeof mt);
+        merge_match(s, sub, true, &mt);
+        sim_session_enqueue(s, m, forward_qos(s, m->qos, mt.qos), m->retain && mt.retain_as_published, mt.sub_ids,
+                            mt.n_sub_ids);
+    }
+}
+
 void sim_route(sim_broker *b, sim_msg *m, const sim_session *from)
 {
     for (sim_session *s = b->sessions; s; s = s->next) {
+        if (sim_variant(s->variants, SIM_V_COPY_PER_SUBSCRIPTION)) {
+            route_copies(s, m, s == from);
+            continue;
+        }
         sim_match mt;
         if (!collect_matches(s, m, s == from, &mt))
             continue;

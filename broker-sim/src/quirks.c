@@ -207,6 +207,47 @@ static const sim_quirk_info quirk_table[SIM_Q_COUNT] = {
     [SIM_Q_MAXIMUM_QOS_UNANNOUNCED] = {"maximum-qos-unannounced", "5.0:MQTT-3.2.2-9",
                                        "5.0: a QoS 2 PUBLISH is refused with DISCONNECT 0x9B (QoS not supported) "
                                        "though the CONNACK announced no Maximum QoS (that is, QoS 2)."},
+    /* flow control, ordering, packet identifiers, subscription identifiers */
+    [SIM_Q_REORDER] = {"reorder", "3.1.1:MQTT-4.6.0-5 3.1.1:MQTT-4.6.0-6 5.0:MQTT-4.6.0-5 5.0:MQTT-4.6.0-6",
+                       "A publisher's messages on a topic are routed with every two consecutive ones swapped (the "
+                       "first of a pair waits for the second, for a message on another topic, or for its "
+                       "publisher's connection to close), at every QoS."},
+    [SIM_Q_RECEIVE_MAXIMUM_IGNORED] = {"receive-maximum-ignored", "5.0:MQTT-3.3.4-9 5.0:MQTT-4.9.0-2",
+                                       "5.0: the client's Receive Maximum is ignored, every queued QoS 1/2 delivery "
+                                       "goes out at once."},
+    [SIM_Q_QUOTA_FREED_AT_PUBREC] = {"quota-freed-at-pubrec", "5.0:MQTT-3.3.4-9 5.0:MQTT-4.9.0-2",
+                                     "5.0: a QoS 2 delivery stops counting against the client's Receive Maximum "
+                                     "when the client's PUBREC (success) arrives, not at PUBCOMP."},
+    [SIM_Q_FLOW_BLOCKS_REPLIES] = {"flow-control-blocks-replies", "5.0:MQTT-3.3.4-10 5.0:MQTT-4.9.0-3",
+                                   "5.0: while the client's Receive Maximum is used up, PINGRESP, SUBACK, UNSUBACK "
+                                   "and PUBACK are not sent."},
+    [SIM_Q_PACKET_ID_IN_USE] = {"packet-id-in-use", "3.1.1:MQTT-4.3.2-1 5.0:MQTT-4.3.2-1",
+                                "Every QoS 1/2 delivery gets packet identifier 1, even while another delivery "
+                                "holds it."},
+    [SIM_Q_SUB_ID_DROPPED] = {"subscription-id-dropped", "5.0:MQTT-3.3.4-3 5.0:MQTT-3.3.4-4 5.0:MQTT-3.3.4-5",
+                              "5.0: deliveries never carry the Subscription Identifiers of the subscriptions that "
+                              "matched."},
+    [SIM_Q_SUB_ID_WRONG] = {"subscription-id-wrong", "5.0:MQTT-3.3.4-3 5.0:MQTT-3.3.4-4 5.0:MQTT-3.3.4-5",
+                            "5.0: deliveries carry each matching subscription's Subscription Identifier plus one."},
+    [SIM_Q_SUB_ID_UNSOLICITED] = {"subscription-id-unsolicited", "5.0:MQTT-3.3.4-4 5.0:MQTT-3.3.4-5",
+                                  "5.0: a matching subscription made without a Subscription Identifier adds "
+                                  "identifier 1 to the delivery."},
+    [SIM_Q_REJECTED_RETRANSMITTED] = {"rejected-retransmitted", "5.0:MQTT-4.4.0-2",
+                                      "5.0: a delivery the client refused with PUBACK or PUBREC 0x80 or above stays "
+                                      "unacknowledged and is resent when the session resumes."},
+    [SIM_Q_REJECTED_ID_KEPT] = {"rejected-id-kept", "5.0:MQTT-4.3.3-9",
+                                "5.0: after refusing a QoS 2 PUBLISH with PUBREC 0x99, its packet identifier is "
+                                "still taken as awaiting PUBREL: a new PUBLISH reusing it is treated as a resend "
+                                "and not delivered."},
+    [SIM_Q_UNSUBSCRIBE_ABANDONS] = {"unsubscribe-abandons-inflight", "3.1.1:MQTT-3.10.4-3 5.0:MQTT-3.10.4-3",
+                                    "UNSUBSCRIBE also forgets the QoS 1/2 deliveries in flight on the removed "
+                                    "filter: their acknowledgements find nothing (no PUBREL follows a PUBREC)."},
+    [SIM_Q_INFLIGHT_EXPIRED] = {"inflight-expired", "5.0:MQTT-4.3.3-7",
+                                "5.0: a QoS 2 delivery already sent whose Message Expiry Interval ran out is "
+                                "dropped when the session resumes instead of being resent."},
+    [SIM_Q_EXPIRED_QOS2_UNCOMPLETED] = {"expired-qos2-uncompleted", "5.0:MQTT-4.3.3-13",
+                                        "5.0: the PUBREL of an inbound QoS 2 message whose Message Expiry Interval "
+                                        "ran out before it is not answered with PUBCOMP."},
 };
 
 _Static_assert(SIM_Q_COUNT <= 8 * sizeof(sim_quirk_set), "sim_quirk_set has one bit per quirk");

@@ -3,6 +3,7 @@
  * (the client's Receive Maximum), packet identifiers, inbound QoS 2 state,
  * and the session's end (Clean Start, expiry).
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,6 +80,7 @@ void sim_session_end(sim_session *s)
             sim_msg_unref(s->held_for_rel[i]);
     free(s->awaiting_rel);
     free(s->held_for_rel);
+    free(s->rel_expires_at);
     free(s->client_id);
     free(s);
 }
@@ -124,6 +126,8 @@ void sim_session_remove_out(sim_session *s, sim_out *o)
 /* The next identifier not held by a message in flight (MQTT-2.3.1-2 / 5.0 MQTT-2.2.1-3). */
 static uint16_t next_packet_id(sim_session *s)
 {
+    if (sim_quirk(s->quirks, SIM_Q_PACKET_ID_IN_USE))
+        return 1;
     for (;;) {
         s->last_packet_id = (uint16_t)(s->last_packet_id == 0xFFFF ? 1 : s->last_packet_id + 1);
         if (!sim_session_find_out(s, s->last_packet_id))
@@ -203,7 +207,27 @@ void sim_session_enqueue_shared(sim_session *s, sim_msg *m, uint8_t qos, bool re
 /* Unacknowledged QoS 1/2 PUBLISHes allowed towards the client: its Receive Maximum, or 1 (inflight-1). */
 static unsigned inflight_window(const sim_session *s)
 {
-    return sim_variant(s->variants, SIM_V_INFLIGHT_1) ? 1 : s->conn->recv_max;
+    if (sim_variant(s->variants, SIM_V_INFLIGHT_1))
+        return 1;
+    return sim_quirk(s->quirks, SIM_Q_RECEIVE_MAXIMUM_IGNORED) ? UINT_MAX : s->conn->recv_max;
+}
+
+/* Deliveries counted against the window: all in flight (5.0 MQTT-3.3.4-9: until PUBACK, PUBCOMP or a refusing
+ * PUBREC), or with the quota-freed-at-pubrec quirk those still awaiting PUBACK / PUBREC. */
+static unsigned counted_inflight(const sim_session *s)
+{
+    if (!sim_quirk(s->quirks, SIM_Q_QUOTA_FREED_AT_PUBREC))
+        return s->n_inflight;
+    unsigned n = 0;
+    for (const sim_out *o = s->out_head; o; o = o->next)
+        n += o->state == SIM_OUT_PUBLISHED;
+    return n;
+}
+
+unsigned sim_session_send_quota(const sim_session *s)
+{
+    unsigned used = counted_inflight(s), window = inflight_window(s);
+    return used < window ? window - used : 0;
 }
 
 /* Send one queued entry; false if the window is full or the connection failed. */
@@ -215,7 +239,7 @@ static bool send_queued(sim_session *s, sim_out *o)
     if (o->qos == 0 && s->n_inflight && sim_variant(s->variants, SIM_V_INFLIGHT_1))
         return false;
     if (o->qos > 0) {
-        if (s->n_inflight >= inflight_window(s))
+        if (sim_session_send_quota(s) == 0)
             return false;
         o->packet_id = next_packet_id(s);
         o->state = SIM_OUT_PUBLISHED;
@@ -249,8 +273,14 @@ void sim_session_pump(sim_session *s)
 
 void sim_session_resend(sim_session *s)
 {
-    for (sim_out *o = s->out_head; o && s->conn && !s->conn->broken; o = o->next) {
-        if (o->state == SIM_OUT_PUBLISHED) {
+    int64_t now = sim_now();
+    sim_out *next;
+    for (sim_out *o = s->out_head; o && s->conn && !s->conn->broken; o = next) {
+        next = o->next;
+        if (o->state == SIM_OUT_PUBLISHED && o->qos == 2 && sim_quirk(s->quirks, SIM_Q_INFLIGHT_EXPIRED) &&
+            sim_msg_expired(o->msg, now)) {
+            sim_session_remove_out(s, o); /* against 5.0 MQTT-4.3.3-7: expiry no longer applies once sent */
+        } else if (o->state == SIM_OUT_PUBLISHED) {
             sim_send_publish(s->conn, o, true);
         } else if (o->state == SIM_OUT_RELEASED && !sim_quirk(s->quirks, SIM_Q_PUBREL_NOT_RESENT)) {
             mqtt_packet pkt = {.type = MQTT_PUBREL};
@@ -270,23 +300,28 @@ bool sim_session_awaiting_rel(const sim_session *s, uint16_t packet_id)
     return false;
 }
 
-void sim_session_add_awaiting_rel(sim_session *s, uint16_t packet_id, sim_msg *held)
+void sim_session_add_awaiting_rel(sim_session *s, uint16_t packet_id, sim_msg *held, int64_t expires_at)
 {
     if (s->n_awaiting_rel == s->cap_awaiting_rel) {
         size_t cap = s->cap_awaiting_rel ? s->cap_awaiting_rel * 2 : 8;
         uint16_t *p = realloc(s->awaiting_rel, cap * sizeof *p);
+        if (p)
+            s->awaiting_rel = p;
         sim_msg **h = p ? realloc(s->held_for_rel, cap * sizeof *h) : NULL;
-        if (!p || !h)
+        if (h)
+            s->held_for_rel = h;
+        int64_t *e = h ? realloc(s->rel_expires_at, cap * sizeof *e) : NULL;
+        if (!e)
             abort();
-        s->awaiting_rel = p;
-        s->held_for_rel = h;
+        s->rel_expires_at = e;
         s->cap_awaiting_rel = cap;
     }
     s->held_for_rel[s->n_awaiting_rel] = held ? sim_msg_ref(held) : NULL;
+    s->rel_expires_at[s->n_awaiting_rel] = expires_at;
     s->awaiting_rel[s->n_awaiting_rel++] = packet_id;
 }
 
-bool sim_session_take_awaiting_rel(sim_session *s, uint16_t packet_id, sim_msg **held)
+bool sim_session_take_awaiting_rel(sim_session *s, uint16_t packet_id, sim_msg **held, bool *expired)
 {
     for (size_t i = 0; i < s->n_awaiting_rel; i++)
         if (s->awaiting_rel[i] == packet_id) {
@@ -295,9 +330,12 @@ bool sim_session_take_awaiting_rel(sim_session *s, uint16_t packet_id, sim_msg *
                 *held = m;
             else if (m)
                 sim_msg_unref(m);
+            if (expired)
+                *expired = s->rel_expires_at[i] && s->rel_expires_at[i] <= sim_now();
             s->n_awaiting_rel--;
             s->awaiting_rel[i] = s->awaiting_rel[s->n_awaiting_rel];
             s->held_for_rel[i] = s->held_for_rel[s->n_awaiting_rel];
+            s->rel_expires_at[i] = s->rel_expires_at[s->n_awaiting_rel];
             return true;
         }
     if (held)

@@ -191,8 +191,21 @@ static bool unsubscribe_hits(sim_quirk_set quirks, mqtt_bytes sub_filter, mqtt_b
            (sim_quirk(quirks, SIM_Q_UNSUBSCRIBE_BY_MATCH) && mqtt_topic_matches(sub_filter, filter));
 }
 
+/* unsubscribe-abandons-inflight: forget the deliveries in flight that the removed filter matched. */
+static void abandon_inflight(sim_session *s, mqtt_bytes filter)
+{
+    sim_out *next;
+    for (sim_out *o = s->out_head; o; o = next) {
+        next = o->next;
+        if (o->state != SIM_OUT_QUEUED && sim_filter_matches(s->quirks, filter, o->msg->topic))
+            sim_session_remove_out(s, o);
+    }
+}
+
 static bool unsubscribe_one(sim_session *s, mqtt_bytes filter)
 {
+    if (sim_quirk(s->quirks, SIM_Q_UNSUBSCRIBE_ABANDONS))
+        abandon_inflight(s, filter);
     bool removed = false;
     sim_sub **pp = &s->subs;
     while (*pp) {

@@ -121,6 +121,17 @@ static const sim_variant_info variant_table[SIM_V_COUNT] = {
          "SUBACK grants QoS 0 for every request; 5.0: CONNACK Maximum QoS 0, a QoS 1 or 2 PUBLISH gets DISCONNECT "
          "0x9B and a Will QoS 1 or 2 CONNACK 0x9B (3.1.1 still acknowledges QoS 1 and 2 PUBLISH packets).",
          "qos1 qos2"},
+    [SIM_V_COPY_PER_SUBSCRIPTION] =
+        {"copy-per-subscription", "3.1.1:MQTT-3.3.5-1 5.0:MQTT-3.3.4-2 5.0:MQTT-3.3.4-5",
+         "3.1.1 3.3.5 and 5.0 3.3.4: \"the Server MUST deliver the message to the Client respecting the maximum "
+         "QoS of all the matching subscriptions. In addition, the Server MAY deliver further copies of the "
+         "message, one for each additional matching subscription and respecting the subscription's QoS in each "
+         "case\"; 5.0: \"If the Server sends multiple PUBLISH packets it MUST send, in each of them, the "
+         "Subscription Identifier of the matching subscription if it has a Subscription Identifier "
+         "[MQTT-3.3.4-5]\".",
+         "A message matching several subscriptions of one client is delivered once per matching subscription, in "
+         "the order the subscriptions were made, each copy at that subscription's QoS (at most the published "
+         "one), with its Retain As Published and (5.0) its own Subscription Identifier.", ""},
 };
 
 uint8_t sim_variant_max_qos(sim_variant_set set)

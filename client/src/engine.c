@@ -510,6 +510,50 @@ static bool expect_any_order(runctx *x, conn *c, cJSON *patterns, int ms, const 
     return true;
 }
 
+/*
+ * "allow_missing": the packets that come must match the patterns in their order, but any pattern may go
+ * unmatched (QoS 0 is "at most once": a message may be lost, never reordered).  The step ends at the last
+ * pattern or at the deadline; a packet matching none of the patterns still to come FAILs it.
+ */
+static bool expect_in_order_allow_missing(runctx *x, conn *c, cJSON *patterns, int ms, const cJSON *ignore)
+{
+    int64_t deadline = mqs_now_ms() + ms;
+    int n = cJSON_GetArraySize(patterns), next = 0, missed = 0;
+    while (next < n) {
+        wait_packet(x, c, deadline, ignore, patterns);
+        if (x->stop)
+            return false;
+        if (!mqs_inbox_peek(c))
+            break; /* the rest never came: allowed */
+        int hit = -1;
+        for (int i = next; i < n && hit < 0; i++)
+            if (take_matching(x, c, cJSON_GetArrayItem(patterns, i), NULL, 0, NULL, 0))
+                hit = i;
+        if (hit < 0) {
+            char actual[900], why[1600], e[600];
+            describe_actual(x, c, actual, sizeof actual, ms);
+            cJSON *rest = cJSON_CreateArray();
+            for (int i = next; i < n; i++)
+                cJSON_AddItemToArray(rest, cJSON_Duplicate(cJSON_GetArrayItem(patterns, i), true));
+            mqs_json_brief(rest, e, sizeof e);
+            snprintf(why, sizeof why, "expected one of %s (in this order, any may be missing) vs actual %s", e,
+                     actual);
+            bool r = step_failed(x, false, "packets", why, rest, actual);
+            cJSON_Delete(rest);
+            return r;
+        }
+        missed += hit - next;
+        next = hit + 1;
+    }
+    missed += n - next;
+    if (missed) {
+        char note[120];
+        snprintf(note, sizeof note, "%d of %d awaited packets did not come (allowed: allow_missing)", missed, n);
+        mqs_case_event(x->res, mqs_rel(x), MQS_EV_NOTE, c->name, note, NULL, 0);
+    }
+    return true;
+}
+
 /* ---- timing windows (expect and expect_close) ---- */
 
 /*
@@ -645,6 +689,8 @@ static bool step_expect(runctx *x, conn *c)
         ok = expect_one(x, c, pattern, ms, ignore);
     } else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x->step, "any_order"))) {
         ok = expect_any_order(x, c, pattern, ms, ignore);
+    } else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x->step, "allow_missing"))) {
+        ok = expect_in_order_allow_missing(x, c, pattern, ms, ignore);
     } else {
         int64_t deadline = mqs_now_ms() + ms;
         for (cJSON *p = pattern->child; p && ok; p = p->next)

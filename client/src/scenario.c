@@ -620,17 +620,20 @@ static int check_expect_step(vctx *v, const cJSON *step)
 {
     static const char *const keys[] = {"expect", "packet", "packets", "any_order", "within_ms", "ignore",
                                        "window_ms", "keep_alive_window", "tolerance_ms", "since", "early",
-                                       "precondition", NULL};
+                                       "precondition", "allow_missing", NULL};
     int ms;
     if (check_keys(v, step, keys, common_keys) || check_conn_name(v, step, false) ||
         get_int(v, step, "within_ms", 1, 600000, &ms) < 0 || check_bool(v, step, "any_order") ||
-        check_bool(v, step, "precondition") || check_window(v, step))
+        check_bool(v, step, "precondition") || check_bool(v, step, "allow_missing") || check_window(v, step))
         return -1;
     const cJSON *one = cJSON_GetObjectItemCaseSensitive(step, "packet");
     const cJSON *many = cJSON_GetObjectItemCaseSensitive(step, "packets");
     const cJSON *ignore = cJSON_GetObjectItemCaseSensitive(step, "ignore");
     if (!one == !many)
         return verr(v, NULL, "needs exactly one of \"packet\" or \"packets\"");
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(step, "allow_missing")) &&
+        (!many || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(step, "any_order"))))
+        return verr(v, "allow_missing", "needs \"packets\" in their order (not \"packet\", not any_order)");
     if (many && has_window(step))
         return verr(v, "packets", "a timing window (window_ms, keep_alive_window) needs a single \"packet\"");
     if (ignore && check_pattern_list(v, ignore, "ignore"))

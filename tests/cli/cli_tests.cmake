@@ -357,3 +357,10 @@ mqttspec_cli_test(cli_corpus_needs_outdir ARGS "corpus" EXIT 2 OUTPUT "give one 
 mqttspec_cli_test(cli_corpus_bad_scenario
   ARGS "corpus ${CMAKE_CURRENT_BINARY_DIR}/corpus-bad --scenarios ${MQTTSPEC_CLI_TEST_DIR}/data/connect-field-type.json"
   EXIT 2 OUTPUT "connect-field-type\\.json: /steps/0/keep_alive")
+
+# ---- expect with allow_missing (QoS 0 ordering): a gap passes, a packet after a later one fails ----
+mqttspec_cli_test(cli_allow_missing_gap_passes
+  ARGS "run -q --scenarios ${MQTTSPEC_CLI_TEST_DIR}/data/allow-missing-gap.json" EXIT 0)
+mqttspec_cli_test(cli_allow_missing_back_fails
+  ARGS "run --scenarios ${MQTTSPEC_CLI_TEST_DIR}/data/allow-missing-back.json" EXIT 1
+  OUTPUT "in this order, any may be missing")

@@ -112,6 +112,20 @@ typedef enum sim_quirk_id {
     SIM_Q_MAXIMUM_QOS_LAX,            /* Maximum QoS 1 announced, yet a Will QoS 2 is taken and QoS 2 SUBSCRIBE refused */
     SIM_Q_NO_RETAIN_WILL_ACCEPTED,    /* Retain Available 0 announced, yet a Will Retain 1 is taken */
     SIM_Q_MAXIMUM_QOS_UNANNOUNCED,    /* QoS 2 PUBLISH refused with DISCONNECT 0x9B, no Maximum QoS in CONNACK */
+    /* flow control, ordering, packet identifiers, subscription identifiers */
+    SIM_Q_REORDER,                    /* a publisher's consecutive messages routed with every pair swapped */
+    SIM_Q_RECEIVE_MAXIMUM_IGNORED,    /* 5.0: the client's Receive Maximum is not honoured */
+    SIM_Q_QUOTA_FREED_AT_PUBREC,      /* 5.0: a QoS 2 delivery stops counting against Receive Maximum at PUBREC */
+    SIM_Q_FLOW_BLOCKS_REPLIES,        /* 5.0: no PINGRESP / SUBACK / UNSUBACK / PUBACK while the send quota is 0 */
+    SIM_Q_PACKET_ID_IN_USE,           /* every QoS 1/2 delivery uses packet identifier 1, in flight or not */
+    SIM_Q_SUB_ID_DROPPED,             /* 5.0: deliveries carry no Subscription Identifier */
+    SIM_Q_SUB_ID_WRONG,               /* 5.0: deliveries carry each Subscription Identifier plus one */
+    SIM_Q_SUB_ID_UNSOLICITED,         /* 5.0: a subscription without an identifier delivers with identifier 1 */
+    SIM_Q_REJECTED_RETRANSMITTED,     /* 5.0: a delivery refused with PUBACK / PUBREC >= 0x80 stays in flight */
+    SIM_Q_REJECTED_ID_KEPT,           /* 5.0: after PUBREC >= 0x80 its packet id still awaits PUBREL */
+    SIM_Q_UNSUBSCRIBE_ABANDONS,       /* UNSUBSCRIBE drops deliveries in flight on the removed filter */
+    SIM_Q_INFLIGHT_EXPIRED,           /* 5.0: Message Expiry applied to QoS 2 deliveries already sent */
+    SIM_Q_EXPIRED_QOS2_UNCOMPLETED,   /* 5.0: PUBREL of an expired inbound QoS 2 message gets no PUBCOMP */
     SIM_Q_COUNT
 } sim_quirk_id;
 
@@ -152,6 +166,7 @@ typedef enum sim_variant_id {
     SIM_V_SHARED_FIRST_MEMBER,       /* 5.0: a shared subscription's messages go to its first connected member */
     SIM_V_NO_SHARED,                 /* 5.0: Shared Subscription Available 0 */
     SIM_V_MAX_QOS_0,                 /* grants QoS 0 only; 5.0: Maximum QoS 0 in CONNACK */
+    SIM_V_COPY_PER_SUBSCRIPTION,     /* overlapping subscriptions: one copy per matching subscription */
     SIM_V_COUNT
 } sim_variant_id;
 
