@@ -44,6 +44,11 @@ typedef struct conn {
     int level;           /* protocol level of the CONNECT on this transport (client role: the one we sent;
                             server role: the client's); 0: none yet, -1: not one we speak */
     size_t inbox_bytes;  /* raw bytes of the packets in the inbox */
+    /* 5.0 limits we announced on this transport (limits.c): our CONNECT's (client role) or CONNACK's (server role) */
+    bool limits_known;       /* that packet went out: from then on the peer is held to them */
+    uint32_t our_max_packet; /* Maximum Packet Size; 0: none announced */
+    uint16_t our_alias_max;  /* Topic Alias Maximum; 0: the peer may send no Topic Alias */
+    cJSON **alias_topics;    /* the peer's Topic Aliases 1..our_alias_max: the "topic" member each stands for */
 } conn;
 
 typedef struct runctx {
@@ -92,6 +97,16 @@ inbound *mqs_inbox_peek(conn *c);
 char *mqs_inbound_text(const runctx *x, const inbound *in);
 void mqs_inbox_pop(conn *c);
 void mqs_conns_free(runctx *x);
+
+/* limits.c */
+/* Forget the limits and the peer's Topic Aliases (a new transport, or the case is over). */
+void mqs_limits_reset(conn *c);
+/* We sent pkt at v on c: a CONNECT (client role) or CONNACK (server role) sets the limits the peer must keep. */
+void mqs_limits_note_sent(runctx *x, conn *c, const mqtt_packet *pkt, mqtt_version v);
+/* Hold a received packet to those limits (FAIL, false, when it breaks one); a PUBLISH's Topic Alias is
+ * resolved into json's topic. */
+bool mqs_limits_check_received(runctx *x, conn *c, const mqtt_packet *pkt, mqtt_version v, size_t raw_len,
+                               cJSON *json);
 
 /* engine.c */
 /* The statement that owes an answer of this packet type (CONNACK, SUBACK, PUBACK ...) at v, without the

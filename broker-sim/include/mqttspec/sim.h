@@ -91,6 +91,13 @@ typedef enum sim_quirk_id {
     SIM_Q_WS_NO_PROTOCOL,             /* the handshake answer names no subprotocol */
     /* planted crashes (the sim runs in-process: it imitates a dead broker instead of exiting) */
     SIM_Q_CRASH_ON_CLIENT_CONNACK,    /* a CONNACK from a client: close every listener and connection */
+    /* 5.0 Topic Alias and Maximum Packet Size */
+    SIM_Q_TOPIC_ALIAS_OUT_UNLIMITED,  /* aliases towards every 5.0 client, up to our own maximum, not the client's */
+    SIM_Q_TOPIC_ALIAS_MAXIMUM_IGNORED, /* a client's alias above our Topic Alias Maximum is taken */
+    SIM_Q_TOPIC_ALIAS_KEPT,           /* a client's aliases survive into its next connection */
+    SIM_Q_MAX_PACKET_SIZE_IGNORED,    /* packets above the client's Maximum Packet Size are sent anyway */
+    SIM_Q_OVERSIZE_MESSAGE_KEPT,      /* a message too big for the client stays queued, blocking the ones after it */
+    SIM_Q_ACK_PROPERTIES_OVERSIZE,    /* acks carry a Reason String and User Property even past the client's limit */
     SIM_Q_COUNT
 } sim_quirk_id;
 
@@ -124,6 +131,8 @@ typedef enum sim_variant_id {
     SIM_V_WRONG_PROTOCOL_NAME_311,   /* a CONNECT not named MQTT gets a 3.1.1 CONNACK 1, then a close */
     SIM_V_QOS2_FORWARD_AT_PUBREL,    /* inbound QoS 2 delivered at PUBREL (4.3.3 method A) */
     SIM_V_CLOSE_WITHOUT_DISCONNECT,  /* 5.0: close without a DISCONNECT first */
+    SIM_V_TOPIC_ALIAS_OUT,           /* 5.0: Topic Aliases towards clients that allow them */
+    SIM_V_ACK_PROPERTIES,            /* 5.0: acks carry a Reason String and a User Property where they fit */
     SIM_V_COUNT
 } sim_variant_id;
 
