@@ -27,7 +27,9 @@ void sim_aliases_free(sim_aliases *a)
 /* Slots for aliases 0..max: our Topic Alias Maximum, or every value (topic-alias-maximum-ignored). */
 static unsigned in_alias_slots(const sim_conn *c)
 {
-    return sim_quirk(c->quirks, SIM_Q_TOPIC_ALIAS_MAXIMUM_IGNORED) ? 65536u : c->b->cfg.topic_alias_maximum + 1u;
+    if (sim_quirk(c->quirks, SIM_Q_TOPIC_ALIAS_MAXIMUM_IGNORED))
+        return 65536u;
+    return c->b->cfg.topic_alias_maximum + (sim_quirk(c->quirks, SIM_Q_TOPIC_ALIAS_OFF_BY_ONE) ? 0u : 1u);
 }
 
 bool sim_alias_resolve(sim_conn *c, const mqtt_publish *p, mqtt_bytes *topic)
