@@ -90,7 +90,7 @@ void mqs_limits_reset(conn *c)
 void mqs_limits_note_sent(runctx *x, conn *c, const mqtt_packet *pkt, mqtt_version v)
 {
     int announcing = x->role == MQS_ROLE_SERVER ? MQTT_CONNACK : MQTT_CONNECT;
-    if (pkt->type != announcing)
+    if (pkt->type != announcing || c->limits_known) /* a second CONNECT or CONNACK changes nothing agreed */
         return;
     mqs_limits_reset(c);
     c->limits_known = true; /* absent properties are limits too: no Topic Alias allowed, no size bound */
