@@ -72,6 +72,20 @@ static sim_lenient forgive_length(const uint8_t *p, size_t len, const mqtt_decod
     return SIM_LENIENT_DROP;
 }
 
+/* topic-alias-zero-accepted: a small PUBLISH whose fault is Topic Alias 0 is taken as if it had no alias.
+ * The three property bytes 23 00 00 become 03 00 00, an empty Content Type of the same size, decoded into
+ * scratch (a packet that already has a Content Type still fails). */
+static sim_lenient forgive_alias_zero(const uint8_t *p, size_t len, const mqtt_decode_opts *opts,
+                                      const mqtt_error *err, uint8_t scratch[SIM_LENIENT_MAX], mqtt_packet *out)
+{
+    size_t at = err->offset;
+    if (len > SIM_LENIENT_MAX || at + 3 > len || p[at] != MQTT_PROP_TOPIC_ALIAS)
+        return SIM_LENIENT_NO;
+    memcpy(scratch, p, len);
+    scratch[at] = MQTT_PROP_CONTENT_TYPE;
+    return decodes(scratch, len, opts, out) ? SIM_LENIENT_TAKE : SIM_LENIENT_NO;
+}
+
 sim_lenient sim_lenient_parse(sim_quirk_set quirks, uint8_t *p, size_t len, const mqtt_decode_opts *opts,
                               const mqtt_error *err, uint8_t scratch[SIM_LENIENT_MAX], mqtt_packet *out)
 {
@@ -83,5 +97,8 @@ sim_lenient sim_lenient_parse(sim_quirk_set quirks, uint8_t *p, size_t len, cons
         return forgive_length(p, len, opts, scratch, out);
     if (sim_quirk(quirks, SIM_Q_IGNORES_SERVER_PACKETS) && err->code == MQTT_E_PACKET_DIRECTION)
         return SIM_LENIENT_DROP;
+    if (sim_quirk(quirks, SIM_Q_TOPIC_ALIAS_ZERO_ACCEPTED) && type == MQTT_PUBLISH &&
+        err->code == MQTT_E_TOPIC_ALIAS_ZERO)
+        return forgive_alias_zero(p, len, opts, err, scratch, out);
     return SIM_LENIENT_NO;
 }

@@ -153,6 +153,9 @@ static const sim_quirk_info quirk_table[SIM_Q_COUNT] = {
     [SIM_Q_TOPIC_ALIAS_MAXIMUM_IGNORED] = {"topic-alias-maximum-ignored", "5.0:MQTT-4.13.1-1",
                                            "5.0: a client's Topic Alias above the Topic Alias Maximum of the "
                                            "CONNACK is taken instead of closing the connection."},
+    [SIM_Q_TOPIC_ALIAS_ZERO_ACCEPTED] = {"topic-alias-zero-accepted", "5.0:MQTT-4.13.1-1",
+                                         "5.0: a client's PUBLISH with Topic Alias 0 (malformed, MQTT-3.3.2-8) is "
+                                         "taken as if it carried no alias instead of closing the connection."},
     [SIM_Q_TOPIC_ALIAS_OFF_BY_ONE] = {"topic-alias-off-by-one", "5.0:MQTT-3.3.2-12",
                                       "5.0: a client's Topic Alias equal to the Topic Alias Maximum of the CONNACK "
                                       "is refused (DISCONNECT 0x94) as if it were above it."},

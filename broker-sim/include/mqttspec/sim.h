@@ -94,6 +94,7 @@ typedef enum sim_quirk_id {
     /* 5.0 Topic Alias and Maximum Packet Size */
     SIM_Q_TOPIC_ALIAS_OUT_UNLIMITED,  /* aliases towards every 5.0 client, up to our own maximum, not the client's */
     SIM_Q_TOPIC_ALIAS_MAXIMUM_IGNORED, /* a client's alias above our Topic Alias Maximum is taken */
+    SIM_Q_TOPIC_ALIAS_ZERO_ACCEPTED,  /* a client's PUBLISH with Topic Alias 0 is taken as if it had no alias */
     SIM_Q_TOPIC_ALIAS_OFF_BY_ONE,     /* a client's alias equal to our Topic Alias Maximum is refused */
     SIM_Q_TOPIC_ALIAS_KEPT,           /* a client's aliases survive into its next connection */
     SIM_Q_MAX_PACKET_SIZE_IGNORED,    /* packets above the client's Maximum Packet Size are sent anyway */
