@@ -575,6 +575,71 @@ static void shipped_client_tests_load(void **state)
     mqs_scenarios_free(&set);
 }
 
+/* ---- 5.0 limits announced in our CONNACK, held against everything the client sends (client/src/limits.c) ---- */
+
+/* CONNACK with these properties, then a PUBLISH to a/b (its real topic) and one more packet from the client. */
+#define LIMITS_CASE(props)                                                                                   \
+    SERVER_HEAD5 "\"steps\":[{\"accept\":\"c\",\"within_ms\":3000},"                                        \
+                 "{\"expect\":\"c\",\"packet\":{\"type\":\"CONNECT\"}},"                                     \
+                 "{\"send\":\"c\",\"packet\":{\"type\":\"CONNACK\",\"code\":0,\"properties\":" props "}},"  \
+                 "{\"expect\":\"c\",\"packet\":{\"type\":\"PUBLISH\",\"topic\":\"a/b\"}},"                       \
+                 "{\"expect\":\"c\",\"packet\":{\"type\":{\"$any_of\":[\"PUBLISH\",\"PUBACK\"]}}}]}"
+
+static void limits_case(const char *scenario, const char *pub1, const char *pub2, mqs_verdict v,
+                        const char *statement, const char *message_part)
+{
+    const c_step script[] = {{C_SEND, CONNECT_5, 0}, {C_RECV, "CONNACK", 0}, {C_SEND, pub1, 0},
+                             {C_SEND, pub2, 0},      {C_SLEEP, NULL, 200},   {C_END, NULL, 0}};
+    client_script cs = {.v = MQTT_V5, .start_delay_ms = 50, .steps = script};
+    outcome o;
+    run_server_case(scenario, &cs, &o);
+    expect_verdict(&o, v, message_part);
+    if (statement)
+        assert_string_equal(o.c->statement, statement);
+    mqs_run_free(&o.run);
+}
+
+/* Both PUBLISHes expected under topic a/b: the second one's empty Topic Name is resolved through its alias. */
+#define ALIAS_CASE(props)                                                                                    \
+    SERVER_HEAD5 "\"steps\":[{\"accept\":\"c\",\"within_ms\":3000},"                                        \
+                 "{\"expect\":\"c\",\"packet\":{\"type\":\"CONNECT\"}},"                                     \
+                 "{\"send\":\"c\",\"packet\":{\"type\":\"CONNACK\",\"code\":0,\"properties\":" props "}},"  \
+                 "{\"expect\":\"c\",\"packet\":{\"type\":\"PUBLISH\",\"topic\":\"a/b\",\"payload\":\"1\"}},"    \
+                 "{\"expect\":\"c\",\"packet\":{\"type\":\"PUBLISH\",\"topic\":\"a/b\",\"payload\":\"2\"}}]}"
+
+#define PUB_ALIAS(topic, payload, alias)                                                                     \
+    "{\"type\":\"PUBLISH\",\"topic\":\"" topic "\",\"payload\":\"" payload "\",\"properties\":{\"topic_alias\":" \
+    #alias "}}"
+
+static void limits_topic_alias(void **state)
+{
+    (void)state;
+    /* Within the maximum: the second PUBLISH (empty Topic Name) matches under the topic alias 2 stands for. */
+    limits_case(ALIAS_CASE("{\"topic_alias_maximum\":2}"), PUB_ALIAS("a/b", "1", 2), PUB_ALIAS("", "2", 2), MQS_PASS,
+                NULL, NULL);
+    limits_case(ALIAS_CASE("{\"topic_alias_maximum\":2}"), PUB_ALIAS("a/b", "1", 3), PUB_ALIAS("", "2", 3), MQS_FAIL,
+                "5.0:MQTT-3.2.2-17, 5.0:MQTT-3.3.2-9", "Topic Alias 3, above the Topic Alias Maximum 2");
+    limits_case(ALIAS_CASE("{}"), PUB_ALIAS("a/b", "1", 1), PUB_ALIAS("", "2", 1), MQS_FAIL, "5.0:MQTT-3.2.2-18",
+                "no Topic Alias Maximum");
+    limits_case(ALIAS_CASE("{\"topic_alias_maximum\":2}"), PUB_ALIAS("a/b", "1", 1), PUB_ALIAS("", "2", 2), MQS_FAIL,
+                "5.0:MQTT-3.3.2-7", "never mapped");
+}
+
+static void limits_maximum_packet_size(void **state)
+{
+    (void)state;
+    const char *small = "{\"type\":\"PUBLISH\",\"topic\":\"a/b\",\"payload\":\"1\"}";
+    const char *big = "{\"type\":\"PUBLISH\",\"topic\":\"a/b\",\"payload\":\"2222222222222222222222222222222\"}";
+    limits_case(LIMITS_CASE("{\"maximum_packet_size\":40}"), small, big, MQS_PASS, NULL, NULL);
+    limits_case(LIMITS_CASE("{\"maximum_packet_size\":20}"), small, big, MQS_FAIL, "5.0:MQTT-3.2.2-15",
+                "PUBLISH of 39 bytes, above the Maximum Packet Size of 20");
+    /* An ack made too big by its Reason String cites the rule about leaving it out too. */
+    const char *puback = "{\"type\":\"PUBACK\",\"packet_id\":1,\"properties\":{\"reason_string\":"
+                         "\"a reason string far too long for the limit\"}}";
+    limits_case(LIMITS_CASE("{\"maximum_packet_size\":20}"), small, puback, MQS_FAIL,
+                "5.0:MQTT-3.2.2-15, 5.0:MQTT-3.4.2-2", "PUBACK of");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -594,6 +659,8 @@ int main(void)
         cmocka_unit_test(then_end_outcome),
         cmocka_unit_test(needs_listener_and_not_in_run_all),
         cmocka_unit_test(shipped_client_tests_load),
+        cmocka_unit_test(limits_topic_alias),
+        cmocka_unit_test(limits_maximum_packet_size),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

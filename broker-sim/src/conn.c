@@ -32,11 +32,8 @@ sim_conn *sim_conn_new(sim_broker *b, mqs_transport *t, sim_quirk_set quirks)
 
 void sim_conn_free(sim_conn *c)
 {
-    if (c->aliases) {
-        for (unsigned i = 0; i <= c->b->cfg.topic_alias_maximum; i++)
-            free((void *)c->aliases[i].ptr);
-        free(c->aliases);
-    }
+    sim_aliases_free(&c->in_aliases);
+    sim_aliases_free(&c->out_aliases);
     sim_will_free(c->will);
     sim_auth_free(c);
     if (c->reorder_held)
@@ -78,8 +75,12 @@ bool sim_send(sim_conn *c, const mqtt_packet *pkt)
                 mqtt_packet_type_name(pkt->type));
         return true;
     }
+    mqtt_packet dressed;
+    uint8_t extra[512];
+    if (sim_ack_dress(c, pkt, &dressed, extra, sizeof extra))
+        pkt = &dressed;
     size_t need = mqtt_encoded_size(pkt, c->version);
-    if (need == 0 || (c->max_packet && need > c->max_packet)) {
+    if (need == 0 || (c->max_packet && need > c->max_packet && !sim_ack_oversize_allowed(c, pkt))) {
         sim_log(c->b, "#%u not sent: %s of %zu bytes exceeds the client's Maximum Packet Size", c->id,
                 mqtt_packet_type_name(pkt->type), need);
         return false;
@@ -131,6 +132,7 @@ void sim_conn_close(sim_conn *c, uint8_t reason, const char *why)
     c->will = NULL;
     if (c->s) {
         sim_session *s = c->s;
+        sim_alias_keep(c, s);
         c->s = NULL;
         s->conn = NULL;
         sim_session_detach(s);

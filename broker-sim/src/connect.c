@@ -112,6 +112,8 @@ static void take_client_limits(sim_conn *c, const mqtt_connect *cn)
         c->max_packet = pr.value;
     c->problem_info = !mqtt_prop_find(cn->props, MQTT_PROP_REQUEST_PROBLEM_INFORMATION, &pr) || pr.value != 0;
     c->response_info = mqtt_prop_find(cn->props, MQTT_PROP_REQUEST_RESPONSE_INFORMATION, &pr) && pr.value == 1;
+    if (mqtt_prop_find(cn->props, MQTT_PROP_TOPIC_ALIAS_MAXIMUM, &pr))
+        c->alias_max_out = (uint16_t)pr.value;
 }
 
 static uint32_t session_expiry_asked(const sim_conn *c, const mqtt_connect *cn)
@@ -283,6 +285,7 @@ static void bind_session(sim_conn *c, sim_session *s, uint32_t expiry_s)
     s->quirks = c->quirks;
     s->variants = c->variants;
     s->expires_at = 0;
+    sim_alias_restore(c, s);
     bool never = c->version == MQTT_V5 && sim_quirk(c->quirks, SIM_Q_SESSIONS_NEVER_EXPIRE);
     s->expiry_s = never ? SIM_EXPIRY_NEVER : expiry_s;
     c->connect_expiry_s = expiry_s;

@@ -36,6 +36,12 @@
 typedef struct sim_conn sim_conn;
 typedef struct sim_session sim_session;
 
+/* 5.0 Topic Alias mappings of one direction of one connection: the topic of alias i (1..n-1; 0 unused). */
+typedef struct sim_aliases {
+    mqtt_bytes *topic; /* owned copies */
+    unsigned n;
+} sim_aliases;
+
 /* An application message. */
 typedef struct sim_msg {
     unsigned refs;
@@ -106,6 +112,7 @@ struct sim_session {
     int64_t will_at;
     uint32_t n_out;      /* entries of out, queued or in flight: bounded by cfg.max_queued_messages */
     uint64_t out_bytes;  /* their payload bytes: bounded by cfg.max_queued_bytes */
+    sim_aliases kept_aliases; /* topic-alias-kept quirk only: the last connection's client aliases */
 };
 
 struct sim_conn {
@@ -126,7 +133,10 @@ struct sim_conn {
     int64_t last_rx;
     uint16_t recv_max;       /* client's Receive Maximum */
     uint32_t max_packet;     /* client's Maximum Packet Size; 0: none */
-    mqtt_bytes *aliases;     /* topic per alias 1..topic_alias_maximum (index 0 unused) */
+    sim_aliases in_aliases;  /* the client's Topic Aliases */
+    sim_aliases out_aliases; /* ours towards the client */
+    uint16_t alias_max_out;  /* client's Topic Alias Maximum; 0: none */
+    uint16_t out_alias_last; /* the alias we assigned last (round-robin) */
     sim_will *will;          /* the Will of this connection */
     uint8_t *wbuf;           /* encode buffer */
     size_t wcap;
@@ -236,6 +246,27 @@ void sim_conn_free(sim_conn *c);
 int64_t sim_keepalive_deadline(const sim_conn *c);
 /* A protocol violation the codec did not see: 5.0 DISCONNECT with code, then close. */
 void sim_protocol_error(sim_conn *c, uint8_t reason, const char *why);
+
+/* ---- limits.c ---- */
+void sim_aliases_free(sim_aliases *a);
+/* The Topic Name of a client's PUBLISH, through its Topic Alias; false if the connection was closed for it. */
+bool sim_alias_resolve(sim_conn *c, const mqtt_publish *p, mqtt_bytes *topic);
+/* topic-alias-kept quirk: hand the client's aliases to its session when c closes, back on its next connection. */
+void sim_alias_keep(sim_conn *c, sim_session *s);
+void sim_alias_restore(sim_conn *c, sim_session *s);
+/* The alias for a PUBLISH towards c: alias 0 none; mapped: the topic can be left out. */
+typedef struct sim_alias_choice {
+    uint16_t alias;
+    bool mapped;
+} sim_alias_choice;
+sim_alias_choice sim_alias_choose(sim_conn *c, mqtt_bytes topic);
+/* The PUBLISH that set a new mapping went out: remember it. */
+void sim_alias_commit(sim_conn *c, sim_alias_choice ch, mqtt_bytes topic);
+/* ack-properties: *out is pkt with a Reason String and User Property where they fit (props in buf); false:
+ * send pkt as it is. */
+bool sim_ack_dress(const sim_conn *c, const mqtt_packet *pkt, mqtt_packet *out, uint8_t *buf, size_t cap);
+/* A quirk lets this packet past the client's Maximum Packet Size. */
+bool sim_ack_oversize_allowed(const sim_conn *c, const mqtt_packet *pkt);
 
 /* ---- connect.c ---- */
 void sim_on_connect(sim_conn *c, const mqtt_packet *pkt);

@@ -89,6 +89,20 @@ static sim_lenient forgive_share_name(uint8_t *p, size_t len, const mqtt_decode_
     return ok ? SIM_LENIENT_TAKE : SIM_LENIENT_NO;
 }
 
+/* topic-alias-zero-accepted: a small PUBLISH whose fault is Topic Alias 0 is taken as if it had no alias.
+ * The three property bytes 23 00 00 become 03 00 00, an empty Content Type of the same size, decoded into
+ * scratch (a packet that already has a Content Type still fails). */
+static sim_lenient forgive_alias_zero(const uint8_t *p, size_t len, const mqtt_decode_opts *opts,
+                                      const mqtt_error *err, uint8_t scratch[SIM_LENIENT_MAX], mqtt_packet *out)
+{
+    size_t at = err->offset;
+    if (len > SIM_LENIENT_MAX || at + 3 > len || p[at] != MQTT_PROP_TOPIC_ALIAS)
+        return SIM_LENIENT_NO;
+    memcpy(scratch, p, len);
+    scratch[at] = MQTT_PROP_CONTENT_TYPE;
+    return decodes(scratch, len, opts, out) ? SIM_LENIENT_TAKE : SIM_LENIENT_NO;
+}
+
 sim_lenient sim_lenient_parse(sim_quirk_set quirks, uint8_t *p, size_t len, const mqtt_decode_opts *opts,
                               const mqtt_error *err, uint8_t scratch[SIM_LENIENT_MAX], mqtt_packet *out)
 {
@@ -105,5 +119,8 @@ sim_lenient sim_lenient_parse(sim_quirk_set quirks, uint8_t *p, size_t len, cons
     if (sim_quirk(quirks, SIM_Q_LENIENT_UTF8) && type == MQTT_PUBLISH && opts->version == MQTT_V5 &&
         (err->code == MQTT_E_UTF8_INVALID || err->code == MQTT_E_UTF8_NUL))
         return SIM_LENIENT_DROP;
+    if (sim_quirk(quirks, SIM_Q_TOPIC_ALIAS_ZERO_ACCEPTED) && type == MQTT_PUBLISH &&
+        err->code == MQTT_E_TOPIC_ALIAS_ZERO)
+        return forgive_alias_zero(p, len, opts, err, scratch, out);
     return SIM_LENIENT_NO;
 }

@@ -18,34 +18,6 @@ static void send_ack(sim_conn *c, uint8_t type, uint16_t packet_id, uint8_t code
 
 /* ---- inbound ---- */
 
-/* 5.0 Topic Alias (client to server): set or look up; false if the connection was closed for it. */
-static bool resolve_topic_alias(sim_conn *c, const mqtt_publish *p, mqtt_bytes *topic)
-{
-    mqtt_property pr;
-    *topic = p->topic;
-    if (c->version != MQTT_V5 || !mqtt_prop_find(p->props, MQTT_PROP_TOPIC_ALIAS, &pr))
-        return true;
-    uint16_t max = c->b->cfg.topic_alias_maximum;
-    if (pr.value > max) {
-        sim_protocol_error(c, 0x94, "Topic Alias above the Topic Alias Maximum (MQTT-3.3.2-9)");
-        return false;
-    }
-    if (!c->aliases && !(c->aliases = calloc((size_t)max + 1, sizeof *c->aliases)))
-        abort();
-    mqtt_bytes *slot = &c->aliases[pr.value];
-    if (p->topic.len) {
-        free((void *)slot->ptr);
-        *slot = sim_bytes_dup(p->topic);
-        return true;
-    }
-    if (!slot->ptr) {
-        sim_protocol_error(c, 0x82, "Topic Alias that this connection never set (3.3.2.3.4)");
-        return false;
-    }
-    *topic = *slot;
-    return true;
-}
-
 /* RETAIN 1 replaces the topic's retained message, or deletes it when the payload is empty
  * (3.1.1 MQTT-3.3.1-5 / MQTT-3.3.1-10, 5.0 MQTT-3.3.1-5 / MQTT-3.3.1-6). */
 static bool goes_to_retained_store(const sim_conn *c, const sim_msg *m)
@@ -188,7 +160,7 @@ void sim_on_publish(sim_conn *c, const mqtt_packet *pkt)
 {
     const mqtt_publish *p = &pkt->u.publish;
     mqtt_bytes topic;
-    if (refused_as_unsupported(c, p) || !resolve_topic_alias(c, p, &topic))
+    if (refused_as_unsupported(c, p) || !sim_alias_resolve(c, p, &topic))
         return;
     if (payload_format_invalid(c, p) && !sim_session_awaiting_rel(c->s, p->packet_id)) {
         refuse_payload(c, p);
@@ -469,7 +441,23 @@ bool sim_send_publish(sim_conn *c, const sim_out *o, bool dup)
         write_publish_props(&w, o, now, drop);
         p->props = (mqtt_props){props, (uint32_t)w.len};
     }
+    sim_alias_choice alias = sim_alias_choose(c, p->topic);
+    uint8_t alias_prop[3] = {MQTT_PROP_TOPIC_ALIAS, (uint8_t)(alias.alias >> 8), (uint8_t)alias.alias};
+    uint8_t *with_alias = NULL;
+    if (alias.alias) { /* the message's own properties never hold a Topic Alias (msg.c) */
+        if (!(with_alias = malloc(p->props.len + sizeof alias_prop)))
+            abort();
+        memcpy(with_alias, alias_prop, sizeof alias_prop);
+        if (p->props.len)
+            memcpy(with_alias + sizeof alias_prop, p->props.ptr, p->props.len);
+        p->props = (mqtt_props){with_alias, p->props.len + (uint32_t)sizeof alias_prop};
+        if (alias.mapped)
+            p->topic = (mqtt_bytes){(const uint8_t *)"", 0};
+    }
     bool sent = sim_send(c, &pkt);
+    if (sent)
+        sim_alias_commit(c, alias, o->msg->topic);
+    free(with_alias);
     free(props);
     return sent;
 }

@@ -248,6 +248,38 @@ static const sim_quirk_info quirk_table[SIM_Q_COUNT] = {
     [SIM_Q_EXPIRED_QOS2_UNCOMPLETED] = {"expired-qos2-uncompleted", "5.0:MQTT-4.3.3-13",
                                         "5.0: the PUBREL of an inbound QoS 2 message whose Message Expiry Interval "
                                         "ran out before it is not answered with PUBCOMP."},
+    /* 5.0 Topic Alias and Maximum Packet Size */
+    [SIM_Q_TOPIC_ALIAS_OUT_UNLIMITED] = {"topic-alias-out-unlimited", "5.0:MQTT-3.1.2-26 5.0:MQTT-3.1.2-27 "
+                                                                    "5.0:MQTT-3.3.2-11",
+                                         "5.0: Topic Aliases go to every client, numbered up to the sim's own "
+                                         "maximum, whatever Topic Alias Maximum the client announced (none too)."},
+    [SIM_Q_TOPIC_ALIAS_MAXIMUM_IGNORED] = {"topic-alias-maximum-ignored", "5.0:MQTT-4.13.1-1",
+                                           "5.0: a client's Topic Alias above the Topic Alias Maximum of the "
+                                           "CONNACK is taken instead of closing the connection."},
+    [SIM_Q_TOPIC_ALIAS_ZERO_ACCEPTED] = {"topic-alias-zero-accepted", "5.0:MQTT-4.13.1-1",
+                                         "5.0: a client's PUBLISH with Topic Alias 0 (malformed, MQTT-3.3.2-8) is "
+                                         "taken as if it carried no alias instead of closing the connection."},
+    [SIM_Q_TOPIC_ALIAS_OFF_BY_ONE] = {"topic-alias-off-by-one", "5.0:MQTT-3.3.2-12",
+                                      "5.0: a client's Topic Alias equal to the Topic Alias Maximum of the CONNACK "
+                                      "is refused (DISCONNECT 0x94) as if it were above it."},
+    [SIM_Q_TOPIC_ALIAS_KEPT] = {"topic-alias-kept", "5.0:MQTT-3.3.2-7",
+                                "5.0: the Topic Aliases a client set stay mapped on its next connection (same "
+                                "session)."},
+    [SIM_Q_MAX_PACKET_SIZE_IGNORED] = {"max-packet-size-ignored", "5.0:MQTT-3.1.2-24",
+                                       "5.0: packets larger than the client's Maximum Packet Size are sent anyway."},
+    [SIM_Q_OVERSIZE_MESSAGE_KEPT] = {"oversize-message-kept", "5.0:MQTT-3.1.2-25",
+                                     "5.0: a message too big for the client's Maximum Packet Size is not sent but "
+                                     "stays queued, holding back every later message to that client."},
+    [SIM_Q_ACK_PROPERTIES_OVERSIZE] = {"ack-properties-oversize", "5.0:MQTT-3.2.2-19 5.0:MQTT-3.2.2-20 "
+                                                                  "5.0:MQTT-3.4.2-2 5.0:MQTT-3.4.2-3 "
+                                                                  "5.0:MQTT-3.5.2-2 5.0:MQTT-3.5.2-3 "
+                                                                  "5.0:MQTT-3.6.2-2 5.0:MQTT-3.6.2-3 "
+                                                                  "5.0:MQTT-3.7.2-2 5.0:MQTT-3.7.2-3 "
+                                                                  "5.0:MQTT-3.9.2-1 5.0:MQTT-3.9.2-2 "
+                                                                  "5.0:MQTT-3.11.2-1 5.0:MQTT-3.11.2-2",
+                                       "5.0: CONNACK, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK and UNSUBACK carry a "
+                                       "Reason String and a User Property even where that makes them larger than "
+                                       "the client's Maximum Packet Size."},
 };
 
 _Static_assert(SIM_Q_COUNT <= 8 * sizeof(sim_quirk_set), "sim_quirk_set has one bit per quirk");

@@ -81,6 +81,7 @@ void sim_session_end(sim_session *s)
     free(s->awaiting_rel);
     free(s->held_for_rel);
     free(s->rel_expires_at);
+    sim_aliases_free(&s->kept_aliases);
     free(s->client_id);
     free(s);
 }
@@ -248,6 +249,13 @@ static bool send_queued(sim_session *s, sim_out *o)
     bool sent = sim_send_publish(c, o, false);
     if (c->broken)
         return false; /* a QoS > 0 message stays in flight and is resent on resume */
+    if (!sent && sim_quirk(s->quirks, SIM_Q_OVERSIZE_MESSAGE_KEPT)) { /* not discarded: it blocks the queue */
+        if (o->qos > 0) {
+            o->state = SIM_OUT_QUEUED;
+            s->n_inflight--;
+        }
+        return false;
+    }
     if (!sent || o->qos == 0)
         sim_session_remove_out(s, o); /* QoS 0 is done; too big for the client: MQTT-3.1.2-25 discards it */
     return true;

@@ -132,6 +132,24 @@ static const sim_variant_info variant_table[SIM_V_COUNT] = {
          "A message matching several subscriptions of one client is delivered once per matching subscription, in "
          "the order the subscriptions were made, each copy at that subscription's QoS (at most the published "
          "one), with its Retain As Published and (5.0) its own Subscription Identifier.", ""},
+    [SIM_V_TOPIC_ALIAS_OUT] =
+        {"topic-alias-out", "5.0:3.3.2.3.4 5.0:MQTT-3.3.2-11",
+         "5.0 3.3.2.3.4: \"The sender decides whether to use a Topic Alias and chooses the value. It sets a Topic "
+         "Alias mapping by including a non-zero length Topic Name and a Topic Alias in the PUBLISH packet\"; a "
+         "later PUBLISH may carry the alias and a zero length Topic Name, within the Topic Alias Maximum the "
+         "client sent [MQTT-3.3.2-11].",
+         "5.0: towards a client that announced a Topic Alias Maximum, every topic gets an alias (1 up to that "
+         "maximum, reused round-robin); a topic already mapped goes out with its alias and an empty Topic Name.",
+         ""},
+    [SIM_V_ACK_PROPERTIES] =
+        {"ack-properties", "5.0:3.4.2.2.2 5.0:MQTT-3.4.2-2 5.0:MQTT-3.4.2-3",
+         "5.0 3.4.2.2.2 (and the same sections of CONNACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, "
+         "DISCONNECT): \"The sender uses this value to give additional information to the receiver. The sender "
+         "MUST NOT send this property if it would increase the size of the PUBACK packet beyond the Maximum "
+         "Packet Size specified by the receiver [MQTT-3.4.2-2]\"; User Property likewise [MQTT-3.4.2-3].",
+         "5.0: CONNACK, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK and DISCONNECT carry a Reason String "
+         "and a User Property, each left out where it would take the packet past the client's Maximum Packet "
+         "Size.", ""},
 };
 
 uint8_t sim_variant_max_qos(sim_variant_set set)

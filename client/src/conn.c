@@ -50,6 +50,7 @@ static bool conn_attach(runctx *x, conn *c, mqs_transport *t, const char *note)
     c->t = t;
     mqtt_stream_init(&c->stream, c->storage, MQS_STREAM_INITIAL);
     inbox_clear(c);
+    mqs_limits_reset(c); /* Topic Alias mappings end with their Network Connection (MQTT-3.3.2-7) */
     c->closed = false;
     c->connack_seen = false;
     c->level = 0;
@@ -465,7 +466,12 @@ static bool take_packet(runctx *x, conn *c, const mqtt_packet *pkt, mqtt_version
         flood_error(x, c, "packets in this case", MQS_CASE_MAX_RECEIVED);
         return false;
     }
-    if (!inbox_push(x, c, mqtt_packet_to_json(pkt, v), line, raw->len))
+    cJSON *json = mqtt_packet_to_json(pkt, v);
+    if (json && !mqs_limits_check_received(x, c, pkt, v, raw->len, json)) {
+        cJSON_Delete(json);
+        return false;
+    }
+    if (!inbox_push(x, c, json, line, raw->len))
         return false;
     if (x->role == MQS_ROLE_SERVER)
         note_client_connect(x, c, pkt);
@@ -657,6 +663,7 @@ void mqs_conns_free(runctx *x)
         if (c->t)
             mqs_transport_drop(c->t);
         inbox_clear(c);
+        mqs_limits_reset(c);
         free(c->inbox);
         free(c->storage);
         cJSON_Delete(c->last_connect);

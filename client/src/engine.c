@@ -304,6 +304,7 @@ static bool send_json(runctx *x, conn *c, const cJSON *tmpl)
             if (x->role == MQS_ROLE_CLIENT)
                 note_connect_level(c, &pkt, MQTT_COMPLETE);
             note_connack_sent(x, c, &pkt);
+            mqs_limits_note_sent(x, c, &pkt, x->v);
             ok = mqs_conn_send(x, c, wire, size, line);
         }
     }

@@ -47,6 +47,11 @@ typedef struct conn {
     struct mqs_scram *scram; /* 5.0 SCRAM-SHA-256 exchange of the last connect's "auth" (auth.c); NULL: none */
     char *auth_password;     /* its password, for the client-final (never recorded) */
     char *auth_user;         /* its user, for a reconnect or a re-authentication */
+    /* 5.0 limits we announced on this transport (limits.c): our CONNECT's (client role) or CONNACK's (server role) */
+    bool limits_known;       /* that packet went out: from then on the peer is held to them */
+    uint32_t our_max_packet; /* Maximum Packet Size; 0: none announced */
+    uint16_t our_alias_max;  /* Topic Alias Maximum; 0: the peer may send no Topic Alias */
+    cJSON **alias_topics;    /* the peer's Topic Aliases 1..our_alias_max: the "topic" member each stands for */
 } conn;
 
 typedef struct runctx {
@@ -106,6 +111,15 @@ bool mqs_auth_connect(runctx *x, conn *c, cJSON *tmpl);
 /* {"auth": NAME, "server_first" | "server_final" | "reauthenticate"} */
 bool mqs_step_auth(runctx *x, conn *c);
 void mqs_auth_end(conn *c);
+/* limits.c */
+/* Forget the limits and the peer's Topic Aliases (a new transport, or the case is over). */
+void mqs_limits_reset(conn *c);
+/* We sent pkt at v on c: a CONNECT (client role) or CONNACK (server role) sets the limits the peer must keep. */
+void mqs_limits_note_sent(runctx *x, conn *c, const mqtt_packet *pkt, mqtt_version v);
+/* Hold a received packet to those limits (FAIL, false, when it breaks one); a PUBLISH's Topic Alias is
+ * resolved into json's topic. */
+bool mqs_limits_check_received(runctx *x, conn *c, const mqtt_packet *pkt, mqtt_version v, size_t raw_len,
+                               cJSON *json);
 
 /* engine.c */
 /* Encode a packet given in JSON form (after substitution) and send it on c. */

@@ -126,6 +126,15 @@ typedef enum sim_quirk_id {
     SIM_Q_UNSUBSCRIBE_ABANDONS,       /* UNSUBSCRIBE drops deliveries in flight on the removed filter */
     SIM_Q_INFLIGHT_EXPIRED,           /* 5.0: Message Expiry applied to QoS 2 deliveries already sent */
     SIM_Q_EXPIRED_QOS2_UNCOMPLETED,   /* 5.0: PUBREL of an expired inbound QoS 2 message gets no PUBCOMP */
+    /* 5.0 Topic Alias and Maximum Packet Size */
+    SIM_Q_TOPIC_ALIAS_OUT_UNLIMITED,  /* aliases towards every 5.0 client, up to our own maximum, not the client's */
+    SIM_Q_TOPIC_ALIAS_MAXIMUM_IGNORED, /* a client's alias above our Topic Alias Maximum is taken */
+    SIM_Q_TOPIC_ALIAS_ZERO_ACCEPTED,  /* a client's PUBLISH with Topic Alias 0 is taken as if it had no alias */
+    SIM_Q_TOPIC_ALIAS_OFF_BY_ONE,     /* a client's alias equal to our Topic Alias Maximum is refused */
+    SIM_Q_TOPIC_ALIAS_KEPT,           /* a client's aliases survive into its next connection */
+    SIM_Q_MAX_PACKET_SIZE_IGNORED,    /* packets above the client's Maximum Packet Size are sent anyway */
+    SIM_Q_OVERSIZE_MESSAGE_KEPT,      /* a message too big for the client stays queued, blocking the ones after it */
+    SIM_Q_ACK_PROPERTIES_OVERSIZE,    /* acks carry a Reason String and User Property even past the client's limit */
     SIM_Q_COUNT
 } sim_quirk_id;
 
@@ -167,6 +176,8 @@ typedef enum sim_variant_id {
     SIM_V_NO_SHARED,                 /* 5.0: Shared Subscription Available 0 */
     SIM_V_MAX_QOS_0,                 /* grants QoS 0 only; 5.0: Maximum QoS 0 in CONNACK */
     SIM_V_COPY_PER_SUBSCRIPTION,     /* overlapping subscriptions: one copy per matching subscription */
+    SIM_V_TOPIC_ALIAS_OUT,           /* 5.0: Topic Aliases towards clients that allow them */
+    SIM_V_ACK_PROPERTIES,            /* 5.0: acks carry a Reason String and a User Property where they fit */
     SIM_V_COUNT
 } sim_variant_id;
 
