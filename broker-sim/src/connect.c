@@ -298,6 +298,8 @@ void sim_on_connect(sim_conn *c, const mqtt_packet *pkt)
     c->version = (mqtt_version)cn->protocol_level;
     if (refused_by_content(c, cn))
         return;
+    if (c->version == MQTT_V5) /* in force from the CONNECT on: the AUTH packets of an exchange keep them too */
+        take_client_limits(c, cn);
     if (c->version == MQTT_V5 && mqtt_prop_find(cn->props, MQTT_PROP_AUTHENTICATION_METHOD, &pr))
         sim_auth_connect(c, pkt); /* accepted (sim_accept_connect) once the exchange succeeds */
     else
@@ -307,8 +309,6 @@ void sim_on_connect(sim_conn *c, const mqtt_packet *pkt)
 void sim_accept_connect(sim_conn *c, const mqtt_packet *pkt, const mqtt_bytes *auth_data, bool ack)
 {
     const mqtt_connect *cn = &pkt->u.connect;
-    if (c->version == MQTT_V5)
-        take_client_limits(c, cn);
     c->keep_alive = keep_alive_in_force(c, cn->keep_alive);
     char assigned[48];
     mqtt_bytes client_id = cn->client_id;

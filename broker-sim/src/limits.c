@@ -132,6 +132,7 @@ static bool is_ack(uint8_t type)
     case MQTT_SUBACK:
     case MQTT_UNSUBACK:
     case MQTT_DISCONNECT:
+    case MQTT_AUTH:
         return true;
     default:
         return false;
@@ -147,6 +148,7 @@ static mqtt_props *props_field(mqtt_packet *pkt)
     case MQTT_UNSUBACK:
         return &pkt->u.subs.props;
     case MQTT_DISCONNECT:
+    case MQTT_AUTH: /* AUTH shares DISCONNECT's reason code and properties */
         pkt->u.disconnect.has_props = true;
         return &pkt->u.disconnect.props;
     default:

@@ -276,8 +276,9 @@ static const sim_quirk_info quirk_table[SIM_Q_COUNT] = {
                                                                   "5.0:MQTT-3.6.2-2 5.0:MQTT-3.6.2-3 "
                                                                   "5.0:MQTT-3.7.2-2 5.0:MQTT-3.7.2-3 "
                                                                   "5.0:MQTT-3.9.2-1 5.0:MQTT-3.9.2-2 "
-                                                                  "5.0:MQTT-3.11.2-1 5.0:MQTT-3.11.2-2",
-                                       "5.0: CONNACK, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK and UNSUBACK carry a "
+                                                                  "5.0:MQTT-3.11.2-1 5.0:MQTT-3.11.2-2 "
+                                                                  "5.0:MQTT-3.15.2-2 5.0:MQTT-3.15.2-3",
+                                       "5.0: CONNACK, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK and AUTH carry a "
                                        "Reason String and a User Property even where that makes them larger than "
                                        "the client's Maximum Packet Size."},
 };

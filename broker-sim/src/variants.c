@@ -144,10 +144,10 @@ static const sim_variant_info variant_table[SIM_V_COUNT] = {
     [SIM_V_ACK_PROPERTIES] =
         {"ack-properties", "5.0:3.4.2.2.2 5.0:MQTT-3.4.2-2 5.0:MQTT-3.4.2-3",
          "5.0 3.4.2.2.2 (and the same sections of CONNACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, "
-         "DISCONNECT): \"The sender uses this value to give additional information to the receiver. The sender "
+         "DISCONNECT, AUTH): \"The sender uses this value to give additional information to the receiver. The sender "
          "MUST NOT send this property if it would increase the size of the PUBACK packet beyond the Maximum "
          "Packet Size specified by the receiver [MQTT-3.4.2-2]\"; User Property likewise [MQTT-3.4.2-3].",
-         "5.0: CONNACK, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK and DISCONNECT carry a Reason String "
+         "5.0: CONNACK, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, DISCONNECT and AUTH carry a Reason String "
          "and a User Property, each left out where it would take the packet past the client's Maximum Packet "
          "Size.", ""},
 };
