@@ -192,6 +192,9 @@ bool sim_ack_dress(const sim_conn *c, const mqtt_packet *pkt, mqtt_packet *out, 
     if (c->version != MQTT_V5 || !is_ack(pkt->type) ||
         !(oversize || sim_variant(c->variants, SIM_V_ACK_PROPERTIES)))
         return false;
+    /* Request Problem Information 0: only CONNACK and DISCONNECT may carry them (MQTT-3.1.2-29) */
+    if (!oversize && !c->problem_info && pkt->type != MQTT_CONNACK && pkt->type != MQTT_DISCONNECT)
+        return false;
     /* Both, else the Reason String alone, else the User Property alone (MQTT-3.x.2-y: each one that fits). */
     static const bool tries[3][2] = {{true, true}, {true, false}, {false, true}};
     for (size_t i = 0; i < 3; i++) {
