@@ -22,6 +22,8 @@ static void send_connack(sim_conn *c, bool session_present, uint8_t code, mqtt_p
 /* CONNACK with a refusal code (0: none fits, close silently), then close: the connection never served a session. */
 static void refuse(sim_conn *c, mqtt_version v, uint8_t code, const char *why)
 {
+    if (sim_quirk(c->quirks, SIM_Q_PROCESSES_AFTER_REFUSAL))
+        sim_process_after_refusal(c, v);
     c->version = v;
     if (code)
         send_connack(c, false, code, (mqtt_props){NULL, 0});
@@ -50,6 +52,8 @@ void sim_on_connect_malformed(sim_conn *c, const mqtt_packet *pkt, const mqtt_er
         refuse(c, MQTT_V311, 0x02, why); /* 3.1.1 MQTT-3.1.3-8 */
         return;
     case MQTT_E_PROTOCOL_NAME:
+        if (sim_quirk(c->quirks, SIM_Q_ANY_PROTOCOL_NAME) && sim_accept_any_protocol_name(c))
+            return;
         /* not MQTT: MQTT-3.1.2-1 lets us just close, or answer under another specification (3.1.1's CONNACK 1) */
         refuse(c, MQTT_V311, sim_variant(c->variants, SIM_V_WRONG_PROTOCOL_NAME_311) ? 0x01 : 0, why);
         return;
@@ -274,6 +278,7 @@ void sim_on_connect(sim_conn *c, const mqtt_packet *pkt)
     uint32_t asked_expiry = session_expiry_asked(c, cn), granted_expiry = session_expiry_granted(c, asked_expiry);
     bind_session(c, s, granted_expiry);
     c->will = cn->will ? sim_will_from_connect(cn, c->version, c->quirks) : NULL;
+    sim_will_outlives_connect(c, s);
     bool flag = session_present_flag(c, cn->clean_start, present, existed);
     uint8_t props[160];
     sim_connack_view view = {assigned_id, cn->keep_alive, asked_expiry, granted_expiry};

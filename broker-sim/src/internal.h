@@ -98,6 +98,7 @@ struct sim_session {
     uint32_t expiry_s;   /* after the connection closes; SIM_EXPIRY_NEVER: kept forever */
     int64_t expires_at;  /* ms, while offline; 0: not counting */
     sim_will *will;      /* a Will waiting for its delay */
+    sim_msg *remembered_will; /* will-outlives-connect only: the Will of its last connection that had one */
     int64_t will_at;
     uint32_t n_out;      /* entries of out, queued or in flight: bounded by cfg.max_queued_messages */
     uint64_t out_bytes;  /* their payload bytes: bounded by cfg.max_queued_bytes */
@@ -131,6 +132,7 @@ struct sim_conn {
 typedef struct sim_retained {
     struct sim_retained *next;
     sim_msg *msg;
+    const sim_session *publisher; /* the session that published it while it lasts, else NULL */
 } sim_retained;
 
 typedef struct sim_listener {
@@ -257,7 +259,11 @@ bool sim_send_publish(sim_conn *c, const sim_out *o, bool dup);
 /* ---- subscribe.c ---- */
 void sim_on_subscribe(sim_conn *c, const mqtt_packet *pkt);
 void sim_on_unsubscribe(sim_conn *c, const mqtt_packet *pkt);
-void sim_retain_store(sim_broker *b, sim_msg *m);
+/* Store (or, with an empty payload, delete) the topic's retained message; the entry stored, or NULL. */
+sim_retained *sim_retain_store(sim_broker *b, sim_msg *m);
+sim_retained *sim_retained_find(sim_broker *b, mqtt_bytes topic);
+/* The session s ends: forget it as a publisher (retain-ends-with-session: drop what it retained). */
+void sim_retained_publisher_ended(sim_broker *b, const sim_session *s);
 void sim_retained_free_all(sim_broker *b);
 
 /* ---- will.c ---- */
@@ -266,5 +272,11 @@ void sim_will_free(sim_will *w);
 /* The connection closed without discarding its Will: publish it now or after its delay. */
 void sim_will_on_close(sim_conn *c);
 void sim_will_publish(sim_broker *b, sim_will *w);
+/* refusal.c: processes-after-refusal publishes the PUBLISHes buffered behind a refused CONNECT (read at v);
+ * any-protocol-name takes the CONNECT at the head of the stream under its proper name (false: cannot). */
+void sim_process_after_refusal(sim_conn *c, mqtt_version v);
+bool sim_accept_any_protocol_name(sim_conn *c);
+/* will-outlives-connect: the session remembers its last Will and gives it to a connection with Will Flag 0. */
+void sim_will_outlives_connect(sim_conn *c, sim_session *s);
 
 #endif

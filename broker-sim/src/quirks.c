@@ -145,6 +145,28 @@ static const sim_quirk_info quirk_table[SIM_Q_COUNT] = {
                                        "A CONNACK sent by a client crashes the broker: every listener and "
                                        "connection is closed at once, no Will is published, nothing is accepted "
                                        "until the broker is restarted."},
+    /* strings, topics, connecting */
+    [SIM_Q_TOPIC_BOM_STRIPPED] = {"topic-bom-stripped", "3.1.1:MQTT-1.5.3-3 5.0:MQTT-1.5.4-3",
+                                  "The bytes EF BB BF (U+FEFF) are stripped from the Topic Name of a PUBLISH before "
+                                  "it is matched and forwarded."},
+    [SIM_Q_TOPIC_CASE_FOLDED] = {"topic-case-folded", "3.1.1:MQTT-4.7.3-4 5.0:MQTT-4.7.3-4",
+                                 "Subscription matching ignores ASCII case: \"a/B\" matches the filter \"a/b\"."},
+    [SIM_Q_ANY_PROTOCOL_NAME] = {"any-protocol-name", "3.1.1:MQTT-3.1.2-1 5.0:MQTT-3.1.2-1",
+                                 "A CONNECT whose protocol name is not MQTT (nor MQIsdp at level 3) is accepted "
+                                 "as if it were."},
+    [SIM_Q_PROCESSES_AFTER_REFUSAL] = {"processes-after-refusal", "3.1.1:MQTT-3.1.4-5 5.0:MQTT-3.1.4-6",
+                                       "After refusing a CONNECT, PUBLISH packets the client sent behind it in the "
+                                       "same read are still published (and retained)."},
+    [SIM_Q_RETAIN_QOS0_KEEPS_OLD] = {"retain-qos0-keeps-old", "3.1.1:MQTT-3.3.1-7 5.0:MQTT-3.3.1-5",
+                                     "A retained QoS 0 PUBLISH is forwarded but leaves an earlier retained message "
+                                     "of its topic in place."},
+    [SIM_Q_RETAIN_ENDS_WITH_SESSION] = {"retain-ends-with-session", "3.1.1:MQTT-3.1.2-7",
+                                        "Retained messages are discarded when the session of the client that "
+                                        "published them ends (as if they were session state)."},
+    [SIM_Q_WILL_OUTLIVES_CONNECT] = {"will-outlives-connect", "3.1.1:MQTT-3.1.2-12",
+                                     "A CONNECT with Will Flag 0 that resumes a session keeps the Will of the "
+                                     "session's earlier connection: it is published when the new connection "
+                                     "closes abruptly."},
 };
 
 _Static_assert(SIM_Q_COUNT <= 64, "sim_quirk_set has one bit per quirk");

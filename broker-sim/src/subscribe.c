@@ -6,7 +6,36 @@
 
 /* ---- retained store ---- */
 
-void sim_retain_store(sim_broker *b, sim_msg *m)
+sim_retained *sim_retained_find(sim_broker *b, mqtt_bytes topic)
+{
+    for (sim_retained *r = b->retained; r; r = r->next)
+        if (sim_bytes_eq(r->msg->topic, topic))
+            return r;
+    return NULL;
+}
+
+void sim_retained_publisher_ended(sim_broker *b, const sim_session *s)
+{
+    bool drop = sim_quirk(s->quirks, SIM_Q_RETAIN_ENDS_WITH_SESSION);
+    sim_retained **pp = &b->retained;
+    while (*pp) {
+        sim_retained *r = *pp;
+        if (r->publisher != s) {
+            pp = &r->next;
+            continue;
+        }
+        r->publisher = NULL;
+        if (!drop) {
+            pp = &r->next;
+            continue;
+        }
+        *pp = r->next;
+        sim_msg_unref(r->msg);
+        free(r);
+    }
+}
+
+sim_retained *sim_retain_store(sim_broker *b, sim_msg *m)
 {
     sim_retained **pp = &b->retained;
     while (*pp && !sim_bytes_eq((*pp)->msg->topic, m->topic))
@@ -18,13 +47,15 @@ void sim_retain_store(sim_broker *b, sim_msg *m)
         free(old);
     }
     if (m->payload.len == 0)
-        return; /* never stored (MQTT-3.3.1-11 / 5.0 MQTT-3.3.1-7) */
+        return NULL; /* never stored (MQTT-3.3.1-11 / 5.0 MQTT-3.3.1-7) */
     sim_retained *r = malloc(sizeof *r);
     if (!r)
         abort();
     r->msg = sim_msg_ref(m);
+    r->publisher = NULL;
     r->next = b->retained;
     b->retained = r;
+    return r;
 }
 
 void sim_retained_free_all(sim_broker *b)

@@ -91,6 +91,14 @@ typedef enum sim_quirk_id {
     SIM_Q_WS_NO_PROTOCOL,             /* the handshake answer names no subprotocol */
     /* planted crashes (the sim runs in-process: it imitates a dead broker instead of exiting) */
     SIM_Q_CRASH_ON_CLIENT_CONNACK,    /* a CONNACK from a client: close every listener and connection */
+    /* strings, topics, connecting (appended: keep the order of the rows above) */
+    SIM_Q_TOPIC_BOM_STRIPPED,         /* EF BB BF (U+FEFF) removed from PUBLISH Topic Names */
+    SIM_Q_TOPIC_CASE_FOLDED,          /* subscription matching ignores ASCII case */
+    SIM_Q_ANY_PROTOCOL_NAME,          /* a CONNECT is accepted whatever its protocol name */
+    SIM_Q_PROCESSES_AFTER_REFUSAL,    /* PUBLISHes sent behind a refused CONNECT are still published */
+    SIM_Q_RETAIN_QOS0_KEEPS_OLD,      /* a retained QoS 0 PUBLISH leaves an earlier retained message in place */
+    SIM_Q_RETAIN_ENDS_WITH_SESSION,   /* retained messages are discarded when their publisher's session ends */
+    SIM_Q_WILL_OUTLIVES_CONNECT,      /* a CONNECT with Will Flag 0 reuses the session's earlier Will */
     SIM_Q_COUNT
 } sim_quirk_id;
 
