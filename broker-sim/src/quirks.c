@@ -167,6 +167,10 @@ static const sim_quirk_info quirk_table[SIM_Q_COUNT] = {
                                      "A CONNECT with Will Flag 0 that resumes a session keeps the Will of the "
                                      "session's earlier connection: it is published when the new connection "
                                      "closes abruptly."},
+    [SIM_Q_LENIENT_WILL_FLAGS] = {"lenient-will-flags", "3.1.1:MQTT-3.1.2-11 3.1.1:MQTT-3.1.4-1 5.0:MQTT-3.1.2-11 "
+                                                        "5.0:MQTT-3.1.4-1",
+                                  "A CONNECT with Will QoS or Will Retain set while Will Flag is 0 is accepted (the "
+                                  "bits ignored) instead of closing the connection."},
 };
 
 _Static_assert(SIM_Q_COUNT <= 64, "sim_quirk_set has one bit per quirk");
