@@ -93,8 +93,8 @@ static bool has_wildcard(mqtt_bytes f) { return memchr(f.ptr, '+', f.len) || mem
 /* The reason code refusing one filter, or 0 to accept it. */
 static uint8_t refusal_of(const sim_conn *c, mqtt_bytes filter)
 {
-    if (c->version != MQTT_V5)
-        return 0;
+    if (c->version != MQTT_V5) /* 3.1.1 MQTT-3.8.3-2: without wildcard support such a filter is refused */
+        return sim_variant(c->variants, SIM_V_NO_WILDCARDS) && has_wildcard(filter) ? 0x80 : 0;
     if (is_shared_filter(filter))
         return 0x9E; /* Shared Subscriptions not supported (announced in CONNACK) */
     if (sim_variant(c->variants, SIM_V_NO_WILDCARDS) && has_wildcard(filter))

@@ -126,7 +126,7 @@ typedef enum sim_variant_id {
     SIM_V_INFLIGHT_1,                /* at most one unacknowledged QoS 1/2 PUBLISH towards each client */
     SIM_V_MAX_QOS_1,                 /* grants QoS 1 at most; 5.0: Maximum QoS 1 in CONNACK */
     SIM_V_NO_RETAIN,                 /* 5.0: Retain Available 0 */
-    SIM_V_NO_WILDCARDS,              /* 5.0: Wildcard Subscription Available 0 */
+    SIM_V_NO_WILDCARDS,              /* wildcard filters refused (3.1.1 0x80); 5.0: Wildcard Subscription Available 0 */
     SIM_V_NO_SUBSCRIPTION_IDS,       /* 5.0: Subscription Identifiers Available 0 */
     SIM_V_SESSION_EXPIRY_OVERRIDE,   /* 5.0: CONNACK caps the Session Expiry Interval */
     SIM_V_KEEP_ALIVE_OVERRIDE,       /* 5.0: CONNACK Server Keep Alive twice the client's */
