@@ -6,6 +6,7 @@
 #include "internal.h"
 
 #define SIM_V31_MAX_CLIENT_ID 23 /* 3.1 refuses longer identifiers (CONNACK 2) */
+#define SIM_MAX_CLIENT_ID 256    /* 3.1.1 and 5.0: longer identifiers are refused (MQTT-3.1.3-5 lets a server) */
 #define SIM_EXPIRY_CAP_S 5       /* session-expiry-override: the longest Session Expiry Interval granted */
 
 /* ---- refusing ---- */
@@ -27,6 +28,11 @@ static void refuse(sim_conn *c, mqtt_version v, uint8_t code, const char *why)
     c->version = v;
     if (code)
         send_connack(c, false, code, (mqtt_props){NULL, 0});
+    if (code && sim_quirk(c->quirks, SIM_Q_REFUSAL_LEFT_OPEN)) {
+        c->refused_open = true; /* what it sends is ignored until it closes */
+        sim_log(c->b, "#%u refused (%s), left open (refusal-left-open)", c->id, why);
+        return;
+    }
     sim_conn_close(c, 0, why);
 }
 
@@ -95,6 +101,11 @@ static bool refused_by_content(sim_conn *c, const mqtt_connect *cn)
     }
     if (v == MQTT_V31 && (cn->client_id.len == 0 || cn->client_id.len > SIM_V31_MAX_CLIENT_ID)) {
         refuse(c, v, 0x02, "3.1 Client Identifier must have 1 to 23 characters");
+        return true;
+    }
+    if (v != MQTT_V31 && cn->client_id.len > SIM_MAX_CLIENT_ID) {
+        /* 3.1.1 MQTT-3.1.3-5 / 5.0 MQTT-3.1.3-5 oblige a server to take 1 to 23 characters only: a limit above */
+        refuse(c, v, v == MQTT_V5 ? 0x85 : 0x02, "Client Identifier longer than this server allows");
         return true;
     }
     if (v == MQTT_V5 && mqtt_prop_find(cn->props, MQTT_PROP_AUTHENTICATION_METHOD, &pr)) {

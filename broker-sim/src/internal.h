@@ -114,6 +114,7 @@ struct sim_conn {
     mqtt_stream in;
     mqtt_version version; /* MQTT_VERSION_UNKNOWN until CONNECT */
     bool connected;       /* CONNACK 0 sent */
+    bool refused_open;  /* refusal-left-open: its CONNECT was refused but the connection stays open */
     bool broken;          /* a write failed: close at the next sim_reap */
     bool will_discarded;  /* DISCONNECT took the Will away */
     sim_session *s;

@@ -171,6 +171,9 @@ static const sim_quirk_info quirk_table[SIM_Q_COUNT] = {
                                                         "5.0:MQTT-3.1.4-1",
                                   "A CONNECT with Will QoS or Will Retain set while Will Flag is 0 is accepted (the "
                                   "bits ignored) instead of closing the connection."},
+    [SIM_Q_REFUSAL_LEFT_OPEN] = {"refusal-left-open", "3.1.1:MQTT-3.2.2-5 5.0:MQTT-3.2.2-7 5.0:MQTT-3.1.4-2",
+                                 "After a CONNACK that refuses the connection (non-zero return code, 5.0 0x80 or "
+                                 "above) the connection is left open (what the client sends is ignored)."},
 };
 
 _Static_assert(SIM_Q_COUNT <= 64, "sim_quirk_set has one bit per quirk");

@@ -100,6 +100,7 @@ typedef enum sim_quirk_id {
     SIM_Q_RETAIN_ENDS_WITH_SESSION,   /* retained messages are discarded when their publisher's session ends */
     SIM_Q_WILL_OUTLIVES_CONNECT,      /* a CONNECT with Will Flag 0 reuses the session's earlier Will */
     SIM_Q_LENIENT_WILL_FLAGS,         /* a CONNECT with Will QoS / Will Retain but Will Flag 0 is accepted */
+    SIM_Q_REFUSAL_LEFT_OPEN,          /* after a refusing CONNACK the connection is left open */
     SIM_Q_COUNT
 } sim_quirk_id;
 

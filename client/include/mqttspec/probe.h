@@ -67,7 +67,7 @@ typedef struct mqs_probe_opts {
     mqs_tls_opts tls;
     const char *username;
     const char *password;
-    unsigned versions;     /* bitmask of 1 << mqtt_version; 0 = 3.1.1 and 5.0 */
+    unsigned versions;     /* bitmask of 1 << mqtt_version; 0 = all three */
     int timeout_ms;        /* per wait (default 3000) */
     char run_tag[16];      /* makes the probe's client ids and topics unique */
     bool (*interrupted)(void); /* may be NULL; true: stop waiting at once (SIGINT) */
