@@ -91,9 +91,9 @@ static void substitution_keeps_types_and_expands_text(void **state)
 {
     (void)state;
     cJSON *captures = cJSON_Parse("{\"pid\": 42, \"name\": \"x\"}");
-    mqs_vars vars = {captures, "mqttspec/abc/1", "msabc"};
+    mqs_vars vars = {captures, "mqttspec/abc/1", "msabc", "acl/denied"};
     cJSON *tmpl = cJSON_Parse("{\"packet_id\":\"${pid}\",\"topic\":\"{prefix}/t/${name}\",\"client_id\":\"{cid}sub\","
-                              "\"list\":[\"${pid}\"]}");
+                              "\"list\":[\"${pid}\"],\"denied\":\"{denied_topic}\"}");
     char err[128];
     cJSON *out = mqs_substitute(tmpl, &vars, err, sizeof err);
     assert_non_null(out);
@@ -102,6 +102,7 @@ static void substitution_keeps_types_and_expands_text(void **state)
     assert_string_equal(cJSON_GetObjectItem(out, "topic")->valuestring, "mqttspec/abc/1/t/x");
     assert_string_equal(cJSON_GetObjectItem(out, "client_id")->valuestring, "msabcsub");
     assert_int_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(out, "list"), 0)->valueint, 42);
+    assert_string_equal(cJSON_GetObjectItem(out, "denied")->valuestring, "acl/denied");
     cJSON_Delete(out);
     cJSON *bad = cJSON_Parse("{\"packet_id\":\"${nope}\"}");
     assert_null(mqs_substitute(bad, &vars, err, sizeof err));
@@ -115,7 +116,7 @@ static void substitution_keeps_types_and_expands_text(void **state)
 static void fill_pads_to_the_length_asked(void **state)
 {
     (void)state;
-    mqs_vars vars = {NULL, "mqttspec/abc/1", "msabc"};
+    mqs_vars vars = {NULL, "mqttspec/abc/1", "msabc", NULL};
     cJSON *tmpl = cJSON_Parse("{\"topic\":\"{prefix}/{fill:65535}/end\",\"short\":\"ab{fill:3}\","
                               "\"same\":\"{fill:2}ab\"}");
     char err[160];

@@ -126,6 +126,30 @@ static bool refused_as_unsupported(sim_conn *c, const mqtt_publish *p)
     return false;
 }
 
+/* The access rule (sim_config.denied_topic): true if topic may not be published to. */
+static bool is_denied(const sim_conn *c, mqtt_bytes topic)
+{
+    const char *d = c->b->cfg.denied_topic;
+    return d && topic.len == strlen(d) && memcmp(topic.ptr, d, topic.len) == 0;
+}
+
+/* An unauthorized PUBLISH is not delivered; 3.1.1 MQTT-3.3.5-2: acknowledged "according to the normal QoS
+ * rules" (or the connection closed, which this server does not choose); 5.0 3.3.5: PUBACK / PUBREC 0x87. */
+static void on_denied_publish(sim_conn *c, const mqtt_publish *p)
+{
+    uint8_t code = c->version == MQTT_V5 ? 0x87 : 0;
+    sim_log(c->b, "#%u PUBLISH to the denied topic not delivered", c->id);
+    if (p->qos == 0 || sim_quirk(c->quirks, SIM_Q_DENIED_PUBLISH_UNANSWERED))
+        return;
+    if (p->qos == 1) {
+        send_ack(c, MQTT_PUBACK, p->packet_id, code);
+        return;
+    }
+    if (!code && !sim_session_awaiting_rel(c->s, p->packet_id))
+        sim_session_add_awaiting_rel(c->s, p->packet_id, NULL); /* 3.1.1: the flow goes on to PUBCOMP */
+    send_ack(c, MQTT_PUBREC, p->packet_id, code);
+}
+
 /* topic-bom-stripped: the Topic Name without its EF BB BF sequences, in buf (at least topic.len bytes). */
 static mqtt_bytes strip_bom(mqtt_bytes topic, uint8_t *buf)
 {
@@ -155,6 +179,10 @@ void sim_on_publish(sim_conn *c, const mqtt_packet *pkt)
     mqtt_bytes topic;
     if (refused_as_unsupported(c, p) || !resolve_topic_alias(c, p, &topic))
         return;
+    if (is_denied(c, topic)) {
+        on_denied_publish(c, p);
+        return;
+    }
     if (sim_quirk(c->quirks, SIM_Q_TOPIC_BOM_STRIPPED) && topic.len) {
         uint8_t *buf = malloc(topic.len);
         if (!buf)

@@ -174,6 +174,9 @@ static const sim_quirk_info quirk_table[SIM_Q_COUNT] = {
     [SIM_Q_REFUSAL_LEFT_OPEN] = {"refusal-left-open", "3.1.1:MQTT-3.2.2-5 5.0:MQTT-3.2.2-7 5.0:MQTT-3.1.4-2",
                                  "After a CONNACK that refuses the connection (non-zero return code, 5.0 0x80 or "
                                  "above) the connection is left open (what the client sends is ignored)."},
+    [SIM_Q_DENIED_PUBLISH_UNANSWERED] = {"denied-publish-unanswered", "3.1.1:MQTT-3.3.5-2",
+                                         "A QoS 1 or 2 PUBLISH to the denied topic (sim --deny-topic) is dropped "
+                                         "without an acknowledgement, and the connection stays open."},
 };
 
 _Static_assert(SIM_Q_COUNT <= 64, "sim_quirk_set has one bit per quirk");

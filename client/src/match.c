@@ -116,6 +116,9 @@ static char *expand(const char *s, const mqs_vars *vars, char *err, size_t err_c
         } else if (strncmp(s, "{prefix}", 8) == 0) {
             sb_add(&b, vars->prefix, strlen(vars->prefix));
             s += 8;
+        } else if (strncmp(s, "{denied_topic}", 14) == 0 && vars->denied_topic) {
+            sb_add(&b, vars->denied_topic, strlen(vars->denied_topic));
+            s += 14;
         } else if (strncmp(s, "{cid}", 5) == 0) {
             sb_add(&b, vars->cid, strlen(vars->cid));
             s += 5;

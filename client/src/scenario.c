@@ -25,7 +25,7 @@
 
 static const char *const cap_names[] = {
     "qos1", "qos2", "retain", "wildcards", "shared_subscriptions", "subscription_identifiers",
-    "topic_alias", "will", "persistent_sessions", "session_expiry", "keep_alive", "websocket",
+    "topic_alias", "will", "persistent_sessions", "session_expiry", "keep_alive", "websocket", "denied_topic",
 };
 _Static_assert(sizeof cap_names / sizeof cap_names[0] <= 32, "capabilities are bits of an unsigned");
 #define CAP_COUNT (sizeof cap_names / sizeof cap_names[0])

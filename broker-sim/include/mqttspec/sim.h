@@ -101,6 +101,7 @@ typedef enum sim_quirk_id {
     SIM_Q_WILL_OUTLIVES_CONNECT,      /* a CONNECT with Will Flag 0 reuses the session's earlier Will */
     SIM_Q_LENIENT_WILL_FLAGS,         /* a CONNECT with Will QoS / Will Retain but Will Flag 0 is accepted */
     SIM_Q_REFUSAL_LEFT_OPEN,          /* after a refusing CONNACK the connection is left open */
+    SIM_Q_DENIED_PUBLISH_UNANSWERED,  /* an unauthorized QoS 1/2 PUBLISH is neither acknowledged nor closed on */
     SIM_Q_COUNT
 } sim_quirk_id;
 
@@ -173,6 +174,9 @@ typedef struct sim_config {
     uint16_t server_keep_alive;   /* 5.0: announce and enforce this Server Keep Alive; 0: the client's */
     uint16_t topic_alias_maximum; /* 5.0: Topic Alias Maximum announced in CONNACK; 0: no aliases */
     uint32_t max_packet_size;     /* largest packet accepted (5.0: announced in CONNACK) */
+    /* An access rule: PUBLISH to this Topic Name is not authorized (3.1.1 MQTT-3.3.5-2: acknowledged normally,
+     * not delivered; 5.0: PUBACK / PUBREC 0x87 Not authorized); NULL: everything is allowed. */
+    const char *denied_topic;
     FILE *log;                    /* one line per packet and event; NULL: silent */
     /* Per session: messages towards the client, queued or in flight, at most.  At the bound a new QoS 0
      * message for it is dropped, and so is a QoS 1/2 one, whose arrival also disconnects a connected slow
