@@ -268,6 +268,9 @@ static void bind_session(sim_conn *c, sim_session *s, uint32_t expiry_s)
     bool never = c->version == MQTT_V5 && sim_quirk(c->quirks, SIM_Q_SESSIONS_NEVER_EXPIRE);
     s->expiry_s = never ? SIM_EXPIRY_NEVER : expiry_s;
     c->connect_expiry_s = expiry_s;
+    if (c->version == MQTT_V5 && sim_quirk(c->quirks, SIM_Q_SESSION_EXPIRY_FROM_CONNECT) && expiry_s &&
+        s->expiry_s != SIM_EXPIRY_NEVER)
+        s->expires_at = sim_now() + (int64_t)expiry_s * 1000; /* run_session_timers ends it even while connected */
 }
 
 void sim_on_connect(sim_conn *c, const mqtt_packet *pkt)

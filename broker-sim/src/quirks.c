@@ -177,6 +177,10 @@ static const sim_quirk_info quirk_table[SIM_Q_COUNT] = {
     [SIM_Q_DENIED_PUBLISH_UNANSWERED] = {"denied-publish-unanswered", "3.1.1:MQTT-3.3.5-2",
                                          "A QoS 1 or 2 PUBLISH to the denied topic (sim --deny-topic) is dropped "
                                          "without an acknowledgement, and the connection stays open."},
+    [SIM_Q_SESSION_EXPIRY_FROM_CONNECT] = {"session-expiry-from-connect", "5.0:MQTT-4.1.0-1",
+                                           "5.0: the Session Expiry Interval is counted from the CONNECT: a session "
+                                           "whose interval runs out while its connection is open is discarded "
+                                           "(subscriptions gone, the connection closed at its next packet)."},
 };
 
 _Static_assert(SIM_Q_COUNT <= 64, "sim_quirk_set has one bit per quirk");
