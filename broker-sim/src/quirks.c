@@ -181,6 +181,10 @@ static const sim_quirk_info quirk_table[SIM_Q_COUNT] = {
                                            "5.0: the Session Expiry Interval is counted from the CONNECT: a session "
                                            "whose interval runs out while its connection is open is discarded "
                                            "(subscriptions gone, the connection closed at its next packet)."},
+    [SIM_Q_UNSUBSCRIBE_DROPS_INFLIGHT] = {"unsubscribe-drops-inflight", "3.1.1:MQTT-3.10.4-3 5.0:MQTT-3.10.4-3",
+                                          "UNSUBSCRIBE abandons the QoS 1 and 2 deliveries in flight whose topic "
+                                          "matched the removed filter: a later PUBREC or PUBACK for them is "
+                                          "ignored."},
 };
 
 _Static_assert(SIM_Q_COUNT <= 64, "sim_quirk_set has one bit per quirk");

@@ -220,6 +220,18 @@ static bool unsubscribe_one(sim_session *s, mqtt_bytes filter)
     return removed;
 }
 
+/* unsubscribe-drops-inflight: forget the deliveries in flight that filter matched. */
+static void drop_inflight_of(sim_session *s, mqtt_bytes filter)
+{
+    sim_out *o = s->out_head;
+    while (o) {
+        sim_out *next = o->next;
+        if (o->state != SIM_OUT_QUEUED && sim_filter_matches(0, filter, o->msg->topic))
+            sim_session_remove_out(s, o);
+        o = next;
+    }
+}
+
 void sim_on_unsubscribe(sim_conn *c, const mqtt_packet *pkt)
 {
     const mqtt_subs *req = &pkt->u.subs;
@@ -233,6 +245,8 @@ void sim_on_unsubscribe(sim_conn *c, const mqtt_packet *pkt)
     mqtt_list_iter_init(&it, req->list, false);
     for (uint32_t i = 0; i < n && mqtt_list_next(&it, &e); i++) {
         bool removed = unsubscribe_one(c->s, e.filter);
+        if (removed && sim_quirk(c->quirks, SIM_Q_UNSUBSCRIBE_DROPS_INFLIGHT))
+            drop_inflight_of(c->s, e.filter);
         codes[i] = removed ? 0x00 : 0x11; /* 0x11: No subscription existed */
         any_removed |= removed;
     }

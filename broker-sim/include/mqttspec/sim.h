@@ -103,6 +103,7 @@ typedef enum sim_quirk_id {
     SIM_Q_REFUSAL_LEFT_OPEN,          /* after a refusing CONNACK the connection is left open */
     SIM_Q_DENIED_PUBLISH_UNANSWERED,  /* an unauthorized QoS 1/2 PUBLISH is neither acknowledged nor closed on */
     SIM_Q_SESSION_EXPIRY_FROM_CONNECT, /* 5.0: the Session Expiry Interval counts from CONNECT, not from the close */
+    SIM_Q_UNSUBSCRIBE_DROPS_INFLIGHT, /* UNSUBSCRIBE abandons deliveries in flight that matched the filter */
     SIM_Q_COUNT
 } sim_quirk_id;
 
