@@ -18,18 +18,19 @@ quirks=$("$mqttspec" sim --list-quirks | awk '/^[a-z]/ {print $1}')
 # Each run mostly waits on the scenarios' timers: four at a time keep two cores busy.
 # The ws-* quirks live in broker-sim's WebSocket listener: those, and the run without quirks (so
 # the websocket-* cases run too), go against `sim --listen ws://` as a child; the others against
-# the embedded broker-sim.
+# the embedded broker-sim.  The child denies the topic the embedded sim denies (run's {denied_topic}).
 export mqttspec work
 cat >"$work/one.sh" <<'SH'
 q=$1
 case $q in
 none | ws-*)
   if [ "$q" = none ]; then set --; else set -- --quirk "$q"; fi
-  "$mqttspec" sim "$@" --listen ws://127.0.0.1:0/mqtt >"$work/$q.log" 2>&1 &
+  "$mqttspec" sim "$@" --deny-topic mqttspec/denied --listen ws://127.0.0.1:0/mqtt >"$work/$q.log" 2>&1 &
   pid=$!
   for _ in $(seq 100); do grep -q 'port [0-9]' "$work/$q.log" && break; sleep 0.1; done
   port=$(grep -o 'port [0-9]*' "$work/$q.log" | head -1 | cut -d' ' -f2)
-  "$mqttspec" run -q -j 32 --target "ws://127.0.0.1:$port/mqtt" --json "$work/$q.json" >/dev/null || true
+  "$mqttspec" run -q -j 32 --target "ws://127.0.0.1:$port/mqtt" --denied-topic mqttspec/denied \
+    --json "$work/$q.json" >/dev/null || true
   kill "$pid"
   wait "$pid" 2>/dev/null ;;
 *)

@@ -104,6 +104,8 @@ void cmd_run_usage(FILE *out)
           "      --strict              a WARN fails the run (with --baseline: a WARN it does not list)\n"
           "      --sim-quirk NAME      give the embedded broker-sim this quirk (repeatable; see 'mqttspec sim --list-quirks')\n"
           "      --sim-variant NAME    give it this legal variant (repeatable; see 'mqttspec sim --list-variants')\n"
+          "      --denied-topic TOPIC  a Topic Name the target does not authorize PUBLISH to (cases needing one\n"
+          "                            SKIP without it; the embedded broker-sim denies " EMBEDDED_SIM_DENIED_TOPIC ")\n"
           "      --max-packet-size BYTES  largest packet accepted from the target (default 16777216; a bigger one\n"
           "                            is an ERROR naming this limit; see docs/robustness.md)\n"
           "  -q, --quiet               no progress, only the summary (progress: a live line on a terminal,\n"
@@ -149,7 +151,7 @@ enum {
     OPT_ID = 256, OPT_PCAP, OPT_TAG, OPT_EXCLUDE, OPT_SCENARIOS, OPT_JUNIT, OPT_JSON, OPT_MD, OPT_TRACE, OPT_CAFILE,
     OPT_CERT, OPT_KEY, OPT_SNI, OPT_INSECURE, OPT_LACKS, OPT_TARGET, OPT_SIM_QUIRK, OPT_HELP, OPT_PW_FILE,
     OPT_SHOW_CREDENTIALS, OPT_PROFILE, OPT_PROFILE_OUT, OPT_BASELINE, OPT_WRITE_BASELINE, OPT_STRICT,
-    OPT_SIM_VARIANT, OPT_MAX_PACKET,
+    OPT_SIM_VARIANT, OPT_MAX_PACKET, OPT_DENIED_TOPIC,
     OPT_HTML, OPT_SPEC, OPT_SECTION, OPT_LIST_TAGS,
     OPT_AUTH_USER, OPT_AUTH_PASSWORD
 };
@@ -176,6 +178,7 @@ static const struct option long_opts[] = {
     {"baseline", required_argument, NULL, OPT_BASELINE}, {"write-baseline", required_argument, NULL, OPT_WRITE_BASELINE},
     {"strict", no_argument, NULL, OPT_STRICT},
     {"max-packet-size", required_argument, NULL, OPT_MAX_PACKET},
+    {"denied-topic", required_argument, NULL, OPT_DENIED_TOPIC},
     {"html", required_argument, NULL, OPT_HTML},     {"spec", required_argument, NULL, OPT_SPEC},
     {"section", required_argument, NULL, OPT_SECTION}, {"tags", no_argument, NULL, OPT_LIST_TAGS},
     {"auth-user", required_argument, NULL, OPT_AUTH_USER},
@@ -255,6 +258,7 @@ static int take_option(run_args *a, int opt, const char *arg)
     case OPT_STRICT: a->reports.strict = true; return 0;
     case OPT_PROFILE_OUT: a->profile_out = arg; return 0;
     case OPT_MAX_PACKET: return parse_max_packet(a, arg);
+    case OPT_DENIED_TOPIC: a->opts.denied_topic = arg; return 0;
     case OPT_HTML: a->reports.html = arg; return 0;
     case OPT_SPEC: return add_select(a->spec_globs, &a->nspec_globs, arg);
     case OPT_SECTION: return add_select(a->sections, &a->nsections, arg);
@@ -622,6 +626,8 @@ int cmd_run(int argc, char **argv)
             return EXIT_UNREACHABLE;
         }
         a.target = sim_url;
+        if (!a.opts.denied_topic)
+            a.opts.denied_topic = EMBEDDED_SIM_DENIED_TOPIC;
     }
     rc = run_against(&a, &set, &filter);
     if (sim)

@@ -40,6 +40,8 @@ static void usage(FILE *out)
           "                           new QoS 0 messages are dropped, a QoS 1/2 one is dropped and its\n"
           "                           connected subscriber disconnected (5.0: 0x97 Quota exceeded)\n"
           "  --max-queued-bytes N     the same bound on their payload bytes (default 67108864)\n"
+          "  --deny-topic TOPIC       PUBLISH to TOPIC is not authorized: not delivered, acknowledged\n"
+          "                           normally (5.0: PUBACK/PUBREC 0x87); give 'run --denied-topic TOPIC'\n"
           "  -v, --verbose            log every packet and event to stderr\n"
           "  --list-quirks            print the quirk table and exit\n"
           "  --list-variants          print the variant table (with the spec sentence allowing each) and exit\n"
@@ -244,6 +246,10 @@ static bool parse_option(cli *o, int argc, char **argv, int *i)
     }
     if (strcmp(opt, "--max-queued-bytes") == 0 && parse_number(opt, v, ULONG_MAX, &n) && n > 0) {
         o->cfg.max_queued_bytes = n;
+        return true;
+    }
+    if (strcmp(opt, "--deny-topic") == 0) {
+        o->cfg.denied_topic = v;
         return true;
     }
     fprintf(stderr, "mqttspec sim: bad option '%s'\n", opt);

@@ -37,6 +37,7 @@ sim_broker *embedded_sim_start_variants(sim_quirk_set quirks, sim_variant_set va
     sim_config_init(&cfg);
     sim_config_add_listener(&cfg, "mqtt://127.0.0.1:0", NULL, NULL, quirks);
     cfg.listeners[0].variants = variants;
+    cfg.denied_topic = EMBEDDED_SIM_DENIED_TOPIC;
     sim_broker *b = sim_start(&cfg, err, sizeof err);
     if (!b) {
         fprintf(stderr, "mqttspec: cannot start the embedded broker-sim: %s\n", err);

@@ -91,9 +91,9 @@ static void substitution_keeps_types_and_expands_text(void **state)
 {
     (void)state;
     cJSON *captures = cJSON_Parse("{\"pid\": 42, \"name\": \"x\"}");
-    mqs_vars vars = {captures, "mqttspec/abc/1", "msabc"};
+    mqs_vars vars = {captures, "mqttspec/abc/1", "msabc", "acl/denied"};
     cJSON *tmpl = cJSON_Parse("{\"packet_id\":\"${pid}\",\"topic\":\"{prefix}/t/${name}\",\"client_id\":\"{cid}sub\","
-                              "\"list\":[\"${pid}\"]}");
+                              "\"list\":[\"${pid}\"],\"denied\":\"{denied_topic}\"}");
     char err[128];
     cJSON *out = mqs_substitute(tmpl, &vars, err, sizeof err);
     assert_non_null(out);
@@ -102,6 +102,7 @@ static void substitution_keeps_types_and_expands_text(void **state)
     assert_string_equal(cJSON_GetObjectItem(out, "topic")->valuestring, "mqttspec/abc/1/t/x");
     assert_string_equal(cJSON_GetObjectItem(out, "client_id")->valuestring, "msabcsub");
     assert_int_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(out, "list"), 0)->valueint, 42);
+    assert_string_equal(cJSON_GetObjectItem(out, "denied")->valuestring, "acl/denied");
     cJSON_Delete(out);
     cJSON *bad = cJSON_Parse("{\"packet_id\":\"${nope}\"}");
     assert_null(mqs_substitute(bad, &vars, err, sizeof err));
@@ -109,6 +110,33 @@ static void substitution_keeps_types_and_expands_text(void **state)
     cJSON_Delete(bad);
     cJSON_Delete(tmpl);
     cJSON_Delete(captures);
+}
+
+/* {fill:N} pads at its position to N bytes in all, after the other substitutions; too short a target fails. */
+static void fill_pads_to_the_length_asked(void **state)
+{
+    (void)state;
+    mqs_vars vars = {NULL, "mqttspec/abc/1", "msabc", NULL};
+    cJSON *tmpl = cJSON_Parse("{\"topic\":\"{prefix}/{fill:65535}/end\",\"short\":\"ab{fill:3}\","
+                              "\"same\":\"{fill:2}ab\"}");
+    char err[160];
+    cJSON *out = mqs_substitute(tmpl, &vars, err, sizeof err);
+    assert_non_null(out);
+    const char *topic = cJSON_GetObjectItem(out, "topic")->valuestring;
+    assert_int_equal(strlen(topic), 65535);
+    assert_memory_equal(topic, "mqttspec/abc/1/xxx", 18);
+    assert_string_equal(topic + 65535 - 4, "/end");
+    assert_string_equal(cJSON_GetObjectItem(out, "short")->valuestring, "abx");
+    assert_string_equal(cJSON_GetObjectItem(out, "same")->valuestring, "ab");
+    cJSON_Delete(out);
+    cJSON_Delete(tmpl);
+    cJSON *bad = cJSON_Parse("{\"topic\":\"{prefix}{fill:4}\"}");
+    assert_null(mqs_substitute(bad, &vars, err, sizeof err));
+    assert_non_null(strstr(err, "{fill:4}"));
+    cJSON_Delete(bad);
+    bad = cJSON_Parse("{\"topic\":\"{fill:65536}\"}");
+    assert_null(mqs_substitute(bad, &vars, err, sizeof err));
+    cJSON_Delete(bad);
 }
 
 int main(void)
@@ -120,6 +148,7 @@ int main(void)
         cmocka_unit_test(operators),
         cmocka_unit_test(captures_only_on_a_full_match),
         cmocka_unit_test(substitution_keeps_types_and_expands_text),
+        cmocka_unit_test(fill_pads_to_the_length_asked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -125,14 +125,15 @@ static int64_t run_session_timers(sim_broker *b, int64_t now)
             s->will = NULL;
             sim_will_publish(b, w);
         }
-        if (!s->conn && s->expires_at && s->expires_at <= now) {
+        bool counting = !s->conn || sim_quirk(s->quirks, SIM_Q_SESSION_EXPIRY_FROM_CONNECT);
+        if (counting && s->expires_at && s->expires_at <= now) {
             sim_log(b, "session '%s' expired", s->client_id);
             sim_session_end(s); /* unlinks s: *pp is now its successor */
             continue;
         }
         if (s->will)
             next = earliest(next, s->will_at);
-        if (!s->conn && s->expires_at)
+        if (counting && s->expires_at)
             next = earliest(next, s->expires_at);
         pp = &s->next;
     }

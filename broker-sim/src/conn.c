@@ -173,6 +173,8 @@ static void on_pingreq(sim_conn *c)
 
 static void dispatch(sim_conn *c, const mqtt_packet *pkt)
 {
+    if (c->refused_open)
+        return;
     if (c->connected && !c->s) { /* its session went to a new connection that left it open (takeover-keeps-old) */
         sim_conn_close(c, 0x8E, "session taken over");
         return;

@@ -7,6 +7,7 @@
 #include "mqttspec/scram.h"
 
 #define SIM_V31_MAX_CLIENT_ID 23 /* 3.1 refuses longer identifiers (CONNACK 2) */
+#define SIM_MAX_CLIENT_ID 256    /* 3.1.1 and 5.0: longer identifiers are refused (MQTT-3.1.3-5 lets a server) */
 #define SIM_EXPIRY_CAP_S 5       /* session-expiry-override: the longest Session Expiry Interval granted */
 
 /* ---- refusing ---- */
@@ -23,9 +24,16 @@ void sim_send_connack(sim_conn *c, bool session_present, uint8_t code, mqtt_prop
 /* CONNACK with a refusal code (0: none fits, close silently), then close: the connection never served a session. */
 void sim_refuse_connect(sim_conn *c, mqtt_version v, uint8_t code, const char *why)
 {
+    if (sim_quirk(c->quirks, SIM_Q_PROCESSES_AFTER_REFUSAL))
+        sim_process_after_refusal(c, v);
     c->version = v;
     if (code)
         sim_send_connack(c, false, code, (mqtt_props){NULL, 0});
+    if (code && sim_quirk(c->quirks, SIM_Q_REFUSAL_LEFT_OPEN)) {
+        c->refused_open = true; /* what it sends is ignored until it closes */
+        sim_log(c->b, "#%u refused (%s), left open (refusal-left-open)", c->id, why);
+        return;
+    }
     if (code && v == MQTT_V5 && sim_quirk(c->quirks, SIM_Q_REFUSAL_DISCONNECT))
         c->connected = true; /* the quirk: closed as if it had been accepted, DISCONNECT first (MQTT-3.14.0-1) */
     sim_conn_close(c, code, why);
@@ -55,6 +63,8 @@ void sim_on_connect_malformed(sim_conn *c, const mqtt_packet *pkt, const mqtt_er
         refuse(c, MQTT_V311, 0x02, why); /* 3.1.1 MQTT-3.1.3-8 */
         return;
     case MQTT_E_PROTOCOL_NAME:
+        if (sim_quirk(c->quirks, SIM_Q_ANY_PROTOCOL_NAME) && sim_accept_any_protocol_name(c))
+            return;
         /* not MQTT: MQTT-3.1.2-1 lets us just close, or answer under another specification (3.1.1's CONNACK 1) */
         refuse(c, MQTT_V311, sim_variant(c->variants, SIM_V_WRONG_PROTOCOL_NAME_311) ? 0x01 : 0, why);
         return;
@@ -95,6 +105,11 @@ static bool refused_by_content(sim_conn *c, const mqtt_connect *cn)
     }
     if (v == MQTT_V31 && (cn->client_id.len == 0 || cn->client_id.len > SIM_V31_MAX_CLIENT_ID)) {
         refuse(c, v, 0x02, "3.1 Client Identifier must have 1 to 23 characters");
+        return true;
+    }
+    if (v != MQTT_V31 && cn->client_id.len > SIM_MAX_CLIENT_ID) {
+        /* 3.1.1 MQTT-3.1.3-5 / 5.0 MQTT-3.1.3-5 oblige a server to take 1 to 23 characters only: a limit above */
+        refuse(c, v, v == MQTT_V5 ? 0x85 : 0x02, "Client Identifier longer than this server allows");
         return true;
     }
     return refused_will(c, cn);
@@ -289,6 +304,9 @@ static void bind_session(sim_conn *c, sim_session *s, uint32_t expiry_s)
     bool never = c->version == MQTT_V5 && sim_quirk(c->quirks, SIM_Q_SESSIONS_NEVER_EXPIRE);
     s->expiry_s = never ? SIM_EXPIRY_NEVER : expiry_s;
     c->connect_expiry_s = expiry_s;
+    if (c->version == MQTT_V5 && sim_quirk(c->quirks, SIM_Q_SESSION_EXPIRY_FROM_CONNECT) && expiry_s &&
+        s->expiry_s != SIM_EXPIRY_NEVER)
+        s->expires_at = sim_now() + (int64_t)expiry_s * 1000; /* run_session_timers ends it even while connected */
 }
 
 void sim_on_connect(sim_conn *c, const mqtt_packet *pkt)
@@ -320,6 +338,7 @@ void sim_accept_connect(sim_conn *c, const mqtt_packet *pkt, const mqtt_bytes *a
     uint32_t asked_expiry = session_expiry_asked(c, cn), granted_expiry = session_expiry_granted(c, asked_expiry);
     bind_session(c, s, granted_expiry);
     c->will = cn->will ? sim_will_from_connect(cn, c->version, c->quirks) : NULL;
+    sim_will_outlives_connect(c, s);
     bool flag = session_present_flag(c, cn->clean_start, present, existed);
     uint8_t props[400];
     sim_connack_view view = {assigned_id, cn->keep_alive, asked_expiry, granted_expiry, auth_data};

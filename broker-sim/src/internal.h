@@ -109,6 +109,7 @@ struct sim_session {
     uint32_t expiry_s;   /* after the connection closes; SIM_EXPIRY_NEVER: kept forever */
     int64_t expires_at;  /* ms, while offline; 0: not counting */
     sim_will *will;      /* a Will waiting for its delay */
+    sim_msg *remembered_will; /* will-outlives-connect only: the Will of its last connection that had one */
     int64_t will_at;
     uint32_t n_out;      /* entries of out, queued or in flight: bounded by cfg.max_queued_messages */
     uint64_t out_bytes;  /* their payload bytes: bounded by cfg.max_queued_bytes */
@@ -125,6 +126,7 @@ struct sim_conn {
     mqtt_stream in;
     mqtt_version version; /* MQTT_VERSION_UNKNOWN until CONNECT */
     bool connected;       /* CONNACK 0 sent */
+    bool refused_open;  /* refusal-left-open: its CONNECT was refused but the connection stays open */
     bool broken;          /* a write failed: close at the next sim_reap */
     bool will_discarded;  /* DISCONNECT took the Will away */
     sim_session *s;
@@ -150,6 +152,7 @@ struct sim_conn {
 typedef struct sim_retained {
     struct sim_retained *next;
     sim_msg *msg;
+    const sim_session *publisher; /* the session that published it while it lasts, else NULL */
 } sim_retained;
 
 /* Whose turn it is in one shared subscription (round-robin distribution). */
@@ -334,7 +337,11 @@ bool sim_send_publish(sim_conn *c, const sim_out *o, bool dup);
 /* ---- subscribe.c ---- */
 void sim_on_subscribe(sim_conn *c, const mqtt_packet *pkt);
 void sim_on_unsubscribe(sim_conn *c, const mqtt_packet *pkt);
-void sim_retain_store(sim_broker *b, sim_msg *m);
+/* Store (or, with an empty payload, delete) the topic's retained message; the entry stored, or NULL. */
+sim_retained *sim_retain_store(sim_broker *b, sim_msg *m);
+sim_retained *sim_retained_find(sim_broker *b, mqtt_bytes topic);
+/* The session s ends: forget it as a publisher (retain-ends-with-session: drop what it retained). */
+void sim_retained_publisher_ended(sim_broker *b, const sim_session *s);
 void sim_retained_free_all(sim_broker *b);
 
 /* ---- shared.c: 5.0 shared subscriptions (4.8.2) ---- */
@@ -356,5 +363,11 @@ void sim_will_free(sim_will *w);
 /* The connection closed without discarding its Will: publish it now or after its delay. */
 void sim_will_on_close(sim_conn *c);
 void sim_will_publish(sim_broker *b, sim_will *w);
+/* refusal.c: processes-after-refusal publishes the PUBLISHes buffered behind a refused CONNECT (read at v);
+ * any-protocol-name takes the CONNECT at the head of the stream under its proper name (false: cannot). */
+void sim_process_after_refusal(sim_conn *c, mqtt_version v);
+bool sim_accept_any_protocol_name(sim_conn *c);
+/* will-outlives-connect: the session remembers its last Will and gives it to a connection with Will Flag 0. */
+void sim_will_outlives_connect(sim_conn *c, sim_session *s);
 
 #endif

@@ -103,6 +103,20 @@ static sim_lenient forgive_alias_zero(const uint8_t *p, size_t len, const mqtt_d
     return decodes(scratch, len, opts, out) ? SIM_LENIENT_TAKE : SIM_LENIENT_NO;
 }
 
+/* lenient-will-flags: a CONNECT with Will QoS or Will Retain set but Will Flag 0 is taken with them cleared. */
+static sim_lenient forgive_will_flags(const uint8_t *p, size_t len, const mqtt_decode_opts *opts,
+                                      uint8_t scratch[SIM_LENIENT_MAX], mqtt_packet *out)
+{
+    if (len > SIM_LENIENT_MAX || len < 2 || p[1] & 0x80)
+        return SIM_LENIENT_NO; /* a one-byte Remaining Length keeps the offsets simple */
+    size_t flags_at = 2 + 2 + ((size_t)p[2] << 8 | p[3]) + 1; /* past the protocol name and level */
+    if (flags_at >= len)
+        return SIM_LENIENT_NO;
+    memcpy(scratch, p, len);
+    scratch[flags_at] &= (uint8_t)~0x38; /* Will QoS and Will Retain */
+    return decodes(scratch, len, opts, out) ? SIM_LENIENT_TAKE : SIM_LENIENT_NO;
+}
+
 sim_lenient sim_lenient_parse(sim_quirk_set quirks, uint8_t *p, size_t len, const mqtt_decode_opts *opts,
                               const mqtt_error *err, uint8_t scratch[SIM_LENIENT_MAX], mqtt_packet *out)
 {
@@ -114,6 +128,9 @@ sim_lenient sim_lenient_parse(sim_quirk_set quirks, uint8_t *p, size_t len, cons
         return forgive_length(p, len, opts, scratch, out);
     if (sim_quirk(quirks, SIM_Q_SHARED_LENIENT_NAMES) && type == MQTT_SUBSCRIBE && err->code == MQTT_E_SHARE_NAME)
         return forgive_share_name(p, len, opts, out);
+    if (sim_quirk(quirks, SIM_Q_LENIENT_WILL_FLAGS) && type == MQTT_CONNECT &&
+        (err->code == MQTT_E_WILL_QOS_WITHOUT_WILL || err->code == MQTT_E_WILL_RETAIN_WITHOUT_WILL))
+        return forgive_will_flags(p, len, opts, scratch, out);
     if (sim_quirk(quirks, SIM_Q_IGNORES_SERVER_PACKETS) && err->code == MQTT_E_PACKET_DIRECTION)
         return SIM_LENIENT_DROP;
     if (sim_quirk(quirks, SIM_Q_LENIENT_UTF8) && type == MQTT_PUBLISH && opts->version == MQTT_V5 &&

@@ -1,4 +1,5 @@
 /* PUBLISH in, the QoS 1 and 2 acknowledgement flows both ways, routing, PUBLISH out. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +24,8 @@ static void send_ack(sim_conn *c, uint8_t type, uint16_t packet_id, uint8_t code
 static bool goes_to_retained_store(const sim_conn *c, const sim_msg *m)
 {
     if (!m->retain || sim_quirk(c->quirks, SIM_Q_RETAIN_NOT_STORED))
+        return false;
+    if (m->qos == 0 && sim_quirk(c->quirks, SIM_Q_RETAIN_QOS0_KEEPS_OLD) && sim_retained_find(c->b, m->topic))
         return false;
     return m->payload.len > 0 || !sim_quirk(c->quirks, SIM_Q_RETAIN_EMPTY_NOT_CLEARED);
 }
@@ -69,8 +72,11 @@ static void route_reordered(sim_conn *c, sim_msg *m)
 /* Onward delivery: the retained store and every matching subscription. */
 static void deliver(sim_conn *c, sim_msg *m)
 {
-    if (goes_to_retained_store(c, m))
-        sim_retain_store(c->b, m);
+    if (goes_to_retained_store(c, m)) {
+        sim_retained *r = sim_retain_store(c->b, m);
+        if (r)
+            r->publisher = c->s; /* only retain-ends-with-session looks at it */
+    }
     if (sim_quirk(c->quirks, SIM_Q_REORDER))
         route_reordered(c, m);
     else
@@ -156,21 +162,78 @@ static void refuse_payload(sim_conn *c, const mqtt_publish *p)
     send_ack(c, p->qos == 2 ? MQTT_PUBREC : MQTT_PUBACK, p->packet_id, 0x99);
 }
 
+/* The access rule (sim_config.denied_topic): true if topic may not be published to. */
+static bool is_denied(const sim_conn *c, mqtt_bytes topic)
+{
+    const char *d = c->b->cfg.denied_topic;
+    return d && topic.len == strlen(d) && memcmp(topic.ptr, d, topic.len) == 0;
+}
+
+/* An unauthorized PUBLISH is not delivered; 3.1.1 MQTT-3.3.5-2: acknowledged "according to the normal QoS
+ * rules" (or the connection closed, which this server does not choose); 5.0 3.3.5: PUBACK / PUBREC 0x87. */
+static void on_denied_publish(sim_conn *c, const mqtt_publish *p)
+{
+    uint8_t code = c->version == MQTT_V5 ? 0x87 : 0;
+    sim_log(c->b, "#%u PUBLISH to the denied topic not delivered", c->id);
+    if (p->qos == 0 || sim_quirk(c->quirks, SIM_Q_DENIED_PUBLISH_UNANSWERED))
+        return;
+    if (p->qos == 1) {
+        send_ack(c, MQTT_PUBACK, p->packet_id, code);
+        return;
+    }
+    if (!code && !sim_session_awaiting_rel(c->s, p->packet_id))
+        sim_session_add_awaiting_rel(c->s, p->packet_id, NULL, 0); /* 3.1.1: the flow goes on to PUBCOMP */
+    send_ack(c, MQTT_PUBREC, p->packet_id, code);
+}
+
+/* topic-bom-stripped: the Topic Name without its EF BB BF sequences, in buf (at least topic.len bytes). */
+static mqtt_bytes strip_bom(mqtt_bytes topic, uint8_t *buf)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < topic.len; i++) {
+        if (i + 3 <= topic.len && memcmp(topic.ptr + i, "\xEF\xBB\xBF", 3) == 0) {
+            i += 2;
+            continue;
+        }
+        buf[n++] = topic.ptr[i];
+    }
+    return (mqtt_bytes){buf, n};
+}
+
+static void on_publish_topic(sim_conn *c, mqtt_bytes topic, const mqtt_publish *p)
+{
+    if (p->qos == 2) {
+        on_publish_qos2(c, topic, p);
+        return;
+    }
+    publish_message(c, topic, p);
+}
+
 void sim_on_publish(sim_conn *c, const mqtt_packet *pkt)
 {
     const mqtt_publish *p = &pkt->u.publish;
     mqtt_bytes topic;
     if (refused_as_unsupported(c, p) || !sim_alias_resolve(c, p, &topic))
         return;
+    if (is_denied(c, topic)) {
+        on_denied_publish(c, p);
+        return;
+    }
     if (payload_format_invalid(c, p) && !sim_session_awaiting_rel(c->s, p->packet_id)) {
         refuse_payload(c, p);
         return;
     }
-    if (p->qos == 2) {
-        on_publish_qos2(c, topic, p);
-        return;
+    if (sim_quirk(c->quirks, SIM_Q_TOPIC_BOM_STRIPPED) && topic.len) {
+        uint8_t *buf = malloc(topic.len);
+        if (!buf)
+            abort();
+        on_publish_topic(c, strip_bom(topic, buf), p); /* the message keeps a copy of its topic */
+        free(buf);
+    } else {
+        on_publish_topic(c, topic, p);
     }
-    publish_message(c, topic, p);
+    if (p->qos == 2)
+        return;
     if (p->qos == 1)
         send_ack(c, MQTT_PUBACK,
                  sim_quirk(c->quirks, SIM_Q_PUBACK_ID_SWAPPED) ? sim_swap16(p->packet_id) : p->packet_id, 0);
@@ -292,11 +355,29 @@ static bool matches_ignoring_dollar(mqtt_bytes filter, mqtt_bytes topic)
     return match;
 }
 
+/* topic-case-folded: match both lower-cased (ASCII only). */
+static bool matches_folding_case(mqtt_bytes filter, mqtt_bytes topic)
+{
+    uint8_t *f = malloc(filter.len + 1), *t = malloc(topic.len + 1);
+    if (!f || !t)
+        abort();
+    for (uint32_t i = 0; i < filter.len; i++)
+        f[i] = (uint8_t)tolower(filter.ptr[i]);
+    for (uint32_t i = 0; i < topic.len; i++)
+        t[i] = (uint8_t)tolower(topic.ptr[i]);
+    bool match = mqtt_topic_matches((mqtt_bytes){f, filter.len}, (mqtt_bytes){t, topic.len});
+    free(f);
+    free(t);
+    return match;
+}
+
 bool sim_filter_matches(sim_quirk_set quirks, mqtt_bytes filter, mqtt_bytes topic)
 {
     if (sim_quirk(quirks, SIM_Q_HASH_EXCLUDES_PARENT) && is_hash_parent(filter, topic))
         return false;
     if (mqtt_topic_matches(filter, topic))
+        return true;
+    if (sim_quirk(quirks, SIM_Q_TOPIC_CASE_FOLDED) && matches_folding_case(filter, topic))
         return true;
     return sim_quirk(quirks, SIM_Q_DOLLAR_TOPICS_MATCHED) && matches_ignoring_dollar(filter, topic);
 }

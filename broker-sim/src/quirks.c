@@ -281,6 +281,46 @@ static const sim_quirk_info quirk_table[SIM_Q_COUNT] = {
                                        "5.0: CONNACK, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK and AUTH carry a "
                                        "Reason String and a User Property even where that makes them larger than "
                                        "the client's Maximum Packet Size."},
+    /* strings, topics, connecting */
+    [SIM_Q_TOPIC_BOM_STRIPPED] = {"topic-bom-stripped", "3.1.1:MQTT-1.5.3-3 5.0:MQTT-1.5.4-3",
+                                  "The bytes EF BB BF (U+FEFF) are stripped from the Topic Name of a PUBLISH before "
+                                  "it is matched and forwarded."},
+    [SIM_Q_TOPIC_CASE_FOLDED] = {"topic-case-folded", "3.1.1:MQTT-4.7.3-4 5.0:MQTT-4.7.3-4",
+                                 "Subscription matching ignores ASCII case: \"a/B\" matches the filter \"a/b\"."},
+    [SIM_Q_ANY_PROTOCOL_NAME] = {"any-protocol-name", "3.1.1:MQTT-3.1.2-1 5.0:MQTT-3.1.2-1",
+                                 "A CONNECT whose protocol name is not MQTT (nor MQIsdp at level 3) is accepted "
+                                 "as if it were."},
+    [SIM_Q_PROCESSES_AFTER_REFUSAL] = {"processes-after-refusal", "3.1.1:MQTT-3.1.4-5 5.0:MQTT-3.1.4-6",
+                                       "After refusing a CONNECT, PUBLISH packets the client sent behind it in the "
+                                       "same read are still published (and retained)."},
+    [SIM_Q_RETAIN_QOS0_KEEPS_OLD] = {"retain-qos0-keeps-old", "3.1.1:MQTT-3.3.1-7 5.0:MQTT-3.3.1-5",
+                                     "A retained QoS 0 PUBLISH is forwarded but leaves an earlier retained message "
+                                     "of its topic in place."},
+    [SIM_Q_RETAIN_ENDS_WITH_SESSION] = {"retain-ends-with-session", "3.1.1:MQTT-3.1.2-7",
+                                        "Retained messages are discarded when the session of the client that "
+                                        "published them ends (as if they were session state)."},
+    [SIM_Q_WILL_OUTLIVES_CONNECT] = {"will-outlives-connect", "3.1.1:MQTT-3.1.2-12",
+                                     "A CONNECT with Will Flag 0 that resumes a session keeps the Will of the "
+                                     "session's earlier connection: it is published when the new connection "
+                                     "closes abruptly."},
+    [SIM_Q_LENIENT_WILL_FLAGS] = {"lenient-will-flags", "3.1.1:MQTT-3.1.2-11 3.1.1:MQTT-3.1.4-1 5.0:MQTT-3.1.2-11 "
+                                                        "5.0:MQTT-3.1.4-1",
+                                  "A CONNECT with Will QoS or Will Retain set while Will Flag is 0 is accepted (the "
+                                  "bits ignored) instead of closing the connection."},
+    [SIM_Q_REFUSAL_LEFT_OPEN] = {"refusal-left-open", "3.1.1:MQTT-3.2.2-5 5.0:MQTT-3.2.2-7 5.0:MQTT-3.1.4-2",
+                                 "After a CONNACK that refuses the connection (non-zero return code, 5.0 0x80 or "
+                                 "above) the connection is left open (what the client sends is ignored)."},
+    [SIM_Q_DENIED_PUBLISH_UNANSWERED] = {"denied-publish-unanswered", "3.1.1:MQTT-3.3.5-2",
+                                         "A QoS 1 or 2 PUBLISH to the denied topic (sim --deny-topic) is dropped "
+                                         "without an acknowledgement, and the connection stays open."},
+    [SIM_Q_SESSION_EXPIRY_FROM_CONNECT] = {"session-expiry-from-connect", "5.0:MQTT-4.1.0-1",
+                                           "5.0: the Session Expiry Interval is counted from the CONNECT: a session "
+                                           "whose interval runs out while its connection is open is discarded "
+                                           "(subscriptions gone, the connection closed at its next packet)."},
+    [SIM_Q_UNSUBSCRIBE_DROPS_INFLIGHT] = {"unsubscribe-drops-inflight", "3.1.1:MQTT-3.10.4-3 5.0:MQTT-3.10.4-3",
+                                          "UNSUBSCRIBE abandons the QoS 1 and 2 deliveries in flight whose topic "
+                                          "matched the removed filter: a later PUBREC or PUBACK for them is "
+                                          "ignored."},
 };
 
 _Static_assert(SIM_Q_COUNT <= 8 * sizeof(sim_quirk_set), "sim_quirk_set has one bit per quirk");

@@ -61,6 +61,7 @@ static void unlink_session(sim_session *s)
 void sim_session_end(sim_session *s)
 {
     unlink_session(s);
+    sim_retained_publisher_ended(s->b, s);
     if (s->conn)
         s->conn->s = NULL;
     sim_share_on_leave(s, true);
@@ -69,6 +70,8 @@ void sim_session_end(sim_session *s)
         s->will = NULL;
         sim_will_publish(s->b, w); /* 5.0 MQTT-3.1.2-8: the session ends before the Will Delay */
     }
+    if (s->remembered_will)
+        sim_msg_unref(s->remembered_will);
     free_subs(s);
     while (s->out_head) {
         sim_out *o = s->out_head;

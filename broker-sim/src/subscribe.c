@@ -6,7 +6,36 @@
 
 /* ---- retained store ---- */
 
-void sim_retain_store(sim_broker *b, sim_msg *m)
+sim_retained *sim_retained_find(sim_broker *b, mqtt_bytes topic)
+{
+    for (sim_retained *r = b->retained; r; r = r->next)
+        if (sim_bytes_eq(r->msg->topic, topic))
+            return r;
+    return NULL;
+}
+
+void sim_retained_publisher_ended(sim_broker *b, const sim_session *s)
+{
+    bool drop = sim_quirk(s->quirks, SIM_Q_RETAIN_ENDS_WITH_SESSION);
+    sim_retained **pp = &b->retained;
+    while (*pp) {
+        sim_retained *r = *pp;
+        if (r->publisher != s) {
+            pp = &r->next;
+            continue;
+        }
+        r->publisher = NULL;
+        if (!drop) {
+            pp = &r->next;
+            continue;
+        }
+        *pp = r->next;
+        sim_msg_unref(r->msg);
+        free(r);
+    }
+}
+
+sim_retained *sim_retain_store(sim_broker *b, sim_msg *m)
 {
     sim_retained **pp = &b->retained;
     while (*pp && !sim_bytes_eq((*pp)->msg->topic, m->topic))
@@ -18,13 +47,15 @@ void sim_retain_store(sim_broker *b, sim_msg *m)
         free(old);
     }
     if (m->payload.len == 0)
-        return; /* never stored (MQTT-3.3.1-11 / 5.0 MQTT-3.3.1-7) */
+        return NULL; /* never stored (MQTT-3.3.1-11 / 5.0 MQTT-3.3.1-7) */
     sim_retained *r = malloc(sizeof *r);
     if (!r)
         abort();
     r->msg = sim_msg_ref(m);
+    r->publisher = NULL;
     r->next = b->retained;
     b->retained = r;
+    return r;
 }
 
 void sim_retained_free_all(sim_broker *b)
@@ -71,8 +102,8 @@ static bool has_wildcard(mqtt_bytes f) { return memchr(f.ptr, '+', f.len) || mem
 static uint8_t refusal_of(const sim_conn *c, mqtt_bytes filter, uint8_t options)
 {
     mqtt_bytes inner;
-    if (c->version != MQTT_V5)
-        return 0;
+    if (c->version != MQTT_V5) /* 3.1.1 MQTT-3.8.3-2: without wildcard support such a filter is refused */
+        return sim_variant(c->variants, SIM_V_NO_WILDCARDS) && has_wildcard(filter) ? 0x80 : 0;
     if (is_shared(c, filter, &inner) && sim_variant(c->variants, SIM_V_NO_SHARED))
         return 0x9E; /* Shared Subscriptions not supported (announced in CONNACK) */
     if (MQTT_SUBOPT_QOS(options) == 2 && sim_quirk(c->quirks, SIM_Q_MAXIMUM_QOS_LAX))
@@ -222,6 +253,18 @@ static bool unsubscribe_one(sim_session *s, mqtt_bytes filter)
     return removed;
 }
 
+/* unsubscribe-drops-inflight: forget the deliveries in flight that filter matched. */
+static void drop_inflight_of(sim_session *s, mqtt_bytes filter)
+{
+    sim_out *o = s->out_head;
+    while (o) {
+        sim_out *next = o->next;
+        if (o->state != SIM_OUT_QUEUED && sim_filter_matches(0, filter, o->msg->topic))
+            sim_session_remove_out(s, o);
+        o = next;
+    }
+}
+
 void sim_on_unsubscribe(sim_conn *c, const mqtt_packet *pkt)
 {
     const mqtt_subs *req = &pkt->u.subs;
@@ -235,6 +278,8 @@ void sim_on_unsubscribe(sim_conn *c, const mqtt_packet *pkt)
     mqtt_list_iter_init(&it, req->list, false);
     for (uint32_t i = 0; i < n && mqtt_list_next(&it, &e); i++) {
         bool removed = unsubscribe_one(c->s, e.filter);
+        if (removed && sim_quirk(c->quirks, SIM_Q_UNSUBSCRIBE_DROPS_INFLIGHT))
+            drop_inflight_of(c->s, e.filter);
         codes[i] = removed ? 0x00 : 0x11; /* 0x11: No subscription existed */
         any_removed |= removed;
     }

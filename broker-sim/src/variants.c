@@ -32,11 +32,13 @@ static const sim_variant_info variant_table[SIM_V_COUNT] = {
          "5.0: CONNACK Retain Available 0; a PUBLISH with RETAIN 1 gets DISCONNECT 0x9A, a Will Retain 1 "
          "CONNACK 0x9A. 3.1.1 connections are unaffected (retained messages are mandatory there).", "5.0:retain"},
     [SIM_V_NO_WILDCARDS] =
-        {"no-wildcards", "5.0:3.2.2.3.12 5.0:3.9.3",
-         "5.0 3.2.2.3.12: \"A value of 0 means that Wildcard Subscriptions are not supported\"; SUBACK Reason "
+        {"no-wildcards", "3.1.1:MQTT-3.8.3-2 5.0:3.2.2.3.12 5.0:3.9.3",
+         "3.1.1 3.8.3: \"If the Server chooses not to support topic filters that contain wildcard characters it "
+         "MUST reject any Subscription request whose filter contains them [MQTT-3.8.3-2]\"; 5.0 3.2.2.3.12: \"A value of 0 means that Wildcard Subscriptions are not supported\"; SUBACK Reason "
          "Code 0xA2 \"Wildcard Subscriptions not supported: The Server does not support Wildcard Subscriptions; "
          "the subscription is not accepted.\" (3.9.3).",
-         "5.0: CONNACK Wildcard Subscription Available 0; a filter with '+' or '#' gets SUBACK 0xA2.", "5.0:wildcards"},
+         "A filter with '+' or '#' is refused: 3.1.1 SUBACK 0x80; 5.0 SUBACK 0xA2 after CONNACK Wildcard "
+         "Subscription Available 0.", "wildcards"},
     [SIM_V_NO_SUBSCRIPTION_IDS] =
         {"no-subscription-ids", "5.0:3.2.2.3.13",
          "5.0 3.2.2.3.13: \"A value of 0 means that Subscription Identifiers are not supported\"; \"If the "

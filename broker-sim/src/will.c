@@ -61,3 +61,20 @@ void sim_will_publish(sim_broker *b, sim_will *w)
     sim_route(b, m, NULL);
     sim_will_free(w);
 }
+
+void sim_will_outlives_connect(sim_conn *c, sim_session *s)
+{
+    if (!sim_quirk(c->quirks, SIM_Q_WILL_OUTLIVES_CONNECT))
+        return;
+    if (c->will) {
+        if (s->remembered_will)
+            sim_msg_unref(s->remembered_will);
+        s->remembered_will = sim_msg_ref(c->will->msg);
+        return;
+    }
+    if (!s->remembered_will)
+        return;
+    if (!(c->will = calloc(1, sizeof *c->will)))
+        abort();
+    c->will->msg = sim_msg_ref(s->remembered_will);
+}

@@ -183,7 +183,7 @@ bool mqs_step_auth(runctx *x, conn *c)
         return false;
     }
     char err[200];
-    mqs_vars vars = {x->captures, x->prefix, x->cid};
+    mqs_vars vars = {x->captures, x->prefix, x->cid, x->opts->denied_topic};
     cJSON *step = mqs_substitute(x->step, &vars, err, sizeof err);
     if (!step) {
         mqs_case_error(x, "%s", err);

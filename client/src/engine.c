@@ -239,7 +239,7 @@ void mqs_case_adopt_version(runctx *x, conn *c, int level)
 static cJSON *substituted(runctx *x, const cJSON *tmpl)
 {
     char err[200];
-    mqs_vars vars = {x->captures, x->prefix, x->cid};
+    mqs_vars vars = {x->captures, x->prefix, x->cid, x->opts->denied_topic};
     cJSON *out = mqs_substitute(tmpl, &vars, err, sizeof err);
     if (!out)
         mqs_case_error(x, "%s", err);
@@ -982,13 +982,15 @@ static bool step_accept(runctx *x, conn *c)
 
 /* ---- capabilities ---- */
 
-/* The websocket capability: the target URL is ws:// or wss:// (0 or its bit). */
+/* The websocket capability: the target URL is ws:// or wss:// (0 or its bit); denied_topic: the run was
+ * told a topic the target does not authorize (run --denied-topic, or the embedded broker-sim's). */
 static unsigned url_lacks(const mqs_run_opts *opts)
 {
-    unsigned ws = 0;
+    unsigned ws = 0, denied = 0;
     char err[64];
     mqs_capabilities_parse("websocket", &ws, err, sizeof err);
-    return opts->target.url.ws ? 0 : ws;
+    mqs_capabilities_parse("denied_topic", &denied, err, sizeof err);
+    return (opts->target.url.ws ? 0 : ws) | (opts->denied_topic ? 0 : denied);
 }
 
 /* Capabilities the target lacks at version v: declared (--lacks), found by the probe, or the URL's. */

@@ -25,12 +25,17 @@ typedef struct strbuf {
     size_t len, cap;
 } strbuf;
 
-static void sb_add(strbuf *b, const char *p, size_t n)
+static void sb_reserve(strbuf *b, size_t n)
 {
     if (b->len + n + 1 > b->cap) {
         b->cap = (b->len + n + 1) * 2;
         b->s = realloc(b->s, b->cap);
     }
+}
+
+static void sb_add(strbuf *b, const char *p, size_t n)
+{
+    sb_reserve(b, n);
     memcpy(b->s + b->len, p, n);
     b->len += n;
     b->s[b->len] = '\0';
@@ -57,15 +62,63 @@ static void add_capture_text(strbuf *b, const cJSON *v)
     free(text);
 }
 
-/* Expand one string; NULL (and err) for an unknown capture. */
+/* "{fill:N}": where it stands, enough 'x' to make the whole expanded string N bytes long, so a scenario can
+ * reach a length limit (a 65 535-byte topic) whatever the length of {prefix}. */
+#define MQS_FILL_MAX 65535u
+
+typedef struct fill_mark {
+    bool seen;
+    size_t at, total; /* byte offset in the expansion, wanted length */
+} fill_mark;
+
+/* Parse "{fill:N}" at s; its length, or 0 if s does not start with one. */
+static size_t fill_token(const char *s, size_t *total)
+{
+    if (strncmp(s, "{fill:", 6) != 0)
+        return 0;
+    char *end;
+    unsigned long n = strtoul(s + 6, &end, 10);
+    if (end == s + 6 || *end != '}')
+        return 0;
+    *total = n;
+    return (size_t)(end + 1 - s);
+}
+
+/* Insert the fill; false (and err) if it cannot give the length asked for. */
+static bool apply_fill(strbuf *b, const fill_mark *f, char *err, size_t err_cap)
+{
+    if (f->total > MQS_FILL_MAX || f->total < b->len) {
+        snprintf(err, err_cap, "{fill:%zu}: the rest of the string has %zu bytes; the length must be %zu..%u",
+                 f->total, b->len, b->len, MQS_FILL_MAX);
+        return false;
+    }
+    size_t n = f->total - b->len, tail = b->len - f->at;
+    sb_reserve(b, n);
+    memmove(b->s + f->at + n, b->s + f->at, tail);
+    memset(b->s + f->at, 'x', n);
+    b->len += n;
+    b->s[b->len] = '\0';
+    return true;
+}
+
+/* Expand one string; NULL (and err) for an unknown capture or a fill that cannot be met. */
 static char *expand(const char *s, const mqs_vars *vars, char *err, size_t err_cap)
 {
     strbuf b = {0};
+    fill_mark fill = {0};
+    size_t tok;
     sb_add(&b, "", 0);
     while (*s) {
-        if (strncmp(s, "{prefix}", 8) == 0) {
+        if (!fill.seen && (tok = fill_token(s, &fill.total)) != 0) {
+            fill.seen = true;
+            fill.at = b.len;
+            s += tok;
+        } else if (strncmp(s, "{prefix}", 8) == 0) {
             sb_add(&b, vars->prefix, strlen(vars->prefix));
             s += 8;
+        } else if (strncmp(s, "{denied_topic}", 14) == 0 && vars->denied_topic) {
+            sb_add(&b, vars->denied_topic, strlen(vars->denied_topic));
+            s += 14;
         } else if (strncmp(s, "{cid}", 5) == 0) {
             sb_add(&b, vars->cid, strlen(vars->cid));
             s += 5;
@@ -86,6 +139,10 @@ static char *expand(const char *s, const mqs_vars *vars, char *err, size_t err_c
             sb_add(&b, s, 1);
             s++;
         }
+    }
+    if (fill.seen && !apply_fill(&b, &fill, err, err_cap)) {
+        free(b.s);
+        return NULL;
     }
     return b.s;
 }

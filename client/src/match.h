@@ -11,6 +11,7 @@ typedef struct mqs_vars {
     const cJSON *captures; /* object: name -> value */
     const char *prefix;    /* {prefix} */
     const char *cid;       /* {cid} */
+    const char *denied_topic; /* {denied_topic}; NULL: none (a case using it requires denied_topic) */
 } mqs_vars;
 
 /* A deep copy of tmpl with {prefix}, {cid} and ${var} replaced.  NULL and a

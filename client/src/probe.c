@@ -635,7 +635,8 @@ static void reclassify_silence(mqs_profile *out)
 
 void mqs_probe(const mqs_probe_opts *opts, mqs_profile *out)
 {
-    unsigned versions = opts->versions ? opts->versions : (1u << MQTT_V311) | (1u << MQTT_V5);
+    /* every version some scenario runs at: a 3.1 case needs its capabilities probed too */
+    unsigned versions = opts->versions ? opts->versions : (1u << MQTT_V31) | (1u << MQTT_V311) | (1u << MQTT_V5);
     for (int i = 0; i < 3; i++) {
         mqtt_version v = slot_versions[i];
         if ((versions & (1u << v)) && !(opts->interrupted && opts->interrupted()))

@@ -26,7 +26,7 @@
 static const char *const cap_names[] = {
     "qos1", "qos2", "retain", "wildcards", "shared_subscriptions", "subscription_identifiers",
     "topic_alias", "will", "persistent_sessions", "session_expiry", "keep_alive", "websocket",
-    "enhanced_auth",
+    "enhanced_auth", "denied_topic",
 };
 _Static_assert(sizeof cap_names / sizeof cap_names[0] <= 32, "capabilities are bits of an unsigned");
 #define CAP_COUNT (sizeof cap_names / sizeof cap_names[0])

@@ -54,7 +54,7 @@ static void emit_json(walk *w, const cJSON *json, mqtt_role role)
 static void json_packet(walk *w, const cJSON *tmpl, mqtt_role receiver)
 {
     char err[300];
-    mqs_vars vars = {w->captures, "mqttspec/seed/1", "seedcid"};
+    mqs_vars vars = {w->captures, "mqttspec/seed/1", "seedcid", "mqttspec/denied"};
     cJSON *json = mqs_substitute(tmpl, &vars, err, sizeof err);
     mqtt_packet pkt;
     if (json && mqtt_packet_from_json(json, w->v, &pkt, arena, sizeof arena, err, sizeof err) == 0) {

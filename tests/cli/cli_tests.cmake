@@ -100,7 +100,7 @@ include("${CMAKE_CURRENT_LIST_DIR}/coverage_tests.cmake")
 # ---- list shows the role; sim --scenario plays server-role scenarios (testing MQTT clients) ----
 mqttspec_cli_test(cli_list_role
   ARGS "list --scenarios ${PROJECT_SOURCE_DIR}/scenarios --id client-connect-first --id connect-accepted" EXIT 0
-  OUTPUT "client-connect-first +3\\.1\\.1,5\\.0 +server .*\nconnect-accepted +3\\.1\\.1,5\\.0 +client ")
+  OUTPUT "client-connect-first +3\\.1\\.1,5\\.0 +server .*\nconnect-accepted +3\\.1\\.1,5\\.0,3\\.1 +client ")
 mqttspec_cli_test(cli_run_skips_server_role
   ARGS "run -q --scenarios ${PROJECT_SOURCE_DIR}/scenarios/client-tests" EXIT 2
   OUTPUT "server-role .*mqttspec sim --listen URL --scenario" REJECT "cases in")
@@ -111,7 +111,7 @@ mqttspec_cli_test(cli_run_tag_matches_nothing
 mqttspec_cli_test(cli_run_server_role_id
   ARGS "run -q --id client-connect-first" EXIT 2 OUTPUT "server-role")
 mqttspec_cli_test(cli_run_version_without_scenarios
-  ARGS "run -q -V 3.1 --id connect-connack-first" EXIT 2 OUTPUT "protocol version")
+  ARGS "run -q -V 3.1 --id session-311-persistent-qos1" EXIT 2 OUTPUT "protocol version")
 mqttspec_cli_test(cli_list_matches_nothing
   ARGS "list --id no-such-scenario" EXIT 2 OUTPUT "no scenario matches")
 
@@ -252,7 +252,7 @@ mqttspec_cli_test(cli_baseline_regression
   EXIT 1 OUTPUT "baseline NEW   will-retain-published-retained@3\\.1\\.1: expected PASS, now FAIL.*0 unchanged, 1 new")
 mqttspec_cli_test(cli_baseline_unchanged
   ARGS "run -q --id connect-accepted --baseline ${MQTTSPEC_CLI_TEST_DIR}/data/empty.baseline"
-  EXIT 0 OUTPUT "baseline: 2 unchanged, 0 new")
+  EXIT 0 OUTPUT "baseline: 3 unchanged, 0 new")
 mqttspec_cli_test(cli_baseline_fixed
   ARGS "run -q --id connect-accepted -V 3.1.1 --baseline ${MQTTSPEC_CLI_TEST_DIR}/data/fixed.baseline"
   EXIT 0 OUTPUT "baseline FIXED connect-accepted@3\\.1\\.1: expected WARN\\|FAIL, now PASS")

@@ -135,6 +135,19 @@ typedef enum sim_quirk_id {
     SIM_Q_MAX_PACKET_SIZE_IGNORED,    /* packets above the client's Maximum Packet Size are sent anyway */
     SIM_Q_OVERSIZE_MESSAGE_KEPT,      /* a message too big for the client stays queued, blocking the ones after it */
     SIM_Q_ACK_PROPERTIES_OVERSIZE,    /* acks carry a Reason String and User Property even past the client's limit */
+    /* strings, topics, connecting (appended: keep the order of the rows above) */
+    SIM_Q_TOPIC_BOM_STRIPPED,         /* EF BB BF (U+FEFF) removed from PUBLISH Topic Names */
+    SIM_Q_TOPIC_CASE_FOLDED,          /* subscription matching ignores ASCII case */
+    SIM_Q_ANY_PROTOCOL_NAME,          /* a CONNECT is accepted whatever its protocol name */
+    SIM_Q_PROCESSES_AFTER_REFUSAL,    /* PUBLISHes sent behind a refused CONNECT are still published */
+    SIM_Q_RETAIN_QOS0_KEEPS_OLD,      /* a retained QoS 0 PUBLISH leaves an earlier retained message in place */
+    SIM_Q_RETAIN_ENDS_WITH_SESSION,   /* retained messages are discarded when their publisher's session ends */
+    SIM_Q_WILL_OUTLIVES_CONNECT,      /* a CONNECT with Will Flag 0 reuses the session's earlier Will */
+    SIM_Q_LENIENT_WILL_FLAGS,         /* a CONNECT with Will QoS / Will Retain but Will Flag 0 is accepted */
+    SIM_Q_REFUSAL_LEFT_OPEN,          /* after a refusing CONNACK the connection is left open */
+    SIM_Q_DENIED_PUBLISH_UNANSWERED,  /* an unauthorized QoS 1/2 PUBLISH is neither acknowledged nor closed on */
+    SIM_Q_SESSION_EXPIRY_FROM_CONNECT, /* 5.0: the Session Expiry Interval counts from CONNECT, not from the close */
+    SIM_Q_UNSUBSCRIBE_DROPS_INFLIGHT, /* UNSUBSCRIBE abandons deliveries in flight that matched the filter */
     SIM_Q_COUNT
 } sim_quirk_id;
 
@@ -163,7 +176,7 @@ typedef enum sim_variant_id {
     SIM_V_INFLIGHT_1,                /* at most one unacknowledged QoS 1/2 PUBLISH towards each client */
     SIM_V_MAX_QOS_1,                 /* grants QoS 1 at most; 5.0: Maximum QoS 1 in CONNACK */
     SIM_V_NO_RETAIN,                 /* 5.0: Retain Available 0 */
-    SIM_V_NO_WILDCARDS,              /* 5.0: Wildcard Subscription Available 0 */
+    SIM_V_NO_WILDCARDS,              /* wildcard filters refused (3.1.1 0x80); 5.0: Wildcard Subscription Available 0 */
     SIM_V_NO_SUBSCRIPTION_IDS,       /* 5.0: Subscription Identifiers Available 0 */
     SIM_V_SESSION_EXPIRY_OVERRIDE,   /* 5.0: CONNACK caps the Session Expiry Interval */
     SIM_V_KEEP_ALIVE_OVERRIDE,       /* 5.0: CONNACK Server Keep Alive twice the client's */
@@ -217,6 +230,9 @@ typedef struct sim_config {
     uint16_t server_keep_alive;   /* 5.0: announce and enforce this Server Keep Alive; 0: the client's */
     uint16_t topic_alias_maximum; /* 5.0: Topic Alias Maximum announced in CONNACK; 0: no aliases */
     uint32_t max_packet_size;     /* largest packet accepted (5.0: announced in CONNACK) */
+    /* An access rule: PUBLISH to this Topic Name is not authorized (3.1.1 MQTT-3.3.5-2: acknowledged normally,
+     * not delivered; 5.0: PUBACK / PUBREC 0x87 Not authorized); NULL: everything is allowed. */
+    const char *denied_topic;
     FILE *log;                    /* one line per packet and event; NULL: silent */
     /* Per session: messages towards the client, queued or in flight, at most.  At the bound a new QoS 0
      * message for it is dropped, and so is a QoS 1/2 one, whose arrival also disconnects a connected slow

@@ -53,6 +53,8 @@ typedef struct mqs_run_opts {
      */
     bool (*interrupted)(void);
     bool show_credentials; /* record user names and passwords as sent, instead of redacted */
+    const char *denied_topic; /* a Topic Name the target does not authorize PUBLISH to ({denied_topic}, the
+                                 denied_topic capability); NULL: none known */
     char run_tag[16];      /* random, makes {prefix} and {cid} unique across runs */
     int connect_timeout_ms;
     mqs_listener *listener; /* server role: where the clients under test connect (not owned) */

@@ -69,7 +69,7 @@ typedef struct mqs_probe_opts {
     const char *password;
     const char *auth_user; /* 5.0: the SCRAM-SHA-256 user whose client-first asks for enhanced_auth; NULL: a made-up
                             * one (a refused method, 0x8C, still shows) */
-    unsigned versions;     /* bitmask of 1 << mqtt_version; 0 = 3.1.1 and 5.0 */
+    unsigned versions;     /* bitmask of 1 << mqtt_version; 0 = all three */
     int timeout_ms;        /* per wait (default 3000) */
     char run_tag[16];      /* makes the probe's client ids and topics unique */
     bool (*interrupted)(void); /* may be NULL; true: stop waiting at once (SIGINT) */
