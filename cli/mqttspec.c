@@ -26,6 +26,7 @@ static const command commands[] = {
     {"decode", cmd_decode, "decode and validate MQTT packets given as hex or a file"},
     {"report", cmd_report, "combine JSON reports of several targets into a matrix (HTML, Markdown)"},
     {"fuzz", cmd_fuzz, "stateful network fuzzing of a broker (or broker-sim); findings become scenarios"},
+    {"chaos", cmd_chaos, "delivery guarantees under faults: lost, duplicated, reordered messages (docs/chaos.md)"},
     {"coverage", cmd_coverage, "which statements the suite checks (scenarios, codec, quirks) and why not the rest"},
 };
 
