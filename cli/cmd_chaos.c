@@ -322,14 +322,20 @@ static int write_json(const chaos_args *a, const mqs_chaos_result *r)
 }
 
 /*
- * --html: the timeline page is written by reports/ (branch h-chaos-html).  Once it is merged, call it here:
- *     mqs_chaos_html_write(FILE *out, const mqs_chaos_opts *o, const mqs_chaos_result *r)
- * MERGE POINT: replace the message below by that call.
+ * --html: the timeline page is written by reports/ (mqttspec/chaos_html.h, branch h-chaos-sim).
+ * MERGE POINT: once that is merged, replace the body below by
+ *     cJSON *json = mqs_chaos_json(&a->o, r);
+ *     FILE *f = fopen(a->html, "w");
+ *     bool ok = json && f && mqs_chaos_html_write(json, f) == 0;
+ *     if (f) ok = fclose(f) == 0 && ok;
+ *     cJSON_Delete(json);
+ * (with #include "mqttspec/chaos_html.h" and <cjson/cJSON.h>), and a message when !ok.
  */
 static int write_html(const chaos_args *a, const mqs_chaos_result *r)
 {
     (void)r;
-    fprintf(stderr, "mqttspec: --html %s: this build has no chaos timeline writer yet (use --json)\n", a->html);
+    fprintf(stderr, "mqttspec: --html %s: this build has no chaos timeline writer yet: write --json and use "
+            "'mqttspec report --chaos RESULT.json --html OUT' where it exists\n", a->html);
     return -1;
 }
 

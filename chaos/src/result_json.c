@@ -157,7 +157,7 @@ static cJSON *summary_json(const mqs_chaos_result *r)
     return s;
 }
 
-bool mqs_chaos_json_write(FILE *out, const mqs_chaos_opts *o, const mqs_chaos_result *r)
+cJSON *mqs_chaos_json(const mqs_chaos_opts *o, const mqs_chaos_result *r)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "tool", "mqttspec chaos");
@@ -176,7 +176,13 @@ bool mqs_chaos_json_write(FILE *out, const mqs_chaos_opts *o, const mqs_chaos_re
     cJSON *notes = cJSON_AddArrayToObject(root, "notes");
     for (unsigned i = 0; i < r->n_notes; i++)
         cJSON_AddItemToArray(notes, cJSON_CreateString(r->notes[i]));
-    char *text = cJSON_Print(root);
+    return root;
+}
+
+bool mqs_chaos_json_write(FILE *out, const mqs_chaos_opts *o, const mqs_chaos_result *r)
+{
+    cJSON *root = mqs_chaos_json(o, r);
+    char *text = root ? cJSON_Print(root) : NULL;
     cJSON_Delete(root);
     if (!text)
         return false;

@@ -198,7 +198,11 @@ int mqs_chaos_run(const mqs_chaos_opts *o, mqs_chaos_result *r, char *err, size_
 void mqs_chaos_result_free(mqs_chaos_result *r);
 bool mqs_chaos_passed(const mqs_chaos_result *r); /* no violation */
 
-/* The JSON of docs/chaos.md (the format HTML timelines read); false on a write error. */
+/* The result as the JSON object of docs/chaos.md (what the HTML timeline reads); the caller
+ * cJSON_Deletes it.  NULL if out of memory. */
+struct cJSON;
+struct cJSON *mqs_chaos_json(const mqs_chaos_opts *o, const mqs_chaos_result *r);
+/* The same, written as text; false on a write error. */
 bool mqs_chaos_json_write(FILE *out, const mqs_chaos_opts *o, const mqs_chaos_result *r);
 /* The terminal summary. */
 void mqs_chaos_summary_print(FILE *out, const mqs_chaos_opts *o, const mqs_chaos_result *r);
