@@ -52,20 +52,23 @@ chaos() {
 chaos sim-3.1.1 "" -V 3.1.1 --duration 5 "${faults[@]}"
 chaos sim-5.0 "" -V 5.0 --duration 5 "${faults[@]}"
 
-# ---- 2. quirks that break delivery guarantees, each with the summary count it must raise ----
+# ---- 2. quirks that break delivery guarantees, each with the summary count it must raise and the
+# workload that shows it soonest (later options override the common ones): a resend before PUBREL
+# needs publishers dropping after PUBLISH at QoS 2; order is promised per topic and QoS, so one of each ----
 quirks=$("$mqttspec" sim --list-quirks | awk '/^[a-z0-9]/ {print $1}')
-while read -r quirk key; do
+while read -r quirk key extra; do
   if grep -qx "$quirk" <<<"$quirks"; then
-    chaos "quirk-$quirk" "$key" -V 5.0 --duration 3 --sim-quirk "$quirk" "${faults[@]}"
+    # shellcheck disable=SC2086 # extra is a list of options
+    chaos "quirk-$quirk" "$key" -V 5.0 --duration 3 --sim-quirk "$quirk" "${faults[@]}" $extra
   else
     echo "[quirk-$quirk] not in this build's broker-sim: skipped"
   fi
 done <<'QUIRKS'
 drop-offline-qos1 lost
-dup-redeliver duplicates_qos2
+dup-redeliver duplicates_qos2 --qos 2 --drop-clients after-publish --drop-every 300
 chaos-lose-acked-qos1 lost
 chaos-qos2-dup-on-reconnect duplicates_qos2
-reorder reordered
+reorder reordered --topics 1 --qos 1
 QUIRKS
 
 # ---- 3. mosquitto on loopback, network faults only ----
