@@ -27,7 +27,7 @@ cleanup() {
 trap cleanup EXIT
 
 # The faults every run has: a proxy cut about every 300 ms, each worker dropping itself about every 600 ms.
-faults=(--persistent --qos 0,1,2 --cut-every 300 --drop-clients all --drop-every 600 --seed 7 -q)
+faults=(--persistent --qos "0,1,2" --cut-every 300 --drop-clients all --drop-every 600 --seed 7 -q)
 rc=0
 
 # chaos NAME EXPECTED_KEY [options]: one run; EXPECTED_KEY "" wants 0 violations (exit 0), else exit 1
