@@ -1,7 +1,7 @@
 /*
  * mqttspec chaos: delivery guarantees under faults (docs/chaos.md).
  * Without --target it runs against broker-sim, started on a free loopback port.
- * Exit: 0 no violation, 1 violations, 2 usage, 3 target unreachable.
+ * Exit: 0 no violation, 1 violations, 2 usage, 3 target unreachable, 130/143 interrupted (no violation).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -69,7 +69,8 @@ void cmd_chaos_usage(FILE *out)
           "  -q, --quiet               no line per second\n"
           "      --help                this help\n"
           "\n"
-          "Exit status: 0 no violation, 1 violations, 2 usage error, 3 target unreachable.\n"
+          "Exit status: 0 no violation, 1 violations, 2 usage error (or a report not written), 3 target\n"
+          "unreachable, 130/143 interrupted by SIGINT/SIGTERM without a violation found.\n"
           "Ctrl-C ends the workload early; the quiet period, the check and the reports still follow.\n",
           out);
 }
@@ -371,7 +372,8 @@ static int run_chaos(chaos_args *a, const char *url, bool embedded)
         out_rc |= write_json(a, &r);
     if (a->html)
         out_rc |= write_html(a, &r);
-    int rc = mqs_chaos_passed(&r) ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+    /* violations found are the answer even when interrupted; otherwise an interrupted run says so (130/143) */
+    int rc = !mqs_chaos_passed(&r) ? CLI_EXIT_FAIL : r.interrupted ? cli_interrupt_status() : CLI_EXIT_OK;
     mqs_chaos_result_free(&r);
     return rc == CLI_EXIT_OK && out_rc ? CLI_EXIT_USAGE : rc;
 }

@@ -50,7 +50,7 @@ static void usage(FILE *out)
           "  1        a check failed (a FAIL or ERROR; decode: a malformed packet; fuzz: a crash or hang)\n"
           "  2        usage error: bad option, unwritable output, scenario error, a selection with nothing to run\n"
           "  3        the target is unreachable, or (run) it stopped accepting connections: CRASHED (sim: cannot listen)\n"
-          "  130/143  interrupted by SIGINT/SIGTERM (run, sim --scenario): unfinished cases NOT RUN, reports written\n",
+          "  130/143  interrupted by SIGINT/SIGTERM (run, sim --scenario, chaos): unfinished cases NOT RUN, reports written\n",
           out);
 }
 
