@@ -2,10 +2,13 @@
 # mqttspec chaos in CI (docs/chaos.md), well under a minute:
 #   1. the correct broker-sim, 3.1.1 and 5.0, QoS 0/1/2, persistent sessions, proxy cuts and client
 #      drops at every point of a QoS flow: no violation (exit 0);
+#      The same (5.0) on every legal variant of broker-sim.
 #   2. each broker-sim quirk that loses, duplicates or reorders messages (those `mqttspec sim
 #      --list-quirks` lists: some come with other branches) is reported as the violation it is
 #      (exit 1, and that kind counted in the JSON summary);
-#   3. mosquitto, when installed, started on a free loopback port and stopped by pid: as 1.
+#   3. mosquitto, when installed, started on a free loopback port and stopped by pid: as 1, for
+#      information only (its result is printed, never fails the stage: docs/chaos.md lists what
+#      mosquitto 2.0.11 was seen doing under these faults).
 # The runs' JSON and output are kept under OUT_DIR.
 #
 #   usage: ci/chaos-check.sh [BUILD_DIR] [OUT_DIR]
@@ -52,6 +55,12 @@ chaos() {
 chaos sim-3.1.1 "" -V 3.1.1 --duration 5 "${faults[@]}"
 chaos sim-5.0 "" -V 5.0 --duration 5 "${faults[@]}"
 
+# ---- 1b. every legal variant of broker-sim (an allowed behaviour, e.g. QoS 2 forwarded at PUBREL, one
+# message in flight, Maximum QoS 1): still no violation ----
+for variant in $("$mqttspec" sim --list-variants | awk '/^[a-z0-9]/ {print $1}'); do
+  chaos "variant-$variant" "" -V 5.0 --duration 1.5 --sim-variant "$variant" "${faults[@]}"
+done
+
 # ---- 2. quirks that break delivery guarantees, each with the summary count it must raise and the
 # workload that shows it soonest (later options override the common ones): a resend before PUBREL
 # needs publishers dropping after PUBLISH at QoS 2; order is promised per topic and QoS, so one of each ----
@@ -71,7 +80,7 @@ chaos-qos2-dup-on-reconnect duplicates_qos2
 reorder reordered --topics 1 --qos 1
 QUIRKS
 
-# ---- 3. mosquitto on loopback, network faults only ----
+# ---- 3. mosquitto on loopback, network faults only: information ----
 if command -v mosquitto >/dev/null; then
   port=$(free_port)
   mosquitto_base_conf "$work/mosquitto.conf"
@@ -79,7 +88,13 @@ if command -v mosquitto >/dev/null; then
   mosquitto -c "$work/mosquitto.conf" >"$out/mosquitto.log" 2>&1 &
   pid=$!
   wait_port "$port" 10
-  chaos mosquitto-5.0 "" -V 5.0 --duration 5 --target "mqtt://127.0.0.1:${port}" "${faults[@]}"
+  status=0
+  "$mqttspec" chaos --json "$out/mosquitto-5.0.json" -V 5.0 --duration 5 --target "mqtt://127.0.0.1:${port}" \
+    "${faults[@]}" >"$out/mosquitto-5.0.log" 2>&1 || status=$?
+  echo "[mosquitto-5.0] information: exit $status, $(jq -c '{verdict, violations: .summary.violations,
+    lost: .summary.lost, reordered: .summary.reordered, duplicates_qos2: .summary.duplicates_qos2}' \
+    "$out/mosquitto-5.0.json" 2>/dev/null || echo "no JSON")"
+  ((status <= 1)) || rc=1 # 2 or 3: the harness could not run
   kill "$pid"
   wait "$pid" 2>/dev/null || true
   pid=""

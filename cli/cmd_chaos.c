@@ -63,6 +63,7 @@ void cmd_chaos_usage(FILE *out)
           "      --cafile F            CA certificates to verify the target (mqtts)\n"
           "      --insecure            do not verify the target's certificate\n"
           "      --sim-quirk NAME      give the embedded broker-sim this quirk (repeatable)\n"
+          "      --sim-variant NAME    give it this legal variant (repeatable)\n"
           "output:\n"
           "      --json FILE           the result as JSON (docs/chaos.md; - for stdout)\n"
           "      --html FILE           the timeline as an HTML page (when this build has it)\n"
@@ -82,13 +83,14 @@ typedef struct chaos_args {
     const char *json, *html;
     bool have_duration, have_seed, quiet;
     sim_quirk_set quirks;
+    sim_variant_set variants;
     mqs_chaos_opts o;
 } chaos_args;
 
 enum {
     OPT_TARGET = 256, OPT_PUBS, OPT_SUBS, OPT_TOPICS, OPT_QOS, OPT_RATE, OPT_SIZE, OPT_INFLIGHT, OPT_PERSISTENT,
     OPT_QUIET_MS, OPT_SEED, OPT_CUT, OPT_STALL, OPT_LATENCY, OPT_DROP, OPT_DROP_EVERY, OPT_RESTART_CMD,
-    OPT_RESTART_EVERY, OPT_PW_FILE, OPT_CAFILE, OPT_INSECURE, OPT_SIM_QUIRK, OPT_JSON, OPT_HTML, OPT_HELP
+    OPT_RESTART_EVERY, OPT_PW_FILE, OPT_CAFILE, OPT_INSECURE, OPT_SIM_QUIRK, OPT_SIM_VARIANT, OPT_JSON, OPT_HTML, OPT_HELP
 };
 
 static const struct option long_opts[] = {
@@ -108,6 +110,7 @@ static const struct option long_opts[] = {
     {"username", required_argument, NULL, 'u'},          {"pw", required_argument, NULL, 'P'},
     {"pw-file", required_argument, NULL, OPT_PW_FILE},   {"cafile", required_argument, NULL, OPT_CAFILE},
     {"insecure", no_argument, NULL, OPT_INSECURE},       {"sim-quirk", required_argument, NULL, OPT_SIM_QUIRK},
+    {"sim-variant", required_argument, NULL, OPT_SIM_VARIANT},
     {"json", required_argument, NULL, OPT_JSON},         {"html", required_argument, NULL, OPT_HTML},
     {"quiet", no_argument, NULL, 'q'},                   {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
@@ -246,6 +249,7 @@ static int take_option(chaos_args *a, int opt, const char *arg)
     case OPT_CAFILE: o->tls.cafile = arg; return cli_check_input("--cafile", arg);
     case OPT_INSECURE: o->tls.insecure = true; return 0;
     case OPT_SIM_QUIRK: return embedded_sim_add_quirk(&a->quirks, arg);
+    case OPT_SIM_VARIANT: return embedded_sim_add_variant(&a->variants, arg);
     case OPT_JSON: a->json = arg; return 0;
     case OPT_HTML: a->html = arg; return 0;
     case 'q': a->quiet = true; return 0;
@@ -262,8 +266,8 @@ static int check_args(chaos_args *a)
     }
     if (cli_target_resolve(&a->tgt, "chaos") < 0)
         return -1;
-    if (a->tgt.url[0] && a->quirks) {
-        fprintf(stderr, "mqttspec: --sim-quirk applies to the embedded broker-sim, not to a target\n");
+    if (a->tgt.url[0] && (a->quirks || a->variants)) {
+        fprintf(stderr, "mqttspec: --sim-quirk and --sim-variant apply to the embedded broker-sim, not to a target\n");
         return -1;
     }
     if ((a->o.restart_cmd != NULL) != (a->o.restart_every_s > 0)) {
@@ -393,7 +397,7 @@ int cmd_chaos(int argc, char **argv)
     char url[300];
     if (a.tgt.url[0])
         snprintf(url, sizeof url, "%s", a.tgt.url);
-    else if (!(sim = embedded_sim_start(a.quirks, url, sizeof url)))
+    else if (!(sim = embedded_sim_start_variants(a.quirks, a.variants, url, sizeof url)))
         return EXIT_UNREACHABLE;
     cli_interrupt_install();
     rc = run_chaos(&a, url, sim != NULL);
