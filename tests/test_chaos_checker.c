@@ -29,8 +29,8 @@ static void send_acked(mqs_chaos_checker *c, uint32_t seq, uint8_t qos, int64_t 
 
 static void deliver_both(mqs_chaos_checker *c, uint32_t seq, uint8_t qos, int64_t t)
 {
-    mqs_chaos_received(c, 0, 0, seq, 0, qos, t);
-    mqs_chaos_received(c, 1, 0, seq, 0, qos, t);
+    mqs_chaos_received(c, 0, 0, seq, 0, qos, false, t);
+    mqs_chaos_received(c, 1, 0, seq, 0, qos, false, t);
 }
 
 static uint64_t count(const mqs_chaos_checker *c, mqs_chaos_kind k)
@@ -66,7 +66,7 @@ static void acknowledged_message_missing_is_lost(void **state)
     mqs_chaos_checker *c = fresh();
     send_acked(c, 0, 1, 10);
     send_acked(c, 1, 2, 20);
-    mqs_chaos_received(c, 0, 0, 0, 0, 1, 15); /* sub-0 has seq 0, not seq 1; sub-1 has nothing */
+    mqs_chaos_received(c, 0, 0, 0, 0, 1, false, 15); /* sub-0 has seq 0, not seq 1; sub-1 has nothing */
     mqs_chaos_check(c);
     assert_int_equal(count(c, MQS_CHAOS_LOST), 3);
     assert_int_equal(mqs_chaos_counts_of(c)->violations, 3);
@@ -87,7 +87,7 @@ static void unacknowledged_or_unexpected_is_not_lost(void **state)
     assert_true(mqs_chaos_sent(c, 0, 0, 0, 1, 10)); /* never acknowledged: the broker may not have it */
     send_acked(c, 1, 1, 20);
     mqs_chaos_session_started(c, 1, 30); /* sub-1's session was not resumed after seq 1 was sent */
-    mqs_chaos_received(c, 0, 0, 1, 0, 1, 25);
+    mqs_chaos_received(c, 0, 0, 1, 0, 1, false, 25);
     mqs_chaos_check(c);
     assert_int_equal(count(c, MQS_CHAOS_LOST), 0);
     assert_int_equal(mqs_chaos_counts_of(c)->unchecked, 3); /* seq 0 at both, seq 1 at sub-1 */
@@ -99,7 +99,7 @@ static void qos0_loss_is_allowed(void **state)
     (void)state;
     mqs_chaos_checker *c = fresh();
     send_acked(c, 0, 0, 10);
-    mqs_chaos_received(c, 0, 0, 0, 0, 0, 12);
+    mqs_chaos_received(c, 0, 0, 0, 0, 0, false, 12);
     mqs_chaos_check(c);
     assert_int_equal(count(c, MQS_CHAOS_LOST_QOS0), 1);
     assert_int_equal(mqs_chaos_kind_severity(MQS_CHAOS_LOST_QOS0), MQS_CHAOS_ALLOWED);
@@ -113,7 +113,7 @@ static void qos2_duplicate_is_a_violation(void **state)
     mqs_chaos_checker *c = fresh();
     send_acked(c, 0, 2, 10);
     deliver_both(c, 0, 2, 12);
-    mqs_chaos_received(c, 1, 0, 0, 0, 2, 14);
+    mqs_chaos_received(c, 1, 0, 0, 0, 2, false, 14);
     assert_int_equal(count(c, MQS_CHAOS_DUP_QOS2), 1);
     assert_int_equal(mqs_chaos_counts_of(c)->violations, 1);
     assert_string_equal(mqs_chaos_kind_statement(MQS_CHAOS_DUP_QOS2, MQTT_V311), "3.1.1:MQTT-4.3.3-2");
@@ -145,14 +145,15 @@ static void reorder_is_per_topic_and_qos(void **state)
     assert_true(mqs_chaos_sent(c, 0, 2, 1, 1, 12)); /* another topic: its own order */
     mqs_chaos_acked(c, 0, 2, 13);
     send_acked(c, 3, 2, 14); /* another QoS on topic 0 */
-    mqs_chaos_received(c, 0, 0, 2, 1, 1, 15);
-    mqs_chaos_received(c, 0, 0, 3, 0, 2, 15);
-    mqs_chaos_received(c, 0, 0, 0, 0, 1, 16);
-    mqs_chaos_received(c, 0, 0, 1, 0, 1, 17);
+    mqs_chaos_received(c, 0, 0, 2, 1, 1, false, 15);
+    mqs_chaos_received(c, 0, 0, 3, 0, 2, false, 15);
+    mqs_chaos_received(c, 0, 0, 0, 0, 1, false, 16);
+    mqs_chaos_received(c, 0, 0, 1, 0, 1, false, 17);
     assert_int_equal(count(c, MQS_CHAOS_REORDER), 0);
-    mqs_chaos_received(c, 1, 0, 1, 0, 1, 18);
-    mqs_chaos_received(c, 1, 0, 0, 0, 1, 19); /* sub-1: 1 before 0 on topic 0, QoS 1 */
+    mqs_chaos_received(c, 1, 0, 1, 0, 1, false, 18);
+    mqs_chaos_received(c, 1, 0, 0, 0, 1, false, 19); /* sub-1: 1 before 0 on topic 0, QoS 1 */
     assert_int_equal(count(c, MQS_CHAOS_REORDER), 1);
+    assert_int_equal(count(c, MQS_CHAOS_REORDER_RESEND), 0);
     size_t na;
     const mqs_chaos_anomaly *a = mqs_chaos_anomalies(c, &na);
     assert_int_equal(na, 1);
@@ -162,15 +163,31 @@ static void reorder_is_per_topic_and_qos(void **state)
     mqs_chaos_checker_free(c);
 }
 
+/* A late first copy marked DUP was sent before (lost with a connection): its first transmission kept the order. */
+static void late_resend_is_allowed(void **state)
+{
+    (void)state;
+    mqs_chaos_checker *c = fresh();
+    send_acked(c, 0, 1, 10);
+    send_acked(c, 1, 1, 11);
+    mqs_chaos_received(c, 0, 0, 1, 0, 1, false, 20);
+    mqs_chaos_received(c, 0, 0, 0, 0, 1, true, 21);
+    assert_int_equal(count(c, MQS_CHAOS_REORDER), 0);
+    assert_int_equal(count(c, MQS_CHAOS_REORDER_RESEND), 1);
+    assert_int_equal(mqs_chaos_kind_severity(MQS_CHAOS_REORDER_RESEND), MQS_CHAOS_ALLOWED);
+    assert_int_equal(mqs_chaos_counts_of(c)->violations, 0);
+    mqs_chaos_checker_free(c);
+}
+
 static void never_published(void **state)
 {
     (void)state;
     mqs_chaos_checker *c = fresh();
     send_acked(c, 0, 1, 10);
-    mqs_chaos_received(c, 0, 0, 7, 0, 1, 12);                          /* a sequence number not sent */
-    mqs_chaos_received(c, 0, 5, 0, 0, 1, 12);                          /* a publisher that does not exist */
-    mqs_chaos_received(c, 0, 0, 0, 1, 1, 12);                          /* sent on topic 0, received on 1 */
-    mqs_chaos_received(c, 1, MQS_CHAOS_NONE, 0, MQS_CHAOS_NONE, 1, 12); /* not our payload at all */
+    mqs_chaos_received(c, 0, 0, 7, 0, 1, false, 12);                          /* a sequence number not sent */
+    mqs_chaos_received(c, 0, 5, 0, 0, 1, false, 12);                          /* a publisher that does not exist */
+    mqs_chaos_received(c, 0, 0, 0, 1, 1, false, 12);                          /* sent on topic 0, received on 1 */
+    mqs_chaos_received(c, 1, MQS_CHAOS_NONE, 0, MQS_CHAOS_NONE, 1, false, 12); /* not our payload at all */
     assert_int_equal(count(c, MQS_CHAOS_NEVER_PUBLISHED), 4);
     assert_int_equal(mqs_chaos_counts_of(c)->violations, 4);
     mqs_chaos_checker_free(c);
@@ -202,7 +219,7 @@ static void void_session_expects_nothing(void **state)
     (void)state;
     mqs_chaos_checker *c = fresh();
     send_acked(c, 0, 1, 10);
-    mqs_chaos_received(c, 0, 0, 0, 0, 1, 12);
+    mqs_chaos_received(c, 0, 0, 0, 0, 1, false, 12);
     mqs_chaos_session_void(c, 1);
     mqs_chaos_check(c);
     assert_int_equal(count(c, MQS_CHAOS_LOST), 0);
@@ -232,7 +249,7 @@ static void sequence_gaps_and_bad_ids_are_refused(void **state)
     assert_false(mqs_chaos_sent(c, 0, 1, 0, 1, 0)); /* seq 0 first */
     assert_false(mqs_chaos_sent(c, 3, 0, 0, 1, 0)); /* no publisher 3 */
     mqs_chaos_acked(c, 0, 9, 0);                    /* acknowledging the unknown is ignored */
-    mqs_chaos_received(c, 9, 0, 0, 0, 1, 0);        /* so is an unknown subscriber */
+    mqs_chaos_received(c, 9, 0, 0, 0, 1, false, 0);        /* so is an unknown subscriber */
     assert_int_equal(mqs_chaos_counts_of(c)->acknowledged, 0);
     assert_int_equal(mqs_chaos_counts_of(c)->delivered, 0);
     mqs_chaos_checker_free(c);
@@ -248,6 +265,7 @@ int main(void)
         cmocka_unit_test(qos2_duplicate_is_a_violation),
         cmocka_unit_test(qos1_duplicate_is_allowed),
         cmocka_unit_test(reorder_is_per_topic_and_qos),
+        cmocka_unit_test(late_resend_is_allowed),
         cmocka_unit_test(never_published),
         cmocka_unit_test(loss_after_restart_is_information),
         cmocka_unit_test(void_session_expects_nothing),

@@ -50,6 +50,7 @@ static const struct {
     [MQS_CHAOS_NEVER_PUBLISHED] = {"never-published", MQS_CHAOS_VIOLATION},
     [MQS_CHAOS_LOST_QOS0] = {"lost-qos0", MQS_CHAOS_ALLOWED},
     [MQS_CHAOS_LOST_AFTER_RESTART] = {"lost-after-restart", MQS_CHAOS_INFO},
+    [MQS_CHAOS_REORDER_RESEND] = {"reorder-resend", MQS_CHAOS_ALLOWED},
 };
 
 const char *mqs_chaos_kind_name(mqs_chaos_kind k)
@@ -188,23 +189,28 @@ static mqs_chaos_anomaly anomaly_at(int64_t t, uint32_t pub, uint32_t sub, uint3
                                .seq = seq};
 }
 
-/* First receipts only: a duplicate (QoS 1, allowed) repeats an earlier number legitimately. */
+/*
+ * First receipts only: a duplicate (QoS 1, allowed) repeats an earlier number legitimately.  A late
+ * first copy marked DUP is a resend: the broker sent it before, in order, on a connection that was
+ * lost, and 4.6 orders the PUBLISH packets a Server sends, not what survives a cut (its own note
+ * promises receipt order only with one message in flight): counted, allowed.
+ */
 static void check_order(mqs_chaos_checker *c, uint32_t sub, uint32_t pub, const chaos_msg *m, uint32_t seq,
-                        int64_t t)
+                        bool dup, int64_t t)
 {
     int64_t *last = &c->last_seq[(((size_t)sub * c->pubs + pub) * c->topics + m->topic) * 3 + m->qos];
     if (*last > (int64_t)seq) {
         mqs_chaos_anomaly a = anomaly_at(t, pub, sub, m->topic, m->qos, seq);
-        snprintf(a.detail, sizeof a.detail, "seq %u arrived after seq %lld of the same publisher, topic and QoS",
-                 seq, (long long)*last);
-        note(c, MQS_CHAOS_REORDER, &a);
+        snprintf(a.detail, sizeof a.detail, "seq %u arrived %safter seq %lld of the same publisher, topic and QoS",
+                 seq, dup ? "as a resend (DUP 1) " : "", (long long)*last);
+        note(c, dup ? MQS_CHAOS_REORDER_RESEND : MQS_CHAOS_REORDER, &a);
         return;
     }
     *last = seq;
 }
 
 void mqs_chaos_received(mqs_chaos_checker *c, uint32_t sub, uint32_t pub, uint32_t seq, uint32_t topic,
-                        uint8_t qos, int64_t t_ms)
+                        uint8_t qos, bool dup, int64_t t_ms)
 {
     if (sub >= c->subs)
         return;
@@ -220,7 +226,7 @@ void mqs_chaos_received(mqs_chaos_checker *c, uint32_t sub, uint32_t pub, uint32
     uint8_t *count = &c->pub[pub].rcv[(size_t)seq * c->subs + sub];
     if (*count == 0) {
         *count = 1;
-        check_order(c, sub, pub, m, seq, t_ms);
+        check_order(c, sub, pub, m, seq, dup, t_ms);
         return;
     }
     if (*count < UINT8_MAX)

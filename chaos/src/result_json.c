@@ -141,6 +141,7 @@ static cJSON *summary_json(const mqs_chaos_result *r)
     cJSON_AddNumberToObject(s, "duplicates_qos1", (double)c->by_kind[MQS_CHAOS_DUP_QOS1]);
     cJSON_AddNumberToObject(s, "duplicates_qos2", (double)c->by_kind[MQS_CHAOS_DUP_QOS2]);
     cJSON_AddNumberToObject(s, "reordered", (double)c->by_kind[MQS_CHAOS_REORDER]);
+    cJSON_AddNumberToObject(s, "reordered_resends", (double)c->by_kind[MQS_CHAOS_REORDER_RESEND]);
     cJSON_AddNumberToObject(s, "never_published", (double)c->by_kind[MQS_CHAOS_NEVER_PUBLISHED]);
     cJSON_AddNumberToObject(s, "lost_after_restart", (double)c->by_kind[MQS_CHAOS_LOST_AFTER_RESTART]);
     cJSON_AddNumberToObject(s, "violations", (double)c->violations);

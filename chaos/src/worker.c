@@ -420,7 +420,8 @@ static void record_delivery(chaos_run *run, chaos_worker *w, const mqtt_publish 
     run->sec_received++;
     run->total_received++;
     if (pub->payload.len < MQS_CHAOS_MIN_SIZE || memcmp(d, MAGIC, 4) != 0 || get32(d + 4) != run->run_id) {
-        mqs_chaos_received(run->ck, w->index, MQS_CHAOS_NONE, 0, MQS_CHAOS_NONE, pub->qos, chaos_now(run));
+        mqs_chaos_received(run->ck, w->index, MQS_CHAOS_NONE, 0, MQS_CHAOS_NONE, pub->qos, pub->dup,
+                           chaos_now(run));
         return;
     }
     int64_t sent_ns = (int64_t)((uint64_t)get32(d + 16) << 32 | get32(d + 20));
@@ -429,7 +430,8 @@ static void record_delivery(chaos_run *run, chaos_worker *w, const mqtt_publish 
         chaos_hist_add(&run->lat_all, (uint64_t)lat_ns / 1000);
         chaos_hist_add(&run->lat_sec, (uint64_t)lat_ns / 1000);
     }
-    mqs_chaos_received(run->ck, w->index, get32(d + 8), get32(d + 12), get32(d + 24), pub->qos, chaos_now(run));
+    mqs_chaos_received(run->ck, w->index, get32(d + 8), get32(d + 12), get32(d + 24), pub->qos, pub->dup,
+                       chaos_now(run));
 }
 
 static void on_sub_publish(chaos_run *run, chaos_worker *w, const mqtt_packet *p)

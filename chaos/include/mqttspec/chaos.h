@@ -34,6 +34,7 @@ typedef enum mqs_chaos_kind {
     MQS_CHAOS_NEVER_PUBLISHED,    /* received but never sent */
     MQS_CHAOS_LOST_QOS0,          /* a QoS 0 message missing (allowed) */
     MQS_CHAOS_LOST_AFTER_RESTART, /* missing, and the broker restarted after it was sent (information) */
+    MQS_CHAOS_REORDER_RESEND,     /* first copy after a later message, but a resend (DUP 1): allowed */
     MQS_CHAOS_KIND_COUNT
 } mqs_chaos_kind;
 
@@ -82,9 +83,10 @@ bool mqs_chaos_sent(mqs_chaos_checker *c, uint32_t pub, uint32_t seq, uint32_t t
 /* The broker acknowledged it (PUBACK for QoS 1, PUBCOMP for QoS 2). */
 void mqs_chaos_acked(mqs_chaos_checker *c, uint32_t pub, uint32_t seq, int64_t t_ms);
 /* Subscriber sub received an application message (PUBLISH, counted once per new packet: not a QoS 2
- * resend of a packet id still awaiting PUBREL).  qos as delivered.  pub out of range: never published. */
+ * resend of a packet id still awaiting PUBREL).  qos and dup as delivered.  pub out of range: never
+ * published. */
 void mqs_chaos_received(mqs_chaos_checker *c, uint32_t sub, uint32_t pub, uint32_t seq, uint32_t topic,
-                        uint8_t qos, int64_t t_ms);
+                        uint8_t qos, bool dup, int64_t t_ms);
 /* Subscriber sub holds a new subscription (its session was not resumed) from t_ms: messages sent from
  * then on are expected at it, those sent before are not. */
 void mqs_chaos_session_started(mqs_chaos_checker *c, uint32_t sub, int64_t t_ms);
