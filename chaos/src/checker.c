@@ -146,7 +146,7 @@ static void note(mqs_chaos_checker *c, mqs_chaos_kind k, const mqs_chaos_anomaly
 
 static bool pub_grow(chaos_pub *p, unsigned subs)
 {
-    uint32_t cap = p->cap ? p->cap * 2 : 1024;
+    uint32_t cap = p->cap ? p->cap * 2 : 16; /* many publishers, few messages each: start small */
     chaos_msg *m = realloc(p->msgs, (size_t)cap * sizeof *m);
     if (!m)
         return false;
@@ -291,7 +291,7 @@ static void judge_missing(mqs_chaos_checker *c, uint32_t pub, uint32_t seq, uint
         note(c, MQS_CHAOS_LOST_QOS0, &a);
     } else if (acked) {
         snprintf(a.detail, sizeof a.detail, "acknowledged QoS %u message never delivered to a subscriber whose "
-                 "session persisted", m->qos);
+                 "session lasted", m->qos);
         note(c, MQS_CHAOS_LOST, &a);
     } else {
         c->counts.unchecked++; /* never acknowledged: the broker may not have it */
