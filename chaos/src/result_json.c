@@ -147,7 +147,8 @@ static cJSON *summary_json(const mqs_chaos_result *r)
     cJSON_AddNumberToObject(s, "violations", (double)c->violations);
     cJSON_AddNumberToObject(s, "unchecked", (double)c->unchecked);
     cJSON_AddNumberToObject(s, "throughput_in_per_s", per_s(c->published, r->workload_ms));
-    cJSON_AddNumberToObject(s, "throughput_out_per_s", per_s(c->delivered, r->workload_ms));
+    cJSON_AddNumberToObject(s, "throughput_out_per_s", per_s(c->delivered, r->delivering_ms));
+    cJSON_AddNumberToObject(s, "delivering_ms", (double)r->delivering_ms);
     cJSON_AddItemToObject(s, "latency_ms", latency_json(&r->latency));
     cJSON_AddNumberToObject(s, "connections_max", r->connections_max);
     cJSON_AddNumberToObject(s, "reconnects", (double)r->reconnects);

@@ -42,6 +42,7 @@ void mqs_chaos_summary_print(FILE *out, const mqs_chaos_opts *o, const mqs_chaos
 {
     const mqs_chaos_counts *c = mqs_chaos_counts_of(r->checker);
     double s = r->workload_ms > 0 ? (double)r->workload_ms / 1000.0 : 1.0;
+    double s_out = r->delivering_ms > 0 ? (double)r->delivering_ms / 1000.0 : 1.0;
     fprintf(out, "\nmqttspec chaos: %s, MQTT %s, %.1f s of workload%s\n", o->target_shown ? o->target_shown : "",
             mqtt_version_name(o->version), (double)r->workload_ms / 1000.0, r->interrupted ? " (interrupted)" : "");
     fprintf(out, "messages: %llu published, %llu acknowledged, %llu delivered; %llu (message, subscriber) pairs "
@@ -52,7 +53,7 @@ void mqs_chaos_summary_print(FILE *out, const mqs_chaos_opts *o, const mqs_chaos
     print_counts(out, o, c);
     print_examples(out, r);
     fprintf(out, "throughput: %.0f msg/s in, %.0f msg/s out; latency p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms\n",
-            (double)c->published / s, (double)c->delivered / s, r->latency.p50, r->latency.p99, r->latency.p999);
+            (double)c->published / s, (double)c->delivered / s_out, r->latency.p50, r->latency.p99, r->latency.p999);
     fprintf(out, "harness: %u connections at most, %.2f s CPU, %ld KB RSS (peak)\n", r->connections_max,
             r->harness_cpu_s, r->harness_rss_kb);
     for (unsigned i = 0; i < r->n_notes; i++)

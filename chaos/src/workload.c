@@ -377,6 +377,7 @@ int mqs_chaos_run(const mqs_chaos_opts *o, mqs_chaos_result *r, char *err, size_
     run.last_delivery_ms = quiet_start;
     int64_t bound = quiet_start + o->quiet_ms + QUIET_EXTRA_MS;
     loop_until(&run, fds, cap, bound, 2);
+    r->delivering_ms = run.last_delivery_ms - start > r->workload_ms ? run.last_delivery_ms - start : r->workload_ms;
     if (chaos_now(&run) >= bound)
         chaos_note(r, "the quiet period ended after %lld ms with messages still arriving: some losses may be late "
                    "deliveries (a broker slower than the workload)", (long long)(bound - quiet_start));

@@ -177,6 +177,7 @@ typedef struct mqs_chaos_result {
     char started_at[32]; /* UTC, ISO 8601 */
     int64_t elapsed_ms;  /* workload + quiet period */
     int64_t workload_ms; /* publishing time */
+    int64_t delivering_ms; /* from the start of publishing to the last delivery (at least workload_ms) */
     bool interrupted;
     mqs_chaos_fault *faults;
     size_t n_faults, cap_faults, faults_dropped;
