@@ -130,10 +130,11 @@ static int num_arg(const char *name, const char *value, double lo, double hi, do
 
 static int uint_arg(const char *name, const char *value, unsigned lo, unsigned hi, unsigned *out)
 {
-    double d;
-    if (num_arg(name, value, lo, hi, &d) < 0 || d != (double)(unsigned)d) {
-        if (d != (double)(unsigned)d)
-            fprintf(stderr, "mqttspec: %s needs a whole number\n", name);
+    double d = 0;
+    if (num_arg(name, value, lo, hi, &d) < 0)
+        return -1;
+    if (d != (double)(unsigned)d) {
+        fprintf(stderr, "mqttspec: %s needs a whole number\n", name);
         return -1;
     }
     *out = (unsigned)d;
