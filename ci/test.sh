@@ -86,6 +86,9 @@ stage pcap-check bash ci/pcap-check.sh build/dev
 # Bounded network fuzzing of broker-sim and mosquitto: fails on a crash or hang of a
 # target; differential findings are kept as artifacts under build/dev/netfuzz-smoke/.
 stage netfuzz-smoke bash ci/netfuzz-smoke.sh build/dev build/dev/netfuzz-smoke
+# mqttspec chaos (docs/chaos.md): the correct broker-sim and mosquitto under proxy cuts and client drops
+# report no violation; each broker-sim quirk that loses, duplicates or reorders is reported as that violation.
+stage chaos-check bash ci/chaos-check.sh build/dev build/dev/chaos-check
 # aedes, mosca (npm), RabbitMQ, ejabberd (Debian) and mosquitto with -u/--pw-file: installed,
 # started by hand on loopback, the suite against each compared with its baseline in ci/targets/.
 stage broker-gates bash ci/brokers-gates.sh build/dev build/dev/gates-brokers

@@ -23,6 +23,8 @@ int cmd_sim(int argc, char **argv);
 void cmd_decode_usage(FILE *out);
 int cmd_fuzz(int argc, char **argv);
 void cmd_fuzz_usage(FILE *out);
+int cmd_chaos(int argc, char **argv);
+void cmd_chaos_usage(FILE *out);
 int cmd_coverage(int argc, char **argv);
 void cmd_coverage_usage(FILE *out);
 int cmd_report(int argc, char **argv);

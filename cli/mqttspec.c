@@ -27,6 +27,7 @@ static const command commands[] = {
     {"report", cmd_report, "combine JSON reports of several targets into a matrix (HTML, Markdown)"},
     {"fuzz", cmd_fuzz, "stateful network fuzzing of a broker (or broker-sim); findings become scenarios"},
     {"corpus", cmd_corpus, "a seed corpus for fuzzing any MQTT parser: the scenarios' packets, one per file"},
+    {"chaos", cmd_chaos, "delivery guarantees under faults: lost, duplicated, reordered messages (docs/chaos.md)"},
     {"coverage", cmd_coverage, "which statements the suite checks (scenarios, codec, quirks) and why not the rest"},
 };
 
@@ -50,7 +51,7 @@ static void usage(FILE *out)
           "  1        a check failed (a FAIL or ERROR; decode: a malformed packet; fuzz: a crash or hang)\n"
           "  2        usage error: bad option, unwritable output, scenario error, a selection with nothing to run\n"
           "  3        the target is unreachable, or (run) it stopped accepting connections: CRASHED (sim: cannot listen)\n"
-          "  130/143  interrupted by SIGINT/SIGTERM (run, sim --scenario): unfinished cases NOT RUN, reports written\n",
+          "  130/143  interrupted by SIGINT/SIGTERM (run, sim --scenario, chaos): unfinished cases NOT RUN, reports written\n",
           out);
 }
 

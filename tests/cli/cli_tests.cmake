@@ -96,6 +96,7 @@ mqttspec_cli_test(cli_decode_missing_file ARGS "decode --file /nonexistent/x.bin
 
 # ---- coverage: the traceability report and its checks (own file) ----
 include("${CMAKE_CURRENT_LIST_DIR}/coverage_tests.cmake")
+include("${CMAKE_CURRENT_LIST_DIR}/chaos_tests.cmake")
 
 # ---- list shows the role; sim --scenario plays server-role scenarios (testing MQTT clients) ----
 mqttspec_cli_test(cli_list_role

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Capacity of the chaos workers themselves (docs/performance.md, "mqttspec chaos"): figures, not a
+# timed test.  Against broker-sim (embedded, in the same process: its CPU is counted as the harness's)
+# and mosquitto (started here on a free loopback port, stopped by pid):
+#   idle  1000 connections (500 publishers, 500 subscribers) at 1 msg/s: RSS per connection
+#   load  1000 connections, 500 publishers at 100 msg/s together, each message to 500 subscribers:
+#         50 000 deliveries/s asked for
+# Each run's JSON goes to OUT_DIR; one line per run on stdout.
+#
+#   usage: bench/chaos.sh [BUILD_DIR] [OUT_DIR] [SECONDS]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. ci/lib.sh
+
+build=${1:-build/release}
+out=${2:-$build/bench-chaos}
+secs=${3:-10}
+mqttspec="$build/cli/mqttspec"
+mkdir -p "$out"
+ulimit -n 8192 # 1000 connections, and the proxy-free broker side of them
+work=$(mktemp -d)
+pid=""
+cleanup() {
+  if [[ -n $pid ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# run NAME [options]: one workload, its figures on one line.
+run() {
+  local name=$1
+  shift
+  "$mqttspec" chaos -V 5.0 --duration "$secs" --publishers 500 --subscribers 500 --topics 1 --qos 1 --seed 1 \
+    -q --json "$out/$name.json" "$@" >"$out/$name.log" 2>&1 || true
+  jq -r --arg name "$name" '"\($name): \(.summary.connections_max) connections, in \(.summary.throughput_in_per_s) msg/s, out \(.summary.throughput_out_per_s) msg/s (peak \([.series[].received] | max) in a second), latency p50/p99 \(.summary.latency_ms.p50)/\(.summary.latency_ms.p99) ms, harness CPU \(.summary.harness_cpu_s) s in \(.elapsed_ms / 1000) s, RSS \(.summary.harness_rss_kb) KB (\(.summary.harness_rss_kb / .summary.connections_max | floor) KB per connection), \(.verdict)"' \
+    "$out/$name.json"
+}
+
+run sim-idle --rate 1
+run sim-load --rate 100
+
+port=$(free_port)
+mosquitto_base_conf "$work/mosquitto.conf"
+{
+  echo "listener ${port} 127.0.0.1"
+  echo "max_queued_messages 100000"
+} >>"$work/mosquitto.conf"
+mosquitto -c "$work/mosquitto.conf" >"$out/mosquitto.log" 2>&1 &
+pid=$!
+wait_port "$port" 10
+run mosquitto-idle --rate 1 --target "mqtt://127.0.0.1:${port}"
+run mosquitto-load --rate 100 --target "mqtt://127.0.0.1:${port}"
+kill "$pid"
+wait "$pid" 2>/dev/null || true
+pid=""

@@ -1,0 +1,276 @@
+/* The chaos checker on synthetic event streams: every anomaly kind, and the cases that are none. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mqttspec/chaos.h"
+
+/* 1 publisher, 2 subscribers, 2 topics; both subscribers subscribed at t = 0. */
+static mqs_chaos_checker *fresh(void)
+{
+    mqs_chaos_checker *c = mqs_chaos_checker_new(1, 2, 2, 100);
+    assert_non_null(c);
+    mqs_chaos_session_started(c, 0, 0);
+    mqs_chaos_session_started(c, 1, 0);
+    return c;
+}
+
+/* Send seq on topic 0 at qos; acknowledge it when qos > 0. */
+static void send_acked(mqs_chaos_checker *c, uint32_t seq, uint8_t qos, int64_t t)
+{
+    assert_true(mqs_chaos_sent(c, 0, seq, 0, qos, t));
+    if (qos > 0)
+        mqs_chaos_acked(c, 0, seq, t + 1);
+}
+
+static void deliver_both(mqs_chaos_checker *c, uint32_t seq, uint8_t qos, int64_t t)
+{
+    mqs_chaos_received(c, 0, 0, seq, 0, qos, false, t);
+    mqs_chaos_received(c, 1, 0, seq, 0, qos, false, t);
+}
+
+static uint64_t count(const mqs_chaos_checker *c, mqs_chaos_kind k)
+{
+    return mqs_chaos_counts_of(c)->by_kind[k];
+}
+
+static void clean_stream_has_no_anomaly(void **state)
+{
+    (void)state;
+    mqs_chaos_checker *c = fresh();
+    for (uint32_t seq = 0; seq < 30; seq++) {
+        send_acked(c, seq, (uint8_t)(seq % 3), seq * 10);
+        deliver_both(c, seq, (uint8_t)(seq % 3), seq * 10 + 5);
+    }
+    mqs_chaos_check(c);
+    const mqs_chaos_counts *n = mqs_chaos_counts_of(c);
+    assert_int_equal(n->published, 30);
+    assert_int_equal(n->acknowledged, 20);
+    assert_int_equal(n->delivered, 60);
+    assert_int_equal(n->violations, 0);
+    for (int k = 0; k < MQS_CHAOS_KIND_COUNT; k++)
+        assert_int_equal(count(c, (mqs_chaos_kind)k), 0);
+    size_t na;
+    mqs_chaos_anomalies(c, &na);
+    assert_int_equal(na, 0);
+    mqs_chaos_checker_free(c);
+}
+
+static void acknowledged_message_missing_is_lost(void **state)
+{
+    (void)state;
+    mqs_chaos_checker *c = fresh();
+    send_acked(c, 0, 1, 10);
+    send_acked(c, 1, 2, 20);
+    mqs_chaos_received(c, 0, 0, 0, 0, 1, false, 15); /* sub-0 has seq 0, not seq 1; sub-1 has nothing */
+    mqs_chaos_check(c);
+    assert_int_equal(count(c, MQS_CHAOS_LOST), 3);
+    assert_int_equal(mqs_chaos_counts_of(c)->violations, 3);
+    size_t na;
+    const mqs_chaos_anomaly *a = mqs_chaos_anomalies(c, &na);
+    assert_int_equal(na, 3);
+    assert_int_equal(a[0].kind, MQS_CHAOS_LOST);
+    assert_int_equal(a[0].subscriber, 1);
+    assert_int_equal(a[0].seq, 0);
+    assert_string_equal(mqs_chaos_kind_statement(MQS_CHAOS_LOST, MQTT_V5), "5.0:MQTT-4.5.0-1");
+    mqs_chaos_checker_free(c);
+}
+
+static void unacknowledged_or_unexpected_is_not_lost(void **state)
+{
+    (void)state;
+    mqs_chaos_checker *c = fresh();
+    assert_true(mqs_chaos_sent(c, 0, 0, 0, 1, 10)); /* never acknowledged: the broker may not have it */
+    send_acked(c, 1, 1, 20);
+    mqs_chaos_session_started(c, 1, 30); /* sub-1's session was not resumed after seq 1 was sent */
+    mqs_chaos_received(c, 0, 0, 1, 0, 1, false, 25);
+    mqs_chaos_check(c);
+    assert_int_equal(count(c, MQS_CHAOS_LOST), 0);
+    assert_int_equal(mqs_chaos_counts_of(c)->unchecked, 3); /* seq 0 at both, seq 1 at sub-1 */
+    mqs_chaos_checker_free(c);
+}
+
+static void qos0_loss_is_allowed(void **state)
+{
+    (void)state;
+    mqs_chaos_checker *c = fresh();
+    send_acked(c, 0, 0, 10);
+    mqs_chaos_received(c, 0, 0, 0, 0, 0, false, 12);
+    mqs_chaos_check(c);
+    assert_int_equal(count(c, MQS_CHAOS_LOST_QOS0), 1);
+    assert_int_equal(mqs_chaos_kind_severity(MQS_CHAOS_LOST_QOS0), MQS_CHAOS_ALLOWED);
+    assert_int_equal(mqs_chaos_counts_of(c)->violations, 0);
+    mqs_chaos_checker_free(c);
+}
+
+static void qos2_duplicate_is_a_violation(void **state)
+{
+    (void)state;
+    mqs_chaos_checker *c = fresh();
+    send_acked(c, 0, 2, 10);
+    deliver_both(c, 0, 2, 12);
+    mqs_chaos_received(c, 1, 0, 0, 0, 2, false, 14);
+    assert_int_equal(count(c, MQS_CHAOS_DUP_QOS2), 1);
+    assert_int_equal(mqs_chaos_counts_of(c)->violations, 1);
+    assert_string_equal(mqs_chaos_kind_statement(MQS_CHAOS_DUP_QOS2, MQTT_V311), "3.1.1:MQTT-4.3.3-2");
+    mqs_chaos_checker_free(c);
+}
+
+static void qos1_duplicate_is_allowed(void **state)
+{
+    (void)state;
+    mqs_chaos_checker *c = fresh();
+    send_acked(c, 0, 1, 10);
+    send_acked(c, 1, 1, 11);
+    deliver_both(c, 0, 1, 12);
+    deliver_both(c, 1, 1, 13);
+    deliver_both(c, 0, 1, 14); /* a resend after a cut: 0 1 0 is a duplicate, not a reorder */
+    mqs_chaos_check(c);
+    assert_int_equal(count(c, MQS_CHAOS_DUP_QOS1), 2);
+    assert_int_equal(count(c, MQS_CHAOS_REORDER), 0);
+    assert_int_equal(mqs_chaos_counts_of(c)->violations, 0);
+    mqs_chaos_checker_free(c);
+}
+
+static void reorder_is_per_topic_and_qos(void **state)
+{
+    (void)state;
+    mqs_chaos_checker *c = fresh();
+    send_acked(c, 0, 1, 10);
+    send_acked(c, 1, 1, 11);
+    assert_true(mqs_chaos_sent(c, 0, 2, 1, 1, 12)); /* another topic: its own order */
+    mqs_chaos_acked(c, 0, 2, 13);
+    send_acked(c, 3, 2, 14); /* another QoS on topic 0 */
+    mqs_chaos_received(c, 0, 0, 2, 1, 1, false, 15);
+    mqs_chaos_received(c, 0, 0, 3, 0, 2, false, 15);
+    mqs_chaos_received(c, 0, 0, 0, 0, 1, false, 16);
+    mqs_chaos_received(c, 0, 0, 1, 0, 1, false, 17);
+    assert_int_equal(count(c, MQS_CHAOS_REORDER), 0);
+    mqs_chaos_received(c, 1, 0, 1, 0, 1, false, 18);
+    mqs_chaos_received(c, 1, 0, 0, 0, 1, false, 19); /* sub-1: 1 before 0 on topic 0, QoS 1 */
+    assert_int_equal(count(c, MQS_CHAOS_REORDER), 1);
+    assert_int_equal(count(c, MQS_CHAOS_REORDER_RESEND), 0);
+    size_t na;
+    const mqs_chaos_anomaly *a = mqs_chaos_anomalies(c, &na);
+    assert_int_equal(na, 1);
+    assert_int_equal(a[0].subscriber, 1);
+    assert_int_equal(a[0].seq, 0);
+    assert_string_equal(mqs_chaos_kind_name(a[0].kind), "reorder");
+    mqs_chaos_checker_free(c);
+}
+
+/* A late first copy marked DUP was sent before (lost with a connection): its first transmission kept the order. */
+static void late_resend_is_allowed(void **state)
+{
+    (void)state;
+    mqs_chaos_checker *c = fresh();
+    send_acked(c, 0, 1, 10);
+    send_acked(c, 1, 1, 11);
+    mqs_chaos_received(c, 0, 0, 1, 0, 1, false, 20);
+    mqs_chaos_received(c, 0, 0, 0, 0, 1, true, 21);
+    assert_int_equal(count(c, MQS_CHAOS_REORDER), 0);
+    assert_int_equal(count(c, MQS_CHAOS_REORDER_RESEND), 1);
+    assert_int_equal(mqs_chaos_kind_severity(MQS_CHAOS_REORDER_RESEND), MQS_CHAOS_ALLOWED);
+    assert_int_equal(mqs_chaos_counts_of(c)->violations, 0);
+    mqs_chaos_checker_free(c);
+}
+
+static void never_published(void **state)
+{
+    (void)state;
+    mqs_chaos_checker *c = fresh();
+    send_acked(c, 0, 1, 10);
+    mqs_chaos_received(c, 0, 0, 7, 0, 1, false, 12);                          /* a sequence number not sent */
+    mqs_chaos_received(c, 0, 5, 0, 0, 1, false, 12);                          /* a publisher that does not exist */
+    mqs_chaos_received(c, 0, 0, 0, 1, 1, false, 12);                          /* sent on topic 0, received on 1 */
+    mqs_chaos_received(c, 1, MQS_CHAOS_NONE, 0, MQS_CHAOS_NONE, 1, false, 12); /* not our payload at all */
+    assert_int_equal(count(c, MQS_CHAOS_NEVER_PUBLISHED), 4);
+    assert_int_equal(mqs_chaos_counts_of(c)->violations, 4);
+    mqs_chaos_checker_free(c);
+}
+
+static void loss_after_restart_is_information(void **state)
+{
+    (void)state;
+    mqs_chaos_checker *c = fresh();
+    send_acked(c, 0, 1, 10);
+    send_acked(c, 1, 2, 20);
+    send_acked(c, 2, 0, 21);
+    mqs_chaos_restarted(c, 30);
+    mqs_chaos_session_started(c, 1, 40); /* sub-1 lost its session in the restart */
+    send_acked(c, 3, 1, 50);
+    deliver_both(c, 3, 1, 55);
+    mqs_chaos_check(c);
+    assert_int_equal(count(c, MQS_CHAOS_LOST_AFTER_RESTART), 5); /* 0, 1 at both; 2 (QoS 0) at sub-0 */
+    assert_int_equal(count(c, MQS_CHAOS_LOST), 0);
+    assert_int_equal(mqs_chaos_kind_severity(MQS_CHAOS_LOST_AFTER_RESTART), MQS_CHAOS_INFO);
+    assert_null(mqs_chaos_kind_statement(MQS_CHAOS_LOST_AFTER_RESTART, MQTT_V5));
+    assert_int_equal(mqs_chaos_counts_of(c)->violations, 0);
+    assert_true(mqs_chaos_counts_of(c)->unchecked == 1); /* QoS 0 seq 2 at sub-1, whose session ended */
+    mqs_chaos_checker_free(c);
+}
+
+static void void_session_expects_nothing(void **state)
+{
+    (void)state;
+    mqs_chaos_checker *c = fresh();
+    send_acked(c, 0, 1, 10);
+    mqs_chaos_received(c, 0, 0, 0, 0, 1, false, 12);
+    mqs_chaos_session_void(c, 1);
+    mqs_chaos_check(c);
+    assert_int_equal(count(c, MQS_CHAOS_LOST), 0);
+    assert_int_equal(mqs_chaos_counts_of(c)->unchecked, 1);
+    mqs_chaos_checker_free(c);
+}
+
+static void anomalies_are_capped_counts_are_not(void **state)
+{
+    (void)state;
+    mqs_chaos_checker *c = mqs_chaos_checker_new(1, 1, 1, 2);
+    mqs_chaos_session_started(c, 0, 0);
+    for (uint32_t seq = 0; seq < 5; seq++)
+        send_acked(c, seq, 1, seq);
+    mqs_chaos_check(c);
+    size_t na;
+    mqs_chaos_anomalies(c, &na);
+    assert_int_equal(na, 2);
+    assert_int_equal(count(c, MQS_CHAOS_LOST), 5);
+    mqs_chaos_checker_free(c);
+}
+
+static void sequence_gaps_and_bad_ids_are_refused(void **state)
+{
+    (void)state;
+    mqs_chaos_checker *c = fresh();
+    assert_false(mqs_chaos_sent(c, 0, 1, 0, 1, 0)); /* seq 0 first */
+    assert_false(mqs_chaos_sent(c, 3, 0, 0, 1, 0)); /* no publisher 3 */
+    mqs_chaos_acked(c, 0, 9, 0);                    /* acknowledging the unknown is ignored */
+    mqs_chaos_received(c, 9, 0, 0, 0, 1, false, 0);        /* so is an unknown subscriber */
+    assert_int_equal(mqs_chaos_counts_of(c)->acknowledged, 0);
+    assert_int_equal(mqs_chaos_counts_of(c)->delivered, 0);
+    mqs_chaos_checker_free(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(clean_stream_has_no_anomaly),
+        cmocka_unit_test(acknowledged_message_missing_is_lost),
+        cmocka_unit_test(unacknowledged_or_unexpected_is_not_lost),
+        cmocka_unit_test(qos0_loss_is_allowed),
+        cmocka_unit_test(qos2_duplicate_is_a_violation),
+        cmocka_unit_test(qos1_duplicate_is_allowed),
+        cmocka_unit_test(reorder_is_per_topic_and_qos),
+        cmocka_unit_test(late_resend_is_allowed),
+        cmocka_unit_test(never_published),
+        cmocka_unit_test(loss_after_restart_is_information),
+        cmocka_unit_test(void_session_expects_nothing),
+        cmocka_unit_test(anomalies_are_capped_counts_are_not),
+        cmocka_unit_test(sequence_gaps_and_bad_ids_are_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
