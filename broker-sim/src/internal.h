@@ -101,6 +101,7 @@ struct sim_session {
     int64_t will_at;
     uint32_t n_out;      /* entries of out, queued or in flight: bounded by cfg.max_queued_messages */
     uint64_t out_bytes;  /* their payload bytes: bounded by cfg.max_queued_bytes */
+    uint32_t resumed_qos1; /* QoS 1 messages found queued on resume: chaos-lose-acked-qos1 drops every 10th */
 };
 
 struct sim_conn {

@@ -91,6 +91,9 @@ typedef enum sim_quirk_id {
     SIM_Q_WS_NO_PROTOCOL,             /* the handshake answer names no subprotocol */
     /* planted crashes (the sim runs in-process: it imitates a dead broker instead of exiting) */
     SIM_Q_CRASH_ON_CLIENT_CONNACK,    /* a CONNACK from a client: close every listener and connection */
+    /* delivery guarantees across reconnects (what `mqttspec chaos` must catch) */
+    SIM_Q_CHAOS_LOSE_ACKED_QOS1,      /* on resume, every 10th QoS 1 message queued while away is dropped */
+    SIM_Q_CHAOS_QOS2_DUP_ON_RECONNECT, /* on resume, an interrupted QoS 2 delivery is also sent again as new */
     SIM_Q_COUNT
 } sim_quirk_id;
 
