@@ -304,6 +304,7 @@ enum {
     TL_LAT_H = 130,
     TL_AN_TOP = 416,    /* anomaly strip: one row per kind */
     TL_AN_ROW = 16,
+    TL_TICKS_MAX = 20, /* a bound on tick loops, whatever the values */
 };
 #define TL_PLOT_W ((double)(TL_WIDTH - TL_LEFT - TL_RIGHT))
 #define TL_HEIGHT (TL_AN_TOP + N_ANOMALY_KINDS * TL_AN_ROW + 34)
@@ -331,9 +332,9 @@ static void tl_x_axis(const timeline *tl, double y)
     double step = nice_step(tl->t_max_ms / 1000.0, 12);
     fprintf(tl->out, "<line class=\"axis\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>\n", TL_LEFT, y,
             TL_WIDTH - TL_RIGHT, y);
-    for (double s = 0; s * 1000.0 <= tl->t_max_ms + 1e-6; s += step)
-        fprintf(tl->out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%g s</text>\n", tl_x(tl, s * 1000.0),
-                y + 13, s);
+    for (int i = 0; i <= TL_TICKS_MAX && i * step * 1000.0 <= tl->t_max_ms + 1e-6; i++)
+        fprintf(tl->out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%g s</text>\n",
+                tl_x(tl, i * step * 1000.0), y + 13, i * step);
 }
 
 /* A panel's frame, horizontal grid and y labels; values 0..max map to [top+h, top]. */
@@ -341,8 +342,8 @@ static void tl_panel(const timeline *tl, int top, int h, double max, const char 
 {
     FILE *out = tl->out;
     double step = nice_step(max, 4);
-    for (double v = 0; v <= max + 1e-9; v += step) {
-        double y = top + h - h * v / max;
+    for (int i = 0; i <= TL_TICKS_MAX && i * step <= max + 1e-9; i++) {
+        double v = i * step, y = top + h - h * v / max;
         fprintf(out, "<line class=\"grid\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>\n", TL_LEFT, y,
                 TL_WIDTH - TL_RIGHT, y);
         fprintf(out, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%g</text>\n", TL_LEFT - 4, y + 4, v);
@@ -361,13 +362,11 @@ static bool tl_value(const cJSON *point, double prev_t, const char *key, tl_meas
         return false;
     if (m == TL_LATENCY) {
         *v = num_or(cJSON_GetObjectItemCaseSensitive(point, "latency_ms"), key, NAN);
-        return !isnan(*v);
+    } else {
+        double count = num_or(point, key, NAN), dt = *t - prev_t;
+        *v = dt > 0 ? count * 1000.0 / dt : NAN; /* series counts are per interval: shown per second */
     }
-    double count = num_or(point, key, NAN), dt = *t - prev_t;
-    if (isnan(count) || dt <= 0)
-        return false;
-    *v = count * 1000.0 / dt; /* series counts are per interval (one per second): shown per second */
-    return true;
+    return isfinite(*v) && *v >= 0;
 }
 
 static double tl_max(const cJSON *series, const char *const *keys, size_t nkeys, tl_measure m)
@@ -384,7 +383,8 @@ static double tl_max(const cJSON *series, const char *const *keys, size_t nkeys,
                 prev_t = t;
         }
     }
-    return max > 0 ? max * 1.1 : 1;
+    double headroom = max * 1.1;
+    return max <= 0 ? 1 : isfinite(headroom) ? headroom : max;
 }
 
 static void tl_line(const timeline *tl, const cJSON *series, const char *key, tl_measure m, int top, int h,
