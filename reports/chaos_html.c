@@ -457,7 +457,12 @@ static void tl_anomaly_title(FILE *out, const cJSON *a, double t)
     mqs_html_text(out, str_or(a, "subscriber", "?"));
     fputs(" ", out);
     mqs_html_text(out, str_or(a, "topic", ""));
-    fprintf(out, " QoS %g seq %g: ", num_or(a, "qos", NAN), num_or(a, "seq", NAN));
+    double qos = num_or(a, "qos", NAN), seq = num_or(a, "seq", NAN);
+    if (!isnan(qos))
+        fprintf(out, " QoS %g", qos);
+    if (!isnan(seq))
+        fprintf(out, " seq %.0f", seq);
+    fputs(": ", out);
     mqs_html_text(out, str_or(a, "detail", ""));
     fputs("</title>", out);
 }

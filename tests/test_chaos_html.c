@@ -238,6 +238,10 @@ static void test_wrong_types(void **state)
     assert_null(strstr(page, "<x>"));
     assert_null(strstr(page, "<i>n"));
     assert_non_null(strstr(page, "v-none\">&lt;b&gt;</span>"));
+    /* missing or non-finite numbers are left out, never printed as nan or inf */
+    assert_null(strstr(page, "nan"));
+    assert_null(strstr(page, "inf<"));
+    assert_null(strstr(page, " inf"));
     free(page);
 }
 
