@@ -4,9 +4,11 @@
 # written as --html and --json, combined with `mqttspec report --matrix`, loaded with
 # --dump-dom (the DOM after the page's script ran) and checked for the expected cases,
 # verdicts and counts, and for the verdict filter working; then screenshotted into
-# SHOT_DIR (default docs/img/, shown by docs/reports.md).
+# SHOT_DIR (default docs/img/, shown by docs/reports.md).  The chaos page of the synthetic
+# result tests/data/chaos-sample.json (`mqttspec report --chaos`) is checked the same way and
+# screenshotted into CHAOS_SHOT (default docs/chaos-timeline.png, shown by docs/chaos.md).
 #
-#   ci/browser-check.sh BUILD_DIR [SHOT_DIR]
+#   ci/browser-check.sh BUILD_DIR [SHOT_DIR [CHAOS_SHOT]]
 #
 # Installs Debian's chromium when missing (it is big: not part of ci/install-deps.sh).
 set -euo pipefail
@@ -14,6 +16,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 build=${1:?usage: ci/browser-check.sh BUILD_DIR [SHOT_DIR]}
 shots=$(realpath -m "${2:-docs/img}")
+chaos_shot=$(realpath -m "${3:-docs/chaos-timeline.png}")
 mqttspec=$(realpath "$build/cli/mqttspec")
 
 if ! command -v chromium >/dev/null; then
@@ -96,16 +99,41 @@ link=$(grep -Eo '>will-on-abrupt-close</td><td>3\.1\.1</td><td class="cell v-PAS
 check "matrix: the FAIL cell's detail is on the page" "$work/matrix.dom" "<section class=\"mdetail\" id=\"${link:-none}\">"
 check "matrix: Markdown summary" "$work/matrix.md" '^\| [0-9.]+ [A-Za-z ]+ \| will-on-abrupt-close \| 3\.1\.1 \| PASS \| FAIL \|$'
 
+# ---- the chaos page: every fault a mark and every anomaly a point, with hover titles ----
+sample=tests/data/chaos-sample.json
+"$mqttspec" report --chaos "$sample" --html "$work/chaos.html"
+chrome --dump-dom "file://$work/chaos.html" >"$work/chaos.dom"
+read -r n_faults n_anomalies < <(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(len(r["faults"]), len(r["anomalies"]))' "$sample")
+marks=$(grep -o '<line class="fault"' "$work/chaos.dom" | wc -l || true)
+points=$(grep -o '<circle class="anomaly"' "$work/chaos.dom" | wc -l || true)
+if ((marks == n_faults && points == n_anomalies)); then
+  echo "ok: chaos: $marks fault marks, $points anomaly points"
+else
+  echo "FAILED: chaos: $marks of $n_faults fault marks, $points of $n_anomalies anomaly points" >&2
+  failures=$((failures + 1))
+fi
+check "chaos: verdict" "$work/chaos.dom" '<h1>mqttspec chaos <span class="v v-FAIL">FAIL</span></h1>'
+check "chaos: a fault's hover title" "$work/chaos.dom" '<title>[0-9]+ ms: broker-restart'
+check "chaos: an anomaly's hover title" "$work/chaos.dom" '<title>[0-9]+ ms: duplicate-qos2 \(violation, 5\.0:MQTT-'
+check "chaos: counts per kind" "$work/chaos.dom" '<tr data-kind="lost"><td>lost</td><td class="n">[0-9]+</td>'
+check "chaos: throughput line" "$work/chaos.dom" '<polyline fill="none" stroke="#1f77b4"[^>]* points="[0-9]'
+if grep -Eq 's3cret|alice' "$work/chaos.dom"; then
+  echo "FAILED: chaos: the target's credentials are on the page" >&2
+  failures=$((failures + 1))
+fi
+mkdir -p "$(dirname "$chaos_shot")"
+chrome --screenshot="$chaos_shot" --window-size=1280,1450 "file://$work/chaos.html" >/dev/null
+
 # ---- screenshots for docs/reports.md ----
 detail=$(grep -Eo 'id="detail-[0-9]+" data-verdict="FAIL"' "$work/report.dom" | head -1 | grep -Eo '[0-9]+')
 chrome --screenshot="$shots/report.png" --window-size=1280,900 "file://$work/report.html#verdict=FAIL" >/dev/null
 chrome --screenshot="$shots/report-detail.png" --window-size=1280,1700 "file://$work/report.html#case=$detail" >/dev/null
 chrome --screenshot="$shots/matrix.png" --window-size=1280,900 "file://$work/matrix.html#verdict=FAIL" >/dev/null
-for png in report report-detail matrix; do
-  if [[ -s "$shots/$png.png" ]]; then
-    echo "ok: screenshot $shots/$png.png"
+for png in "$shots/report.png" "$shots/report-detail.png" "$shots/matrix.png" "$chaos_shot"; do
+  if [[ -s "$png" ]]; then
+    echo "ok: screenshot $png"
   else
-    echo "FAILED: no screenshot $shots/$png.png" >&2
+    echo "FAILED: no screenshot $png" >&2
     failures=$((failures + 1))
   fi
 done

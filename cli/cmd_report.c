@@ -1,8 +1,9 @@
 /*
  * mqttspec report --matrix [LABEL=]A.json ... --html OUT [--md OUT]: JSON
  * reports (docs/report-json.md) of several targets or versions combined into
- * one Autobahn-style matrix.  Exit: 0 written, 2 usage or a report that cannot
- * be read.
+ * one Autobahn-style matrix.  mqttspec report --chaos RESULT.json --html OUT:
+ * a saved `mqttspec chaos --json` result as its timeline page (docs/chaos.md).
+ * Exit: 0 written, 2 usage or a report that cannot be read.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,7 +13,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
+#include "bytes.h"
 #include "cli.h"
+#include "mqttspec/chaos_html.h"
 #include "report_read.h"
 #include "run_report.h"
 
@@ -20,6 +25,7 @@ enum { MAX_COLUMNS = 64, LABEL_MAX = 128 };
 
 typedef struct report_args {
     bool matrix;
+    const char *chaos; /* --chaos RESULT.json */
     const char *html, *md;
     const char *files[MAX_COLUMNS];
     char labels[MAX_COLUMNS][LABEL_MAX]; /* given as LABEL=FILE, else filled from the report's target */
@@ -29,12 +35,14 @@ typedef struct report_args {
 void cmd_report_usage(FILE *out)
 {
     fputs("usage: mqttspec report --matrix [LABEL=]REPORT.json ... --html OUT [--md OUT]\n"
+          "       mqttspec report --chaos RESULT.json --html OUT\n"
           "\n"
           "Combines JSON reports ('mqttspec run --json F') of several targets, or versions of one, into a\n"
           "matrix: a row per case (grouped by spec section), a column per report, each cell a verdict\n"
           "linking to the case's message and transcript on the same page.\n"
           "\n"
           "      --matrix              the matrix of the REPORT files given (up to 64)\n"
+          "      --chaos F             the timeline page of a saved 'mqttspec chaos --json' result (--html only)\n"
           "      --html F              the matrix as one self-contained HTML page\n"
           "      --md F                a Markdown summary: counts per column, the cases not passed everywhere\n"
           "                            (either may be '-': standard output)\n"
@@ -61,13 +69,14 @@ static int add_file(report_args *a, const char *arg)
     return 0;
 }
 
-enum { OPT_MATRIX = 256, OPT_HTML, OPT_MD, OPT_HELP };
+enum { OPT_MATRIX = 256, OPT_CHAOS, OPT_HTML, OPT_MD, OPT_HELP };
 
 static int parse_args(report_args *a, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"matrix", no_argument, NULL, OPT_MATRIX}, {"html", required_argument, NULL, OPT_HTML},
         {"md", required_argument, NULL, OPT_MD},   {"help", no_argument, NULL, OPT_HELP},
+        {"chaos", required_argument, NULL, OPT_CHAOS},
         {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
@@ -77,6 +86,7 @@ static int parse_args(report_args *a, int argc, char **argv)
     while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (opt) {
         case OPT_MATRIX: a->matrix = true; break;
+        case OPT_CHAOS: a->chaos = optarg; break;
         case OPT_HTML: a->html = optarg; break;
         case OPT_MD: a->md = optarg; break;
         case OPT_HELP: return 1;
@@ -86,7 +96,10 @@ static int parse_args(report_args *a, int argc, char **argv)
     for (int i = optind; i < argc; i++)
         if (add_file(a, argv[i]) < 0)
             return -1;
-    const char *why = !a->matrix ? "give --matrix (the only report this command makes so far)"
+    const char *why = a->chaos && a->matrix ? "--chaos and --matrix are separate reports: give one"
+                      : a->chaos && (a->n || a->md || !a->html) ? "--chaos RESULT.json takes --html OUT and nothing else"
+                      : a->chaos ? NULL
+                      : !a->matrix ? "give --matrix or --chaos"
                       : !a->n     ? "give the JSON reports to combine"
                       : !a->html && !a->md ? "give --html OUT and/or --md OUT"
                       : a->html && a->md && strcmp(a->html, a->md) == 0 ? "--html and --md name the same file"
@@ -135,6 +148,43 @@ static int write_out(const char *path, matrix_writer writer, const mqs_run *runs
     return rc;
 }
 
+/* The saved chaos result as JSON; NULL with the reason on stderr. */
+static cJSON *read_chaos_result(const char *path)
+{
+    byte_buf buf = {0};
+    FILE *f = fopen(path, "r");
+    bool read = f && byte_buf_read_all(&buf, f) && byte_buf_push(&buf, 0);
+    if (f)
+        fclose(f);
+    cJSON *root = read ? cJSON_Parse((const char *)buf.data) : NULL;
+    byte_buf_free(&buf);
+    const char *why = !read ? strerror(errno) : !root ? "not JSON" : !cJSON_IsObject(root) ? "expected an object" : NULL;
+    if (!why && !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "series")))
+        why = "/series: expected an array (is this a 'mqttspec chaos --json' result?)";
+    if (why) {
+        fprintf(stderr, "mqttspec report: %s: %s\n", path, why);
+        cJSON_Delete(root);
+        return NULL;
+    }
+    return root;
+}
+
+static int chaos_page(const report_args *a)
+{
+    cJSON *result = read_chaos_result(a->chaos);
+    if (!result)
+        return CLI_EXIT_USAGE;
+    bool to_stdout = strcmp(a->html, "-") == 0;
+    FILE *f = to_stdout ? stdout : fopen(a->html, "w");
+    int rc = f ? mqs_chaos_html_write(result, f) : -1;
+    if (f && !to_stdout && fclose(f) != 0)
+        rc = -1;
+    if (rc)
+        fprintf(stderr, "mqttspec report: cannot write %s: %s\n", a->html, strerror(errno));
+    cJSON_Delete(result);
+    return rc ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+}
+
 int cmd_report(int argc, char **argv)
 {
     report_args a;
@@ -144,6 +194,8 @@ int cmd_report(int argc, char **argv)
             cmd_report_usage(stdout);
         return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
     }
+    if (a.chaos)
+        return chaos_page(&a);
     mqs_run *runs = calloc(a.n, sizeof *runs);
     if (!runs)
         return CLI_EXIT_USAGE;

@@ -1222,6 +1222,103 @@ static void test_quirk_crash_on_client_connack(void **state)
     stop(f);
 }
 
+/* ---- delivery-guarantee quirks (what `mqttspec chaos` must catch) ---- */
+
+/* The persistent subscriber drops its connection; the publisher gets its Will, so the broker has seen the drop
+ * and what is published next is queued for the session, not sent. */
+static void drop_and_wait_for_will(client *sub, client *pub)
+{
+    client_drop(sub);
+    mqtt_packet p;
+    expect_publish(pub, &p, "cq/gone", ".", 0);
+}
+
+static void publish_acked(client *pub, const char *payload, uint8_t qos, uint16_t id)
+{
+    mqtt_packet p;
+    publish(pub, "cq/t", payload, qos, false, id);
+    if (qos == 1) {
+        expect_packet(pub, &p, MQTT_PUBACK);
+        return;
+    }
+    expect_packet(pub, &p, MQTT_PUBREC);
+    send_ack(pub, MQTT_PUBREL, id);
+    expect_packet(pub, &p, MQTT_PUBCOMP);
+}
+
+/* chaos-lose-acked-qos1 counts the QoS 1 messages found queued over the session's life: six queued before a
+ * first resume all come; of six more before a second resume the fourth (the 10th) is lost, the rest come. */
+static void test_quirk_chaos_lose_acked_qos1(void **state)
+{
+    (void)state;
+    fixture *f = start_quirky(SIM_QUIRK_BIT(SIM_Q_CHAOS_LOSE_ACKED_QOS1));
+    connect_args a = {.id = "lose", .clean = false, .keep_alive = 60, .will_topic = "cq/gone", .will_payload = "."};
+    client *sub = client_open(f->port, MQTT_V311);
+    assert_int_equal(connect_with(sub, &a).code, 0);
+    subscribe(sub, "cq/t", 1, 1);
+    client *pub = connected(f->port, MQTT_V311, "losepub");
+    subscribe(pub, "cq/gone", 0, 0);
+    static const char *const BATCHES[2][6] = {{"a1", "a2", "a3", "a4", "a5", "a6"},
+                                              {"b1", "b2", "b3", "b4", "b5", "b6"}};
+    for (int batch = 0; batch < 2; batch++) {
+        drop_and_wait_for_will(sub, pub);
+        for (int i = 0; i < 6; i++)
+            publish_acked(pub, BATCHES[batch][i], 1, (uint16_t)(batch * 6 + i + 1));
+        sub = client_open(f->port, MQTT_V311);
+        assert_int_equal(connect_with(sub, &a).flags, 1);
+        for (int i = 0; i < 6; i++) {
+            if (batch == 1 && i == 3)
+                continue; /* b4: the 10th queued QoS 1 message of this session */
+            mqtt_packet p;
+            expect_publish(sub, &p, "cq/t", BATCHES[batch][i], 1);
+            send_ack(sub, MQTT_PUBACK, p.u.publish.packet_id);
+        }
+        expect_nothing(sub);
+    }
+    client_drop(sub);
+    client_drop(pub);
+    stop(f);
+}
+
+/* chaos-qos2-dup-on-reconnect: the interrupted delivery is resent (DUP 1, its packet id) as it must be, and a
+ * copy follows under a new packet id with DUP 0; both flows complete, nothing else comes. */
+static void test_quirk_chaos_qos2_dup_on_reconnect(void **state)
+{
+    (void)state;
+    fixture *f = start_quirky(SIM_QUIRK_BIT(SIM_Q_CHAOS_QOS2_DUP_ON_RECONNECT));
+    connect_args a = {.id = "dup2", .clean = false, .keep_alive = 60, .will_topic = "cq/gone", .will_payload = "."};
+    client *sub = client_open(f->port, MQTT_V311);
+    assert_int_equal(connect_with(sub, &a).code, 0);
+    subscribe(sub, "cq/t", 2, 2);
+    client *pub = connected(f->port, MQTT_V311, "dup2pub");
+    subscribe(pub, "cq/gone", 0, 0);
+    publish_acked(pub, "once", 2, 1);
+    mqtt_packet p;
+    expect_publish(sub, &p, "cq/t", "once", 2);
+    uint16_t id = p.u.publish.packet_id;
+    drop_and_wait_for_will(sub, pub); /* before PUBREC */
+    sub = client_open(f->port, MQTT_V311);
+    assert_int_equal(connect_with(sub, &a).flags, 1);
+    expect_publish(sub, &p, "cq/t", "once", 2);
+    assert_true(p.u.publish.dup);
+    assert_int_equal(p.u.publish.packet_id, id);
+    expect_publish(sub, &p, "cq/t", "once", 2); /* the deviation */
+    assert_false(p.u.publish.dup);
+    uint16_t copy = p.u.publish.packet_id;
+    assert_int_not_equal(copy, id);
+    uint16_t ids[2] = {id, copy};
+    for (int i = 0; i < 2; i++) {
+        send_ack(sub, MQTT_PUBREC, ids[i]);
+        expect_packet(sub, &p, MQTT_PUBREL);
+        assert_int_equal(p.u.ack.packet_id, ids[i]);
+        send_ack(sub, MQTT_PUBCOMP, ids[i]);
+    }
+    expect_nothing(sub);
+    client_drop(sub);
+    client_drop(pub);
+    stop(f);
+}
+
 /* ---- TLS ---- */
 
 /* A self-signed certificate and key for 127.0.0.1 in dir; false if OpenSSL could not make one. */
@@ -1313,6 +1410,8 @@ int main(void)
         cmocka_unit_test(test_variant_qos2_forward_at_pubrel),
         cmocka_unit_test(test_variant_close_without_disconnect),
         cmocka_unit_test(test_quirk_crash_on_client_connack),
+        cmocka_unit_test(test_quirk_chaos_lose_acked_qos1),
+        cmocka_unit_test(test_quirk_chaos_qos2_dup_on_reconnect),
         cmocka_unit_test(test_tls_listener),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

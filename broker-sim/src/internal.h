@@ -114,6 +114,7 @@ struct sim_session {
     uint32_t n_out;      /* entries of out, queued or in flight: bounded by cfg.max_queued_messages */
     uint64_t out_bytes;  /* their payload bytes: bounded by cfg.max_queued_bytes */
     sim_aliases kept_aliases; /* topic-alias-kept quirk only: the last connection's client aliases */
+    uint32_t resumed_qos1; /* QoS 1 messages found queued on resume: chaos-lose-acked-qos1 drops every 10th */
 };
 
 struct sim_conn {

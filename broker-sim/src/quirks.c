@@ -321,6 +321,16 @@ static const sim_quirk_info quirk_table[SIM_Q_COUNT] = {
                                           "UNSUBSCRIBE abandons the QoS 1 and 2 deliveries in flight whose topic "
                                           "matched the removed filter: a later PUBREC or PUBACK for them is "
                                           "ignored."},
+    /* delivery guarantees across reconnects: what `mqttspec chaos` must catch */
+    [SIM_Q_CHAOS_LOSE_ACKED_QOS1] = {"chaos-lose-acked-qos1", "3.1.1:MQTT-3.1.2-5 5.0:MQTT-3.1.2-23",
+                                     "On session resume, every 10th QoS 1 message queued for the client while it "
+                                     "was away (counted over the session's life) is dropped unsent, although its "
+                                     "publisher had its PUBACK."},
+    [SIM_Q_CHAOS_QOS2_DUP_ON_RECONNECT] = {"chaos-qos2-dup-on-reconnect", "3.1.1:MQTT-4.4.0-1 3.1.1:MQTT-4.3.3-1 "
+                                                                          "5.0:MQTT-4.4.0-1 5.0:MQTT-4.3.3-6",
+                                           "On session resume, a QoS 2 message whose delivery was interrupted is "
+                                           "completed as usual and also sent again as a new message (new packet "
+                                           "identifier, DUP 0)."},
 };
 
 _Static_assert(SIM_Q_COUNT <= 8 * sizeof(sim_quirk_set), "sim_quirk_set has one bit per quirk");

@@ -282,8 +282,42 @@ void sim_session_pump(sim_session *s)
     }
 }
 
+/* chaos-lose-acked-qos1: every 10th QoS 1 message that waited unsent for the client is lost on resume. */
+static void lose_queued_qos1(sim_session *s)
+{
+    for (sim_out *o = s->out_head, *next; o; o = next) {
+        next = o->next;
+        if (o->qos != 1 || o->state != SIM_OUT_QUEUED || ++s->resumed_qos1 % 10 != 0)
+            continue;
+        sim_log(s->b, "session '%s': chaos-lose-acked-qos1 drops a queued QoS 1 message", s->client_id);
+        sim_session_remove_out(s, o);
+    }
+}
+
+/* chaos-qos2-dup-on-reconnect: each QoS 2 delivery in flight is queued once more as a new message.
+ * The entries in flight are gathered first: enqueueing sends, and sending may free queued QoS 0 entries. */
+static void requeue_inflight_qos2(sim_session *s)
+{
+    size_t n = 0;
+    for (const sim_out *o = s->out_head; o; o = o->next)
+        n += o->qos == 2 && o->state != SIM_OUT_QUEUED;
+    sim_out **inflight = n ? malloc(n * sizeof *inflight) : NULL;
+    if (n && !inflight)
+        abort();
+    n = 0;
+    for (sim_out *o = s->out_head; o; o = o->next)
+        if (o->qos == 2 && o->state != SIM_OUT_QUEUED)
+            inflight[n++] = o;
+    for (size_t i = 0; i < n; i++) /* in flight, so not freed meanwhile: only an acknowledgement frees them */
+        sim_session_enqueue(s, inflight[i]->msg, 2, inflight[i]->retain, inflight[i]->sub_ids,
+                            inflight[i]->n_sub_ids);
+    free(inflight);
+}
+
 void sim_session_resend(sim_session *s)
 {
+    if (sim_quirk(s->quirks, SIM_Q_CHAOS_LOSE_ACKED_QOS1))
+        lose_queued_qos1(s);
     int64_t now = sim_now();
     sim_out *next;
     for (sim_out *o = s->out_head; o && s->conn && !s->conn->broken; o = next) {
@@ -299,6 +333,8 @@ void sim_session_resend(sim_session *s)
             sim_send(s->conn, &pkt);
         }
     }
+    if (sim_quirk(s->quirks, SIM_Q_CHAOS_QOS2_DUP_ON_RECONNECT))
+        requeue_inflight_qos2(s);
 }
 
 /* ---- inbound QoS 2 ---- */

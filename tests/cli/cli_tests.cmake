@@ -347,6 +347,18 @@ mqttspec_cli_test(cli_report_needs_matrix
   ARGS "report ${MQTTSPEC_CLI_TEST_DIR}/data/report-plain.json --md -" EXIT 2 OUTPUT "give --matrix")
 mqttspec_cli_test(cli_report_needs_output
   ARGS "report --matrix ${MQTTSPEC_CLI_TEST_DIR}/data/report-plain.json" EXIT 2 OUTPUT "give --html OUT")
+# report --chaos: a saved `mqttspec chaos --json` result as its timeline page (reports/chaos_html.c)
+mqttspec_cli_test(cli_report_chaos_html
+  ARGS "report --chaos ${MQTTSPEC_CLI_TEST_DIR}/../data/chaos-sample.json --html -" EXIT 0
+  OUTPUT "^<!DOCTYPE html>.*<span class=\"v v-FAIL\">FAIL</span>.*<svg class=\"timeline\".*</html>\n$")
+mqttspec_cli_test(cli_report_chaos_not_json
+  ARGS "report --chaos ${MQTTSPEC_CLI_TEST_DIR}/data/connack_suback.bin --html -" EXIT 2 OUTPUT "connack_suback\\.bin: not JSON")
+mqttspec_cli_test(cli_report_chaos_run_report
+  ARGS "report --chaos ${MQTTSPEC_CLI_TEST_DIR}/data/report-plain.json --html -" EXIT 2
+  OUTPUT "report-plain\\.json: /series: expected an array")
+mqttspec_cli_test(cli_report_chaos_html_only
+  ARGS "report --chaos ${MQTTSPEC_CLI_TEST_DIR}/../data/chaos-sample.json --md -" EXIT 2
+  OUTPUT "--chaos RESULT\\.json takes --html OUT and nothing else")
 # A bad member of a send's ws object is pointed at inside it (fuzz_scenario found /steps/1/ws~1frame)
 mqttspec_cli_test(cli_scenario_ws_member_pointer ARGS "list --scenarios ${MQTTSPEC_CLI_TEST_DIR}/data/ws-bad-frame.json"
   EXIT 2 OUTPUT "ws-bad-frame\\.json: /steps/1/ws/frame: must be \"binary\"")

@@ -148,6 +148,9 @@ typedef enum sim_quirk_id {
     SIM_Q_DENIED_PUBLISH_UNANSWERED,  /* an unauthorized QoS 1/2 PUBLISH is neither acknowledged nor closed on */
     SIM_Q_SESSION_EXPIRY_FROM_CONNECT, /* 5.0: the Session Expiry Interval counts from CONNECT, not from the close */
     SIM_Q_UNSUBSCRIBE_DROPS_INFLIGHT, /* UNSUBSCRIBE abandons deliveries in flight that matched the filter */
+    /* delivery guarantees across reconnects (what `mqttspec chaos` must catch) */
+    SIM_Q_CHAOS_LOSE_ACKED_QOS1,      /* on resume, every 10th QoS 1 message queued while away is dropped */
+    SIM_Q_CHAOS_QOS2_DUP_ON_RECONNECT, /* on resume, an interrupted QoS 2 delivery is also sent again as new */
     SIM_Q_COUNT
 } sim_quirk_id;
 
