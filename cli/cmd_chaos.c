@@ -8,12 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
 #include <openssl/rand.h>
 
 #include "cli.h"
 #include "embedded_sim.h"
 #include "interrupt.h"
 #include "mqttspec/chaos.h"
+#include "mqttspec/chaos_html.h"
 #include "options.h"
 #include "run_report.h"
 
@@ -327,22 +329,18 @@ static int write_json(const chaos_args *a, const mqs_chaos_result *r)
     return ok ? 0 : -1;
 }
 
-/*
- * --html: the timeline page is written by reports/ (mqttspec/chaos_html.h, branch h-chaos-sim).
- * MERGE POINT: once that is merged, replace the body below by
- *     cJSON *json = mqs_chaos_json(&a->o, r);
- *     FILE *f = fopen(a->html, "w");
- *     bool ok = json && f && mqs_chaos_html_write(json, f) == 0;
- *     if (f) ok = fclose(f) == 0 && ok;
- *     cJSON_Delete(json);
- * (with #include "mqttspec/chaos_html.h" and <cjson/cJSON.h>), and a message when !ok.
- */
+/* --html: the timeline page (reports/, mqttspec/chaos_html.h) from the same JSON tree --json writes. */
 static int write_html(const chaos_args *a, const mqs_chaos_result *r)
 {
-    (void)r;
-    fprintf(stderr, "mqttspec: --html %s: this build has no chaos timeline writer yet: write --json and use "
-            "'mqttspec report --chaos RESULT.json --html OUT' where it exists\n", a->html);
-    return -1;
+    cJSON *json = mqs_chaos_json(&a->o, r);
+    FILE *f = fopen(a->html, "w");
+    bool ok = json && f && mqs_chaos_html_write(json, f) == 0;
+    if (f)
+        ok = (fclose(f) == 0) && ok;
+    cJSON_Delete(json);
+    if (!ok)
+        fprintf(stderr, "mqttspec: --html %s: cannot write\n", a->html);
+    return ok ? 0 : -1;
 }
 
 static int run_chaos(chaos_args *a, const char *url, bool embedded)
