@@ -259,6 +259,8 @@ static void handle_buffered_packets(sim_conn *c)
                 c->b->crash_pending = true; /* the loop tears everything down after this turn */
                 return;
             }
+            if (sim_planted_on_malformed(c, &err))
+                return;
             if (forgive_malformed(c, &opts, &err))
                 continue;
             on_malformed(c, &pkt, &err);

@@ -165,6 +165,10 @@ void sim_reap(sim_broker *b);
 /* Free everything (no Will is published). */
 void sim_broker_free(sim_broker *b);
 
+/* ---- planted.c: crash quirks (docs/fuzzing.md); true when the packet must not be handled further ---- */
+bool sim_planted_on_malformed(sim_conn *c, const mqtt_error *err);
+bool sim_planted_on_publish(sim_conn *c, mqtt_bytes topic);
+
 /* ---- quirks.c ---- */
 static inline bool sim_quirk(sim_quirk_set set, sim_quirk_id q) { return (set & SIM_QUIRK_BIT(q)) != 0; }
 /* A packet identifier with its bytes swapped: the *-id-swapped quirks' endianness slip. */

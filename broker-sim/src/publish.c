@@ -124,7 +124,7 @@ void sim_on_publish(sim_conn *c, const mqtt_packet *pkt)
 {
     const mqtt_publish *p = &pkt->u.publish;
     mqtt_bytes topic;
-    if (refused_as_unsupported(c, p) || !resolve_topic_alias(c, p, &topic))
+    if (refused_as_unsupported(c, p) || !resolve_topic_alias(c, p, &topic) || sim_planted_on_publish(c, topic))
         return;
     if (p->qos == 2) {
         on_publish_qos2(c, topic, p);

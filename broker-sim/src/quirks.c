@@ -145,6 +145,16 @@ static const sim_quirk_info quirk_table[SIM_Q_COUNT] = {
                                        "A CONNACK sent by a client crashes the broker: every listener and "
                                        "connection is closed at once, no Will is published, nothing is accepted "
                                        "until the broker is restarted."},
+    [SIM_Q_CRASH_ON_MALFORMED] = {"crash-on-malformed", "",
+                                  "A malformed packet makes the broker exit (as its own process: exit status 1; "
+                                  "embedded: every listener and connection closes)."},
+    [SIM_Q_ABORT_ON_DOLLAR_PUBLISH] = {"abort-on-dollar-publish", "",
+                                       "A PUBLISH from a client to a topic starting with $ fails an assertion: "
+                                       "abort() (embedded: every listener and connection closes)."},
+    [SIM_Q_DEEP_TOPIC_RECURSION] = {"deep-topic-recursion", "",
+                                    "A PUBLISH topic is walked recursively, one 1 KB stack frame per level: tens of "
+                                    "thousands of levels overflow the stack (embedded: beyond 5000 levels every "
+                                    "listener and connection closes)."},
 };
 
 _Static_assert(SIM_Q_COUNT <= 64, "sim_quirk_set has one bit per quirk");

@@ -91,6 +91,9 @@ typedef enum sim_quirk_id {
     SIM_Q_WS_NO_PROTOCOL,             /* the handshake answer names no subprotocol */
     /* planted crashes (the sim runs in-process: it imitates a dead broker instead of exiting) */
     SIM_Q_CRASH_ON_CLIENT_CONNACK,    /* a CONNACK from a client: close every listener and connection */
+    SIM_Q_CRASH_ON_MALFORMED,         /* a malformed packet: exit(1) (planted.c) */
+    SIM_Q_ABORT_ON_DOLLAR_PUBLISH,    /* a client PUBLISH to a $-topic: abort() */
+    SIM_Q_DEEP_TOPIC_RECURSION,       /* one stack frame per topic level: deep topics overflow the stack */
     SIM_Q_COUNT
 } sim_quirk_id;
 
@@ -169,6 +172,9 @@ typedef struct sim_config {
      * consumer (5.0: DISCONNECT 0x97 Quota exceeded).  The session's queue stays as it was. */
     uint32_t max_queued_messages;
     uint64_t max_queued_bytes; /* the same bound on the payload bytes of those messages */
+    /* Planted crash quirks really crash the process (abort, stack overflow, exit): `mqttspec sim`, a
+     * broker of its own.  false (embedded): they close every listener and connection instead. */
+    bool real_crashes;
 } sim_config;
 
 /* Defaults: no listener, no Server Keep Alive, 10 topic aliases, 16 MiB packets, no log, at most 1000

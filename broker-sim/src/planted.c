@@ -1,0 +1,78 @@
+/*
+ * Planted bugs: crash quirks that imitate what brokers' security advisories
+ * list (docs/fuzzing.md), so the supervised fuzzer and `run --broker-cmd`
+ * can be shown to find them.  Run as its own process (`mqttspec sim`,
+ * cfg.real_crashes) the sim really dies: abort(), a stack overflow, exit(1).
+ * Embedded in mqttspec (the default target, the quirk matrix) it imitates
+ * the crash instead: every listener and connection closes (play_crash), so
+ * the run that hosts it survives.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define DEEP_TOPIC_LEVELS 5000 /* the imitation's threshold; the real recursion overflows near 8000 levels */
+
+/* Die as a real broker would, or imitate it; what goes to stderr like a broker's last words. */
+static void planted_crash(sim_conn *c, const char *what, int how)
+{
+    if (!c->b->cfg.real_crashes) {
+        sim_log(c->b, "planted crash: %s", what);
+        c->b->crash_pending = true;
+        return;
+    }
+    fprintf(stderr, "broker-sim: planted crash: %s\n", what);
+    fflush(stderr);
+    if (how == 'e')
+        exit(1);
+    abort();
+}
+
+bool sim_planted_on_malformed(sim_conn *c, const mqtt_error *err)
+{
+    if (!sim_quirk(c->quirks, SIM_Q_CRASH_ON_MALFORMED))
+        return false;
+    char what[160];
+    snprintf(what, sizeof what, "exit on a malformed packet (%s)", mqtt_err_name(err->code));
+    planted_crash(c, what, 'e');
+    return true;
+}
+
+/* One stack frame per topic level, each with a buffer the compiler must keep: the recursion that a
+ * topic with tens of thousands of levels turns into a stack overflow. */
+static size_t count_levels(const uint8_t *p, size_t n, volatile unsigned depth)
+{
+    volatile char frame[1024];
+    frame[depth % sizeof frame] = (char)depth;
+    const uint8_t *slash = memchr(p, '/', n);
+    if (!slash)
+        return 1 + (size_t)(frame[depth % sizeof frame] != (char)depth);
+    return 1 + count_levels(slash + 1, n - (size_t)(slash + 1 - p), depth + 1);
+}
+
+static size_t levels_of(mqtt_bytes topic)
+{
+    size_t levels = 1;
+    for (size_t i = 0; i < topic.len; i++)
+        levels += topic.ptr[i] == '/';
+    return levels;
+}
+
+bool sim_planted_on_publish(sim_conn *c, mqtt_bytes topic)
+{
+    if (sim_quirk(c->quirks, SIM_Q_ABORT_ON_DOLLAR_PUBLISH) && topic.len > 0 && topic.ptr[0] == '$') {
+        planted_crash(c, "assertion: a client PUBLISH to a $-topic", 'a');
+        return true;
+    }
+    if (sim_quirk(c->quirks, SIM_Q_DEEP_TOPIC_RECURSION)) {
+        if (c->b->cfg.real_crashes) {
+            count_levels(topic.ptr, topic.len, 0); /* overflows the stack on deep topics */
+        } else if (levels_of(topic) > DEEP_TOPIC_LEVELS) {
+            planted_crash(c, "stack overflow: a topic with tens of thousands of levels", 'a');
+            return true;
+        }
+    }
+    return false;
+}
