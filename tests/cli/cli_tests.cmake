@@ -349,3 +349,11 @@ mqttspec_cli_test(cli_report_needs_output
 # A bad member of a send's ws object is pointed at inside it (fuzz_scenario found /steps/1/ws~1frame)
 mqttspec_cli_test(cli_scenario_ws_member_pointer ARGS "list --scenarios ${MQTTSPEC_CLI_TEST_DIR}/data/ws-bad-frame.json"
   EXIT 2 OUTPUT "ws-bad-frame\\.json: /steps/1/ws/frame: must be \"binary\"")
+
+# --broker-cmd: a broker that exits on a malformed packet, embedded (NOT RUN after) and supervised (restarted)
+if(Python3_FOUND)
+  add_test(NAME cli_run_supervised
+    COMMAND Python3::Interpreter ${MQTTSPEC_CLI_TEST_DIR}/supervised_run.py $<TARGET_FILE:mqttspec>
+            ${CMAKE_CURRENT_BINARY_DIR}/cli_run_supervised)
+  set_tests_properties(cli_run_supervised PROPERTIES LABELS cli TIMEOUT 120)
+endif()
