@@ -49,6 +49,9 @@ struct mqs_sup {
     long long rss_since;
 };
 
+/* The process group to take down if we are killed by a signal (mqs_sup_stop_on_signals). */
+static volatile sig_atomic_t doomed_group;
+
 static long long now_ms(void)
 {
     struct timespec ts;
@@ -163,6 +166,7 @@ static int spawn(mqs_sup *s, char *err, size_t cap)
     }
     setpgid(pid, pid); /* also here: no race with the kill below */
     s->pid = pid;
+    doomed_group = pid;
     reset_instance(s);
     return 0;
 }
@@ -233,6 +237,35 @@ static void kill_group(mqs_sup *s)
     }
 }
 
+static void mkdir_p(const char *dir)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s", dir);
+    for (char *p = path + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(path, 0755);
+            *p = '/';
+        }
+    mkdir(path, 0755); /* exists already is fine; a folder we cannot make shows when the files open */
+}
+
+
+static void on_fatal_signal(int sig)
+{
+    if (doomed_group > 0)
+        kill(-(pid_t)doomed_group, SIGKILL);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void mqs_sup_stop_on_signals(void)
+{
+    signal(SIGINT, on_fatal_signal);
+    signal(SIGTERM, on_fatal_signal);
+    signal(SIGHUP, on_fatal_signal);
+}
+
 mqs_sup *mqs_sup_start(const mqs_sup_opts *o, char *err, size_t cap)
 {
     mqs_sup *s = calloc(1, sizeof *s);
@@ -242,7 +275,7 @@ mqs_sup *mqs_sup_start(const mqs_sup_opts *o, char *err, size_t cap)
     }
     s->o = *o;
     snprintf(s->dir, sizeof s->dir, "%s", o->out_dir && *o->out_dir ? o->out_dir : ".");
-    mkdir(s->dir, 0755); /* the caller checked the folder can be made; exists is fine */
+    mkdir_p(s->dir);
     /* A port can be taken between our probe and the broker's bind: try a few. */
     for (int attempt = 0; attempt < 3; attempt++) {
         s->port = free_port();
@@ -498,5 +531,6 @@ void mqs_sup_stop(mqs_sup *s)
     if (!s)
         return;
     kill_group(s);
+    doomed_group = 0;
     free(s);
 }

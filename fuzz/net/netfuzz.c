@@ -33,6 +33,7 @@
 #define RECENT 16                 /* cases per slot kept for a crash report */
 #define KEEP_PER_SIG 3            /* candidates kept per signature (the others are counted) */
 #define MAX_SIGS 512
+#define WLOG 48                   /* supervised: writes per slot kept for replaying a crash */
 
 static const uint8_t pingreq[2] = {0xC0, 0x00};
 
@@ -285,6 +286,14 @@ typedef struct slot {
     nf_reaction react;
     uint64_t recent[RECENT];
     unsigned nrecent;
+    unsigned conn_no; /* connections this slot opened */
+    struct wlog {
+        uint64_t seq;  /* order among every slot's writes */
+        unsigned conn; /* conn_no of the connection written to */
+        uint8_t *p;
+        size_t n;
+    } wlog[WLOG];     /* supervised only: the last writes, a ring */
+    unsigned nwlog;
 } slot;
 
 typedef struct probe {
@@ -310,6 +319,8 @@ typedef struct fz {
     bool stop;
     int64_t t0;
     FILE *summary;
+    uint64_t wseq;      /* writes logged */
+    int64_t next_watch; /* supervised: when to ask the supervisor next */
 } fz;
 
 static void add_candidate(fz *f, slot *s, const nf_signature *sig, bool culprit_last, bool with_culprit,
@@ -401,8 +412,21 @@ static void judge_batch_failure(fz *f, slot *s)
 
 /* ---- sending ---- */
 
+/* Supervised: keep a copy of the write, to replay a crash exactly. */
+static void log_write(fz *f, slot *s, const uint8_t *p, size_t n)
+{
+    struct wlog *w = &s->wlog[s->nwlog++ % WLOG];
+    uint8_t *copy = realloc(w->p, n ? n : 1);
+    if (!copy)
+        return;
+    memcpy(copy, p, n);
+    *w = (struct wlog){.seq = ++f->wseq, .conn = s->conn_no, .p = copy, .n = n};
+}
+
 static bool slot_write(fz *f, slot *s, const uint8_t *p, size_t n)
 {
+    if (f->o->sup)
+        log_write(f, s, p, n);
     f->st->bytes += n;
     return fconn_write(&s->c, p, n);
 }
@@ -537,6 +561,7 @@ static void slot_open(fz *f, slot *s)
         return;
     }
     f->st->connections++;
+    s->conn_no++;
     s->first_conn = s->refused = false;
     next_case(s);
     if (!s->next->first_connect) {
@@ -887,6 +912,38 @@ static void progress(fz *f, int64_t now, int64_t *last)
             (unsigned long long)f->st->probe_pings, (long long)f->st->probe_max_ms);
 }
 
+/* Supervised: the broker's own signs (death, sanitizer report, memory) every 100 ms. */
+static void watch(fz *f, int64_t now)
+{
+    if (!f->o->sup || f->stop || now < f->next_watch)
+        return;
+    f->next_watch = now + 100;
+    char why[256];
+    if (f->o->sup->finding(f->o->sup->ctx, why, sizeof why))
+        liveness_fail(f, why);
+}
+
+/* Every slot's logged writes, connection by connection, in the order they were written. */
+static void collect_crash(fz *f, nf_crash *k)
+{
+    for (;;) {
+        slot *best = NULL;
+        struct wlog *bw = NULL;
+        for (int i = 0; i < f->nslots; i++)
+            for (unsigned j = 0; j < WLOG; j++) {
+                struct wlog *w = &f->slots[i].wlog[j];
+                if (w->seq && (!bw || w->seq < bw->seq)) {
+                    bw = w;
+                    best = &f->slots[i];
+                }
+            }
+        if (!bw)
+            return;
+        nf_crash_add_write(k, best->id * 100000u + bw->conn, best->gen.version, bw->p, bw->n);
+        bw->seq = 0;
+    }
+}
+
 static void campaign(fz *f)
 {
     int64_t end = f->t0 + (int64_t)(f->o->duration_s * 1000.0);
@@ -905,6 +962,7 @@ static void campaign(fz *f)
                 send_batch(f, s);
         }
         probe_tick(f);
+        watch(f, now);
         if (f->stop)
             break;
         int n = 0;
@@ -1331,6 +1389,8 @@ static void free_fz(fz *f)
         free(s->next);
         free(s->culprit);
         free(s->batch);
+        for (unsigned j = 0; j < WLOG; j++)
+            free(s->wlog[j].p);
     }
     free(f->slots);
     fconn_free(&f->pr.c);
@@ -1393,6 +1453,12 @@ int nf_run(const nf_options *o, nf_stats *st)
     }
     f.t0 = mqs_now_ms();
     campaign(&f);
+    if (st->liveness_failed && o->sup) {
+        nf_crash k = {0};
+        collect_crash(&f, &k);
+        nf_crash_process(o, &k, st);
+        nf_crash_free(&k);
+    }
     if (!st->liveness_failed && f.nsigs) {
         char path[600];
         nf_mkdir_p(o->out_dir);

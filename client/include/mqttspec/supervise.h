@@ -70,6 +70,9 @@ long mqs_proc_rss_kb(pid_t pid);
 
 /* Stop this instance (its process group: SIGTERM, then SIGKILL) and start a new one on the same port. */
 int mqs_sup_restart(mqs_sup *s, char *err, size_t cap);
+/* From now on SIGINT, SIGTERM and SIGHUP kill the current broker's process group, then us (for commands
+ * without a graceful interrupt, such as fuzz). */
+void mqs_sup_stop_on_signals(void);
 /* Stop it and free s (NULL-safe). */
 void mqs_sup_stop(mqs_sup *s);
 
