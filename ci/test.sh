@@ -85,6 +85,8 @@ stage pcap-check bash ci/pcap-check.sh build/dev
 # Bounded network fuzzing of broker-sim and mosquitto: fails on a crash or hang of a
 # target; differential findings are kept as artifacts under build/dev/netfuzz-smoke/.
 stage netfuzz-smoke bash ci/netfuzz-smoke.sh build/dev build/dev/netfuzz-smoke
+# The supervised fuzzer finds, minimises and replays broker-sim's planted crashes (docs/fuzzing.md).
+stage fuzz-supervised bash ci/fuzz-supervised.sh build/dev
 # aedes, mosca (npm), RabbitMQ, ejabberd (Debian) and mosquitto with -u/--pw-file: installed,
 # started by hand on loopback, the suite against each compared with its baseline in ci/targets/.
 stage broker-gates bash ci/brokers-gates.sh build/dev build/dev/gates-brokers

@@ -276,6 +276,7 @@ static int supervised_campaign(fuzz_args *a, sfuzz *sup, nf_stats *st)
     int64_t t0 = mqs_now_ms();
     uint64_t seed0 = a->o.seed;
     unsigned crashes = 0, minimised = 0;
+    double fuzzed = 0; /* seconds spent fuzzing, minimisation left out: the time to find */
     for (unsigned round = 0; left > 0.5; round++) {
         a->o.duration_s = left;
         a->o.seed = seed0 + round;
@@ -283,24 +284,25 @@ static int supervised_campaign(fuzz_args *a, sfuzz *sup, nf_stats *st)
         if (rc < 0)
             return EXIT_UNREACHABLE;
         left = total - (double)(mqs_now_ms() - t0) / 1000.0;
+        fuzzed += st->seconds;
         printf("mqttspec fuzz: seed %llu: %llu cases in %.1f s, %u findings\n", (unsigned long long)a->o.seed,
                (unsigned long long)st->cases, st->seconds, st->findings);
         if (!st->liveness_failed)
             break;
         crashes++;
         if (st->crash_duplicate)
-            printf("mqttspec fuzz: CRASH after %.1f s (seen before, not minimised again): %s\n",
-                   total - left, st->crash_key);
+            printf("mqttspec fuzz: CRASH after %.1f s of fuzzing (seen before, not minimised again): %s\n",
+                   fuzzed, st->crash_key);
         else if (st->crash_file[0]) {
             minimised++;
-            printf("mqttspec fuzz: CRASH after %.1f s: %s\nmqttspec fuzz: minimised in %u replays to %u "
+            printf("mqttspec fuzz: CRASH after %.1f s of fuzzing: %s\nmqttspec fuzz: minimised in %u replays to %u "
                    "connection(s), %u packet(s), %zu bytes: %s (the broker's report beside it)\n",
-                   total - left, st->crash_key, st->crash_tries, st->crash_conns, st->crash_packets,
+                   fuzzed, st->crash_key, st->crash_tries, st->crash_conns, st->crash_packets,
                    st->crash_bytes, st->crash_file);
         } else
-            printf("mqttspec fuzz: CRASH after %.1f s, NOT reproduced on a fresh broker (%u replays): %s; "
+            printf("mqttspec fuzz: CRASH after %.1f s of fuzzing, NOT reproduced on a fresh broker (%u replays): %s; "
                    "cases: %s\n",
-                   total - left, st->crash_tries, st->crash_key, st->liveness_file);
+                   fuzzed, st->crash_tries, st->crash_key, st->liveness_file);
         fflush(stdout);
         if (sfuzz_restart(sup) < 0)
             return EXIT_UNREACHABLE;

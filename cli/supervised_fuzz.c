@@ -49,8 +49,12 @@ static void key_line(const char *report, char *key, size_t cap)
 {
     const char *line = report;
     if (!strstr(report, "Sanitizer") && !strstr(report, "runtime error:")) {
+        /* the broker's last words, not the shell's "Aborted" after them */
+        const char *crash = strstr(report, "crash");
         const char *nl = strrchr(report, '\n');
-        line = nl ? nl + 1 : report;
+        line = crash ? crash : nl ? nl + 1 : report;
+        while (line > report && line[-1] != '\n')
+            line--;
     }
     size_t n = strcspn(line, "\n");
     /* "... (UTF8_INVALID)": the same bug reached through another packet; a sanitizer's "#0 0x..." differs

@@ -279,7 +279,10 @@ mqs_sup *mqs_sup_start(const mqs_sup_opts *o, char *err, size_t cap)
     /* A port can be taken between our probe and the broker's bind: try a few. */
     for (int attempt = 0; attempt < 3; attempt++) {
         s->port = free_port();
-        if (s->port < 0 || !expand(o->cmd, s->port, s->cmd, sizeof s->cmd)) {
+        /* a simple command is exec'd by the shell, so its exit status and signal are the broker's own */
+        bool simple = !strpbrk(o->cmd, ";&|<>()`$\n");
+        memcpy(s->cmd, "exec ", simple ? 5 : 0);
+        if (s->port < 0 || !expand(o->cmd, s->port, s->cmd + (simple ? 5 : 0), sizeof s->cmd - 5)) {
             snprintf(err, cap, s->port < 0 ? "no free loopback port" : "--broker-cmd is too long");
             break;
         }

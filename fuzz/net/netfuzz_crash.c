@@ -14,8 +14,8 @@
 
 #include "netfuzz_internal.h"
 
-#define CRASH_REPLAY_WAIT_MS 1500 /* for the broker to die (or report) after a replay */
-#define CRASH_WRITE_PAUSE_MS 2    /* between writes: a target reads them as it read the originals */
+#define CRASH_REPLAY_WAIT_MS 300 /* for the broker to die (or report) after a replay */
+#define CRASH_CONN_PAUSE_MS 1 /* between connections: the target takes them in the original order */
 
 /* ---- the input ---- */
 
@@ -67,6 +67,7 @@ int nf_crash_add_write(nf_crash *k, unsigned conn, mqtt_version v, const uint8_t
         c = &k->c[k->n++];
         *c = (nf_cconn){.key = conn, .version = v};
     }
+    c->last = ++k->writes;
     for (size_t at = 0; at < n;) {
         size_t len = frame_len(p + at, n - at);
         if (add_piece(c, p + at, len) < 0)
@@ -132,8 +133,8 @@ static bool replay_crashes(crash_ctx *x, const nf_crash *k)
         for (size_t j = 0; ts[i] && j < k->c[i].n; j++) {
             if (mqs_transport_write_all(ts[i], k->c[i].pk[j].p, k->c[i].pk[j].n, mqs_now_ms() + 2000) < 0)
                 break; /* closed on us: the next connection goes on */
-            nanosleep(&(struct timespec){0, CRASH_WRITE_PAUSE_MS * 1000000L}, NULL);
         }
+        nanosleep(&(struct timespec){0, CRASH_CONN_PAUSE_MS * 1000000L}, NULL);
     }
     bool crashed = sup->reproduced(sup->ctx, CRASH_REPLAY_WAIT_MS);
     for (size_t i = 0; ts && i < k->n; i++)
@@ -150,6 +151,15 @@ static bool budget_left(const crash_ctx *x)
 
 /* ---- delta debugging: drop chunks, halving their size, while the crash stays ---- */
 
+/* Drop connections [at, at+len) from k (already known not to matter). */
+static void without_conns_known(nf_crash *k, size_t at, size_t len)
+{
+    for (size_t i = at; i < at + len; i++)
+        cconn_free(&k->c[i]);
+    memmove(k->c + at, k->c + at + len, (k->n - at - len) * sizeof *k->c);
+    k->n -= len;
+}
+
 static bool without_conns(crash_ctx *x, nf_crash *k, size_t at, size_t len)
 {
     nf_crash t = *k;
@@ -162,12 +172,8 @@ static bool without_conns(crash_ctx *x, nf_crash *k, size_t at, size_t len)
         if (i < at || i >= at + len)
             cs[t.n++] = k->c[i];
     bool ok = t.n > 0 && replay_crashes(x, &t);
-    if (ok) {
-        for (size_t i = at; i < at + len; i++)
-            cconn_free(&k->c[i]);
-        memmove(k->c + at, k->c + at + len, (k->n - at - len) * sizeof *k->c);
-        k->n -= len;
-    }
+    if (ok)
+        without_conns_known(k, at, len);
     free(cs);
     return ok;
 }
@@ -240,8 +246,40 @@ static void ddmin(crash_ctx *x, nf_crash *k, level lv, size_t ci, size_t pi)
     }
 }
 
+/* The likeliest single culprits first: the connections written to last before the crash, each alone. */
+#define CRASH_SUSPECTS 4
+static void try_last_alone(crash_ctx *x, nf_crash *k)
+{
+    for (int tries = 0; tries < CRASH_SUSPECTS && k->n > 1 && budget_left(x); tries++) {
+        size_t best = 0;
+        uint64_t below = UINT64_MAX;
+        for (int skip = 0; skip <= tries; skip++) { /* the (tries+1)-th most recent */
+            best = k->n;
+            for (size_t i = 0; i < k->n; i++)
+                if (k->c[i].last < below && (best == k->n || k->c[i].last > k->c[best].last))
+                    best = i;
+            if (best == k->n)
+                return;
+            below = k->c[best].last;
+        }
+        /* keep connection best alone: drop those after it, then those before */
+        size_t after = k->n - best - 1;
+        nf_crash t = *k;
+        t.c = &k->c[best];
+        t.n = 1;
+        if (!replay_crashes(x, &t))
+            continue;
+        if (after)
+            without_conns_known(k, best + 1, after);
+        if (best)
+            without_conns_known(k, 0, best);
+        return;
+    }
+}
+
 static void minimise(crash_ctx *x, nf_crash *k)
 {
+    try_last_alone(x, k);
     ddmin(x, k, LEVEL_CONNS, 0, 0);
     for (size_t ci = 0; ci < k->n && budget_left(x); ci++)
         ddmin(x, k, LEVEL_PACKETS, ci, 0);

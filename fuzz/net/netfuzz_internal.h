@@ -296,12 +296,14 @@ void nf_map_fields(const uint8_t *p, size_t n, mqtt_version version, nf_fmap *m)
 /* What the fuzz connections wrote last, connection by connection, in the order they opened: replayed
  * exactly (fresh connections, raw bytes, our CONNECTs and fuzzed ones alike) it should crash the target. */
 typedef struct nf_cconn {
-    unsigned key; /* which connection (as nf_crash_add_write's conn) */
+    unsigned key;  /* which connection (as nf_crash_add_write's conn) */
+    uint64_t last; /* when it was written to last (nf_crash.writes at the time) */
     mqtt_version version;
     size_t n, cap;
     nf_bytes *pk; /* packets as framed from the writes; a tail that does not frame is one piece */
 } nf_cconn;
 typedef struct nf_crash {
+    uint64_t writes; /* writes added */
     size_t n, cap;
     nf_cconn *c;
 } nf_crash;
