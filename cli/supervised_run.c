@@ -97,14 +97,15 @@ void srun_hook(srun *s, mqs_run_opts *opts)
 /* "msg; the broker's report: line | line" for every CRASHED case of run not annotated yet. */
 static void annotate_crashes(srun *s, mqs_run *run)
 {
-    char report[2048];
+    char lines[1800], why[256], report[2100];
     mqs_sup_wait_exit(s->sup, SRUN_EXIT_WAIT_MS);
-    mqs_sup_report(s->sup, report, sizeof report, SRUN_REPORT_LINES);
-    for (char *p = report; *p; p++)
+    if (mqs_sup_check(s->sup, why, sizeof why) == MQS_SUP_RUNNING)
+        snprintf(why, sizeof why, "the broker still runs");
+    mqs_sup_report(s->sup, lines, sizeof lines, SRUN_REPORT_LINES);
+    for (char *p = lines; *p; p++)
         if (*p == '\n')
             *p = '|';
-    if (!report[0])
-        snprintf(report, sizeof report, "(nothing on its stderr)");
+    snprintf(report, sizeof report, "%s; %s", why, lines[0] ? lines : "nothing on its stderr");
     for (size_t i = 0; i < run->ncases; i++) {
         mqs_case *c = &run->cases[i];
         if (c->verdict != MQS_CRASHED || (c->message && strstr(c->message, "the broker's report:")))
