@@ -16,7 +16,7 @@ failed=0
 for q in crash-on-malformed crash-on-client-connack abort-on-dollar-publish; do
   broker="$mqttspec sim --listen mqtt://127.0.0.1:{port} --quirk $q"
   start=$(date +%s.%N)
-  "$mqttspec" fuzz -q -d 22 -s 7 -o "$work/$q" --min-seconds 12 --broker-cmd "$broker" >"$work/$q.log" 2>&1 || true
+  "$mqttspec" fuzz -q -d 22 -s 7 -o "$work/$q" --min-seconds 12 --stop-on-crash --broker-cmd "$broker" >"$work/$q.log" 2>&1 || true
   found=$(grep -m1 'minimised in' "$work/$q.log" | grep -o "$work/$q/fuzz-crash-[0-9]*.json" || true)
   first=$(grep -m1 -o 'CRASH after [0-9.]* s of fuzzing' "$work/$q.log" || echo 'no crash')
   if [ -z "$found" ]; then

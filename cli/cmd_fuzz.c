@@ -54,6 +54,7 @@ void cmd_fuzz_usage(FILE *out)
           "      --broker-out DIR      its stdout and stderr (default OUT/broker)\n"
           "      --rss-bound KB        its RSS growing more within --rss-window-ms is a finding (default: off)\n"
           "      --rss-window-ms MS    (default 10000)\n"
+          "      --stop-on-crash       end the campaign after the first crash is minimised (CI)\n"
           "  -q, --quiet               no progress lines\n"
           "      --help                this help\n"
           "\n"
@@ -66,7 +67,7 @@ void cmd_fuzz_usage(FILE *out)
 
 typedef struct fuzz_args {
     cli_target tgt;
-    bool have_seed, have_duration, fail_on_finding;
+    bool have_seed, have_duration, fail_on_finding, stop_on_crash;
     sim_quirk_set quirks;
     mqs_sup_opts sup; /* --broker-cmd ... */
     char broker_out[1024];
@@ -76,7 +77,7 @@ typedef struct fuzz_args {
 enum {
     OPT_TARGET = 256, OPT_BATCH, OPT_WAIT, OPT_REACTION, OPT_HANG, OPT_PING, OPT_MIN_TRIES, OPT_MIN_SECONDS, OPT_MAX_FINDINGS,
     OPT_NO_VERIFY, OPT_FAIL_ON_FINDING, OPT_SIM_QUIRK, OPT_HELP, OPT_BROKER_CMD, OPT_BROKER_OUT, OPT_RSS_BOUND,
-    OPT_RSS_WINDOW
+    OPT_RSS_WINDOW, OPT_STOP_ON_CRASH
 };
 
 static const struct option long_opts[] = {
@@ -104,6 +105,7 @@ static const struct option long_opts[] = {
     {"broker-out", required_argument, NULL, OPT_BROKER_OUT},
     {"rss-bound", required_argument, NULL, OPT_RSS_BOUND},
     {"rss-window-ms", required_argument, NULL, OPT_RSS_WINDOW},
+    {"stop-on-crash", no_argument, NULL, OPT_STOP_ON_CRASH},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
@@ -180,6 +182,7 @@ static int take_option(fuzz_args *a, int opt, const char *arg)
         a->sup.rss_bound_kb = kb;
         return rc;
     }
+    case OPT_STOP_ON_CRASH: a->stop_on_crash = true; return 0;
     case OPT_RSS_WINDOW: return int_arg("--rss-window-ms", arg, 100, 3600000, &a->sup.rss_window_ms);
     case 'q': a->o.quiet = true; return 0;
     case OPT_HELP: return 1;
@@ -209,6 +212,10 @@ static int parse_args(fuzz_args *a, int argc, char **argv)
     }
     if (cli_target_resolve(&a->tgt, "fuzz") < 0)
         return -1;
+    if (a->stop_on_crash && !a->sup.cmd) {
+        fprintf(stderr, "mqttspec: --stop-on-crash goes with --broker-cmd\n");
+        return -1;
+    }
     if (a->sup.cmd && (a->tgt.url[0] || a->quirks)) {
         fprintf(stderr, "mqttspec: --broker-cmd starts the target: it goes with no target and no --sim-quirk\n");
         return -1;
@@ -304,6 +311,8 @@ static int supervised_campaign(fuzz_args *a, sfuzz *sup, nf_stats *st)
                    "cases: %s\n",
                    fuzzed, st->crash_tries, st->crash_key, st->liveness_file);
         fflush(stdout);
+        if (a->stop_on_crash && st->crash_file[0])
+            break;
         if (sfuzz_restart(sup) < 0)
             return EXIT_UNREACHABLE;
     }
