@@ -251,8 +251,10 @@ static void handle_buffered_packets(sim_conn *c)
         mqtt_error err;
         memset(&pkt, 0, sizeof pkt);
         mqtt_status st = mqtt_stream_next(&c->in, &opts, &pkt, NULL, &err);
-        if (st == MQTT_NEED_MORE)
+        if (st == MQTT_NEED_MORE) {
+            sim_planted_before_connect(c);
             return;
+        }
         if (st == MQTT_MALFORMED) {
             if (sim_quirk(c->quirks, SIM_Q_CRASH_ON_CLIENT_CONNACK) && err.code == MQTT_E_PACKET_DIRECTION &&
                 c->in.buf[c->in.start] >> 4 == MQTT_CONNACK) {

@@ -30,8 +30,56 @@ static void planted_crash(sim_conn *c, const char *what, int how)
     abort();
 }
 
+#define LEAK_BYTES (1u << 20)          /* per leak: far above a broker's usual growth per case */
+#define ANNOUNCED_MAX (16u << 20)      /* alloc-announced-length takes at most this per connection */
+#define ANNOUNCED_MIN (64u << 10)      /* ... and only for packets announcing more than this */
+
+/* Memory that is never freed, touched so it counts in the resident set. */
+static void leak(size_t n)
+{
+    void *p = malloc(n);
+    if (p)
+        memset(p, 0xA5, n);
+    /* p is lost on purpose: the planted leak */
+}
+
+void sim_planted_on_qos2_resend(sim_conn *c)
+{
+    if (c->b->cfg.real_crashes && sim_quirk(c->quirks, SIM_Q_LEAK_QOS2_RESEND))
+        leak(LEAK_BYTES);
+}
+
+/* The Remaining Length the buffered packet announces; 0 if it does not say yet. */
+static size_t announced_length(const sim_conn *c)
+{
+    const uint8_t *p = c->in.buf + c->in.start;
+    size_t n = c->in.end - c->in.start, rl = 0;
+    for (size_t i = 1; i < n && i <= 4; i++) {
+        rl |= (size_t)(p[i] & 0x7F) << (7 * (i - 1));
+        if (!(p[i] & 0x80))
+            return rl;
+    }
+    return 0;
+}
+
+void sim_planted_before_connect(sim_conn *c)
+{
+    if (!c->b->cfg.real_crashes || !sim_quirk(c->quirks, SIM_Q_ALLOC_ANNOUNCED_LENGTH) || c->planted_alloc ||
+        c->version != MQTT_VERSION_UNKNOWN)
+        return;
+    size_t rl = announced_length(c);
+    if (rl <= ANNOUNCED_MIN)
+        return;
+    c->planted_alloc = true;
+    leak(rl < ANNOUNCED_MAX ? rl : ANNOUNCED_MAX);
+}
+
 bool sim_planted_on_malformed(sim_conn *c, const mqtt_error *err)
 {
+    sim_planted_before_connect(c); /* a packet too large for us: the planted bug allocated it first */
+    if (c->b->cfg.real_crashes && sim_quirk(c->quirks, SIM_Q_LEAK_WILL_PROPERTY) &&
+        c->version == MQTT_VERSION_UNKNOWN && strstr(mqtt_err_name(err->code), "PROPERTY"))
+        leak(LEAK_BYTES);
     if (!sim_quirk(c->quirks, SIM_Q_CRASH_ON_MALFORMED))
         return false;
     char what[160];

@@ -94,6 +94,9 @@ typedef enum sim_quirk_id {
     SIM_Q_CRASH_ON_MALFORMED,         /* a malformed packet: exit(1) (planted.c) */
     SIM_Q_ABORT_ON_DOLLAR_PUBLISH,    /* a client PUBLISH to a $-topic: abort() */
     SIM_Q_DEEP_TOPIC_RECURSION,       /* one stack frame per topic level: deep topics overflow the stack */
+    SIM_Q_LEAK_QOS2_RESEND,           /* 1 MB leaked per QoS 2 PUBLISH resent before its PUBREL (process only) */
+    SIM_Q_ALLOC_ANNOUNCED_LENGTH,     /* before CONNECT, the announced Remaining Length is allocated and kept */
+    SIM_Q_LEAK_WILL_PROPERTY,         /* 1 MB leaked per CONNECT refused for a bad Will property (process only) */
     SIM_Q_COUNT
 } sim_quirk_id;
 
