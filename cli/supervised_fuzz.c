@@ -14,6 +14,7 @@ struct sfuzz {
     mqs_sup *sup;
     nf_supervisor cb;
     char last_why[256]; /* what the supervisor saw last (exit status, sanitizer, memory) */
+    mqs_sup_state last;
     char keys[SFUZZ_KEYS][256];
     int nkeys;
 };
@@ -22,8 +23,10 @@ struct sfuzz {
 static mqs_sup_state look(sfuzz *f, char *why, size_t cap)
 {
     mqs_sup_state st = mqs_sup_check(f->sup, why, cap);
-    if (st != MQS_SUP_RUNNING)
+    if (st != MQS_SUP_RUNNING) {
         snprintf(f->last_why, sizeof f->last_why, "%s", why);
+        f->last = st;
+    }
     return st;
 }
 
@@ -69,7 +72,8 @@ static bool cb_report(void *ctx, char *buf, size_t cap, char *key, size_t key_ca
 {
     sfuzz *f = ctx;
     char why[256], line[256];
-    mqs_sup_wait_exit(f->sup, SFUZZ_EXIT_WAIT_MS);
+    if (f->last != MQS_SUP_RSS) /* a memory finding still runs: nothing to wait for */
+        mqs_sup_wait_exit(f->sup, SFUZZ_EXIT_WAIT_MS);
     look(f, why, sizeof why);
     mqs_sup_report(f->sup, buf, cap, SFUZZ_REPORT_LINES);
     key_line(buf, line, sizeof line);
@@ -83,10 +87,14 @@ static bool cb_report(void *ctx, char *buf, size_t cap, char *key, size_t key_ca
     return true;
 }
 
+static bool cb_memory(void *ctx) { return ((sfuzz *)ctx)->last == MQS_SUP_RSS; }
+static long cb_growth(void *ctx) { return mqs_sup_rss_growth_kb(((sfuzz *)ctx)->sup); }
+
 static int cb_restart(void *ctx, char *err, size_t cap)
 {
     sfuzz *f = ctx;
     f->last_why[0] = '\0';
+    f->last = MQS_SUP_RUNNING;
     return mqs_sup_restart(f->sup, err, cap);
 }
 
@@ -101,7 +109,7 @@ sfuzz *sfuzz_start(const mqs_sup_opts *so, char *url, size_t url_cap)
     }
     mqs_sup_stop_on_signals();
     f->cb = (nf_supervisor){.ctx = f, .finding = cb_finding, .reproduced = cb_reproduced, .report = cb_report,
-                            .restart = cb_restart};
+                            .memory = cb_memory, .growth_kb = cb_growth, .restart = cb_restart};
     snprintf(url, url_cap, "mqtt://127.0.0.1:%d", mqs_sup_port(f->sup));
     return f;
 }

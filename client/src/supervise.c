@@ -47,6 +47,7 @@ struct mqs_sup {
     /* memory */
     long rss_base;
     long long rss_since;
+    long rss_start; /* when this instance came up */
 };
 
 /* The process group to take down if we are killed by a signal (mqs_sup_stop_on_signals). */
@@ -211,8 +212,11 @@ static bool wait_ready(mqs_sup *s, char *err, size_t cap)
 {
     long long end = now_ms() + (s->o.ready_ms > 0 ? s->o.ready_ms : 10000);
     while (now_ms() < end) {
-        if (accepts(s->port))
+        if (accepts(s->port)) {
+            s->rss_start = s->rss_base = mqs_sup_rss_kb(s);
+            s->rss_since = now_ms();
             return true;
+        }
         if (!mqs_sup_alive(s)) {
             char what[128];
             describe_status(s->status, what, sizeof what);
@@ -456,6 +460,12 @@ static bool rss_grew(mqs_sup *s, char *why, size_t cap)
         s->rss_since = t;
     }
     return false;
+}
+
+long mqs_sup_rss_growth_kb(const mqs_sup *s)
+{
+    long kb = mqs_sup_rss_kb(s);
+    return kb >= 0 && s->rss_start >= 0 ? kb - s->rss_start : 0;
 }
 
 mqs_sup_state mqs_sup_check(mqs_sup *s, char *why, size_t cap)

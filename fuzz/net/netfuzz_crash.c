@@ -15,6 +15,7 @@
 #include "netfuzz_internal.h"
 
 #define CRASH_REPLAY_WAIT_MS 300 /* for the broker to die (or report) after a replay */
+#define CRASH_SETTLE_MS 150 /* memory findings: before the broker's RSS is read */
 #define CRASH_CONN_PAUSE_MS 1 /* between connections: the target takes them in the original order */
 
 /* ---- the input ---- */
@@ -116,6 +117,7 @@ typedef struct crash_ctx {
     int64_t deadline;
     unsigned tries;
     int max_tries;
+    long min_growth_kb; /* a memory finding: a replay reproduces it by growing the broker this much */
 } crash_ctx;
 
 static bool replay_crashes(crash_ctx *x, const nf_crash *k)
@@ -136,7 +138,10 @@ static bool replay_crashes(crash_ctx *x, const nf_crash *k)
         }
         nanosleep(&(struct timespec){0, CRASH_CONN_PAUSE_MS * 1000000L}, NULL);
     }
-    bool crashed = sup->reproduced(sup->ctx, CRASH_REPLAY_WAIT_MS);
+    if (x->min_growth_kb > 0) /* the broker reads what was written before its memory is measured */
+        nanosleep(&(struct timespec){0, CRASH_SETTLE_MS * 1000000L}, NULL);
+    bool crashed = x->min_growth_kb > 0 ? sup->growth_kb(sup->ctx) >= x->min_growth_kb
+                                        : sup->reproduced(sup->ctx, CRASH_REPLAY_WAIT_MS);
     for (size_t i = 0; ts && i < k->n; i++)
         if (ts[i])
             mqs_transport_drop(ts[i]);
@@ -393,7 +398,16 @@ void nf_crash_process(const nf_options *o, nf_crash *k, nf_stats *st)
     if (!o->quiet)
         fprintf(o->err, "crash: %s; replaying %zu connections (%zu packets, %zu bytes) against fresh brokers\n", key,
                 k->n, crash_packets(k), crash_bytes(k));
-    bool reproduced = replay_crashes(&x, k);
+    if (sup->memory(sup->ctx)) {
+        x.min_growth_kb = 1; /* the whole input: any growth, measured below */
+        replay_crashes(&x, k);
+        x.min_growth_kb = sup->growth_kb(sup->ctx) / 2;
+        if (!o->quiet)
+            fprintf(o->err, "crash: a memory finding; the whole input grows a fresh broker by %ld KB: minimising "
+                            "while a replay grows it by at least %ld KB\n",
+                    x.min_growth_kb * 2, x.min_growth_kb);
+    }
+    bool reproduced = x.min_growth_kb >= 0 && replay_crashes(&x, k);
     if (reproduced)
         minimise(&x, k);
     st->crash_tries = x.tries;

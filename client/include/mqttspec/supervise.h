@@ -65,6 +65,8 @@ bool mqs_sup_wait_exit(mqs_sup *s, int ms);
 void mqs_sup_report(mqs_sup *s, char *buf, size_t cap, int max_lines);
 /* The resident set of its process group, in KB (/proc/PID/status VmRSS summed); -1 if unknown. */
 long mqs_sup_rss_kb(const mqs_sup *s);
+/* Growth of that resident set since this instance accepted its first connection, in KB; 0 if unknown. */
+long mqs_sup_rss_growth_kb(const mqs_sup *s);
 /* Resident set of one process in KB; -1 if unknown. */
 long mqs_proc_rss_kb(pid_t pid);
 

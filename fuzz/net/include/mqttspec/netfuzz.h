@@ -38,6 +38,11 @@ typedef struct nf_supervisor {
     /* The broker's report (sanitizer lines, else the last lines of its stderr); key: its first line, which
      * tells one bug from another.  false if this key was minimised already (a duplicate). */
     bool (*report)(void *ctx, char *buf, size_t cap, char *key, size_t key_cap);
+    /* Was the finding memory growth (the broker still runs)? */
+    bool (*memory)(void *ctx);
+    /* How much the broker's memory grew since it (re)started, in KB: a memory finding reproduces when a
+     * replay grows it by half as much as the whole input did. */
+    long (*growth_kb)(void *ctx);
     /* A fresh broker at the same address; -1 if it does not come up. */
     int (*restart)(void *ctx, char *err, size_t cap);
 } nf_supervisor;
