@@ -48,7 +48,7 @@ void cmd_fuzz_usage(FILE *out)
           "      --no-verify           do not replay written scenarios with the engine\n"
           "      --fail-on-finding     exit 1 on a finding too, not only on a crash or hang\n"
           "      --sim-quirk NAME      give the embedded broker-sim this quirk (repeatable)\n"
-          "      --broker-cmd 'CMD {port}'  start the broker under test on a free loopback port and watch it:\n"
+          "      --broker-cmd CMD      start the broker under test ({port} in CMD: a free loopback port), watch it:\n"
           "                            a death, a sanitizer report or memory growth is a crash, replayed\n"
           "                            against fresh brokers and minimised, then fuzzing goes on\n"
           "      --broker-out DIR      its stdout and stderr (default OUT/broker)\n"

@@ -105,7 +105,7 @@ void cmd_run_usage(FILE *out)
           "      --strict              a WARN fails the run (with --baseline: a WARN it does not list)\n"
           "      --sim-quirk NAME      give the embedded broker-sim this quirk (repeatable; see 'mqttspec sim --list-quirks')\n"
           "      --sim-variant NAME    give it this legal variant (repeatable; see 'mqttspec sim --list-variants')\n"
-          "      --broker-cmd 'CMD {port}'  start the broker under test on a free loopback port ({port}), watch\n"
+          "      --broker-cmd CMD      start the broker under test, {port} in CMD a free loopback port; watch\n"
           "                            it, restart it after a crash and go on (docs/robustness.md)\n"
           "      --broker-out DIR      its stdout and stderr, broker-N.out/.err (default ./broker-logs)\n"
           "      --broker-pid PID      the broker under test runs as PID: its memory is measured per case\n"
