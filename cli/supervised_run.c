@@ -99,7 +99,10 @@ static void annotate_crashes(srun *s, mqs_run *run)
 {
     char lines[1800], why[256], report[2100];
     mqs_sup_wait_exit(s->sup, SRUN_EXIT_WAIT_MS);
-    if (mqs_sup_check(s->sup, why, sizeof why) == MQS_SUP_RUNNING)
+    mqs_sup_state st = mqs_sup_check(s->sup, why, sizeof why);
+    if (st == MQS_SUP_SANITIZER) /* its first line is in the report below: say how the process ended */
+        st = mqs_sup_check(s->sup, why, sizeof why);
+    if (st == MQS_SUP_RUNNING || st == MQS_SUP_SANITIZER)
         snprintf(why, sizeof why, "the broker still runs");
     mqs_sup_report(s->sup, lines, sizeof lines, SRUN_REPORT_LINES);
     for (char *p = lines; *p; p++)
