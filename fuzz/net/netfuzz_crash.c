@@ -15,6 +15,7 @@
 #include "netfuzz_internal.h"
 
 #define CRASH_REPLAY_WAIT_MS 300 /* for the broker to die (or report) after a replay */
+#define CRASH_SCENARIO_CONNS 15 /* connection names a finding uses besides the probe */
 #define CRASH_SETTLE_MS 150 /* memory findings: before the broker's RSS is read */
 #define CRASH_CONN_PAUSE_MS 1 /* between connections: the target takes them in the original order */
 
@@ -319,14 +320,17 @@ static cJSON *crash_scenario(const nf_options *o, const nf_crash *k, const char 
     cJSON_AddStringToObject(root, "id", id);
     cJSON_AddStringToObject(root, "title", "The server keeps answering PINGREQ after these bytes (a crash the "
                                            "supervised fuzzer found)");
-    char desc[900];
+    char desc[1100];
     snprintf(desc, sizeof desc,
              "Found by `mqttspec fuzz --broker-cmd ... --seed %llu`: %s. The steps open %zu connection(s) and send "
              "their bytes as the fuzzer did (CONNECTs included), then a new connection must get its CONNACK and "
-             "PINGRESP. %s Replay: mqttspec run --broker-cmd CMD --scenarios THIS_FILE.",
+             "PINGRESP. %s%s Replay: mqttspec run --broker-cmd CMD --scenarios THIS_FILE.",
              (unsigned long long)o->seed, key, k->n,
              reproduced ? "Minimised against fresh brokers by delta debugging." : "It did NOT crash a fresh "
-                                                                                  "broker again: not minimised.");
+                                                                                  "broker again: not minimised.",
+             k->n > CRASH_SCENARIO_CONNS ? " More connections than a scenario names: each name is reused, which "
+                                           "closes the connection it named before."
+                                         : "");
     cJSON_AddStringToObject(root, "description", desc);
     mqtt_version v = k->n ? k->c[0].version : MQTT_V311;
     cJSON *spec = cJSON_CreateArray();
@@ -345,7 +349,9 @@ static cJSON *crash_scenario(const nf_options *o, const nf_crash *k, const char 
     cJSON *steps = cJSON_CreateArray();
     for (size_t i = 0; i < k->n; i++) {
         char name[32];
-        snprintf(name, sizeof name, "c%zu", i + 1);
+        /* a scenario names at most 16 connections (the probe is one): past 15, a name is opened again,
+         * which closes its earlier connection (said in the description) */
+        snprintf(name, sizeof name, "c%zu", i % CRASH_SCENARIO_CONNS + 1);
         add_step(steps, "open", name);
         for (size_t j = 0; j < k->c[i].n; j++) {
             char *hex = hex_of_bytes(&k->c[i].pk[j]);
