@@ -314,20 +314,19 @@ static void add_step(cJSON *steps, const char *action, const char *conn)
     cJSON_AddItemToArray(steps, s);
 }
 
-static cJSON *crash_scenario(const nf_options *o, const nf_crash *k, const char *id, const char *key, bool reproduced)
+static cJSON *crash_scenario(const nf_options *o, const nf_crash *k, const char *id, const char *why,
+                             const char *how)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "id", id);
-    cJSON_AddStringToObject(root, "title", "The server keeps answering PINGREQ after these bytes (a crash the "
-                                           "supervised fuzzer found)");
-    char desc[1100];
+    cJSON_AddStringToObject(root, "title", "The server keeps answering PINGREQ after these bytes (what the fuzzer "
+                                           "sent before the target stopped answering)");
+    char desc[1400];
     snprintf(desc, sizeof desc,
-             "Found by `mqttspec fuzz --broker-cmd ... --seed %llu`: %s. The steps open %zu connection(s) and send "
-             "their bytes as the fuzzer did (CONNECTs included), then a new connection must get its CONNACK and "
-             "PINGRESP. %s%s Replay: mqttspec run --broker-cmd CMD --scenarios THIS_FILE.",
-             (unsigned long long)o->seed, key, k->n,
-             reproduced ? "Minimised against fresh brokers by delta debugging." : "It did NOT crash a fresh "
-                                                                                  "broker again: not minimised.",
+             "Found by `mqttspec fuzz%s --seed %llu`: %s. The steps open %zu connection(s) and send their bytes as "
+             "the fuzzer did, in the order they opened (CONNECTs included, fuzzed ones too), then a new connection "
+             "must get its CONNACK and PINGRESP. %s%s",
+             o->sup ? " --broker-cmd ..." : "", (unsigned long long)o->seed, why, k->n, how,
              k->n > CRASH_SCENARIO_CONNS ? " More connections than a scenario names: each name is reused, which "
                                            "closes the connection it named before."
                                          : "");
@@ -390,6 +389,22 @@ static int write_text(const char *path, const char *text)
     return fclose(f);
 }
 
+int nf_crash_write(const nf_options *o, const nf_crash *k, const char *id, const char *why, const char *how,
+                   char *path, size_t cap)
+{
+    cJSON *doc = crash_scenario(o, k, id, why, how);
+    char *text = cJSON_Print(doc);
+    cJSON_Delete(doc);
+    nf_mkdir_p(o->out_dir);
+    int rc = -1;
+    if (text && snprintf(path, cap, "%s/%s.json", o->out_dir, id) < (int)cap)
+        rc = write_text(path, text);
+    free(text);
+    if (rc < 0 && cap)
+        path[0] = '\0';
+    return rc;
+}
+
 void nf_crash_process(const nf_options *o, nf_crash *k, nf_stats *st)
 {
     const nf_supervisor *sup = o->sup;
@@ -422,15 +437,11 @@ void nf_crash_process(const nf_options *o, nf_crash *k, nf_stats *st)
     st->crash_bytes = crash_bytes(k);
     char id[96], path[sizeof st->crash_file];
     snprintf(id, sizeof id, "fuzz-crash-%llu", (unsigned long long)o->seed);
-    cJSON *doc = crash_scenario(o, k, id, key, reproduced);
-    char *text = cJSON_Print(doc);
-    cJSON_Delete(doc);
-    nf_mkdir_p(o->out_dir);
-    if (snprintf(path, sizeof path, "%s/%s.json", o->out_dir, id) >= (int)sizeof path)
-        return;
-    if (text && write_text(path, text) == 0)
-        snprintf(st->crash_file, sizeof st->crash_file, "%s", path);
-    free(text);
+    nf_crash_write(o, k, id, key,
+                   reproduced ? "Minimised against fresh brokers by delta debugging. Replay: mqttspec run "
+                                "--broker-cmd CMD --scenarios THIS_FILE."
+                              : "It did NOT crash a fresh broker again: not minimised.",
+                   st->crash_file, sizeof st->crash_file);
     if (snprintf(path, sizeof path, "%s/%s.report.txt", o->out_dir, id) >= (int)sizeof path)
         return;
     write_text(path, report);

@@ -311,6 +311,10 @@ typedef struct nf_crash {
 /* Append a write to connection number conn (a new connection when conn differs from the last one's). */
 int nf_crash_add_write(nf_crash *k, unsigned conn, mqtt_version v, const uint8_t *p, size_t n);
 void nf_crash_free(nf_crash *k);
+/* Write k as the scenario OUT/ID.json (why: what the target did; how: a sentence on what was done with k);
+ * its path in path.  0, or -1 (path empty). */
+int nf_crash_write(const nf_options *o, const nf_crash *k, const char *id, const char *why, const char *how,
+                   char *path, size_t cap);
 /* Minimise k against the supervised target (delta debugging over connections, packets, bytes), write it
  * as a scenario and the broker's report next to it; fills st->crash_*. */
 void nf_crash_process(const nf_options *o, nf_crash *k, nf_stats *st);
