@@ -89,6 +89,8 @@ stage netfuzz-smoke bash ci/netfuzz-smoke.sh build/dev build/dev/netfuzz-smoke
 # mqttspec chaos (docs/chaos.md): the correct broker-sim and mosquitto under proxy cuts and client drops
 # report no violation; each broker-sim quirk that loses, duplicates or reorders is reported as that violation.
 stage chaos-check bash ci/chaos-check.sh build/dev build/dev/chaos-check
+# The supervised fuzzer finds, minimises and replays broker-sim's planted crashes (docs/fuzzing.md).
+stage fuzz-supervised bash ci/fuzz-supervised.sh build/dev
 # aedes, mosca (npm), RabbitMQ, ejabberd (Debian) and mosquitto with -u/--pw-file: installed,
 # started by hand on loopback, the suite against each compared with its baseline in ci/targets/.
 stage broker-gates bash ci/brokers-gates.sh build/dev build/dev/gates-brokers

@@ -20,6 +20,7 @@
 #include "mqttspec/probe.h"
 #include "options.h"
 #include "run_report.h"
+#include "supervised_fuzz.h"
 
 enum { EXIT_UNREACHABLE = 3 };
 
@@ -47,6 +48,13 @@ void cmd_fuzz_usage(FILE *out)
           "      --no-verify           do not replay written scenarios with the engine\n"
           "      --fail-on-finding     exit 1 on a finding too, not only on a crash or hang\n"
           "      --sim-quirk NAME      give the embedded broker-sim this quirk (repeatable)\n"
+          "      --broker-cmd CMD      start the broker under test ({port} in CMD: a free loopback port), watch it:\n"
+          "                            a death, a sanitizer report or memory growth is a crash, replayed\n"
+          "                            against fresh brokers and minimised, then fuzzing goes on\n"
+          "      --broker-out DIR      its stdout and stderr (default OUT/broker)\n"
+          "      --rss-bound KB        its RSS growing more within --rss-window-ms is a finding (default: off)\n"
+          "      --rss-window-ms MS    (default 10000)\n"
+          "      --stop-on-crash       end the campaign after the first crash is minimised (CI)\n"
           "  -q, --quiet               no progress lines\n"
           "      --help                this help\n"
           "\n"
@@ -59,14 +67,17 @@ void cmd_fuzz_usage(FILE *out)
 
 typedef struct fuzz_args {
     cli_target tgt;
-    bool have_seed, have_duration, fail_on_finding;
+    bool have_seed, have_duration, fail_on_finding, stop_on_crash;
     sim_quirk_set quirks;
+    mqs_sup_opts sup; /* --broker-cmd ... */
+    char broker_out[1024];
     nf_options o;
 } fuzz_args;
 
 enum {
     OPT_TARGET = 256, OPT_BATCH, OPT_WAIT, OPT_REACTION, OPT_HANG, OPT_PING, OPT_MIN_TRIES, OPT_MIN_SECONDS, OPT_MAX_FINDINGS,
-    OPT_NO_VERIFY, OPT_FAIL_ON_FINDING, OPT_SIM_QUIRK, OPT_HELP
+    OPT_NO_VERIFY, OPT_FAIL_ON_FINDING, OPT_SIM_QUIRK, OPT_HELP, OPT_BROKER_CMD, OPT_BROKER_OUT, OPT_RSS_BOUND,
+    OPT_RSS_WINDOW, OPT_STOP_ON_CRASH
 };
 
 static const struct option long_opts[] = {
@@ -90,6 +101,11 @@ static const struct option long_opts[] = {
     {"no-verify", no_argument, NULL, OPT_NO_VERIFY},
     {"fail-on-finding", no_argument, NULL, OPT_FAIL_ON_FINDING},
     {"sim-quirk", required_argument, NULL, OPT_SIM_QUIRK},
+    {"broker-cmd", required_argument, NULL, OPT_BROKER_CMD},
+    {"broker-out", required_argument, NULL, OPT_BROKER_OUT},
+    {"rss-bound", required_argument, NULL, OPT_RSS_BOUND},
+    {"rss-window-ms", required_argument, NULL, OPT_RSS_WINDOW},
+    {"stop-on-crash", no_argument, NULL, OPT_STOP_ON_CRASH},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
@@ -158,6 +174,16 @@ static int take_option(fuzz_args *a, int opt, const char *arg)
     case OPT_NO_VERIFY: a->o.verify = false; return 0;
     case OPT_FAIL_ON_FINDING: a->fail_on_finding = true; return 0;
     case OPT_SIM_QUIRK: return embedded_sim_add_quirk(&a->quirks, arg);
+    case OPT_BROKER_CMD: a->sup.cmd = arg; return 0;
+    case OPT_BROKER_OUT: a->sup.out_dir = arg; return 0;
+    case OPT_RSS_BOUND: {
+        int kb;
+        int rc = int_arg("--rss-bound", arg, 1, 1 << 30, &kb);
+        a->sup.rss_bound_kb = kb;
+        return rc;
+    }
+    case OPT_STOP_ON_CRASH: a->stop_on_crash = true; return 0;
+    case OPT_RSS_WINDOW: return int_arg("--rss-window-ms", arg, 100, 3600000, &a->sup.rss_window_ms);
     case 'q': a->o.quiet = true; return 0;
     case OPT_HELP: return 1;
     default: return -1;
@@ -186,12 +212,26 @@ static int parse_args(fuzz_args *a, int argc, char **argv)
     }
     if (cli_target_resolve(&a->tgt, "fuzz") < 0)
         return -1;
+    if (a->stop_on_crash && !a->sup.cmd) {
+        fprintf(stderr, "mqttspec: --stop-on-crash goes with --broker-cmd\n");
+        return -1;
+    }
+    if (a->sup.cmd && (a->tgt.url[0] || a->quirks)) {
+        fprintf(stderr, "mqttspec: --broker-cmd starts the target: it goes with no target and no --sim-quirk\n");
+        return -1;
+    }
     if (a->tgt.url[0] && a->quirks) {
         fprintf(stderr, "mqttspec: --sim-quirk applies to the embedded broker-sim, not to a target\n");
         return -1;
     }
     /* Findings are the point of fuzzing: an output folder that cannot be written is found now, not after the run. */
-    return cli_check_output("--out", a->o.out_dir, CLI_OUT_TREE);
+    if (cli_check_output("--out", a->o.out_dir, CLI_OUT_TREE) < 0)
+        return -1;
+    if (a->sup.cmd && !a->sup.out_dir) {
+        snprintf(a->broker_out, sizeof a->broker_out, "%s/broker", a->o.out_dir);
+        a->sup.out_dir = a->broker_out;
+    }
+    return a->sup.cmd && cli_check_output("--broker-out", a->sup.out_dir, CLI_OUT_TREE) < 0 ? -1 : 0;
 }
 
 static uint64_t random_seed(void)
@@ -232,6 +272,54 @@ static int preflight(fuzz_args *a, const char *url)
     return 0;
 }
 
+/*
+ * --broker-cmd: campaigns one after another until the time is up.  A crash ends a campaign: it is
+ * minimised against fresh brokers (nf_run), the broker restarted, and the next campaign goes on with the
+ * next seed.  Exit 1 if any crash was found.
+ */
+static int supervised_campaign(fuzz_args *a, sfuzz *sup, nf_stats *st)
+{
+    double total = a->o.duration_s, left = total; /* wall time: minimising and restarting count too */
+    int64_t t0 = mqs_now_ms();
+    uint64_t seed0 = a->o.seed;
+    unsigned crashes = 0, minimised = 0;
+    double fuzzed = 0; /* seconds spent fuzzing, minimisation left out: the time to find */
+    for (unsigned round = 0; left > 0.5; round++) {
+        a->o.duration_s = left;
+        a->o.seed = seed0 + round;
+        int rc = nf_run(&a->o, st);
+        if (rc < 0)
+            return EXIT_UNREACHABLE;
+        left = total - (double)(mqs_now_ms() - t0) / 1000.0;
+        fuzzed += st->seconds;
+        printf("mqttspec fuzz: seed %llu: %llu cases in %.1f s, %u findings\n", (unsigned long long)a->o.seed,
+               (unsigned long long)st->cases, st->seconds, st->findings);
+        if (!st->liveness_failed)
+            break;
+        crashes++;
+        if (st->crash_duplicate)
+            printf("mqttspec fuzz: CRASH after %.1f s of fuzzing (seen before, not minimised again): %s\n",
+                   fuzzed, st->crash_key);
+        else if (st->crash_file[0]) {
+            minimised++;
+            printf("mqttspec fuzz: CRASH after %.1f s of fuzzing: %s\nmqttspec fuzz: minimised in %u replays to %u "
+                   "connection(s), %u packet(s), %zu bytes: %s (the broker's report beside it)\n",
+                   fuzzed, st->crash_key, st->crash_tries, st->crash_conns, st->crash_packets,
+                   st->crash_bytes, st->crash_file);
+        } else
+            printf("mqttspec fuzz: CRASH after %.1f s of fuzzing, NOT reproduced on a fresh broker (%u replays): %s; "
+                   "cases: %s\n",
+                   fuzzed, st->crash_tries, st->crash_key, st->liveness_file);
+        fflush(stdout);
+        if (a->stop_on_crash && st->crash_file[0])
+            break;
+        if (sfuzz_restart(sup) < 0)
+            return EXIT_UNREACHABLE;
+    }
+    printf("mqttspec fuzz: %u crashes, %u minimised and written to %s\n", crashes, minimised, a->o.out_dir);
+    return crashes ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+}
+
 int cmd_fuzz(int argc, char **argv)
 {
     fuzz_args a;
@@ -245,7 +333,12 @@ int cmd_fuzz(int argc, char **argv)
         a.o.seed = random_seed();
     sim_broker *sim = NULL;
     char url[300], err[300];
-    if (a.tgt.url[0]) {
+    sfuzz *sup = NULL;
+    if (a.sup.cmd) {
+        if (!(sup = sfuzz_start(&a.sup, url, sizeof url)))
+            return EXIT_UNREACHABLE;
+        a.o.sup = sfuzz_supervisor(sup);
+    } else if (a.tgt.url[0]) {
         snprintf(url, sizeof url, "%s", a.tgt.url);
     } else if (!(sim = embedded_sim_start(a.quirks, url, sizeof url))) {
         return EXIT_UNREACHABLE;
@@ -254,24 +347,32 @@ int cmd_fuzz(int argc, char **argv)
         fprintf(stderr, "mqttspec: --target: %s\n", err);
         if (sim)
             sim_stop(sim);
+        sfuzz_stop(sup);
         return CLI_EXIT_USAGE;
     }
     if (a.o.url.tls) {
         fprintf(stderr, "mqttspec: fuzz speaks mqtt:// and ws:// only (no TLS)\n");
         if (sim)
             sim_stop(sim);
+        sfuzz_stop(sup);
         return CLI_EXIT_USAGE;
     }
     if ((rc = preflight(&a, url)) != 0) {
         if (sim)
             sim_stop(sim);
+        sfuzz_stop(sup);
         return rc;
     }
-    printf("mqttspec fuzz: target %s%s, seed %llu, %.0f s, %d connections, versions %s\n", url,
-           sim ? " (embedded broker-sim)" : "", (unsigned long long)a.o.seed, a.o.duration_s, a.o.connections,
+    printf("mqttspec fuzz: target %s%s%s, seed %llu, %.0f s, %d connections, versions %s\n", url,
+           sim ? " (embedded broker-sim)" : "", sup ? " (supervised: --broker-cmd)" : "", (unsigned long long)a.o.seed, a.o.duration_s, a.o.connections,
            a.o.versions == (1u << MQTT_V311) ? "3.1.1" : a.o.versions == (1u << MQTT_V5) ? "5.0" : "3.1.1 and 5.0");
     fflush(stdout);
     nf_stats st;
+    if (sup) {
+        rc = supervised_campaign(&a, sup, &st);
+        sfuzz_stop(sup);
+        return rc;
+    }
     rc = nf_run(&a.o, &st);
     if (sim)
         sim_stop(sim);

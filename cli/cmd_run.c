@@ -22,6 +22,7 @@
 #include "options.h"
 #include "run_report.h"
 #include "statements.h"
+#include "supervised_run.h"
 
 enum { EXIT_UNREACHABLE = 3 };
 
@@ -49,6 +50,8 @@ typedef struct run_args {
     const char *profile_out; /* --profile-out: save the profile */
     sim_quirk_set sim_quirks; /* quirks of the embedded broker-sim */
     sim_variant_set sim_variants; /* its legal variants */
+    srun_opts sup;           /* --broker-cmd, --broker-pid, --rss-bound */
+    srun *srun;
     mqs_run_opts opts;
 } run_args;
 
@@ -106,6 +109,11 @@ void cmd_run_usage(FILE *out)
           "      --sim-variant NAME    give it this legal variant (repeatable; see 'mqttspec sim --list-variants')\n"
           "      --denied-topic TOPIC  a Topic Name the target does not authorize PUBLISH to (cases needing one\n"
           "                            SKIP without it; the embedded broker-sim denies " EMBEDDED_SIM_DENIED_TOPIC ")\n"
+          "      --broker-cmd CMD      start the broker under test, {port} in CMD a free loopback port; watch\n"
+          "                            it, restart it after a crash and go on (docs/robustness.md)\n"
+          "      --broker-out DIR      its stdout and stderr, broker-N.out/.err (default ./broker-logs)\n"
+          "      --broker-pid PID      the broker under test runs as PID: its memory is measured per case\n"
+          "      --rss-bound KB        a case during which the broker's RSS grows more is a WARN\n"
           "      --max-packet-size BYTES  largest packet accepted from the target (default 16777216; a bigger one\n"
           "                            is an ERROR naming this limit; see docs/robustness.md)\n"
           "  -q, --quiet               no progress, only the summary (progress: a live line on a terminal,\n"
@@ -153,7 +161,7 @@ enum {
     OPT_SHOW_CREDENTIALS, OPT_PROFILE, OPT_PROFILE_OUT, OPT_BASELINE, OPT_WRITE_BASELINE, OPT_STRICT,
     OPT_SIM_VARIANT, OPT_MAX_PACKET, OPT_DENIED_TOPIC,
     OPT_HTML, OPT_SPEC, OPT_SECTION, OPT_LIST_TAGS,
-    OPT_AUTH_USER, OPT_AUTH_PASSWORD
+    OPT_AUTH_USER, OPT_AUTH_PASSWORD, OPT_BROKER_CMD, OPT_BROKER_OUT, OPT_BROKER_PID, OPT_RSS_BOUND
 };
 
 static const struct option long_opts[] = {
@@ -183,6 +191,8 @@ static const struct option long_opts[] = {
     {"section", required_argument, NULL, OPT_SECTION}, {"tags", no_argument, NULL, OPT_LIST_TAGS},
     {"auth-user", required_argument, NULL, OPT_AUTH_USER},
     {"auth-password", required_argument, NULL, OPT_AUTH_PASSWORD},
+    {"broker-cmd", required_argument, NULL, OPT_BROKER_CMD}, {"broker-out", required_argument, NULL, OPT_BROKER_OUT},
+    {"broker-pid", required_argument, NULL, OPT_BROKER_PID}, {"rss-bound", required_argument, NULL, OPT_RSS_BOUND},
     {"help", no_argument, NULL, OPT_HELP},           {NULL, 0, NULL, 0},
 };
 
@@ -213,6 +223,20 @@ static int parse_max_packet(run_args *a, const char *value)
 }
 
 /* One option; -1 on a usage error, 1 for --help. */
+/* A number in [lo, hi] for option name; -1 with a message otherwise. */
+static int parse_number(const char *name, const char *value, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(value, &end, 10);
+    if (!*value || *end || errno || n < lo || n > hi) {
+        fprintf(stderr, "mqttspec: %s needs a number %ld..%ld\n", name, lo, hi);
+        return -1;
+    }
+    *out = n;
+    return 0;
+}
+
 static int take_option(run_args *a, int opt, const char *arg)
 {
     char err[128];
@@ -263,6 +287,15 @@ static int take_option(run_args *a, int opt, const char *arg)
     case OPT_SPEC: return add_select(a->spec_globs, &a->nspec_globs, arg);
     case OPT_SECTION: return add_select(a->sections, &a->nsections, arg);
     case OPT_LIST_TAGS: a->list_what = LIST_TAGS; return 0;
+    case OPT_BROKER_CMD: a->sup.broker_cmd = arg; return 0;
+    case OPT_BROKER_OUT: a->sup.broker_out = arg; return 0;
+    case OPT_BROKER_PID: {
+        long pid;
+        int rc = parse_number("--broker-pid", arg, 1, 4194304, &pid);
+        a->sup.broker_pid = (pid_t)pid;
+        return rc;
+    }
+    case OPT_RSS_BOUND: return parse_number("--rss-bound", arg, 1, 1L << 30, &a->sup.rss_bound_kb);
     case OPT_HELP: return 1;
     default: return -1;
     }
@@ -305,6 +338,14 @@ static int check_args(run_args *a)
         a->opts.target.auth_user = SIM_DEFAULT_AUTH_USER;
     if (!a->opts.target.auth_password)
         a->opts.target.auth_password = SIM_DEFAULT_AUTH_PASSWORD;
+    if (a->sup.broker_cmd && (a->target || a->sup.broker_pid || a->sim_quirks || a->sim_variants)) {
+        fprintf(stderr, "mqttspec: --broker-cmd starts the target: it goes with no target, --broker-pid or --sim-*\n");
+        return -1;
+    }
+    if (!a->sup.broker_out)
+        a->sup.broker_out = "broker-logs";
+    if (a->sup.broker_cmd && cli_check_output("--broker-out", a->sup.broker_out, CLI_OUT_TREE) < 0)
+        return -1;
     if (a->target && (a->sim_quirks || a->sim_variants)) {
         fprintf(stderr, "mqttspec: --sim-quirk and --sim-variant apply to the embedded broker-sim, not to a target\n");
         return -1;
@@ -619,6 +660,15 @@ int cmd_run(int argc, char **argv)
     }
     char sim_url[64];
     sim_broker *sim = NULL;
+    if (a.sup.broker_cmd || a.sup.broker_pid) {
+        if (!(a.srun = srun_start(&a.sup, sim_url, sizeof sim_url))) {
+            mqs_scenarios_free(&set);
+            stmt_list_free(&a.statements);
+            return EXIT_UNREACHABLE;
+        }
+        if (a.sup.broker_cmd)
+            a.target = sim_url;
+    }
     if (!a.target) { /* broker-sim on a free loopback port of this process, the default target */
         if (!(sim = embedded_sim_start_variants(a.sim_quirks, a.sim_variants, sim_url, sizeof sim_url))) {
             mqs_scenarios_free(&set);
@@ -632,6 +682,7 @@ int cmd_run(int argc, char **argv)
     rc = run_against(&a, &set, &filter);
     if (sim)
         sim_stop(sim);
+    srun_stop(a.srun);
     mqs_scenarios_free(&set);
     stmt_list_free(&a.statements);
     return rc;
@@ -774,7 +825,9 @@ static int run_against(run_args *a, const mqs_scenario_set *set, const mqs_filte
     cli_run_start(&run, a->target);
     run.profile_json = profile_text(&profile);
     int64_t t0 = mqs_now_ms();
+    srun_hook(a->srun, &a->opts);
     mqs_run_all(set, filter, a->versions, &a->opts, &run);
+    srun_finish(a->srun, set, filter, a->versions, &a->opts, &run);
     run.duration_ms = mqs_now_ms() - t0;
     stmt_annotate(&a->statements, &run);
     rc = cli_run_finish(&a->reports, &run, console);

@@ -354,6 +354,7 @@ int cmd_sim(int argc, char **argv)
         o.cfg.listeners[i].quirks |= o.global_quirks;
         o.cfg.listeners[i].variants |= o.global_variants;
     }
+    o.cfg.real_crashes = true; /* a broker of its own: a planted crash quirk really crashes it */
     sigset_t stop;
     block_stop_signals(&stop);
     char err[512];

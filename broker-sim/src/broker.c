@@ -178,6 +178,10 @@ void sim_reap(sim_broker *b)
 static void play_crash(sim_broker *b)
 {
     b->crash_pending = false;
+    if (b->cfg.real_crashes) { /* a broker of its own (mqttspec sim): die as a real one would */
+        fprintf(stderr, "broker-sim: planted crash: a CONNACK sent by a client\n");
+        abort();
+    }
     for (sim_session *s = b->sessions; s; s = s->next) {
         s->conn = NULL;
         sim_will_free(s->will);

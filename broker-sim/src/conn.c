@@ -276,14 +276,18 @@ static void handle_buffered_packets(sim_conn *c)
         mqtt_error err;
         memset(&pkt, 0, sizeof pkt);
         mqtt_status st = mqtt_stream_next(&c->in, &opts, &pkt, NULL, &err);
-        if (st == MQTT_NEED_MORE)
+        if (st == MQTT_NEED_MORE) {
+            sim_planted_before_connect(c);
             return;
+        }
         if (st == MQTT_MALFORMED) {
             if (sim_quirk(c->quirks, SIM_Q_CRASH_ON_CLIENT_CONNACK) && err.code == MQTT_E_PACKET_DIRECTION &&
                 c->in.buf[c->in.start] >> 4 == MQTT_CONNACK) {
                 c->b->crash_pending = true; /* the loop tears everything down after this turn */
                 return;
             }
+            if (sim_planted_on_malformed(c, &err))
+                return;
             if (forgive_malformed(c, &opts, &err))
                 continue;
             on_malformed(c, &pkt, &err);

@@ -130,6 +130,7 @@ struct sim_conn {
     bool refused_open;  /* refusal-left-open: its CONNECT was refused but the connection stays open */
     bool broken;          /* a write failed: close at the next sim_reap */
     bool will_discarded;  /* DISCONNECT took the Will away */
+    bool planted_alloc;   /* alloc-announced-length already took its memory for this connection */
     sim_session *s;
     uint16_t keep_alive; /* in force (the client's or the Server Keep Alive) */
     uint32_t connect_expiry_s; /* Session Expiry Interval the CONNECT asked for */
@@ -196,6 +197,13 @@ int64_t sim_run_timers(sim_broker *b);
 void sim_reap(sim_broker *b);
 /* Free everything (no Will is published). */
 void sim_broker_free(sim_broker *b);
+
+/* ---- planted.c: crash quirks (docs/fuzzing.md); true when the packet must not be handled further ---- */
+bool sim_planted_on_malformed(sim_conn *c, const mqtt_error *err);
+bool sim_planted_on_publish(sim_conn *c, mqtt_bytes topic);
+/* Resource bugs: a QoS 2 PUBLISH resent before PUBREL; bytes buffered before CONNECT. */
+void sim_planted_on_qos2_resend(sim_conn *c);
+void sim_planted_before_connect(sim_conn *c);
 
 /* ---- quirks.c ---- */
 static inline bool sim_quirk(sim_quirk_set set, sim_quirk_id q) { return (set & SIM_QUIRK_BIT(q)) != 0; }

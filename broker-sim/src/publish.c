@@ -117,6 +117,8 @@ static void on_publish_qos2(sim_conn *c, mqtt_bytes topic, const mqtt_publish *p
         }
     } else if (p->dup && sim_quirk(c->quirks, SIM_Q_DUP_REDELIVER)) {
         publish_message(c, topic, p);
+    } else {
+        sim_planted_on_qos2_resend(c);
     } /* else MQTT-4.3.3-2 / 5.0 MQTT-4.3.3-10: a resend before PUBREL is not delivered again */
     send_ack(c, MQTT_PUBREC, p->packet_id, 0);
 }
@@ -213,7 +215,7 @@ void sim_on_publish(sim_conn *c, const mqtt_packet *pkt)
 {
     const mqtt_publish *p = &pkt->u.publish;
     mqtt_bytes topic;
-    if (refused_as_unsupported(c, p) || !sim_alias_resolve(c, p, &topic))
+    if (refused_as_unsupported(c, p) || !sim_alias_resolve(c, p, &topic) || sim_planted_on_publish(c, topic))
         return;
     if (is_denied(c, topic)) {
         on_denied_publish(c, p);

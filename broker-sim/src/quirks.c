@@ -331,6 +331,26 @@ static const sim_quirk_info quirk_table[SIM_Q_COUNT] = {
                                            "On session resume, a QoS 2 message whose delivery was interrupted is "
                                            "completed as usual and also sent again as a new message (new packet "
                                            "identifier, DUP 0)."},
+    [SIM_Q_CRASH_ON_MALFORMED] = {"crash-on-malformed", "",
+                                  "A malformed packet makes the broker exit (as its own process: exit status 1; "
+                                  "embedded: every listener and connection closes)."},
+    [SIM_Q_ABORT_ON_DOLLAR_PUBLISH] = {"abort-on-dollar-publish", "",
+                                       "A PUBLISH from a client to a topic starting with $ fails an assertion: "
+                                       "abort() (embedded: every listener and connection closes)."},
+    [SIM_Q_DEEP_TOPIC_RECURSION] = {"deep-topic-recursion", "",
+                                    "A PUBLISH topic is walked recursively, one 1 KB stack frame per level: tens of "
+                                    "thousands of levels overflow the stack (embedded: beyond 5000 levels every "
+                                    "listener and connection closes)."},
+    /* planted resource bugs: only as a process of its own (mqttspec sim), seen by --broker-cmd's memory oracle */
+    [SIM_Q_LEAK_QOS2_RESEND] = {"leak-qos2-resend", "",
+                                "Each QoS 2 PUBLISH resent before its PUBREL leaks 1 MB (as its own process "
+                                "only: `run --broker-cmd --rss-bound` sees it)."},
+    [SIM_Q_ALLOC_ANNOUNCED_LENGTH] = {"alloc-announced-length", "",
+                                      "Before CONNECT, the Remaining Length a packet announces is allocated at "
+                                      "once (up to 16 MB) and never freed (as its own process only)."},
+    [SIM_Q_LEAK_WILL_PROPERTY] = {"leak-will-property", "",
+                                  "A CONNECT refused because of a malformed property (a Will property among them) "
+                                  "leaks 1 MB (as its own process only)."},
 };
 
 _Static_assert(SIM_Q_COUNT <= 8 * sizeof(sim_quirk_set), "sim_quirk_set has one bit per quirk");

@@ -230,7 +230,11 @@ static void *worker(void *arg)
             mqs_case_not_run(j->sc, j->v, "target down: it crashed earlier in the run", j->out);
         } else {
             j->started = mqs_now_ms();
+            if (p->opts->case_hook)
+                p->opts->case_hook(p->opts->case_hook_ctx, j->out, false);
             mqs_run_case(j->sc, j->v, p->opts, j->index, j->out); /* NOT RUN at once after an interrupt */
+            if (p->opts->case_hook)
+                p->opts->case_hook(p->opts->case_hook_ctx, j->out, true);
             check_liveness(p, j);
         }
         case_finished(p, j->out);

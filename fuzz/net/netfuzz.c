@@ -30,9 +30,9 @@
 
 #define IN_CAP (512u << 10)       /* largest packet we take from the target */
 #define BATCH_BYTES (256u << 10)  /* a batch stops growing past this */
-#define RECENT 16                 /* cases per slot kept for a crash report */
 #define KEEP_PER_SIG 3            /* candidates kept per signature (the others are counted) */
 #define MAX_SIGS 512
+#define WLOG 48                   /* writes per slot kept for replaying a crash or hang exactly */
 
 static const uint8_t pingreq[2] = {0xC0, 0x00};
 
@@ -283,8 +283,14 @@ typedef struct slot {
     unsigned pings_expected, pings_seen;
     bool state_dep;
     nf_reaction react;
-    uint64_t recent[RECENT];
-    unsigned nrecent;
+    unsigned conn_no; /* connections this slot opened */
+    struct wlog {
+        uint64_t seq;  /* order among every slot's writes */
+        unsigned conn; /* conn_no of the connection written to */
+        uint8_t *p;
+        size_t n;
+    } wlog[WLOG];     /* the last writes, a ring */
+    unsigned nwlog;
 } slot;
 
 typedef struct probe {
@@ -310,6 +316,9 @@ typedef struct fz {
     bool stop;
     int64_t t0;
     FILE *summary;
+    uint64_t wseq;      /* writes logged */
+    nf_crash crash;     /* what the connections wrote last, taken when the target stopped answering */
+    int64_t next_watch; /* supervised: when to ask the supervisor next */
 } fz;
 
 static void add_candidate(fz *f, slot *s, const nf_signature *sig, bool culprit_last, bool with_culprit,
@@ -349,7 +358,6 @@ static void add_candidate(fz *f, slot *s, const nf_signature *sig, bool culprit_
         c->idx[c->nidx++] = s->culprit->index;
 }
 
-static void remember(slot *s, uint64_t index) { s->recent[s->nrecent++ % RECENT] = index; }
 
 static void slot_drop(slot *s)
 {
@@ -401,8 +409,20 @@ static void judge_batch_failure(fz *f, slot *s)
 
 /* ---- sending ---- */
 
+/* Keep a copy of the write, to replay a crash or hang exactly (a batch is one write: a few per second). */
+static void log_write(fz *f, slot *s, const uint8_t *p, size_t n)
+{
+    struct wlog *w = &s->wlog[s->nwlog++ % WLOG];
+    uint8_t *copy = realloc(w->p, n ? n : 1);
+    if (!copy)
+        return;
+    memcpy(copy, p, n);
+    *w = (struct wlog){.seq = ++f->wseq, .conn = s->conn_no, .p = copy, .n = n};
+}
+
 static bool slot_write(fz *f, slot *s, const uint8_t *p, size_t n)
 {
+    log_write(f, s, p, n);
     f->st->bytes += n;
     return fconn_write(&s->c, p, n);
 }
@@ -457,7 +477,6 @@ static void take_as_culprit(slot *s)
     s->has_culprit = true;
     s->has_next = false;
     s->culprit_off = 0;
-    remember(s, s->culprit->index);
 }
 
 static void begin_batch(slot *s)
@@ -510,7 +529,6 @@ static void send_batch(fz *f, slot *s)
         s->pings_expected += k->verdict.pingreqs;
         s->state_dep |= nf_may_close(k->bytes, k->len, k->version);
         s->has_next = false;
-        remember(s, k->index);
         f->st->cases++;
         f->st->valid++;
     }
@@ -537,6 +555,7 @@ static void slot_open(fz *f, slot *s)
         return;
     }
     f->st->connections++;
+    s->conn_no++;
     s->first_conn = s->refused = false;
     next_case(s);
     if (!s->next->first_connect) {
@@ -767,99 +786,17 @@ static void probe_read(fz *f)
 
 /* ---- a crash or hang: stop, and write what was sent last ---- */
 
+static void collect_crash(fz *f, nf_crash *k);
+
+/* Everything the fuzz connections wrote last, replayed exactly, then a connection that must get PINGRESP. */
 static void write_liveness_scenario(fz *f)
 {
-    cJSON *root = cJSON_CreateObject();
-    char id[96], path[512];
+    char id[96];
     snprintf(id, sizeof id, "fuzz-liveness-%llu", (unsigned long long)f->o->seed);
-    cJSON_AddStringToObject(root, "id", id);
-    cJSON_AddStringToObject(root, "title",
-                            "The server keeps answering PINGREQ after the last cases the fuzzer sent before it stopped "
-                            "answering");
-    char desc[600];
-    snprintf(desc, sizeof desc,
-             "Found by `mqttspec fuzz --seed %llu`: %s. The steps resend the last %d cases of each fuzz connection "
-             "(first-connect cases left out), then a new connection must get its CONNACK and PINGRESP.",
-             (unsigned long long)f->o->seed, f->st->liveness_why, RECENT);
-    cJSON_AddStringToObject(root, "description", desc);
-    cJSON *spec = cJSON_CreateArray();
-    cJSON *versions = cJSON_CreateArray();
-    bool has[6] = {false};
-    for (int i = 0; i < f->nslots; i++)
-        has[f->slots[i].gen.version] = true;
-    for (int v = MQTT_V311; v <= MQTT_V5; v++) {
-        if (!has[v])
-            continue;
-        char ref[40];
-        snprintf(ref, sizeof ref, "%s:MQTT-3.12.4-1", mqtt_version_name((mqtt_version)v));
-        cJSON_AddItemToArray(spec, cJSON_CreateString(ref));
-        cJSON_AddItemToArray(versions, cJSON_CreateString(mqtt_version_name((mqtt_version)v)));
-    }
-    cJSON_AddItemToObject(root, "spec", spec);
-    cJSON_AddItemToObject(root, "versions", versions);
-    cJSON *tags = cJSON_CreateArray();
-    cJSON_AddItemToArray(tags, cJSON_CreateString("fuzz"));
-    cJSON_AddItemToArray(tags, cJSON_CreateString("liveness"));
-    cJSON_AddItemToObject(root, "tags", tags);
-    cJSON *steps = cJSON_CreateArray();
-    nf_case *k = malloc(sizeof *k);
-    for (int i = 0; k && i < f->nslots && i < 15; i++) {
-        slot *s = &f->slots[i];
-        char name[16];
-        snprintf(name, sizeof name, "s%d", i);
-        cJSON *vs = cJSON_CreateArray();
-        cJSON_AddItemToArray(vs, cJSON_CreateString(mqtt_version_name(s->gen.version)));
-        cJSON *st = cJSON_CreateObject();
-        cJSON_AddStringToObject(st, "connect", name);
-        cJSON_AddItemToObject(st, "versions", vs);
-        cJSON_AddItemToArray(steps, st);
-        unsigned n = s->nrecent < RECENT ? s->nrecent : RECENT;
-        for (unsigned j = 0; j < n; j++) {
-            uint64_t index = s->recent[(s->nrecent - n + j) % RECENT];
-            nf_case_make(&s->gen, index, k);
-            if (k->first_connect)
-                continue;
-            char *hex = malloc(k->len * 2 + 1);
-            for (size_t b = 0; hex && b < k->len; b++)
-                snprintf(hex + b * 2, 3, "%02x", k->bytes[b]);
-            cJSON *send = cJSON_CreateObject();
-            cJSON_AddStringToObject(send, "send", name);
-            cJSON_AddStringToObject(send, "hex", hex ? hex : "c000");
-            cJSON_AddItemToObject(send, "versions", cJSON_Duplicate(vs, true));
-            cJSON_AddItemToArray(steps, send);
-            free(hex);
-        }
-    }
-    free(k);
-    cJSON *s1 = cJSON_CreateObject();
-    cJSON_AddStringToObject(s1, "connect", "probe");
-    cJSON_AddItemToArray(steps, s1);
-    cJSON *s2 = cJSON_CreateObject();
-    cJSON_AddStringToObject(s2, "send", "probe");
-    cJSON *ping = cJSON_CreateObject();
-    cJSON_AddStringToObject(ping, "type", "PINGREQ");
-    cJSON_AddItemToObject(s2, "packet", ping);
-    cJSON_AddItemToArray(steps, s2);
-    cJSON *s3 = cJSON_CreateObject();
-    cJSON_AddStringToObject(s3, "expect", "probe");
-    cJSON *pong = cJSON_CreateObject();
-    cJSON_AddStringToObject(pong, "type", "PINGRESP");
-    cJSON_AddItemToObject(s3, "packet", pong);
-    cJSON_AddNumberToObject(s3, "within_ms", f->o->hang_ms);
-    cJSON_AddItemToArray(steps, s3);
-    cJSON_AddItemToObject(root, "steps", steps);
-    char *text = cJSON_Print(root);
-    cJSON_Delete(root);
-    nf_mkdir_p(f->o->out_dir);
-    snprintf(path, sizeof path, "%s/%s.json", f->o->out_dir, id);
-    FILE *out = text ? fopen(path, "w") : NULL;
-    if (out) {
-        fputs(text, out);
-        fputc('\n', out);
-        fclose(out);
-        snprintf(f->st->liveness_file, sizeof f->st->liveness_file, "%s", path);
-    }
-    free(text);
+    collect_crash(f, &f->crash);
+    nf_crash_write(f->o, &f->crash, id, f->st->liveness_why,
+                   "Not minimised: the target is down (`--broker-cmd` lets the fuzzer restart it and minimise).",
+                   f->st->liveness_file, sizeof f->st->liveness_file);
 }
 
 static void liveness_fail(fz *f, const char *why)
@@ -887,6 +824,38 @@ static void progress(fz *f, int64_t now, int64_t *last)
             (unsigned long long)f->st->probe_pings, (long long)f->st->probe_max_ms);
 }
 
+/* Supervised: the broker's own signs (death, sanitizer report, memory) every 100 ms. */
+static void watch(fz *f, int64_t now)
+{
+    if (!f->o->sup || f->stop || now < f->next_watch)
+        return;
+    f->next_watch = now + 100;
+    char why[256];
+    if (f->o->sup->finding(f->o->sup->ctx, why, sizeof why))
+        liveness_fail(f, why);
+}
+
+/* Every slot's logged writes, connection by connection, in the order they were written. */
+static void collect_crash(fz *f, nf_crash *k)
+{
+    for (;;) {
+        slot *best = NULL;
+        struct wlog *bw = NULL;
+        for (int i = 0; i < f->nslots; i++)
+            for (unsigned j = 0; j < WLOG; j++) {
+                struct wlog *w = &f->slots[i].wlog[j];
+                if (w->seq && (!bw || w->seq < bw->seq)) {
+                    bw = w;
+                    best = &f->slots[i];
+                }
+            }
+        if (!bw)
+            return;
+        nf_crash_add_write(k, best->id * 100000u + bw->conn, best->gen.version, bw->p, bw->n);
+        bw->seq = 0;
+    }
+}
+
 static void campaign(fz *f)
 {
     int64_t end = f->t0 + (int64_t)(f->o->duration_s * 1000.0);
@@ -905,6 +874,7 @@ static void campaign(fz *f)
                 send_batch(f, s);
         }
         probe_tick(f);
+        watch(f, now);
         if (f->stop)
             break;
         int n = 0;
@@ -1331,6 +1301,8 @@ static void free_fz(fz *f)
         free(s->next);
         free(s->culprit);
         free(s->batch);
+        for (unsigned j = 0; j < WLOG; j++)
+            free(s->wlog[j].p);
     }
     free(f->slots);
     fconn_free(&f->pr.c);
@@ -1339,6 +1311,7 @@ static void free_fz(fz *f)
     for (int v = 0; v < 6; v++)
         nf_gen_free(&f->rgen[v]);
     free(f->sigs);
+    nf_crash_free(&f->crash);
     if (f->summary)
         fclose(f->summary);
 }
@@ -1393,6 +1366,8 @@ int nf_run(const nf_options *o, nf_stats *st)
     }
     f.t0 = mqs_now_ms();
     campaign(&f);
+    if (st->liveness_failed && o->sup)
+        nf_crash_process(o, &f.crash, st);
     if (!st->liveness_failed && f.nsigs) {
         char path[600];
         nf_mkdir_p(o->out_dir);

@@ -291,6 +291,34 @@ typedef struct nf_fmap {
 /* Decode p (server role, then client role for server-only packets) and list its fields; n = 0 if it does not decode. */
 void nf_map_fields(const uint8_t *p, size_t n, mqtt_version version, nf_fmap *m);
 
+/* ---- crashes of a supervised target (netfuzz_crash.c) ---- */
+
+/* What the fuzz connections wrote last, connection by connection, in the order they opened: replayed
+ * exactly (fresh connections, raw bytes, our CONNECTs and fuzzed ones alike) it should crash the target. */
+typedef struct nf_cconn {
+    unsigned key;  /* which connection (as nf_crash_add_write's conn) */
+    uint64_t last; /* when it was written to last (nf_crash.writes at the time) */
+    mqtt_version version;
+    size_t n, cap;
+    nf_bytes *pk; /* packets as framed from the writes; a tail that does not frame is one piece */
+} nf_cconn;
+typedef struct nf_crash {
+    uint64_t writes; /* writes added */
+    size_t n, cap;
+    nf_cconn *c;
+} nf_crash;
+
+/* Append a write to connection number conn (a new connection when conn differs from the last one's). */
+int nf_crash_add_write(nf_crash *k, unsigned conn, mqtt_version v, const uint8_t *p, size_t n);
+void nf_crash_free(nf_crash *k);
+/* Write k as the scenario OUT/ID.json (why: what the target did; how: a sentence on what was done with k);
+ * its path in path.  0, or -1 (path empty). */
+int nf_crash_write(const nf_options *o, const nf_crash *k, const char *id, const char *why, const char *how,
+                   char *path, size_t cap);
+/* Minimise k against the supervised target (delta debugging over connections, packets, bytes), write it
+ * as a scenario and the broker's report next to it; fills st->crash_*. */
+void nf_crash_process(const nf_options *o, nf_crash *k, nf_stats *st);
+
 /* mkdir -p; 0 or -1 with errno. */
 int nf_mkdir_p(const char *dir);
 

@@ -377,3 +377,11 @@ mqttspec_cli_test(cli_allow_missing_gap_passes
 mqttspec_cli_test(cli_allow_missing_back_fails
   ARGS "run --scenarios ${MQTTSPEC_CLI_TEST_DIR}/data/allow-missing-back.json" EXIT 1
   OUTPUT "in this order, any may be missing")
+
+# --broker-cmd: a broker that exits on a malformed packet, embedded (NOT RUN after) and supervised (restarted)
+if(Python3_FOUND)
+  add_test(NAME cli_run_supervised
+    COMMAND Python3::Interpreter ${MQTTSPEC_CLI_TEST_DIR}/supervised_run.py $<TARGET_FILE:mqttspec>
+            ${CMAKE_CURRENT_BINARY_DIR}/cli_run_supervised)
+  set_tests_properties(cli_run_supervised PROPERTIES LABELS cli TIMEOUT 120)
+endif()

@@ -151,6 +151,12 @@ typedef enum sim_quirk_id {
     /* delivery guarantees across reconnects (what `mqttspec chaos` must catch) */
     SIM_Q_CHAOS_LOSE_ACKED_QOS1,      /* on resume, every 10th QoS 1 message queued while away is dropped */
     SIM_Q_CHAOS_QOS2_DUP_ON_RECONNECT, /* on resume, an interrupted QoS 2 delivery is also sent again as new */
+    SIM_Q_CRASH_ON_MALFORMED,         /* a malformed packet: exit(1) (planted.c) */
+    SIM_Q_ABORT_ON_DOLLAR_PUBLISH,    /* a client PUBLISH to a $-topic: abort() */
+    SIM_Q_DEEP_TOPIC_RECURSION,       /* one stack frame per topic level: deep topics overflow the stack */
+    SIM_Q_LEAK_QOS2_RESEND,           /* 1 MB leaked per QoS 2 PUBLISH resent before its PUBREL (process only) */
+    SIM_Q_ALLOC_ANNOUNCED_LENGTH,     /* before CONNECT, the announced Remaining Length is allocated and kept */
+    SIM_Q_LEAK_WILL_PROPERTY,         /* 1 MB leaked per CONNECT refused for a bad Will property (process only) */
     SIM_Q_COUNT
 } sim_quirk_id;
 
@@ -169,6 +175,8 @@ typedef struct sim_quirk_info {
 const sim_quirk_info *sim_quirk_info_of(sim_quirk_id q);
 /* The quirk called name, or -1. */
 int sim_quirk_by_name(const char *name);
+/* A planted bug (crash, leak: docs/robustness.md) rather than a deviation from a statement. */
+bool sim_quirk_is_planted(sim_quirk_id q);
 
 /* ---- variants: unusual behaviours the specification allows ---- */
 
@@ -245,6 +253,9 @@ typedef struct sim_config {
     /* 5.0 enhanced authentication: the one user of the SCRAM-SHA-256 method (never printed). */
     const char *auth_user;
     const char *auth_password;
+    /* Planted crash quirks really crash the process (abort, stack overflow, exit): `mqttspec sim`, a
+     * broker of its own.  false (embedded): they close every listener and connection instead. */
+    bool real_crashes;
 } sim_config;
 
 /* The SCRAM-SHA-256 user of a sim whose configuration names none (`mqttspec run` defaults to it too). */

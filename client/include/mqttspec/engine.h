@@ -64,6 +64,10 @@ typedef struct mqs_run_opts {
      * (e.g. mqs_transport_mem); NULL with err set to refuse.  NULL hook: the network. */
     mqs_transport *(*connect_hook)(void *ctx, const char *conn_name, char *err, size_t err_cap);
     void *connect_hook_ctx;
+    /* Called by mqs_run_all on the worker just before (after = false) and just after (after = true) each
+     * case runs, before its liveness check: the supervised run's memory oracle.  NULL: none. */
+    void (*case_hook)(void *ctx, mqs_case *c, bool after);
+    void *case_hook_ctx;
 } mqs_run_opts;
 
 enum { MQS_INTERRUPT_POLL_MS = 100 };

@@ -27,6 +27,26 @@ typedef enum nf_react_kind {
     NF_R_SILENT = 2,    /* neither, within the wait */
 } nf_react_kind;
 
+/* ---- a supervised target (mqttspec fuzz --broker-cmd): the fuzzer asks the caller, who runs it ---- */
+
+typedef struct nf_supervisor {
+    void *ctx;
+    /* Has the broker died, written a sanitizer report or grown past its memory bound?  why when true. */
+    bool (*finding)(void *ctx, char *why, size_t cap);
+    /* After a replay: did it do so again (waits up to wait_ms for a death or a report)? */
+    bool (*reproduced)(void *ctx, int wait_ms);
+    /* The broker's report (sanitizer lines, else the last lines of its stderr); key: its first line, which
+     * tells one bug from another.  false if this key was minimised already (a duplicate). */
+    bool (*report)(void *ctx, char *buf, size_t cap, char *key, size_t key_cap);
+    /* Was the finding memory growth (the broker still runs)? */
+    bool (*memory)(void *ctx);
+    /* How much the broker's memory grew since it (re)started, in KB: a memory finding reproduces when a
+     * replay grows it by half as much as the whole input did. */
+    long (*growth_kb)(void *ctx);
+    /* A fresh broker at the same address; -1 if it does not come up. */
+    int (*restart)(void *ctx, char *err, size_t cap);
+} nf_supervisor;
+
 /* ---- a campaign ---- */
 
 typedef struct nf_options {
@@ -48,6 +68,7 @@ typedef struct nf_options {
     bool quiet;          /* no progress lines */
     FILE *out;           /* summary lines (stdout) */
     FILE *err;           /* progress (stderr) */
+    const nf_supervisor *sup; /* NULL: the target is not ours to watch or restart */
 } nf_options;
 
 void nf_options_init(nf_options *o);
@@ -71,6 +92,13 @@ typedef struct nf_stats {
     bool liveness_failed;
     char liveness_why[256];
     char liveness_file[512];
+    /* supervised: the crash minimised and written (crash_file), or why not (crash_file empty) */
+    char crash_file[512];
+    char crash_key[256];
+    unsigned crash_conns, crash_packets; /* what the reproducer kept */
+    size_t crash_bytes;
+    unsigned crash_tries;
+    bool crash_duplicate; /* the same report as a crash minimised before: not minimised again */
 } nf_stats;
 
 /* 0: no crash or hang (findings may exist); 1: liveness failed; -1: setup error (message on o->err). */
