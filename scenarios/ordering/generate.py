@@ -124,10 +124,8 @@ def ordering_qos1():
 
 
 def ordering_qos2():
-    steps = [{"requires": ["qos2"],
-              "comment": "publishing at QoS 2 needs QoS 2 support: in 5.0 a Maximum QoS of 2 (3.2.2.3.4); "
-                         "a 3.1.1 server without it (the probe is granted at most QoS 1) SKIPs, as the qos2-* "
-                         "cases do"},
+    steps = [{"requires": ["qos2"], "versions": ["5.0"],
+              "comment": "5.0: publishing at QoS 2 needs a Maximum QoS of 2 (3.2.2.3.4)"},
              {"connect": "sub", "versions": ["5.0"], "properties": {"receive_maximum": 1}},
              {"connect": "sub", "versions": ["3.1.1"]},
              {"send": "sub", "versions": ["5.0"], "packet": {"type": "SUBSCRIBE", "packet_id": 1,
@@ -152,7 +150,7 @@ def ordering_qos2():
         "description": RULE + " The publisher completes each QoS 2 flow before it sends the next message. 5.0: "
                        "the subscriber takes them at QoS 2 with Receive Maximum 1, so that each delivery's "
                        "PUBREL comes before the next PUBLISH (MQTT-3.3.4-9) and every packet's place is known; "
-                       "a server granting less than QoS 2 makes the case SKIP, in 3.1.1 too. 3.1.1 has no Receive Maximum: a "
+                       "a server granting less than QoS 2 makes the case SKIP. 3.1.1 has no Receive Maximum: a "
                        "server may send the next PUBLISH before the PUBREL of the one before, in an order no "
                        "rule fixes, so the subscriber takes them at QoS 1 (the lower of the published and the "
                        "granted QoS, MQTT-3.8.4-6): all forwarded at the same QoS, the order still holds. " +
