@@ -290,9 +290,9 @@ static int take_option(run_args *a, int opt, const char *arg)
     case OPT_BROKER_CMD: a->sup.broker_cmd = arg; return 0;
     case OPT_BROKER_OUT: a->sup.broker_out = arg; return 0;
     case OPT_BROKER_PID: {
-        long pid;
+        long pid = 0;
         int rc = parse_number("--broker-pid", arg, 1, 4194304, &pid);
-        a->sup.broker_pid = (pid_t)pid;
+        a->sup.broker_pid = rc == 0 ? (pid_t)pid : 0;
         return rc;
     }
     case OPT_RSS_BOUND: return parse_number("--rss-bound", arg, 1, 1L << 30, &a->sup.rss_bound_kb);

@@ -196,7 +196,7 @@ int mqs_scram_client_final(mqs_scram *s, const char *password, const uint8_t *se
                            bool wrong_proof, char *out, size_t cap, char *err, size_t err_cap)
 {
     uint8_t salt[96], client_key[SCRAM_KEY], stored_key[SCRAM_KEY], signature[SCRAM_KEY], proof[SCRAM_KEY];
-    unsigned iterations;
+    unsigned iterations = 0; /* set by read_server_first whenever it returns a salt */
     if (!as_text(server_first, len, s->server_first))
         return failed(err, err_cap, "server-first is not printable ASCII of at most %d bytes", MQS_SCRAM_MSG_MAX - 1);
     int salt_len = read_server_first(s, s->server_first, salt, sizeof salt, &iterations, err, err_cap);
