@@ -19,7 +19,7 @@ quirks=$("$mqttspec" sim --list-quirks | awk '/^[a-z]/ {print $1}')
 # The ws-* quirks live in broker-sim's WebSocket listener: those, and the run without quirks (so
 # the websocket-* cases run too), go against `sim --listen ws://` as a child; the others against
 # the embedded broker-sim.  The child denies the topic the embedded sim denies (run's {denied_topic}).
-# the embedded broker-sim.  The planted resource bugs (leak-*, alloc-*) act only in a broker-sim of its
+# The planted resource bugs (leak-*, alloc-*) act only in a broker-sim of its
 # own: those run under --broker-cmd with the memory oracle, one case at a time, and a case that WARNs for
 # the broker's memory growth catches them (docs/robustness.md).
 export mqttspec work
