@@ -7,7 +7,6 @@
  * what it accepts.  The file name is a hash of the bytes, so a packet that
  * comes up again is written once.
  */
-#include <errno.h>
 #include <stdbool.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -42,33 +41,17 @@ void cmd_corpus_usage(FILE *out)
           out);
 }
 
-static uint64_t fnv1a(const uint8_t *p, size_t n)
-{
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ p[i]) * 0x100000001b3ull;
-    return h;
-}
-
-static int make_dir(const char *path)
-{
-    if (mkdir(path, 0777) == 0 || errno == EEXIST)
-        return 0;
-    fprintf(stderr, "mqttspec corpus: cannot create %s: %s\n", path, strerror(errno));
-    return -1;
-}
-
 static void write_packet(void *ctx, mqtt_version v, mqtt_role receiver, const uint8_t *p, size_t n)
 {
     (void)receiver;
     corpus_out *out = ctx;
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", out->dir, mqtt_version_name(v));
-    if (n == 0 || make_dir(path) != 0) {
+    if (n == 0 || mqs_seed_mkdir(path, "mqttspec corpus") != 0) {
         out->failed += n != 0;
         return;
     }
-    snprintf(path, sizeof path, "%s/%s/%016llx", out->dir, mqtt_version_name(v), (unsigned long long)fnv1a(p, n));
+    snprintf(path, sizeof path, "%s/%s/%016llx", out->dir, mqtt_version_name(v), (unsigned long long)mqs_seed_hash(p, n));
     struct stat st;
     if (stat(path, &st) == 0) { /* this packet again, from this run or an earlier one */
         out->existing++;
@@ -130,7 +113,7 @@ int cmd_corpus(int argc, char **argv)
         mqs_scenarios_free(&set);
         return CLI_EXIT_USAGE;
     }
-    if (make_dir(out.dir) != 0) {
+    if (mqs_seed_mkdir(out.dir, "mqttspec corpus") != 0) {
         mqs_scenarios_free(&set);
         return CLI_EXIT_FAIL;
     }

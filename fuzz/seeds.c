@@ -19,11 +19,9 @@
  * add stream and engine seeds and its malformed probes decode seeds.  The
  * codec tests add theirs through seed_recorder.c (fuzz/gen_seeds.sh runs both).
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "fuzz_common.h"
 #include "mqttspec/scenario.h"
@@ -39,22 +37,6 @@ static int written;
 
 /* ---- files ---- */
 
-static uint64_t fnv1a(const uint8_t *p, size_t n)
-{
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ p[i]) * 0x100000001b3ull;
-    return h;
-}
-
-static int make_dir(const char *path)
-{
-    if (mkdir(path, 0777) == 0 || errno == EEXIST)
-        return 0;
-    fprintf(stderr, "mqttspec-fuzz-seeds: cannot create %s: %s\n", path, strerror(errno));
-    return -1;
-}
-
 /* OUTDIR/target/<hash>: head (a few header bytes) then body. */
 static void save(const char *target, const uint8_t *head, size_t head_len, const uint8_t *body, size_t len)
 {
@@ -67,7 +49,7 @@ static void save(const char *target, const uint8_t *head, size_t head_len, const
         memcpy(buf + head_len, body, len);
     char path[4096];
     snprintf(path, sizeof path, "%s/%s/%016llx", outdir, target,
-             (unsigned long long)fnv1a(buf, head_len + len));
+             (unsigned long long)mqs_seed_hash(buf, head_len + len));
     FILE *f = fopen(path, "wb");
     if (f && fwrite(buf, 1, head_len + len, f) == head_len + len)
         written++;
@@ -250,11 +232,11 @@ static int make_dirs(void)
     static const char *const targets[] = {"fuzz_decode",      "fuzz_roundtrip", "fuzz_stream", "fuzz_engine_recv",
                                           "fuzz_engine_peer", "fuzz_sim",       "fuzz_json",   "fuzz_scenario"};
     char path[4096];
-    if (make_dir(outdir) != 0)
+    if (mqs_seed_mkdir(outdir, "mqttspec-fuzz-seeds") != 0)
         return -1;
     for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", outdir, targets[i]);
-        if (make_dir(path) != 0)
+        if (mqs_seed_mkdir(path, "mqttspec-fuzz-seeds") != 0)
             return -1;
     }
     return 0;

@@ -1,8 +1,10 @@
 /*
  * The scenario walk behind the seed corpora (mqttspec/seed_walk.h).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "match.h"
 #include "mqttspec/packet_json.h"
@@ -178,4 +180,20 @@ void mqs_seed_walk(const mqs_scenario *sc, mqtt_version v, const mqs_seed_sink *
     if (sink->streams)
         sink->streams(sink->ctx, v, w.c2s.bytes, w.c2s.len, w.s2c.bytes, w.s2c.len);
     cJSON_Delete(w.captures);
+}
+
+uint64_t mqs_seed_hash(const uint8_t *p, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+int mqs_seed_mkdir(const char *path, const char *who)
+{
+    if (mkdir(path, 0777) == 0 || errno == EEXIST)
+        return 0;
+    fprintf(stderr, "%s: cannot create %s: %s\n", who, path, strerror(errno));
+    return -1;
 }

@@ -33,6 +33,11 @@ typedef struct mqs_seed_sink {
                     size_t s2c_len);
 } mqs_seed_sink;
 
+/* The file name a seed's bytes get: their 64-bit FNV-1a hash, so the same bytes are written once. */
+uint64_t mqs_seed_hash(const uint8_t *p, size_t n);
+/* mkdir that accepts a folder already there; otherwise -1 and "WHO: cannot create PATH: why" on stderr. */
+int mqs_seed_mkdir(const char *path, const char *who);
+
 /* Walk scenario sc at version v (one it declares). Not thread-safe: static buffers. */
 void mqs_seed_walk(const mqs_scenario *sc, mqtt_version v, const mqs_seed_sink *sink);
 
