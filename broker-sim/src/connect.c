@@ -284,6 +284,15 @@ static mqtt_props connack_props(const sim_conn *c, const sim_connack_view *view,
     return (mqtt_props){buf, (uint32_t)w.len};
 }
 
+/* A success CONNACK with these properties is within the client's Maximum Packet Size (if it set one). */
+static bool connack_fits(const sim_conn *c, mqtt_props props)
+{
+    mqtt_packet pkt = {.type = MQTT_CONNACK};
+    pkt.u.connack.props = props;
+    size_t need = mqtt_encoded_size(&pkt, c->version);
+    return !c->max_packet || (need && need <= c->max_packet);
+}
+
 /* CONNACK Session Present: 1 only when Clean Start 0 resumed a stored session
  * (3.1.1 MQTT-3.2.2-1..3, 5.0 MQTT-3.2.2-2 / MQTT-3.2.2-3). */
 static bool session_present_flag(const sim_conn *c, bool clean_start, bool present, bool existed)
@@ -333,18 +342,24 @@ void sim_accept_connect(sim_conn *c, const mqtt_packet *pkt, const mqtt_bytes *a
     mqtt_bytes assigned_id = {NULL, 0};
     if (client_id.len == 0)
         client_id = assigned_id = assign_client_id(c, assigned, sizeof assigned);
+    uint32_t asked_expiry = session_expiry_asked(c, cn), granted_expiry = session_expiry_granted(c, asked_expiry);
+    uint8_t props[400];
+    sim_connack_view view = {assigned_id, cn->keep_alive, asked_expiry, granted_expiry, auth_data};
+    mqtt_props ack_props = c->version == MQTT_V5 ? connack_props(c, &view, props, sizeof props) : (mqtt_props){NULL, 0};
+    if (ack && !connack_fits(c, ack_props)) {
+        /* the properties it must carry (an Assigned Client Identifier, MQTT-3.2.2-16) would break the client's
+         * Maximum Packet Size (MQTT-3.1.2-25): refuse with a CONNACK that fits instead of serving a session */
+        refuse(c, c->version, 0x80, "our CONNACK would exceed the client's Maximum Packet Size");
+        return;
+    }
     bool present, existed;
     sim_session *s = open_session(c, client_id, cn->clean_start, &present, &existed);
-    uint32_t asked_expiry = session_expiry_asked(c, cn), granted_expiry = session_expiry_granted(c, asked_expiry);
     bind_session(c, s, granted_expiry);
     c->will = cn->will ? sim_will_from_connect(cn, c->version, c->quirks) : NULL;
     sim_will_outlives_connect(c, s);
     bool flag = session_present_flag(c, cn->clean_start, present, existed);
-    uint8_t props[400];
-    sim_connack_view view = {assigned_id, cn->keep_alive, asked_expiry, granted_expiry, auth_data};
     if (ack)
-        sim_send_connack(c, flag, 0, c->version == MQTT_V5 ? connack_props(c, &view, props, sizeof props)
-                                                            : (mqtt_props){NULL, 0});
+        sim_send_connack(c, flag, 0, ack_props);
     c->connected = true;
     sim_log(c->b, "#%u client '%s' %s session (%s)", c->id, s->client_id, present ? "resumes its" : "starts a new",
             mqtt_version_name(c->version));
