@@ -109,7 +109,8 @@ sfuzz *sfuzz_start(const mqs_sup_opts *so, char *url, size_t url_cap)
     }
     mqs_sup_stop_on_signals();
     f->cb = (nf_supervisor){.ctx = f, .finding = cb_finding, .reproduced = cb_reproduced, .report = cb_report,
-                            .memory = cb_memory, .growth_kb = cb_growth, .restart = cb_restart};
+                            .memory = cb_memory, .growth_kb = cb_growth, .restart = cb_restart,
+                            .memory_bound_kb = so->rss_bound_kb};
     snprintf(url, url_cap, "mqtt://127.0.0.1:%d", mqs_sup_port(f->sup));
     return f;
 }

@@ -34,9 +34,15 @@ static void planted_crash(sim_conn *c, const char *what, int how)
 #define ANNOUNCED_MAX (16u << 20)      /* alloc-announced-length takes at most this per connection */
 #define ANNOUNCED_MIN (64u << 10)      /* ... and only for packets announcing more than this */
 
+#define LEAK_TOTAL_MAX (256u << 20) /* the planted leaks stop here: a finding, not a machine out of memory */
+
 /* Memory that is never freed, touched so it counts in the resident set. */
 static void leak(size_t n)
 {
+    static size_t leaked;
+    if (leaked + n > LEAK_TOTAL_MAX)
+        return;
+    leaked += n;
     void *p = malloc(n);
     if (p)
         memset(p, 0xA5, n);

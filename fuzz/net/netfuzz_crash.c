@@ -121,7 +121,7 @@ typedef struct crash_ctx {
     long min_growth_kb; /* a memory finding: a replay reproduces it by growing the broker this much */
 } crash_ctx;
 
-static bool replay_crashes(crash_ctx *x, const nf_crash *k)
+static bool replay_once(crash_ctx *x, const nf_crash *k)
 {
     const nf_supervisor *sup = x->o->sup;
     char err[256];
@@ -148,6 +148,14 @@ static bool replay_crashes(crash_ctx *x, const nf_crash *k)
             mqs_transport_drop(ts[i]);
     free(ts);
     return crashed;
+}
+
+/* Did the input reproduce the finding?  A memory reading is noisier than a death: a growth must show twice. */
+static bool replay_crashes(crash_ctx *x, const nf_crash *k)
+{
+    if (!replay_once(x, k))
+        return false;
+    return x->min_growth_kb <= 1 || replay_once(x, k);
 }
 
 static bool budget_left(const crash_ctx *x)
@@ -422,11 +430,13 @@ void nf_crash_process(const nf_options *o, nf_crash *k, nf_stats *st)
     if (sup->memory(sup->ctx)) {
         x.min_growth_kb = 1; /* the whole input: any growth, measured below */
         replay_crashes(&x, k);
-        x.min_growth_kb = sup->growth_kb(sup->ctx) / 2;
+        /* the minimised input must still break the bound, so that `run --rss-bound` flags it too */
+        long whole = sup->growth_kb(sup->ctx), past_bound = sup->memory_bound_kb + sup->memory_bound_kb / 8;
+        x.min_growth_kb = sup->memory_bound_kb > 0 && whole >= past_bound ? past_bound : whole / 2;
         if (!o->quiet)
             fprintf(o->err, "crash: a memory finding; the whole input grows a fresh broker by %ld KB: minimising "
                             "while a replay grows it by at least %ld KB\n",
-                    x.min_growth_kb * 2, x.min_growth_kb);
+                    whole, x.min_growth_kb);
     }
     bool reproduced = x.min_growth_kb >= 0 && replay_crashes(&x, k);
     if (reproduced)

@@ -246,6 +246,7 @@ typedef struct bld {
     mqtt_version v;
     size_t used;
     nf_case *out;
+    bool unheard; /* a PUBLISH to a topic outside every filter of the stream (repeated ones: no deliveries) */
 } bld;
 
 static void note(bld *b, const char *what)
@@ -577,6 +578,31 @@ static mqtt_props props_for(bld *b, int type, unsigned bad_pct)
 static uint16_t pid(nf_rng *r) { return (uint16_t)(1 + nf_rng_below(r, 65535)); }
 
 static const char *const topic_words[] = {"a", "b", "x/y", "q/1", "deep/er/t"};
+
+/* A valid topic under our base with thousands of levels: brokers that walk levels recursively have
+ * overflowed their stack on such topics (a Topic Name may hold up to 32 767 levels). */
+static mqtt_bytes deep_topic(bld *b)
+{
+    static const uint32_t levels[] = {1000, 9000, 20000, 32000};
+    uint32_t n = levels[nf_rng_below(b->r, sizeof levels / sizeof levels[0])];
+    size_t base = strlen(b->g->topic_base), len = base + 2 * (size_t)n;
+    if (len > 65535)
+        len = 65535;
+    uint8_t *d = take(b, len);
+    if (!d)
+        return topic_of(b, "a");
+    memcpy(d, b->g->topic_base, base);
+    for (size_t i = base; i + 1 < len; i += 2) {
+        d[i] = '/';
+        d[i + 1] = 'l';
+    }
+    if ((len - base) % 2)
+        d[len - 1] = '/';
+    char what[32];
+    snprintf(what, sizeof what, "deep-topic-%u", (unsigned)n);
+    note(b, what);
+    return (mqtt_bytes){d, (uint32_t)len};
+}
 static const char *const filter_words[] = {"a", "+", "#", "+/y", "x/+", "q/#", "b"};
 
 static mqtt_bytes payload(bld *b)
@@ -588,6 +614,33 @@ static mqtt_bytes payload(bld *b)
     for (uint32_t i = 0; i < n; i++)
         d[i] = (uint8_t)('a' + nf_rng_below(b->r, 26));
     return (mqtt_bytes){d, n};
+}
+
+/* A Will with exactly one property, each Will property in turn, its value valid or not: brokers have
+ * leaked or crashed on one will property alone. */
+static void will_single_property(bld *b, mqtt_connect *c)
+{
+    static const uint8_t will_ids[] = {MQTT_PROP_PAYLOAD_FORMAT_INDICATOR, MQTT_PROP_MESSAGE_EXPIRY_INTERVAL,
+                                       MQTT_PROP_CONTENT_TYPE,             MQTT_PROP_RESPONSE_TOPIC,
+                                       MQTT_PROP_CORRELATION_DATA,         MQTT_PROP_WILL_DELAY_INTERVAL,
+                                       MQTT_PROP_USER_PROPERTY};
+    uint8_t id = will_ids[nf_rng_below(b->r, sizeof will_ids)];
+    bool bad = chance(b->r, 50);
+    uint8_t *buf = take(b, PROPS_ROOM);
+    if (!buf)
+        return;
+    mqtt_writer w;
+    mqtt_writer_init(&w, buf, PROPS_ROOM);
+    prop_with_value(b, &w, id, bad);
+    if (w.overflow)
+        return;
+    c->will = true;
+    c->will_topic = topic_of(b, "will");
+    c->will_payload = sview(b, "gone");
+    c->will_props = (mqtt_props){buf, (uint32_t)w.len};
+    char what[40];
+    snprintf(what, sizeof what, "will:one-property-%02x%s", id, bad ? "-bad" : "");
+    note(b, what);
 }
 
 static void tmpl_connect(bld *b, mqtt_packet *pkt, bool mutate)
@@ -622,7 +675,10 @@ static void tmpl_connect(bld *b, mqtt_packet *pkt, bool mutate)
     }
     if (!mutate)
         return;
-    switch (nf_rng_below(r, 10)) {
+    switch (nf_rng_below(r, b->v == MQTT_V5 ? 11 : 10)) {
+    case 10:
+        will_single_property(b, c);
+        break;
     case 0:
         c->flags |= 0x01;
         note(b, "connect:reserved-flag");
@@ -700,11 +756,21 @@ static void tmpl_connect(bld *b, mqtt_packet *pkt, bool mutate)
     }
 }
 
+/* An entry of a flood of filters: each its own, matching no topic we publish or retain.  Wildcards here
+ * would bring back every retained message once per entry (MQTT-3.8.4-3), thousands of deliveries a broker
+ * may rightly end with its queue bound. */
+static mqtt_bytes flood_filter(bld *b, unsigned i)
+{
+    char t[24];
+    snprintf(t, sizeof t, "flood/%u", i);
+    return topic_of(b, t);
+}
+
 /* The entries are written into a buffer of their own, so strings taken from the arena meanwhile stay intact. */
 static mqtt_list make_list(bld *b, bool subscribe, unsigned count, bool bad)
 {
     /* Reserve the space first, then build the entry strings after it. */
-    size_t room = count * 64 + 32000;
+    size_t room = count * 64 + 70000; /* a deep filter takes up to 64 KiB */
     if (room > b->g->arena_cap - b->used)
         return (mqtt_list){NULL, 0, 0};
     uint8_t *buf = take(b, room);
@@ -714,7 +780,10 @@ static mqtt_list make_list(bld *b, bool subscribe, unsigned count, bool bad)
     unsigned bad_at = bad ? nf_rng_below(b->r, count) : count;
     for (unsigned i = 0; i < count && !w.overflow; i++) {
         b->used = mark; /* entry strings are copied into the list: their scratch is reused */
-        mqtt_bytes f = i == bad_at ? bad_string(b, true) : topic_of(b, filter_words[nf_rng_below(b->r, 7)]);
+        mqtt_bytes f = i == bad_at             ? bad_string(b, true)
+                       : count < 4 && chance(b->r, 1) ? deep_topic(b)
+                       : count > 100                  ? flood_filter(b, i)
+                                                      : topic_of(b, filter_words[nf_rng_below(b->r, 7)]);
         int opts = -1;
         if (subscribe) {
             opts = (int)nf_rng_below(b->r, 3);
@@ -736,6 +805,18 @@ static void tmpl_publish(bld *b, mqtt_packet *pkt, bool mutate)
     p->retain = chance(r, 5);
     p->dup = p->qos && chance(r, 10);
     p->topic = topic_of(b, topic_words[nf_rng_below(r, 5)]);
+    if (b->unheard) {
+        char t[80];
+        snprintf(t, sizeof t, "mqsfz-unheard/%s", b->g->topic_base);
+        p->topic = sview(b, t);
+        /* a subscription to "#" (a valid filter the fuzzer makes) hears it anyway: QoS 2 resends of one id
+         * are delivered once; QoS 0 deliveries a broker may drop; repeated QoS 1 would be new messages */
+        if (p->qos == 1)
+            p->qos = 2;
+    } else if (chance(r, 1)) { /* never retained: every later wildcard subscription of the stream would get it again */
+        p->topic = deep_topic(b);
+        p->retain = false;
+    }
     p->packet_id = pid(r);
     p->payload = p->retain && chance(r, 80) ? sview(b, "") : payload(b);
     if (b->v == MQTT_V5)
@@ -801,7 +882,8 @@ static void tmpl_subs(bld *b, mqtt_packet *pkt, bool mutate)
     unsigned count = 1 + nf_rng_below(r, 3);
     unsigned what = mutate ? nf_rng_below(r, 8) : 99;
     if (what == 5) {
-        count = chance(r, 50) ? 0 : 200 + nf_rng_below(r, 1800);
+        /* at most ~1200 entries (about 30 KB): each wildcard entry brings the retained messages again */
+        count = chance(r, 50) ? 0 : 200 + nf_rng_below(r, 1000);
         note(b, count ? "list:flood" : "list:empty");
     }
     if (b->v == MQTT_V5)
@@ -884,21 +966,42 @@ static void tmpl_ack(bld *b, mqtt_packet *pkt, bool mutate)
 }
 
 /* Packets only a server sends: CONNACK, SUBACK, UNSUBACK, PINGRESP. */
+/* Reason codes a server sends: every defined one per packet, and an undefined one now and then. */
+static const uint8_t connack_codes[] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86,
+                                        0x87, 0x88, 0x89, 0x8A, 0x8C, 0x90, 0x95, 0x97, 0x99, 0x9A, 0x9B, 0x9C, 0x9D,
+                                        0x9F};
+static const uint8_t suback_codes[] = {0x00, 0x01, 0x02, 0x80, 0x83, 0x87, 0x8F, 0x91, 0x97, 0x9E, 0xA1, 0xA2};
+static const uint8_t unsuback_codes[] = {0x00, 0x11, 0x80, 0x83, 0x87, 0x8F, 0x91};
+
+static uint8_t server_code(nf_rng *r, const uint8_t *codes, size_t n)
+{
+    return chance(r, 10) ? (uint8_t)nf_rng_below(r, 256) : codes[nf_rng_below(r, (uint32_t)n)];
+}
+
+/* A packet only a server sends, sent by us (the client): with each reason code, Session Present either way. */
 static void tmpl_server_only(bld *b, mqtt_packet *pkt)
 {
     nf_rng *r = b->r;
+    mqtt_props none = {(const uint8_t *)"", 0};
     switch (pkt->type) {
     case MQTT_CONNACK:
-        pkt->u.connack.code = 0;
+        pkt->u.connack.flags = (uint8_t)chance(r, 30);
+        pkt->u.connack.code = server_code(r, connack_codes, sizeof connack_codes);
         if (b->v == MQTT_V5)
-            pkt->u.connack.props = (mqtt_props){(const uint8_t *)"", 0};
+            pkt->u.connack.props = chance(r, 30) ? props_for(b, MQTT_CONNACK, 0) : none;
         break;
     case MQTT_SUBACK:
     case MQTT_UNSUBACK: {
+        bool sub = pkt->type == MQTT_SUBACK;
         pkt->u.subs.packet_id = pid(r);
+        if (b->v == MQTT_V5)
+            pkt->u.subs.props = chance(r, 30) ? props_for(b, pkt->type, 0) : none;
+        if (!sub && b->v != MQTT_V5)
+            break; /* a 3.1.1 UNSUBACK has no payload */
         uint8_t *code = take(b, 1);
         if (code) {
-            *code = 0;
+            *code = sub ? server_code(r, suback_codes, sizeof suback_codes)
+                        : server_code(r, unsuback_codes, sizeof unsuback_codes);
             pkt->u.subs.list = (mqtt_list){code, 1, 1};
         }
         break;
@@ -1229,6 +1332,33 @@ static uint8_t pick_type(nf_rng *r, mqtt_version v)
     }
 }
 
+/* A valid packet sent many times over in one case: QoS 2 resends before PUBREL, pings or PUBRELs in a row
+ * (state that grows with repetition is where brokers leak).  At most 200 times, so that the answers stay
+ * within what a replay's engine holds at once (docs/robustness.md); a connection's later cases repeat again.
+ * Not SUBSCRIBE: each one brings the retained messages again, an amplification the fuzzer cannot drain. */
+static void repeat_op(bld *b, nf_case *c)
+{
+    static const uint32_t times[] = {2, 3, 10, 50, 200};
+    uint32_t k = times[nf_rng_below(b->r, sizeof times / sizeof times[0])];
+    if (c->len == 0)
+        return;
+    if (k > NF_CASE_CAP / c->len)
+        k = (uint32_t)(NF_CASE_CAP / c->len);
+    if (k < 2)
+        return;
+    for (uint32_t i = 1; i < k; i++)
+        memcpy(c->bytes + i * c->len, c->bytes, c->len);
+    c->len *= k;
+    char what[24];
+    snprintf(what, sizeof what, "repeat-%u", (unsigned)k);
+    note(b, what);
+}
+
+static bool repeatable(uint8_t type)
+{
+    return type == MQTT_PUBLISH || type == MQTT_UNSUBSCRIBE || type == MQTT_PUBREL || type == MQTT_PINGREQ;
+}
+
 static void build_case(bld *b, nf_case *out)
 {
     nf_rng *r = b->r;
@@ -1246,6 +1376,10 @@ static void build_case(bld *b, nf_case *out)
     unsigned how = plain ? 0 : nf_rng_below(r, 100) < 30 ? 0 : nf_rng_below(r, 100) < 55 ? 1 : chance(r, 75) ? 2 : 3;
     if (first && !how && chance(r, 50))
         how = 1;
+    /* repeated PUBLISHes go where no subscription of ours hears them: else each brings back a delivery
+     * per matching subscription, a flood the broker may rightly end (its session's queue bound) */
+    bool repeat = how == 0 && !first && !reserved && repeatable(type) && chance(r, 4);
+    b->unheard = repeat && type == MQTT_PUBLISH;
     pkt.type = type;
     out->first_connect = first;
     out->template_type = type;
@@ -1301,6 +1435,8 @@ static void build_case(bld *b, nf_case *out)
         out->len = nf_fix_rl(out->bytes, out->len, NF_CASE_CAP);
         note(b, "reserved-type");
     }
+    if (repeat)
+        repeat_op(b, out);
     if (how >= 2) {
         unsigned ops = chance(r, 80) ? 1 : 2;
         for (unsigned i = 0; i < ops; i++) {
@@ -1321,7 +1457,7 @@ void nf_case_make(nf_gen *g, uint64_t index, nf_case *out)
 {
     nf_rng r;
     nf_rng_seed(&r, g->seed, ((uint64_t)g->stream << 8) | (uint64_t)g->version, index);
-    bld b = {&r, g, g->version, 0, out};
+    bld b = {&r, g, g->version, 0, out, false};
     out->index = index;
     out->version = g->version;
     out->mutation[0] = '\0';

@@ -79,7 +79,7 @@ const char *nf_kind_name(nf_kind k); /* "valid", "malformed", ... */
 
 /* ---- cases ---- */
 
-#define NF_CASE_CAP 32768 /* largest case (floods of properties or filters stay below) */
+#define NF_CASE_CAP 73728 /* largest case: a 65 535-byte topic, floods of properties or filters, repeats */
 
 typedef struct nf_case {
     uint64_t index;       /* position in its stream */

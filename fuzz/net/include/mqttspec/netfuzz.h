@@ -41,8 +41,9 @@ typedef struct nf_supervisor {
     /* Was the finding memory growth (the broker still runs)? */
     bool (*memory)(void *ctx);
     /* How much the broker's memory grew since it (re)started, in KB: a memory finding reproduces when a
-     * replay grows it by half as much as the whole input did. */
+     * replay grows it past the bound (with a margin) when the whole input did, else by half as much. */
     long (*growth_kb)(void *ctx);
+    long memory_bound_kb; /* the growth that is a finding (--rss-bound); 0: not watched */
     /* A fresh broker at the same address; -1 if it does not come up. */
     int (*restart)(void *ctx, char *err, size_t cap);
 } nf_supervisor;
