@@ -364,8 +364,9 @@ static int check_packet(vctx *v, const cJSON *packet, const char *key, const mqs
         char why[300];
         if (mqtt_packet_from_json(probe, sc->versions[i], &pkt, arena, 1 << 20, why, sizeof why) < 0) {
             size_t mark = key ? path_push(v, key) : strlen(v->path);
-            /* why is "/pointer: message" relative to the packet; "/: message" is the packet itself */
-            const char *rel = strncmp(why, "/:", 2) == 0 && v->path[0] ? why + 1 : why;
+            /* why is "/pointer: message" relative to the packet; "/: message" is the packet itself (not
+             * "/:name: ...", a member whose name starts with ':') */
+            const char *rel = strncmp(why, "/: ", 3) == 0 && v->path[0] ? why + 1 : why;
             snprintf(v->err, v->err_cap, "%s: %s%s (at %s)", v->file, v->path, rel,
                      mqtt_version_name(sc->versions[i]));
             path_pop(v, mark);
