@@ -228,8 +228,9 @@ static int take_workload(chaos_args *a, int opt, const char *arg)
     }
 }
 
-static int take_option(chaos_args *a, int opt, const char *arg)
+static int take_option(void *ctx, int opt, const char *arg)
 {
+    chaos_args *a = ctx;
     int rc = take_workload(a, opt, arg);
     if (rc != 2)
         return rc;
@@ -294,18 +295,11 @@ static int parse_args(chaos_args *a, int argc, char **argv)
 {
     memset(a, 0, sizeof *a);
     mqs_chaos_opts_init(&a->o);
-    optind = 1;
-    opterr = 1;
-    int opt;
-    while ((opt = getopt_long(argc, argv, "d:V:h:p:L:u:P:q", long_opts, NULL)) != -1) {
-        int rc = take_option(a, opt, optarg);
-        if (rc)
-            return rc;
-    }
-    if (optind < argc) {
-        fprintf(stderr, "mqttspec: unexpected argument '%s'\n", argv[optind]);
+    int rc = cli_parse_options(argc, argv, "d:V:h:p:L:u:P:q", long_opts, take_option, a);
+    if (rc)
+        return rc;
+    if (cli_no_operands(argc, argv) < 0)
         return -1;
-    }
     return check_args(a);
 }
 

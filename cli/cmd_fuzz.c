@@ -124,8 +124,9 @@ static int int_arg(const char *name, const char *value, long lo, long hi, int *o
     return 0;
 }
 
-static int take_option(fuzz_args *a, int opt, const char *arg)
+static int take_option(void *ctx, int opt, const char *arg)
 {
+    fuzz_args *a = ctx;
     char *end;
     switch (opt) {
     case OPT_TARGET: a->tgt.target = arg; return 0;
@@ -194,18 +195,11 @@ static int parse_args(fuzz_args *a, int argc, char **argv)
 {
     memset(a, 0, sizeof *a);
     nf_options_init(&a->o);
-    optind = 1;
-    opterr = 1;
-    int opt;
-    while ((opt = getopt_long(argc, argv, "d:s:o:c:V:qh:p:L:", long_opts, NULL)) != -1) {
-        int rc = take_option(a, opt, optarg);
-        if (rc)
-            return rc;
-    }
-    if (optind < argc) {
-        fprintf(stderr, "mqttspec: unexpected argument '%s'\n", argv[optind]);
+    int rc = cli_parse_options(argc, argv, "d:s:o:c:V:qh:p:L:", long_opts, take_option, a);
+    if (rc)
+        return rc;
+    if (cli_no_operands(argc, argv) < 0)
         return -1;
-    }
     if (!a->have_duration) {
         fprintf(stderr, "mqttspec: fuzz needs --duration SECONDS\n");
         return -1;

@@ -237,8 +237,9 @@ static int parse_number(const char *name, const char *value, long lo, long hi, l
     return 0;
 }
 
-static int take_option(run_args *a, int opt, const char *arg)
+static int take_option(void *ctx, int opt, const char *arg)
 {
+    run_args *a = ctx;
     char err[128];
     switch (opt) {
     case OPT_TARGET: a->tgt.target = arg; return 0;
@@ -370,20 +371,13 @@ static int parse_args(run_args *a, int argc, char **argv, bool is_probe)
     memset(a, 0, sizeof *a);
     a->is_probe = is_probe;
     mqs_run_opts_init(&a->opts);
-    optind = 1;
-    opterr = 1;
-    int opt;
-    while ((opt = getopt_long(argc, argv, "V:j:u:P:qh:p:L:", long_opts, NULL)) != -1) {
-        int rc = take_option(a, opt, optarg);
-        if (rc)
-            return rc;
-    }
+    int rc = cli_parse_options(argc, argv, "V:j:u:P:qh:p:L:", long_opts, take_option, a);
+    if (rc)
+        return rc;
     if (a->is_probe && !a->tgt.target && optind < argc) /* mqttspec probe URL */
         a->tgt.target = argv[optind++];
-    if (optind < argc) {
-        fprintf(stderr, "mqttspec: unexpected argument '%s'\n", argv[optind]);
+    if (cli_no_operands(argc, argv) < 0)
         return -1;
-    }
     static char installed[4096];
     if (a->nscenarios == 0) /* the installed or source-tree set, unless MQTTSPEC_SCENARIOS names another */
         a->scenarios[a->nscenarios++] = getenv("MQTTSPEC_SCENARIOS") ? getenv("MQTTSPEC_SCENARIOS")

@@ -1,5 +1,6 @@
 /* Shared options: see options.h. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,6 +165,29 @@ int cli_check_input(const char *option, const char *path)
 {
     if (path && access(path, R_OK) != 0) {
         fprintf(stderr, "mqttspec: %s %s: %s\n", option, path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int cli_parse_options(int argc, char **argv, const char *shortopts, const struct option *longopts,
+                      int (*take)(void *ctx, int opt, const char *arg), void *ctx)
+{
+    optind = 1;
+    opterr = 1;
+    int opt;
+    while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+        int rc = take(ctx, opt, optarg);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int cli_no_operands(int argc, char **argv)
+{
+    if (optind < argc) {
+        fprintf(stderr, "mqttspec: unexpected argument '%s'\n", argv[optind]);
         return -1;
     }
     return 0;

@@ -42,6 +42,19 @@ int cli_target_resolve(cli_target *t, const char *prog);
  */
 int cli_password(const char *given, const char *pw_file, char *buf, size_t cap, const char **out);
 
+struct option;
+
+/*
+ * getopt_long over argv from its start, each option handed to take(ctx, opt, optarg); stops at take's
+ * first non-zero result (1: --help, -1: an error it said on stderr) and returns it, else 0.  optind is
+ * then the first operand.
+ */
+int cli_parse_options(int argc, char **argv, const char *shortopts, const struct option *longopts,
+                      int (*take)(void *ctx, int opt, const char *arg), void *ctx);
+
+/* -1 after one line on stderr if an operand is left at optind, else 0. */
+int cli_no_operands(int argc, char **argv);
+
 /* A file the run will read (--cafile, --cert, --key): -1 after one line on stderr if it cannot be read. */
 int cli_check_input(const char *option, const char *path);
 
