@@ -18,13 +18,7 @@ secs=${3:-10}
 mqttspec="$build/cli/mqttspec"
 mkdir -p "$out"
 ulimit -n 8192 # 1000 connections, and the proxy-free broker side of them
-work=$(mktemp -d)
-pid=""
-cleanup() {
-  if [[ -n $pid ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+scratch_and_child
 
 # run NAME [options]: one workload, its figures on one line.
 run() {
@@ -45,11 +39,8 @@ mosquitto_base_conf "$work/mosquitto.conf"
   echo "listener ${port} 127.0.0.1"
   echo "max_queued_messages 100000"
 } >>"$work/mosquitto.conf"
-mosquitto -c "$work/mosquitto.conf" >"$out/mosquitto.log" 2>&1 &
-pid=$!
+start_mosquitto "$out/mosquitto.log"
 wait_port "$port" 10
 run mosquitto-idle --rate 1 --target "mqtt://127.0.0.1:${port}"
 run mosquitto-load --rate 100 --target "mqtt://127.0.0.1:${port}"
-kill "$pid"
-wait "$pid" 2>/dev/null || true
-pid=""
+stop_child

@@ -27,13 +27,7 @@ if [[ ! -x $mqttspec ]]; then
   exit 2
 fi
 mkdir -p "$out"
-work=$(mktemp -d)
-pid=""
-cleanup() {
-  if [[ -n $pid ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+scratch_and_child
 
 # start_mosquitto: Debian's mosquitto on a free loopback port, plain TCP (the gate's settings).
 start_mosquitto() {
@@ -43,8 +37,7 @@ start_mosquitto() {
   printf 'listener %s 127.0.0.1\n' "$port" >>"$work/mosquitto.conf"
   chmod 755 "$work"
   chmod 644 "$work/mosquitto.conf"
-  mosquitto -c "$work/mosquitto.conf" >"$out/mosquitto.log" 2>&1 &
-  pid=$!
+  start_mosquitto "$out/mosquitto.log"
   wait_port "$port" 10 >&2
   mosquitto_url="mqtt://127.0.0.1:${port}"
 }
@@ -169,8 +162,6 @@ for target in $targets; do
   echo "load after $target: $(cut -d' ' -f1-3 /proc/loadavg)"
 
   if [[ $target == mosquitto ]]; then
-    kill "$pid"
-    wait "$pid" 2>/dev/null || true
-    pid=""
+    stop_child
   fi
 done

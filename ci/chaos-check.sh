@@ -21,13 +21,7 @@ out=${2:-$build/chaos-check}
 mqttspec="$build/cli/mqttspec"
 rm -rf "$out"
 mkdir -p "$out"
-work=$(mktemp -d)
-pid=""
-cleanup() {
-  if [[ -n $pid ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+scratch_and_child
 
 # The faults every run has: a proxy cut about every 300 ms, each worker dropping itself about every 600 ms.
 faults=(--persistent --qos "0,1,2" --cut-every 300 --drop-clients all --drop-every 600 --seed 7 -q)
@@ -85,8 +79,7 @@ if command -v mosquitto >/dev/null; then
   port=$(free_port)
   mosquitto_base_conf "$work/mosquitto.conf"
   echo "listener ${port} 127.0.0.1" >>"$work/mosquitto.conf"
-  mosquitto -c "$work/mosquitto.conf" >"$out/mosquitto.log" 2>&1 &
-  pid=$!
+  start_mosquitto "$out/mosquitto.log"
   wait_port "$port" 10
   status=0
   "$mqttspec" chaos --json "$out/mosquitto-5.0.json" -V 5.0 --duration 5 --target "mqtt://127.0.0.1:${port}" \
@@ -95,9 +88,7 @@ if command -v mosquitto >/dev/null; then
     lost: .summary.lost, reordered: .summary.reordered, duplicates_qos2: .summary.duplicates_qos2}' \
     "$out/mosquitto-5.0.json" 2>/dev/null || echo "no JSON")"
   ((status <= 1)) || rc=1 # 2 or 3: the harness could not run
-  kill "$pid"
-  wait "$pid" 2>/dev/null || true
-  pid=""
+  stop_child
 else
   echo "[mosquitto] not installed: skipped"
 fi

@@ -20,6 +20,27 @@ wait_port() {
   return 1
 }
 
+# scratch_and_child: a scratch directory $work and no child yet ($pid empty); at exit the child started
+# last is stopped by its pid and $work removed.
+scratch_and_child() {
+  work=$(mktemp -d)
+  pid=""
+  trap 'if [[ -n $pid ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
+}
+
+# start_mosquitto LOG: mosquitto with $work/mosquitto.conf in the background, its pid in $pid.
+start_mosquitto() {
+  mosquitto -c "$work/mosquitto.conf" >"$1" 2>&1 &
+  pid=$!
+}
+
+# stop_child: the child by its pid (kill fails, and so the caller under set -e, if it is already gone).
+stop_child() {
+  kill "$pid"
+  wait "$pid" 2>/dev/null || true
+  pid=""
+}
+
 # mosquitto_base_conf FILE: the settings every gate's mosquitto runs with (listeners are appended by the caller).
 mosquitto_base_conf() {
   cat >"$1" <<'CONF'

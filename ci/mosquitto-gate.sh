@@ -13,13 +13,7 @@ build=${1:-build/dev}
 out=${2:-$build/gate-mosquitto}
 mqttspec="$build/cli/mqttspec"
 mkdir -p "$out"
-work=$(mktemp -d)
-pid=""
-cleanup() {
-  if [[ -n $pid ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+scratch_and_child
 
 make_certs "$work"
 # mosquitto started as root drops to its own user, which must read these throwaway files.
@@ -36,8 +30,7 @@ certfile ${work}/server.pem
 keyfile ${work}/server.key
 CONF
 
-mosquitto -c "$work/mosquitto.conf" >"$out/mosquitto.log" 2>&1 &
-pid=$!
+start_mosquitto "$out/mosquitto.log"
 wait_port "$tcp" 10
 wait_port "$tls" 10
 echo "mosquitto $(mosquitto -h 2>/dev/null | head -1 | awk '{print $3}') pid ${pid} on tcp ${tcp}, tls ${tls}"
@@ -59,7 +52,5 @@ run_suite() { # NAME URL [extra options]
 run_suite mosquitto-tcp "mqtt://127.0.0.1:${tcp}"
 run_suite mosquitto-tls "mqtts://127.0.0.1:${tls}" --cafile "$work/ca.pem"
 
-kill "$pid"
-wait "$pid" 2>/dev/null || true
-pid=""
+stop_child
 exit "$rc"

@@ -26,13 +26,7 @@ seed_args=(--seed "$seed")
 
 rm -rf "$out"
 mkdir -p "$out"
-work=$(mktemp -d)
-pid=""
-cleanup() {
-  if [[ -n $pid ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+scratch_and_child
 
 rc=0
 # fuzz NAME [mqttspec fuzz options]: a bounded run; a crash or hang of the target fails the script.
@@ -63,8 +57,7 @@ fuzz broker-sim
 port=$(free_port)
 mosquitto_base_conf "$work/mosquitto.conf"
 echo "listener ${port} 127.0.0.1" >>"$work/mosquitto.conf"
-mosquitto -c "$work/mosquitto.conf" >"$out/mosquitto.log" 2>&1 &
-pid=$!
+start_mosquitto "$out/mosquitto.log"
 wait_port "$port" 10
 echo "mosquitto $(mosquitto -h 2>/dev/null | head -1 | awk '{print $3}') pid ${pid} on 127.0.0.1:${port}"
 fuzz mosquitto --target "mqtt://127.0.0.1:${port}"
@@ -72,9 +65,7 @@ if ! kill -0 "$pid" 2>/dev/null; then
   echo "[mosquitto] the mosquitto process (pid $pid) is gone" >&2
   rc=1
 fi
-kill "$pid"
-wait "$pid" 2>/dev/null || true
-pid=""
+stop_child
 
 findings=$(cat "$out"/*/summary.txt 2>/dev/null | grep -c '^finding ' || true)
 echo "ci/netfuzz-smoke.sh: $( ((rc == 0)) && echo PASS || echo FAIL ); ${findings} differential finding(s) written under $out (not a failure)"
