@@ -1,5 +1,6 @@
 #include "bytes.h"
 
+#include <errno.h>
 #include <stdlib.h>
 
 void byte_buf_free(byte_buf *b)
@@ -46,4 +47,18 @@ bool byte_buf_read_all(byte_buf *b, FILE *f)
         if (n == 0)
             return !ferror(f);
     }
+}
+
+char *read_text_file(const char *path)
+{
+    byte_buf buf = {0};
+    FILE *f = fopen(path, "r");
+    bool read = f && byte_buf_read_all(&buf, f) && byte_buf_push(&buf, 0);
+    int saved = errno;
+    if (f)
+        fclose(f);
+    if (!read)
+        byte_buf_free(&buf);
+    errno = saved;
+    return read ? (char *)buf.data : NULL;
 }

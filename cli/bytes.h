@@ -19,5 +19,7 @@ bool byte_buf_push(byte_buf *b, uint8_t v);
 bool byte_buf_reserve(byte_buf *b, size_t more);
 /* Appends everything up to end of file; false on a read or memory error. */
 bool byte_buf_read_all(byte_buf *b, FILE *f);
+/* The whole file as a NUL-terminated string (free it); NULL if it cannot be read (errno says why). */
+char *read_text_file(const char *path);
 
 #endif

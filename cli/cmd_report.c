@@ -151,14 +151,11 @@ static int write_out(const char *path, matrix_writer writer, const mqs_run *runs
 /* The saved chaos result as JSON; NULL with the reason on stderr. */
 static cJSON *read_chaos_result(const char *path)
 {
-    byte_buf buf = {0};
-    FILE *f = fopen(path, "r");
-    bool read = f && byte_buf_read_all(&buf, f) && byte_buf_push(&buf, 0);
-    if (f)
-        fclose(f);
-    cJSON *root = read ? cJSON_Parse((const char *)buf.data) : NULL;
-    byte_buf_free(&buf);
-    const char *why = !read ? strerror(errno) : !root ? "not JSON" : !cJSON_IsObject(root) ? "expected an object" : NULL;
+    char *text = read_text_file(path);
+    const char *unreadable = text ? NULL : strerror(errno);
+    cJSON *root = text ? cJSON_Parse(text) : NULL;
+    free(text);
+    const char *why = unreadable ? unreadable : !root ? "not JSON" : !cJSON_IsObject(root) ? "expected an object" : NULL;
     if (!why && !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "series")))
         why = "/series: expected an array (is this a 'mqttspec chaos --json' result?)";
     if (why) {

@@ -695,12 +695,7 @@ static char *profile_text(const mqs_profile *p)
 /* --profile F: a saved or hand-written profile; exit 2 if it cannot be used. */
 static int load_profile(const char *path, const char *target, mqs_profile *out)
 {
-    byte_buf buf = {0};
-    FILE *f = fopen(path, "r");
-    bool read = f && byte_buf_read_all(&buf, f) && byte_buf_push(&buf, 0);
-    if (f)
-        fclose(f);
-    char *text = read ? (char *)buf.data : NULL;
+    char *text = read_text_file(path);
     cJSON *json = text ? cJSON_Parse(text) : NULL;
     char err[300] = "";
     if (!text)
@@ -713,7 +708,7 @@ static int load_profile(const char *path, const char *target, mqs_profile *out)
     if (rc)
         fprintf(stderr, "mqttspec: --profile %s: %s\n", path, err);
     cJSON_Delete(json);
-    byte_buf_free(&buf);
+    free(text);
     return rc;
 }
 

@@ -212,14 +212,10 @@ int report_read(const char *path, mqs_run *run, char *err, size_t cap)
 {
     reader r = {path, err, cap};
     memset(run, 0, sizeof *run);
-    byte_buf buf = {0};
-    FILE *f = fopen(path, "r");
-    bool read = f && byte_buf_read_all(&buf, f) && byte_buf_push(&buf, 0);
-    if (f)
-        fclose(f);
-    cJSON *root = read ? cJSON_Parse((const char *)buf.data) : NULL;
+    char *text = read_text_file(path);
+    cJSON *root = text ? cJSON_Parse(text) : NULL;
     int rc;
-    if (!read)
+    if (!text)
         rc = fail(&r, "", "cannot read the file");
     else if (!root)
         rc = fail(&r, "", "not JSON");
@@ -228,6 +224,6 @@ int report_read(const char *path, mqs_run *run, char *err, size_t cap)
     else
         rc = read_run(&r, root, run);
     cJSON_Delete(root);
-    byte_buf_free(&buf);
+    free(text);
     return rc;
 }

@@ -39,16 +39,13 @@ static int add_piece(nf_cconn *c, const uint8_t *p, size_t n)
     return 0;
 }
 
-/* Length of the MQTT frame at p (fixed header + remaining length), or n when it does not frame in n. */
+/* Length of the MQTT frame at p (fixed header + remaining length, non-minimal lengths allowed), or n when it
+ * does not frame in n. */
 static size_t frame_len(const uint8_t *p, size_t n)
 {
-    size_t rl = 0, i = 1;
-    for (unsigned shift = 0; i < n && i <= 4; i++, shift += 7) {
-        rl |= (size_t)(p[i] & 0x7F) << shift;
-        if (!(p[i] & 0x80))
-            return i + 1 + rl <= n ? i + 1 + rl : n;
-    }
-    return n;
+    size_t len;
+    mqtt_error err;
+    return mqtt_frame(p, n, 0, MQTT_V311, &len, &err) == MQTT_COMPLETE ? len : n;
 }
 
 int nf_crash_add_write(nf_crash *k, unsigned conn, mqtt_version v, const uint8_t *p, size_t n)
