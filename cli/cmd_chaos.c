@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
-#include <openssl/rand.h>
 
 #include "cli.h"
 #include "embedded_sim.h"
@@ -303,14 +302,6 @@ static int parse_args(chaos_args *a, int argc, char **argv)
     return check_args(a);
 }
 
-static uint64_t random_seed(void)
-{
-    unsigned char r[4];
-    if (RAND_bytes(r, sizeof r) != 1)
-        return 1;
-    return (uint64_t)r[0] << 24 | (uint64_t)r[1] << 16 | (uint64_t)r[2] << 8 | r[3];
-}
-
 static int write_json(const chaos_args *a, const mqs_chaos_result *r)
 {
     bool to_stdout = strcmp(a->json, "-") == 0;
@@ -385,7 +376,7 @@ int cmd_chaos(int argc, char **argv)
         return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
     }
     if (!a.have_seed)
-        a.o.seed = random_seed();
+        a.o.seed = cli_random_seed();
     sim_broker *sim = NULL;
     char url[300];
     if (a.tgt.url[0])

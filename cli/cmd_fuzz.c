@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/rand.h>
 
 #include "cli.h"
 #include "mqttspec/netfuzz.h"
@@ -228,15 +227,6 @@ static int parse_args(fuzz_args *a, int argc, char **argv)
     return a->sup.cmd && cli_check_output("--broker-out", a->sup.out_dir, CLI_OUT_TREE) < 0 ? -1 : 0;
 }
 
-static uint64_t random_seed(void)
-{
-    unsigned char r[4];
-    if (RAND_bytes(r, sizeof r) != 1)
-        return 1;
-    /* 32 bits: short to type, and the stream's client ids and topics carry all of it */
-    return (uint64_t)r[0] << 24 | (uint64_t)r[1] << 16 | (uint64_t)r[2] << 8 | r[3];
-}
-
 /*
  * The same pre-flight as run (docs/profile.md): a target that is not MQTT, or
  * refuses our login, stops here with exit 3; versions it does not serve are
@@ -324,7 +314,7 @@ int cmd_fuzz(int argc, char **argv)
         return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
     }
     if (!a.have_seed)
-        a.o.seed = random_seed();
+        a.o.seed = cli_random_seed();
     sim_broker *sim = NULL;
     char url[300], err[300];
     sfuzz *sup = NULL;

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/rand.h>
+
 #include "options.h"
 
 mqtt_version cli_version_parse(const char *s)
@@ -191,4 +193,12 @@ int cli_no_operands(int argc, char **argv)
         return -1;
     }
     return 0;
+}
+
+uint64_t cli_random_seed(void)
+{
+    unsigned char r[4];
+    if (RAND_bytes(r, sizeof r) != 1)
+        return 1;
+    return (uint64_t)r[0] << 24 | (uint64_t)r[1] << 16 | (uint64_t)r[2] << 8 | r[3];
 }

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mqttspec/codec.h"
 #include "mqttspec/transport.h"
@@ -54,6 +55,9 @@ int cli_parse_options(int argc, char **argv, const char *shortopts, const struct
 
 /* -1 after one line on stderr if an operand is left at optind, else 0. */
 int cli_no_operands(int argc, char **argv);
+
+/* A seed for --seed's default: 32 random bits (short to type; fuzz's client ids and topics carry all of it). */
+uint64_t cli_random_seed(void);
 
 /* A file the run will read (--cafile, --cert, --key): -1 after one line on stderr if it cannot be read. */
 int cli_check_input(const char *option, const char *path);
