@@ -177,9 +177,10 @@ static int take_option(void *ctx, int opt, const char *arg)
     case OPT_BROKER_CMD: a->sup.cmd = arg; return 0;
     case OPT_BROKER_OUT: a->sup.out_dir = arg; return 0;
     case OPT_RSS_BOUND: {
-        int kb;
+        int kb = 0;
         int rc = int_arg("--rss-bound", arg, 1, 1 << 30, &kb);
-        a->sup.rss_bound_kb = kb;
+        if (rc == 0)
+            a->sup.rss_bound_kb = kb;
         return rc;
     }
     case OPT_STOP_ON_CRASH: a->stop_on_crash = true; return 0;
