@@ -66,6 +66,12 @@ static bool withheld_by_flow_control(const sim_conn *c, const mqtt_packet *pkt)
            c->s->conn == c && sim_session_send_quota(c->s) == 0;
 }
 
+bool sim_fits_client(const sim_conn *c, const mqtt_packet *pkt, size_t *need)
+{
+    *need = mqtt_encoded_size(pkt, c->version);
+    return *need && (!c->max_packet || *need <= c->max_packet || sim_ack_oversize_allowed(c, pkt));
+}
+
 bool sim_send(sim_conn *c, const mqtt_packet *pkt)
 {
     if (!c->t || c->broken)
@@ -79,8 +85,8 @@ bool sim_send(sim_conn *c, const mqtt_packet *pkt)
     uint8_t extra[512];
     if (sim_ack_dress(c, pkt, &dressed, extra, sizeof extra))
         pkt = &dressed;
-    size_t need = mqtt_encoded_size(pkt, c->version);
-    if (need == 0 || (c->max_packet && need > c->max_packet && !sim_ack_oversize_allowed(c, pkt))) {
+    size_t need;
+    if (!sim_fits_client(c, pkt, &need)) {
         sim_log(c->b, "#%u not sent: %s of %zu bytes exceeds the client's Maximum Packet Size", c->id,
                 mqtt_packet_type_name(pkt->type), need);
         return false;

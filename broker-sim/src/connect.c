@@ -284,13 +284,13 @@ static mqtt_props connack_props(const sim_conn *c, const sim_connack_view *view,
     return (mqtt_props){buf, (uint32_t)w.len};
 }
 
-/* A success CONNACK with these properties is within the client's Maximum Packet Size (if it set one). */
+/* A success CONNACK with these properties may be sent to this client (sim_send's size rule). */
 static bool connack_fits(const sim_conn *c, mqtt_props props)
 {
     mqtt_packet pkt = {.type = MQTT_CONNACK};
     pkt.u.connack.props = props;
-    size_t need = mqtt_encoded_size(&pkt, c->version);
-    return !c->max_packet || (need && need <= c->max_packet);
+    size_t need;
+    return sim_fits_client(c, &pkt, &need);
 }
 
 /* CONNACK Session Present: 1 only when Clean Start 0 resumed a stored session

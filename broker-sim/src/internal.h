@@ -249,6 +249,8 @@ bool sim_bytes_eq(mqtt_bytes a, mqtt_bytes b);
 /* ---- conn.c ---- */
 sim_conn *sim_conn_new(sim_broker *b, mqs_transport *t, sim_quirk_set quirks);
 void sim_conn_on_readable(sim_conn *c);
+/* pkt encodes, and within the client's Maximum Packet Size (or a quirk lets it exceed it); *need: its size. */
+bool sim_fits_client(const sim_conn *c, const mqtt_packet *pkt, size_t *need);
 /* Encode and write; false if it could not go out (connection broken, or over the client's limit). */
 bool sim_send(sim_conn *c, const mqtt_packet *pkt);
 /* 5.0: DISCONNECT with this reason code first; then close (the Will is published unless discarded). */
