@@ -583,21 +583,18 @@ static const char *const topic_words[] = {"a", "b", "x/y", "q/1", "deep/er/t"};
  * overflowed their stack on such topics (a Topic Name may hold up to 32 767 levels). */
 static mqtt_bytes deep_topic(bld *b)
 {
+    /* base + "/l" per level stays below 65 535 bytes: the base is under 48 bytes (nf_gen.topic_base) */
     static const uint32_t levels[] = {1000, 9000, 20000, 32000};
     uint32_t n = levels[nf_rng_below(b->r, sizeof levels / sizeof levels[0])];
     size_t base = strlen(b->g->topic_base), len = base + 2 * (size_t)n;
-    if (len > 65535)
-        len = 65535;
     uint8_t *d = take(b, len);
     if (!d)
         return topic_of(b, "a");
     memcpy(d, b->g->topic_base, base);
-    for (size_t i = base; i + 1 < len; i += 2) {
+    for (size_t i = base; i < len; i += 2) {
         d[i] = '/';
         d[i + 1] = 'l';
     }
-    if ((len - base) % 2)
-        d[len - 1] = '/';
     char what[32];
     snprintf(what, sizeof what, "deep-topic-%u", (unsigned)n);
     note(b, what);
@@ -882,8 +879,7 @@ static void tmpl_subs(bld *b, mqtt_packet *pkt, bool mutate)
     unsigned count = 1 + nf_rng_below(r, 3);
     unsigned what = mutate ? nf_rng_below(r, 8) : 99;
     if (what == 5) {
-        /* at most ~1200 entries (about 30 KB): each wildcard entry brings the retained messages again */
-        count = chance(r, 50) ? 0 : 200 + nf_rng_below(r, 1000);
+        count = chance(r, 50) ? 0 : 200 + nf_rng_below(r, 1800);
         note(b, count ? "list:flood" : "list:empty");
     }
     if (b->v == MQTT_V5)
@@ -965,7 +961,6 @@ static void tmpl_ack(bld *b, mqtt_packet *pkt, bool mutate)
     }
 }
 
-/* Packets only a server sends: CONNACK, SUBACK, UNSUBACK, PINGRESP. */
 /* Reason codes a server sends: every defined one per packet, and an undefined one now and then. */
 static const uint8_t connack_codes[] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86,
                                         0x87, 0x88, 0x89, 0x8A, 0x8C, 0x90, 0x95, 0x97, 0x99, 0x9A, 0x9B, 0x9C, 0x9D,
