@@ -213,16 +213,9 @@ static int take_workload(chaos_args *a, int opt, const char *arg)
     case OPT_INFLIGHT: return uint_arg("--inflight", arg, 1, 256, &o->inflight);
     case OPT_PERSISTENT: o->persistent = true; return 0;
     case OPT_QUIET_MS: return int_ms("--quiet-ms", arg, &o->quiet_ms);
-    case OPT_SEED: {
-        char *end;
-        o->seed = strtoull(arg, &end, 0);
+    case OPT_SEED:
         a->have_seed = true;
-        if (!*arg || *end || arg[0] == '-') {
-            fprintf(stderr, "mqttspec: --seed needs a non-negative integer\n");
-            return -1;
-        }
-        return 0;
-    }
+        return cli_seed_arg(arg, &o->seed);
     default: return 2; /* not a workload option */
     }
 }

@@ -113,12 +113,9 @@ static const struct option long_opts[] = {
 /* An integer option in [lo, hi]; -1 with a message otherwise. */
 static int int_arg(const char *name, const char *value, long lo, long hi, int *out)
 {
-    char *end;
-    long n = strtol(value, &end, 10);
-    if (!*value || *end || n < lo || n > hi) {
-        fprintf(stderr, "mqttspec: %s needs a number %ld..%ld\n", name, lo, hi);
+    long n;
+    if (cli_number_arg(name, value, lo, hi, &n) < 0)
         return -1;
-    }
     *out = (int)n;
     return 0;
 }
@@ -142,16 +139,9 @@ static int take_option(void *ctx, int opt, const char *arg)
         a->have_duration = true;
         return 0;
     }
-    case 's': {
-        unsigned long long s = strtoull(arg, &end, 0);
-        if (!*arg || *end || arg[0] == '-') {
-            fprintf(stderr, "mqttspec: --seed needs a non-negative integer\n");
-            return -1;
-        }
-        a->o.seed = s;
+    case 's':
         a->have_seed = true;
-        return 0;
-    }
+        return cli_seed_arg(arg, &a->o.seed);
     case 'o': a->o.out_dir = arg; return 0;
     case 'c': return int_arg("--connections", arg, 1, 256, &a->o.connections);
     case 'V': {

@@ -198,12 +198,9 @@ static const struct option long_opts[] = {
 
 static int parse_jobs(run_args *a, const char *value)
 {
-    char *end;
-    long n = strtol(value, &end, 10);
-    if (!*value || *end || n < 1 || n > MAX_JOBS) {
-        fprintf(stderr, "mqttspec: -j needs a number 1..%d\n", MAX_JOBS);
+    long n;
+    if (cli_number_arg("-j", value, 1, MAX_JOBS, &n) < 0)
         return -1;
-    }
     a->opts.jobs = (int)n;
     return 0;
 }
@@ -223,20 +220,6 @@ static int parse_max_packet(run_args *a, const char *value)
 }
 
 /* One option; -1 on a usage error, 1 for --help. */
-/* A number in [lo, hi] for option name; -1 with a message otherwise. */
-static int parse_number(const char *name, const char *value, long lo, long hi, long *out)
-{
-    char *end;
-    errno = 0;
-    long n = strtol(value, &end, 10);
-    if (!*value || *end || errno || n < lo || n > hi) {
-        fprintf(stderr, "mqttspec: %s needs a number %ld..%ld\n", name, lo, hi);
-        return -1;
-    }
-    *out = n;
-    return 0;
-}
-
 static int take_option(void *ctx, int opt, const char *arg)
 {
     run_args *a = ctx;
@@ -292,11 +275,11 @@ static int take_option(void *ctx, int opt, const char *arg)
     case OPT_BROKER_OUT: a->sup.broker_out = arg; return 0;
     case OPT_BROKER_PID: {
         long pid = 0;
-        int rc = parse_number("--broker-pid", arg, 1, 4194304, &pid);
+        int rc = cli_number_arg("--broker-pid", arg, 1, 4194304, &pid);
         a->sup.broker_pid = rc == 0 ? (pid_t)pid : 0;
         return rc;
     }
-    case OPT_RSS_BOUND: return parse_number("--rss-bound", arg, 1, 1L << 30, &a->sup.rss_bound_kb);
+    case OPT_RSS_BOUND: return cli_number_arg("--rss-bound", arg, 1, 1L << 30, &a->sup.rss_bound_kb);
     case OPT_HELP: return 1;
     default: return -1;
     }

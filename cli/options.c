@@ -202,3 +202,28 @@ uint64_t cli_random_seed(void)
         return 1;
     return (uint64_t)r[0] << 24 | (uint64_t)r[1] << 16 | (uint64_t)r[2] << 8 | r[3];
 }
+
+int cli_number_arg(const char *name, const char *value, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(value, &end, 10);
+    if (!*value || *end || errno || n < lo || n > hi) {
+        fprintf(stderr, "mqttspec: %s needs a number %ld..%ld\n", name, lo, hi);
+        return -1;
+    }
+    *out = n;
+    return 0;
+}
+
+int cli_seed_arg(const char *value, uint64_t *out)
+{
+    char *end;
+    unsigned long long s = strtoull(value, &end, 0);
+    if (!*value || *end || value[0] == '-') {
+        fprintf(stderr, "mqttspec: --seed needs a non-negative integer\n");
+        return -1;
+    }
+    *out = s;
+    return 0;
+}

@@ -56,6 +56,12 @@ int cli_parse_options(int argc, char **argv, const char *shortopts, const struct
 /* -1 after one line on stderr if an operand is left at optind, else 0. */
 int cli_no_operands(int argc, char **argv);
 
+/* An integer option in [lo, hi]; -1 after "mqttspec: NAME needs a number LO..HI" otherwise. */
+int cli_number_arg(const char *name, const char *value, long lo, long hi, long *out);
+
+/* --seed's value: a non-negative integer (decimal, 0x hex); -1 after a message otherwise. */
+int cli_seed_arg(const char *value, uint64_t *out);
+
 /* A seed for --seed's default: 32 random bits (short to type; fuzz's client ids and topics carry all of it). */
 uint64_t cli_random_seed(void);
 
