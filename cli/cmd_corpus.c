@@ -117,7 +117,7 @@ int cmd_corpus(int argc, char **argv)
         mqs_scenarios_free(&set);
         return CLI_EXIT_FAIL;
     }
-    const mqs_seed_sink sink = {&out, write_packet, NULL, NULL};
+    const mqs_seed_sink sink = {.ctx = &out, .packet = write_packet};
     for (size_t i = 0; i < set.count; i++)
         for (int k = 0; k < set.items[i].nversions; k++)
             mqs_seed_walk(&set.items[i], set.items[i].versions[k], &sink);

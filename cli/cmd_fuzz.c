@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "mqttspec/netfuzz.h"
+#include "data_dir.h"
 #include "mqttspec/scenario.h"
 #include "embedded_sim.h"
 #include "mqttspec/probe.h"
@@ -46,6 +47,9 @@ void cmd_fuzz_usage(FILE *out)
           "      --max-findings N      signatures minimised and written (default 50)\n"
           "      --no-verify           do not replay written scenarios with the engine\n"
           "      --fail-on-finding     exit 1 on a finding too, not only on a crash or hang\n"
+          "      --scenarios DIR|FILE  session cases start inside the connections of these client-role scenarios\n"
+          "                            (repeatable; default: $MQTTSPEC_SCENARIOS, else the installed set)\n"
+          "      --no-sessions         no session cases\n"
           "      --sim-quirk NAME      give the embedded broker-sim this quirk (repeatable)\n"
           "      --broker-cmd CMD      start the broker under test ({port} in CMD: a free loopback port), watch it:\n"
           "                            a death, a sanitizer report or memory growth is a crash, replayed\n"
@@ -71,12 +75,16 @@ typedef struct fuzz_args {
     mqs_sup_opts sup; /* --broker-cmd ... */
     char broker_out[1024];
     nf_options o;
+    const char *scenarios[16]; /* --scenarios */
+    size_t nscenarios;
+    bool no_sessions;
+    mqs_scenario_set sessions;
 } fuzz_args;
 
 enum {
     OPT_TARGET = 256, OPT_BATCH, OPT_WAIT, OPT_REACTION, OPT_HANG, OPT_PING, OPT_MIN_TRIES, OPT_MIN_SECONDS, OPT_MAX_FINDINGS,
     OPT_NO_VERIFY, OPT_FAIL_ON_FINDING, OPT_SIM_QUIRK, OPT_HELP, OPT_BROKER_CMD, OPT_BROKER_OUT, OPT_RSS_BOUND,
-    OPT_RSS_WINDOW, OPT_STOP_ON_CRASH
+    OPT_RSS_WINDOW, OPT_STOP_ON_CRASH, OPT_SCENARIOS, OPT_NO_SESSIONS
 };
 
 static const struct option long_opts[] = {
@@ -105,6 +113,8 @@ static const struct option long_opts[] = {
     {"rss-bound", required_argument, NULL, OPT_RSS_BOUND},
     {"rss-window-ms", required_argument, NULL, OPT_RSS_WINDOW},
     {"stop-on-crash", no_argument, NULL, OPT_STOP_ON_CRASH},
+    {"scenarios", required_argument, NULL, OPT_SCENARIOS},
+    {"no-sessions", no_argument, NULL, OPT_NO_SESSIONS},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
@@ -174,6 +184,14 @@ static int take_option(void *ctx, int opt, const char *arg)
         return rc;
     }
     case OPT_STOP_ON_CRASH: a->stop_on_crash = true; return 0;
+    case OPT_NO_SESSIONS: a->no_sessions = true; return 0;
+    case OPT_SCENARIOS:
+        if (a->nscenarios == sizeof a->scenarios / sizeof a->scenarios[0]) {
+            fprintf(stderr, "mqttspec: too many --scenarios\n");
+            return -1;
+        }
+        a->scenarios[a->nscenarios++] = arg;
+        return 0;
     case OPT_RSS_WINDOW: return int_arg("--rss-window-ms", arg, 100, 3600000, &a->sup.rss_window_ms);
     case 'q': a->o.quiet = true; return 0;
     case OPT_HELP: return 1;
@@ -196,6 +214,10 @@ static int parse_args(fuzz_args *a, int argc, char **argv)
     }
     if (cli_target_resolve(&a->tgt, "fuzz") < 0)
         return -1;
+    if (a->no_sessions && a->nscenarios) {
+        fprintf(stderr, "mqttspec: --scenarios and --no-sessions contradict each other\n");
+        return -1;
+    }
     if (a->stop_on_crash && !a->sup.cmd) {
         fprintf(stderr, "mqttspec: --stop-on-crash goes with --broker-cmd\n");
         return -1;
@@ -295,6 +317,39 @@ static int supervised_campaign(fuzz_args *a, sfuzz *sup, nf_stats *st)
     return crashes ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }
 
+/*
+ * The scenarios session cases start from.  Named with --scenarios, they must load (exit 2 otherwise); the
+ * default set is used when it is there, with a note when it is not.
+ */
+static int fuzz_target(fuzz_args *a);
+
+static int load_sessions(fuzz_args *a)
+{
+    static char installed[4096];
+    if (a->no_sessions)
+        return 0;
+    bool named = a->nscenarios > 0;
+    if (!named)
+        a->scenarios[a->nscenarios++] = getenv("MQTTSPEC_SCENARIOS") ? getenv("MQTTSPEC_SCENARIOS")
+                                                                      : data_dir_find("scenarios", installed, sizeof installed);
+    FILE *errors = named ? stderr : NULL;
+    int bad = mqs_scenarios_discover(a->scenarios, a->nscenarios, &a->sessions, errors);
+    if (named && (bad || a->sessions.count == 0)) {
+        fprintf(stderr, "mqttspec: --scenarios: %d file(s) invalid, %zu loaded\n", bad, a->sessions.count);
+        return -1;
+    }
+    if (a->sessions.count == 0) {
+        printf("mqttspec fuzz: no session cases (no scenarios found; --scenarios DIR names them)\n");
+        return 0;
+    }
+    a->o.sessions = &a->sessions;
+    size_t client_role = 0;
+    for (size_t i = 0; i < a->sessions.count; i++)
+        client_role += a->sessions.items[i].role == MQS_ROLE_CLIENT;
+    printf("mqttspec fuzz: session cases start inside the connections of %zu client-role scenarios\n", client_role);
+    return 0;
+}
+
 int cmd_fuzz(int argc, char **argv)
 {
     fuzz_args a;
@@ -306,49 +361,61 @@ int cmd_fuzz(int argc, char **argv)
     }
     if (!a.have_seed)
         a.o.seed = cli_random_seed();
+    if (load_sessions(&a) < 0) {
+        mqs_scenarios_free(&a.sessions);
+        return CLI_EXIT_USAGE;
+    }
+    rc = fuzz_target(&a);
+    mqs_scenarios_free(&a.sessions);
+    return rc;
+}
+
+static int fuzz_target(fuzz_args *a)
+{
+    int rc;
     sim_broker *sim = NULL;
     char url[300], err[300];
     sfuzz *sup = NULL;
-    if (a.sup.cmd) {
-        if (!(sup = sfuzz_start(&a.sup, url, sizeof url)))
+    if (a->sup.cmd) {
+        if (!(sup = sfuzz_start(&a->sup, url, sizeof url)))
             return EXIT_UNREACHABLE;
-        a.o.sup = sfuzz_supervisor(sup);
-    } else if (a.tgt.url[0]) {
-        snprintf(url, sizeof url, "%s", a.tgt.url);
-    } else if (!(sim = embedded_sim_start(a.quirks, url, sizeof url))) {
+        a->o.sup = sfuzz_supervisor(sup);
+    } else if (a->tgt.url[0]) {
+        snprintf(url, sizeof url, "%s", a->tgt.url);
+    } else if (!(sim = embedded_sim_start(a->quirks, url, sizeof url))) {
         return EXIT_UNREACHABLE;
     }
-    if (mqs_url_parse(url, &a.o.url, err, sizeof err) < 0) {
+    if (mqs_url_parse(url, &a->o.url, err, sizeof err) < 0) {
         fprintf(stderr, "mqttspec: --target: %s\n", err);
         if (sim)
             sim_stop(sim);
         sfuzz_stop(sup);
         return CLI_EXIT_USAGE;
     }
-    if (a.o.url.tls) {
+    if (a->o.url.tls) {
         fprintf(stderr, "mqttspec: fuzz speaks mqtt:// and ws:// only (no TLS)\n");
         if (sim)
             sim_stop(sim);
         sfuzz_stop(sup);
         return CLI_EXIT_USAGE;
     }
-    if ((rc = preflight(&a, url)) != 0) {
+    if ((rc = preflight(a, url)) != 0) {
         if (sim)
             sim_stop(sim);
         sfuzz_stop(sup);
         return rc;
     }
     printf("mqttspec fuzz: target %s%s%s, seed %llu, %.0f s, %d connections, versions %s\n", url,
-           sim ? " (embedded broker-sim)" : "", sup ? " (supervised: --broker-cmd)" : "", (unsigned long long)a.o.seed, a.o.duration_s, a.o.connections,
-           a.o.versions == (1u << MQTT_V311) ? "3.1.1" : a.o.versions == (1u << MQTT_V5) ? "5.0" : "3.1.1 and 5.0");
+           sim ? " (embedded broker-sim)" : "", sup ? " (supervised: --broker-cmd)" : "", (unsigned long long)a->o.seed, a->o.duration_s, a->o.connections,
+           a->o.versions == (1u << MQTT_V311) ? "3.1.1" : a->o.versions == (1u << MQTT_V5) ? "5.0" : "3.1.1 and 5.0");
     fflush(stdout);
     nf_stats st;
     if (sup) {
-        rc = supervised_campaign(&a, sup, &st);
+        rc = supervised_campaign(a, sup, &st);
         sfuzz_stop(sup);
         return rc;
     }
-    rc = nf_run(&a.o, &st);
+    rc = nf_run(&a->o, &st);
     if (sim)
         sim_stop(sim);
     if (rc < 0)
@@ -365,8 +432,8 @@ int cmd_fuzz(int argc, char **argv)
            (unsigned long long)st.reactions[NF_R_SILENT], (unsigned long long)st.stalls);
     printf("mqttspec fuzz: %llu reactions the spec does not allow, %u signatures: %u findings written to %s, %u not "
            "reproduced; seed %llu\n",
-           (unsigned long long)st.candidates, st.signatures, st.findings, a.o.out_dir, st.unreproduced,
-           (unsigned long long)a.o.seed);
+           (unsigned long long)st.candidates, st.signatures, st.findings, a->o.out_dir, st.unreproduced,
+           (unsigned long long)a->o.seed);
     if (st.batches == 0 && st.probe_pings == 0) {
         /* Not one PINGRESP, to the probe or after a batch: every connection ended (or stalled) unanswered. */
         printf("mqttspec fuzz: NOTHING FUZZED: the target accepted %llu connections but answered no PINGREQ "
@@ -379,5 +446,5 @@ int cmd_fuzz(int argc, char **argv)
                st.liveness_file);
         return CLI_EXIT_FAIL;
     }
-    return a.fail_on_finding && st.findings ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+    return a->fail_on_finding && st.findings ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }

@@ -177,7 +177,7 @@ static void save_streams(void *ctx, mqtt_version v, const uint8_t *c2s, size_t c
     }
 }
 
-static const mqs_seed_sink target_sink = {NULL, save_packet, save_json, save_streams};
+static const mqs_seed_sink target_sink = {.packet = save_packet, .json = save_json, .streams = save_streams};
 
 static void scenario_file(const mqs_scenario *sc)
 {

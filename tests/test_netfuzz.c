@@ -118,6 +118,71 @@ static void test_stream_deterministic(void **state)
     nf_gen_free(&g4);
 }
 
+static bool contains(const uint8_t *p, size_t n, const char *s)
+{
+    size_t k = strlen(s);
+    for (size_t i = 0; i + k <= n; i++)
+        if (memcmp(p + i, s, k) == 0)
+            return true;
+    return false;
+}
+
+static void load_corpus(mqs_scenario_set *set)
+{
+    const char *path = MQTTSPEC_SOURCE_DIR "/scenarios";
+    memset(set, 0, sizeof *set);
+    assert_int_equal(mqs_scenarios_discover(&path, 1, set, stderr), 0);
+    assert_true(set->count > 100);
+}
+
+/* Session cases: a scenario connection's packets (our client id and topics in them), sequence-mutated. */
+static void test_session_cases(void **state)
+{
+    (void)state;
+    mqs_scenario_set set;
+    load_corpus(&set);
+    nf_gen g, again;
+    assert_int_equal(nf_gen_init(&g, 99, 3, MQTT_V5), 0);
+    assert_int_equal(nf_gen_init(&again, 99, 3, MQTT_V5), 0);
+    assert_int_equal(nf_gen_sessions(&g, &set), 0);
+    assert_int_equal(nf_gen_sessions(&again, &set), 0);
+    assert_true(g.nsessions > 100);
+    bool topic_seen = false;
+    for (size_t i = 0; i < g.nsessions; i++) {
+        assert_true(g.sessions[i].npk >= 1);
+        assert_int_equal(g.sessions[i].pk[0].p[0] >> 4, MQTT_CONNECT);
+        for (size_t k = 1; k < g.sessions[i].npk; k++)
+            topic_seen |= contains(g.sessions[i].pk[k].p, g.sessions[i].pk[k].n, g.topic_base);
+    }
+    assert_true(topic_seen); /* {prefix} became the stream's topic base */
+    nf_case *c = new_case(), *d = new_case();
+    unsigned sessions = 0, valid = 0, judged_later = 0, seq_ops = 0, with_cid = 0;
+    for (uint64_t i = 0; i < 20000; i++) {
+        nf_gen_next(&g, c);
+        if (strncmp(c->mutation, "session:", 8) != 0)
+            continue;
+        sessions++;
+        assert_true(c->first_connect);
+        assert_int_equal(c->bytes[0] >> 4, MQTT_CONNECT);
+        with_cid += contains(c->bytes, c->len, g.client_id);
+        valid += c->verdict.kind == NF_VALID;
+        judged_later += c->verdict.start > 0;
+        seq_ops += strstr(c->mutation, ":dup") || strstr(c->mutation, ":drop") || strstr(c->mutation, ":swap") ||
+                   strstr(c->mutation, ":repeat");
+        nf_case_make(&again, i, d); /* the same case, whatever came before */
+        assert_int_equal(d->len, c->len);
+        assert_memory_equal(d->bytes, c->bytes, c->len);
+    }
+    assert_true(sessions > 300 && sessions < 1000); /* about 3 % */
+    assert_true(valid > 20 && judged_later > 20 && seq_ops > 50);
+    assert_true(with_cid > sessions / 2);
+    free(c);
+    free(d);
+    nf_gen_free(&g);
+    nf_gen_free(&again);
+    mqs_scenarios_free(&set);
+}
+
 static void test_gen_connect(void **state)
 {
     (void)state;
@@ -604,8 +669,12 @@ static void test_campaign_broker_sim(void **state)
     o.out_dir = dir;
     o.quiet = true;
     o.out = stderr;
+    mqs_scenario_set set;
+    load_corpus(&set);
+    o.sessions = &set; /* session cases too */
     nf_stats st;
     assert_int_equal(nf_run(&o, &st), 0);
+    mqs_scenarios_free(&set);
     assert_false(st.liveness_failed);
     assert_true(st.cases > 1000);
     assert_true(st.valid > 0 && st.judged > 0);
@@ -639,7 +708,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rng_deterministic),   cmocka_unit_test(test_stream_deterministic),
-        cmocka_unit_test(test_gen_connect),         cmocka_unit_test(test_judge),
+        cmocka_unit_test(test_gen_connect),         cmocka_unit_test(test_session_cases),         cmocka_unit_test(test_judge),
         cmocka_unit_test(test_requirements),        cmocka_unit_test(test_connect_several_faults),
         cmocka_unit_test(test_signatures),
         cmocka_unit_test(test_minimise_culprit),    cmocka_unit_test(test_minimise_batch),

@@ -27,6 +27,7 @@ typedef struct walk {
     const cJSON *last_connect[CONNS_MAX];
     const char *conn_names[CONNS_MAX];
     side c2s, s2c;
+    const char *conn; /* the connection of the step being walked */
 } walk;
 
 static uint8_t arena[ARENA_CAP];
@@ -43,6 +44,8 @@ static void append(side *s, const uint8_t *p, size_t n)
 static void emit_packet(walk *w, const uint8_t *p, size_t n, mqtt_role role)
 {
     w->sink->packet(w->sink->ctx, w->v, role, p, n);
+    if (role == MQTT_ROLE_SERVER && w->sink->sent)
+        w->sink->sent(w->sink->ctx, w->v, w->conn, p, n);
     append(role == MQTT_ROLE_SERVER ? &w->c2s : &w->s2c, p, n);
 }
 
@@ -56,7 +59,8 @@ static void emit_json(walk *w, const cJSON *json, mqtt_role role)
 static void json_packet(walk *w, const cJSON *tmpl, mqtt_role receiver)
 {
     char err[300];
-    mqs_vars vars = {w->captures, "mqttspec/seed/1", "seedcid", "mqttspec/denied"};
+    const char *prefix = w->sink->prefix ? w->sink->prefix : "mqttspec/seed/1";
+    mqs_vars vars = {w->captures, prefix, w->sink->cid ? w->sink->cid : "seedcid", "mqttspec/denied"};
     cJSON *json = mqs_substitute(tmpl, &vars, err, sizeof err);
     mqtt_packet pkt;
     if (json && mqtt_packet_from_json(json, w->v, &pkt, arena, sizeof arena, err, sizeof err) == 0) {
@@ -135,6 +139,7 @@ static void expected_packets(walk *w, const cJSON *step)
 static void run_step(walk *w, const cJSON *step)
 {
     const char *action = step->child ? step->child->string : "";
+    w->conn = cJSON_IsString(step->child) ? step->child->valuestring : "";
     if (strcmp(action, "connect") == 0 || strcmp(action, "reconnect") == 0) {
         connect_step(w, step);
     } else if (strcmp(action, "send") == 0) {

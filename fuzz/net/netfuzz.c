@@ -1351,6 +1351,7 @@ int nf_run(const nf_options *o, nf_stats *st)
         s->owner = &f;
         s->id = (unsigned)i;
         ok = nf_gen_init(&s->gen, o->seed, (unsigned)i, vers[i % nv]) == 0;
+        ok = ok && (!o->sessions || nf_gen_sessions(&s->gen, o->sessions) == 0);
         s->next = malloc(sizeof *s->next);
         s->culprit = malloc(sizeof *s->culprit);
         s->batch = malloc(BATCH_BYTES + NF_CASE_CAP + 4);

@@ -53,6 +53,8 @@ uint32_t nf_rng_below(nf_rng *r, uint32_t n)
     return n ? (uint32_t)(((nf_rng_next(r) >> 32) * (uint64_t)n) >> 32) : 0;
 }
 
+enum { SESSION_PCT = 3 }; /* share of session cases, when the stream has sessions */
+
 static bool chance(nf_rng *r, unsigned pct) { return nf_rng_below(r, 100) < pct; }
 
 /* ---- byte helpers shared with the minimiser ---- */
@@ -1277,6 +1279,7 @@ int nf_gen_init(nf_gen *g, uint64_t seed, unsigned stream, mqtt_version version)
 
 void nf_gen_free(nf_gen *g)
 {
+    nf_sessions_free(g);
     free(g->arena);
     g->arena = NULL;
 }
@@ -1354,12 +1357,19 @@ static bool repeatable(uint8_t type)
     return type == MQTT_PUBLISH || type == MQTT_UNSUBSCRIBE || type == MQTT_PUBREL || type == MQTT_PINGREQ;
 }
 
-static void build_case(bld *b, nf_case *out)
+static void session_case(bld *b, nf_case *out);
+
+/* may_first: the case may be a connection's first packet (a CONNECT or a session case). */
+static void build_case(bld *b, nf_case *out, bool may_first)
 {
     nf_rng *r = b->r;
+    if (may_first && b->g->nsessions && chance(r, SESSION_PCT)) {
+        session_case(b, out);
+        return;
+    }
     mqtt_packet pkt;
     memset(&pkt, 0, sizeof pkt);
-    bool first = chance(r, b->g->first_connect_pct);
+    bool first = may_first && chance(r, b->g->first_connect_pct);
     uint8_t type = first ? MQTT_CONNECT : pick_type(r, b->v);
     bool plain = type == MQTT_PUBLISH + 16;
     if (plain)
@@ -1448,6 +1458,94 @@ static void build_case(bld *b, nf_case *out)
     }
 }
 
+/* ---- session cases: a scenario's connection cut short, its packets in another order, then a case ---- */
+
+typedef struct seq_item {
+    uint16_t pk;    /* index into the session's packets */
+    uint16_t times; /* sent this many times in a row */
+} seq_item;
+
+enum { SEQ_MAX = 256 };
+
+/* Mutate the sequence after its CONNECT (item 0): duplicate, drop, swap with the next, repeat. */
+static void sequence_op(bld *b, seq_item *it, size_t *n)
+{
+    static const uint16_t times[] = {2, 3, 10, 50, 200, 1000};
+    if (*n < 2)
+        return;
+    size_t i = 1 + nf_rng_below(b->r, (uint32_t)(*n - 1));
+    switch (nf_rng_below(b->r, 5)) {
+    case 0:
+        if (*n == SEQ_MAX)
+            return;
+        memmove(it + i + 1, it + i, (*n - i) * sizeof *it);
+        (*n)++;
+        note(b, "dup");
+        return;
+    case 1:
+        memmove(it + i, it + i + 1, (*n - i - 1) * sizeof *it);
+        (*n)--;
+        note(b, "drop");
+        return;
+    case 2:
+        if (i + 1 == *n)
+            return;
+        seq_item t = it[i];
+        it[i] = it[i + 1];
+        it[i + 1] = t;
+        note(b, "swap");
+        return;
+    case 3:
+        it[i].times = times[nf_rng_below(b->r, sizeof times / sizeof times[0])];
+        note(b, "repeat");
+        return;
+    default:
+        return;
+    }
+}
+
+/* Append the sequence's packets to out, as many as fit. */
+static void sequence_write(const nf_session *s, const seq_item *it, size_t n, nf_case *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        const nf_bytes *p = &s->pk[it[i].pk];
+        for (unsigned t = 0; t < it[i].times && p->n <= NF_CASE_CAP - out->len; t++) {
+            memcpy(out->bytes + out->len, p->p, p->n);
+            out->len += p->n;
+        }
+    }
+}
+
+static void session_case(bld *b, nf_case *out)
+{
+    const nf_gen *g = b->g;
+    const nf_session *s = &g->sessions[nf_rng_below(b->r, (uint32_t)g->nsessions)];
+    size_t keep = 1 + nf_rng_below(b->r, (uint32_t)(s->npk < SEQ_MAX ? s->npk : SEQ_MAX));
+    seq_item it[SEQ_MAX];
+    for (size_t i = 0; i < keep; i++)
+        it[i] = (seq_item){(uint16_t)i, 1};
+    out->first_connect = true;
+    out->template_type = MQTT_CONNECT;
+    note(b, "session");
+    note(b, s->name);
+    if (chance(b->r, 50))
+        sequence_op(b, it, &keep);
+    sequence_write(s, it, keep, out);
+    if (chance(b->r, 25))
+        return; /* the session's own packets only */
+    nf_case *tail = g->tail;
+    bld tb = {b->r, g, b->v, b->used, tail, false};
+    tail->mutation[0] = '\0';
+    tail->len = 0;
+    build_case(&tb, tail, false);
+    if (tail->len > NF_CASE_CAP - out->len)
+        return;
+    memcpy(out->bytes + out->len, tail->bytes, tail->len);
+    out->len += tail->len;
+    out->template_type = tail->template_type;
+    note(b, tail->mutation);
+}
+
 void nf_case_make(nf_gen *g, uint64_t index, nf_case *out)
 {
     nf_rng r;
@@ -1457,7 +1555,7 @@ void nf_case_make(nf_gen *g, uint64_t index, nf_case *out)
     out->version = g->version;
     out->mutation[0] = '\0';
     out->len = 0;
-    build_case(&b, out);
+    build_case(&b, out, true);
     for (char *p = out->mutation; *p; p++)
         if (*p >= 'A' && *p <= 'Z')
             *p = (char)(*p - 'A' + 'a');

@@ -81,6 +81,8 @@ const char *nf_kind_name(nf_kind k); /* "valid", "malformed", ... */
 
 #define NF_CASE_CAP 73728 /* largest case: a 65 535-byte topic, floods of properties or filters, repeats */
 
+struct mqs_scenario_set;
+
 typedef struct nf_case {
     uint64_t index;       /* position in its stream */
     mqtt_version version; /* of the connection that carries it */
@@ -92,6 +94,18 @@ typedef struct nf_case {
     uint8_t bytes[NF_CASE_CAP];
 } nf_case;
 
+typedef struct nf_bytes {
+    uint8_t *p;
+    size_t n;
+} nf_bytes;
+
+/* What a client of one scenario sends on one connection, its CONNECT first: where session cases start. */
+typedef struct nf_session {
+    char name[40]; /* the scenario's id, shortened */
+    size_t npk;
+    nf_bytes *pk;
+} nf_session;
+
 typedef struct nf_gen {
     uint64_t seed;
     unsigned stream;
@@ -102,11 +116,22 @@ typedef struct nf_gen {
     unsigned first_connect_pct; /* share of first-connect cases (default 4) */
     uint8_t *arena;        /* scratch for building packets (owned) */
     size_t arena_cap;
+    nf_session *sessions;  /* from the scenario corpus (nf_gen_sessions), owned; none: no session cases */
+    size_t nsessions;
+    struct nf_case *tail;  /* scratch for the case that follows a session's packets */
 } nf_gen;
 
 /* 0, or -1 when out of memory.  version: MQTT_V311 or MQTT_V5. */
 int nf_gen_init(nf_gen *g, uint64_t seed, unsigned stream, mqtt_version version);
 void nf_gen_free(nf_gen *g);
+/*
+ * Session cases: every connection of every client-role scenario in set that runs at g's version, walked
+ * with the stream's topic base and client id, becomes a session; a session case is a prefix of its
+ * packets, sequence-mutated (a packet duplicated, dropped, swapped with the next, or repeated), followed
+ * by an ordinary case, all on a connection of its own.  0, or -1 when out of memory.
+ */
+int nf_gen_sessions(nf_gen *g, const struct mqs_scenario_set *set);
+void nf_sessions_free(nf_gen *g); /* by nf_gen_free */
 /* The next case of the stream. */
 void nf_gen_next(nf_gen *g, nf_case *out);
 /* Case number `index` of the stream, whatever came before (nf_gen_next is nf_case_make of g->next++). */
@@ -189,11 +214,6 @@ void nf_signature_name(const nf_signature *s, char *buf, size_t cap);
 
 /* ---- reproducers and the minimiser ---- */
 
-
-typedef struct nf_bytes {
-    uint8_t *p;
-    size_t n;
-} nf_bytes;
 
 /*
  * What to send to reproduce a finding, on one connection:

@@ -31,6 +31,10 @@ typedef struct mqs_seed_sink {
     /* At the end of the case: all a client sends (c2s) and all a server sends (s2c). Optional. */
     void (*streams)(void *ctx, mqtt_version v, const uint8_t *c2s, size_t c2s_len, const uint8_t *s2c,
                     size_t s2c_len);
+    /* Each packet a client sends, with the name of the connection it travels on (a CONNECT opens one). Optional. */
+    void (*sent)(void *ctx, mqtt_version v, const char *conn, const uint8_t *bytes, size_t len);
+    /* What {prefix} and {cid} become; NULL: "mqttspec/seed/1" and "seedcid". */
+    const char *prefix, *cid;
 } mqs_seed_sink;
 
 /* The file name a seed's bytes get: their 64-bit FNV-1a hash, so the same bytes are written once. */

@@ -13,6 +13,8 @@
 
 #include "mqttspec/transport.h"
 
+struct mqs_scenario_set;
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -70,6 +72,7 @@ typedef struct nf_options {
     FILE *out;           /* summary lines (stdout) */
     FILE *err;           /* progress (stderr) */
     const nf_supervisor *sup; /* NULL: the target is not ours to watch or restart */
+    const struct mqs_scenario_set *sessions; /* client-role scenarios session cases start from; NULL: none */
 } nf_options;
 
 void nf_options_init(nf_options *o);
