@@ -50,6 +50,8 @@ void cmd_fuzz_usage(FILE *out)
           "      --scenarios DIR|FILE  session cases start inside the connections of these client-role scenarios\n"
           "                            (repeatable; default: $MQTTSPEC_SCENARIOS, else the installed set)\n"
           "      --no-sessions         no session cases\n"
+          "      --stall-hold-ms MS    a client that publishes QoS 1/2 and stops reading holds each connection\n"
+          "                            this long (default 3000; 0: no such client)\n"
           "      --sim-quirk NAME      give the embedded broker-sim this quirk (repeatable)\n"
           "      --broker-cmd CMD      start the broker under test ({port} in CMD: a free loopback port), watch it:\n"
           "                            a death, a sanitizer report or memory growth is a crash, replayed\n"
@@ -84,7 +86,7 @@ typedef struct fuzz_args {
 enum {
     OPT_TARGET = 256, OPT_BATCH, OPT_WAIT, OPT_REACTION, OPT_HANG, OPT_PING, OPT_MIN_TRIES, OPT_MIN_SECONDS, OPT_MAX_FINDINGS,
     OPT_NO_VERIFY, OPT_FAIL_ON_FINDING, OPT_SIM_QUIRK, OPT_HELP, OPT_BROKER_CMD, OPT_BROKER_OUT, OPT_RSS_BOUND,
-    OPT_RSS_WINDOW, OPT_STOP_ON_CRASH, OPT_SCENARIOS, OPT_NO_SESSIONS
+    OPT_RSS_WINDOW, OPT_STOP_ON_CRASH, OPT_SCENARIOS, OPT_NO_SESSIONS, OPT_STALL_HOLD
 };
 
 static const struct option long_opts[] = {
@@ -115,6 +117,7 @@ static const struct option long_opts[] = {
     {"stop-on-crash", no_argument, NULL, OPT_STOP_ON_CRASH},
     {"scenarios", required_argument, NULL, OPT_SCENARIOS},
     {"no-sessions", no_argument, NULL, OPT_NO_SESSIONS},
+    {"stall-hold-ms", required_argument, NULL, OPT_STALL_HOLD},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
@@ -185,6 +188,7 @@ static int take_option(void *ctx, int opt, const char *arg)
     }
     case OPT_STOP_ON_CRASH: a->stop_on_crash = true; return 0;
     case OPT_NO_SESSIONS: a->no_sessions = true; return 0;
+    case OPT_STALL_HOLD: return int_arg("--stall-hold-ms", arg, 0, 600000, &a->o.stall_hold_ms);
     case OPT_SCENARIOS:
         if (a->nscenarios == sizeof a->scenarios / sizeof a->scenarios[0]) {
             fprintf(stderr, "mqttspec: too many --scenarios\n");
@@ -426,6 +430,11 @@ static int fuzz_target(fuzz_args *a)
            (unsigned long long)st.valid, (unsigned long long)st.batches, (unsigned long long)st.judged,
            (unsigned long long)st.connections, (unsigned long long)st.bytes, (unsigned long long)st.probe_pings,
            (long long)st.probe_max_ms);
+    if (a->o.stall_hold_ms > 0)
+        printf("mqttspec fuzz: a client that stops reading: %llu connections, %llu bytes taken, the target stopped "
+               "taking them %llu times\n",
+               (unsigned long long)st.stall_connections, (unsigned long long)st.stall_bytes,
+               (unsigned long long)st.stall_full);
     printf("mqttspec fuzz: reactions to the cases judged one by one: %llu carried on, %llu closed, %llu silent; %llu "
            "connections stalled\n",
            (unsigned long long)st.reactions[NF_R_CONTINUED], (unsigned long long)st.reactions[NF_R_CLOSED],

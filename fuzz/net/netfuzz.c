@@ -318,6 +318,7 @@ typedef struct fz {
     FILE *summary;
     uint64_t wseq;      /* writes logged */
     nf_crash crash;     /* what the connections wrote last, taken when the target stopped answering */
+    nf_stall *stall;    /* the client that stops reading; its writes are logged in slots[nslots] */
     int64_t next_watch; /* supervised: when to ask the supervisor next */
 } fz;
 
@@ -835,13 +836,19 @@ static void watch(fz *f, int64_t now)
         liveness_fail(f, why);
 }
 
+/* Slots with a write log: the fuzz slots, and the stall client's log after them. */
+static int logged_slots(const fz *f)
+{
+    return f->nslots + (f->stall ? 1 : 0);
+}
+
 /* Every slot's logged writes, connection by connection, in the order they were written. */
 static void collect_crash(fz *f, nf_crash *k)
 {
     for (;;) {
         slot *best = NULL;
         struct wlog *bw = NULL;
-        for (int i = 0; i < f->nslots; i++)
+        for (int i = 0; i < logged_slots(f); i++)
             for (unsigned j = 0; j < WLOG; j++) {
                 struct wlog *w = &f->slots[i].wlog[j];
                 if (w->seq && (!bw || w->seq < bw->seq)) {
@@ -874,6 +881,8 @@ static void campaign(fz *f)
                 send_batch(f, s);
         }
         probe_tick(f);
+        if (f->stall)
+            nf_stall_tick(f->stall, now);
         watch(f, now);
         if (f->stop)
             break;
@@ -912,6 +921,8 @@ static void campaign(fz *f)
     for (int i = 0; i < f->nslots; i++)
         slot_drop(&f->slots[i]);
     fconn_drop(&f->pr.c);
+    if (f->stall)
+        nf_stall_stop(f->stall);
     f->st->signatures = f->nsigs;
 }
 
@@ -1288,13 +1299,37 @@ void nf_options_init(nf_options *o)
     o->min_seconds = 20;
     o->max_findings = 50;
     o->verify = true;
+    o->stall_hold_ms = 3000;
     o->out = stdout;
     o->err = stderr;
 }
 
+static void stall_logged(void *ctx, unsigned conn, const uint8_t *p, size_t n)
+{
+    fz *f = ctx;
+    slot *log = &f->slots[f->nslots];
+    log->conn_no = conn;
+    log_write(f, log, p, n);
+}
+
+/* The client that stops reading, unless o->stall_hold_ms is 0; its write log is slots[nslots]. */
+static int start_stall(fz *f, mqtt_version v)
+{
+    if (f->o->stall_hold_ms <= 0)
+        return 0;
+    slot *log = &f->slots[f->nslots];
+    log->owner = f;
+    log->id = (unsigned)f->nslots;
+    if (nf_gen_init(&log->gen, f->o->seed, 1002, v) < 0)
+        return -1;
+    f->stall = nf_stall_new(&f->o->url, &log->gen, f->o->stall_hold_ms, stall_logged, f, f->st);
+    return f->stall ? 0 : -1;
+}
+
 static void free_fz(fz *f)
 {
-    for (int i = 0; f->slots && i < f->nslots; i++) {
+    nf_stall_free(f->stall);
+    for (int i = 0; f->slots && i <= f->nslots; i++) { /* slots[nslots]: the stall client's write log */
         slot *s = &f->slots[i];
         fconn_free(&s->c);
         nf_gen_free(&s->gen);
@@ -1343,7 +1378,7 @@ int nf_run(const nf_options *o, nf_stats *st)
     }
     mqs_transport_drop(t);
     f.nslots = o->connections;
-    f.slots = calloc((size_t)f.nslots, sizeof *f.slots);
+    f.slots = calloc((size_t)f.nslots + 1, sizeof *f.slots);
     f.sigs = calloc(MAX_SIGS, sizeof *f.sigs);
     bool ok = f.slots && f.sigs;
     for (int i = 0; ok && i < f.nslots; i++) {
@@ -1358,6 +1393,7 @@ int nf_run(const nf_options *o, nf_stats *st)
         ok = ok && s->next && s->culprit && s->batch;
     }
     ok = ok && nf_gen_init(&f.pr.gen, o->seed, 1000, vers[0]) == 0;
+    ok = ok && start_stall(&f, vers[0]) == 0;
     ok = ok && nf_gen_init(&f.rgen[MQTT_V311], o->seed, 1001, MQTT_V311) == 0;
     ok = ok && nf_gen_init(&f.rgen[MQTT_V5], o->seed, 1001, MQTT_V5) == 0;
     if (!ok) {

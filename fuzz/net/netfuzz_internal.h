@@ -339,6 +339,18 @@ int nf_crash_write(const nf_options *o, const nf_crash *k, const char *id, const
  * as a scenario and the broker's report next to it; fills st->crash_*. */
 void nf_crash_process(const nf_options *o, nf_crash *k, nf_stats *st);
 
+/* ---- a client that stops reading while the target owes it acknowledgements (netfuzz_stall.c) ---- */
+
+typedef struct nf_stall nf_stall;
+/* Each write, before it is made (for replaying a crash): conn counts the stall's connections. */
+typedef void (*nf_stall_log)(void *ctx, unsigned conn, const uint8_t *p, size_t n);
+/* g: the stream whose client id ("s" appended), topic base and version it uses.  NULL when out of memory. */
+nf_stall *nf_stall_new(const mqs_url *url, nf_gen *g, int hold_ms, nf_stall_log log, void *ctx, nf_stats *st);
+/* Open, read the CONNACK, write, hold or drop: never blocks for more than a moment. */
+void nf_stall_tick(nf_stall *s, int64_t now);
+void nf_stall_stop(nf_stall *s); /* drop the connection, open no other */
+void nf_stall_free(nf_stall *s);
+
 /* mkdir -p; 0 or -1 with errno. */
 int nf_mkdir_p(const char *dir);
 

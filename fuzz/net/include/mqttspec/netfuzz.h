@@ -73,6 +73,8 @@ typedef struct nf_options {
     FILE *err;           /* progress (stderr) */
     const nf_supervisor *sup; /* NULL: the target is not ours to watch or restart */
     const struct mqs_scenario_set *sessions; /* client-role scenarios session cases start from; NULL: none */
+    int stall_hold_ms;   /* a client that stops reading while owed acknowledgements holds each connection this
+                            long (default 3000); 0: no such client */
 } nf_options;
 
 void nf_options_init(nf_options *o);
@@ -88,6 +90,9 @@ typedef struct nf_stats {
     uint64_t batches;        /* batches whose PINGRESP came back */
     uint64_t candidates;     /* reactions the spec does not allow (before de-duplication) */
     uint64_t stalls;         /* connections dropped for not answering within wait_ms */
+    uint64_t stall_connections; /* the non-reading client's connections that got their CONNACK */
+    uint64_t stall_bytes;    /* ... and the bytes the target took from them */
+    uint64_t stall_full;     /* ... of which the target stopped taking bytes (socket full) */
     uint64_t probe_pings;    /* PINGRESPs the probe got */
     int64_t probe_max_ms;    /* slowest PINGRESP */
     unsigned signatures;     /* distinct signatures among the candidates */
