@@ -276,19 +276,21 @@ static void flood_error(runctx *x, conn *c, const char *what, unsigned limit)
                    c->name, peer_name(x), limit, what);
 }
 
-/* Queue a received packet for the steps; false (the case decided) past the inbox bound or out of memory. */
+/*
+ * Backpressure: with this much received and not yet taken by a step, c is neither parsed nor read until a
+ * step takes some.  The peer's bytes wait in its socket: to the peer we are a client that stops reading
+ * (the inbox holds at most the bound plus one packet).
+ */
+static bool inbox_full(const runctx *x, const conn *c)
+{
+    return c->count >= MQS_INBOX_MAX_PACKETS || c->inbox_bytes >= max_packet(x);
+}
+
+/* Queue a received packet for the steps; false (the case decided) out of memory. */
 static bool inbox_push(runctx *x, conn *c, cJSON *json, const char *line, size_t raw_len)
 {
     if (!json) {
         mqs_case_error(x, "'%s': out of memory converting a received packet", c->name);
-        return false;
-    }
-    if (c->count >= MQS_INBOX_MAX_PACKETS || (c->count && c->inbox_bytes + raw_len > max_packet(x))) {
-        cJSON_Delete(json);
-        if (c->count >= MQS_INBOX_MAX_PACKETS)
-            flood_error(x, c, "packets no step has taken yet", MQS_INBOX_MAX_PACKETS);
-        else
-            flood_error(x, c, "bytes of packets no step has taken yet (--max-packet-size)", max_packet(x));
         return false;
     }
     if (c->head + c->count == c->cap) {
@@ -480,10 +482,10 @@ static bool take_packet(runctx *x, conn *c, const mqtt_packet *pkt, mqtt_version
     return true;
 }
 
-/* Take every complete packet out of the stream. */
-static void parse_received(runctx *x, conn *c)
+/* Take every complete packet out of the stream (bounded: until the inbox is full). */
+static void parse_packets(runctx *x, conn *c, bool bounded)
 {
-    while (!x->stop) {
+    while (!x->stop && !(bounded && inbox_full(x, c))) {
         mqtt_version v = reply_version(x, c);
         mqtt_decode_opts opts = {v, mqs_peer_role(x), 0};
         mqtt_packet pkt;
@@ -513,6 +515,9 @@ static void parse_received(runctx *x, conn *c)
     }
 }
 
+/* Take the complete packets out of the stream, as far as the inbox bound lets us. */
+static void parse_received(runctx *x, conn *c) { parse_packets(x, c, true); }
+
 /* The codec keeps unparsed bytes; a truncated packet at close is worth saying. */
 static void note_leftover(runctx *x, conn *c)
 {
@@ -540,7 +545,7 @@ static void read_conn(runctx *x, conn *c)
     if (n == MQS_IO_AGAIN)
         return;
     if (n == 0 || n == MQS_IO_ERROR) {
-        parse_received(x, c);
+        parse_packets(x, c, false); /* the last of them, whatever the inbox holds: no more will come */
         note_leftover(x, c);
         mark_closed(x, c, n == 0 ? "the peer closed the connection" : "the connection was reset");
         return;
@@ -571,7 +576,10 @@ static void pump_once(runctx *x, int64_t until, int extra_fd)
     bool buffered = false;
     for (int i = 0; i < x->nconns; i++) {
         conn *c = &x->conns[i];
-        if (!c->t || c->closed)
+        if (!c->t || c->closed || inbox_full(x, c))
+            continue;
+        parse_received(x, c); /* what was held back while the inbox was full */
+        if (x->stop || inbox_full(x, c))
             continue;
         buffered |= mqs_transport_pending(c->t) > 0;
         pfd[n] = (struct pollfd){.fd = mqs_transport_fd(c->t), .events = POLLIN};
