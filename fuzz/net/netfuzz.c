@@ -33,6 +33,7 @@
 #define KEEP_PER_SIG 3            /* candidates kept per signature (the others are counted) */
 #define MAX_SIGS 512
 #define WLOG 48                   /* writes per slot kept for replaying a crash or hang exactly */
+#define STALL_WLOG 640            /* ... for the client that stops reading: a whole connection's (8 MB in 17 KB) */
 
 static const uint8_t pingreq[2] = {0xC0, 0x00};
 
@@ -289,8 +290,8 @@ typedef struct slot {
         unsigned conn; /* conn_no of the connection written to */
         uint8_t *p;
         size_t n;
-    } wlog[WLOG];     /* the last writes, a ring */
-    unsigned nwlog;
+    } *wlog;          /* the last writes, a ring of wcap */
+    unsigned nwlog, wcap;
 } slot;
 
 typedef struct probe {
@@ -413,7 +414,7 @@ static void judge_batch_failure(fz *f, slot *s)
 /* Keep a copy of the write, to replay a crash or hang exactly (a batch is one write: a few per second). */
 static void log_write(fz *f, slot *s, const uint8_t *p, size_t n)
 {
-    struct wlog *w = &s->wlog[s->nwlog++ % WLOG];
+    struct wlog *w = &s->wlog[s->nwlog++ % s->wcap];
     uint8_t *copy = realloc(w->p, n ? n : 1);
     if (!copy)
         return;
@@ -849,7 +850,7 @@ static void collect_crash(fz *f, nf_crash *k)
         slot *best = NULL;
         struct wlog *bw = NULL;
         for (int i = 0; i < logged_slots(f); i++)
-            for (unsigned j = 0; j < WLOG; j++) {
+            for (unsigned j = 0; j < f->slots[i].wcap; j++) {
                 struct wlog *w = &f->slots[i].wlog[j];
                 if (w->seq && (!bw || w->seq < bw->seq)) {
                     bw = w;
@@ -1320,6 +1321,9 @@ static int start_stall(fz *f, mqtt_version v)
     slot *log = &f->slots[f->nslots];
     log->owner = f;
     log->id = (unsigned)f->nslots;
+    log->wcap = STALL_WLOG;
+    if (!(log->wlog = calloc(STALL_WLOG, sizeof *log->wlog)))
+        return -1;
     if (nf_gen_init(&log->gen, f->o->seed, 1002, v) < 0)
         return -1;
     f->stall = nf_stall_new(&f->o->url, &log->gen, f->o->stall_hold_ms, stall_logged, f, f->st);
@@ -1336,8 +1340,9 @@ static void free_fz(fz *f)
         free(s->next);
         free(s->culprit);
         free(s->batch);
-        for (unsigned j = 0; j < WLOG; j++)
+        for (unsigned j = 0; j < s->wcap; j++)
             free(s->wlog[j].p);
+        free(s->wlog);
     }
     free(f->slots);
     fconn_free(&f->pr.c);
@@ -1390,7 +1395,9 @@ int nf_run(const nf_options *o, nf_stats *st)
         s->next = malloc(sizeof *s->next);
         s->culprit = malloc(sizeof *s->culprit);
         s->batch = malloc(BATCH_BYTES + NF_CASE_CAP + 4);
-        ok = ok && s->next && s->culprit && s->batch;
+        s->wcap = WLOG;
+        s->wlog = calloc(WLOG, sizeof *s->wlog);
+        ok = ok && s->next && s->culprit && s->batch && s->wlog;
     }
     ok = ok && nf_gen_init(&f.pr.gen, o->seed, 1000, vers[0]) == 0;
     ok = ok && start_stall(&f, vers[0]) == 0;

@@ -430,6 +430,10 @@ void nf_crash_process(const nf_options *o, nf_crash *k, nf_stats *st)
         /* the minimised input must still break the bound, so that `run --rss-bound` flags it too */
         long whole = sup->growth_kb(sup->ctx), past_bound = sup->memory_bound_kb + sup->memory_bound_kb / 8;
         x.min_growth_kb = sup->memory_bound_kb > 0 && whole >= past_bound ? past_bound : whole / 2;
+        /* a fresh broker's first sessions grow it by some hundred KB: less than a quarter of the bound proves
+         * nothing (a replay that needs less is not minimised: below it, any input would do) */
+        if (x.min_growth_kb < sup->memory_bound_kb / 4)
+            x.min_growth_kb = sup->memory_bound_kb / 4;
         if (!o->quiet)
             fprintf(o->err, "crash: a memory finding; the whole input grows a fresh broker by %ld KB: minimising "
                             "while a replay grows it by at least %ld KB\n",
