@@ -1331,12 +1331,12 @@ static uint8_t pick_type(nf_rng *r, mqtt_version v)
 }
 
 /* A valid packet sent many times over in one case: QoS 2 resends before PUBREL, pings or PUBRELs in a row
- * (state that grows with repetition is where brokers leak).  At most 200 times, so that the answers stay
- * within what a replay's engine holds at once (docs/robustness.md); a connection's later cases repeat again.
+ * (state that grows with repetition is where brokers leak).  At most 1000 times: a replay's engine records
+ * 2000 packets per case (docs/robustness.md); a connection's later cases repeat again.
  * Not SUBSCRIBE: each one brings the retained messages again, an amplification the fuzzer cannot drain. */
 static void repeat_op(bld *b, nf_case *c)
 {
-    static const uint32_t times[] = {2, 3, 10, 50, 200};
+    static const uint32_t times[] = {2, 3, 10, 50, 200, 1000};
     uint32_t k = times[nf_rng_below(b->r, sizeof times / sizeof times[0])];
     if (c->len == 0)
         return;
