@@ -118,7 +118,11 @@ typedef struct crash_ctx {
     long min_growth_kb; /* a memory finding: a replay reproduces it by growing the broker this much */
 } crash_ctx;
 
-static bool replay_once(crash_ctx *x, const nf_crash *k)
+/*
+ * Replay k against a fresh broker.  grew (k->n entries, or NULL): which connections the broker's memory
+ * grew by at least step_kb after (or, the broker lagging, after the next one).
+ */
+static bool replay_watching(crash_ctx *x, const nf_crash *k, bool *grew, long step_kb)
 {
     const nf_supervisor *sup = x->o->sup;
     char err[256];
@@ -128,6 +132,7 @@ static bool replay_once(crash_ctx *x, const nf_crash *k)
     mqs_tls_opts tls;
     memset(&tls, 0, sizeof tls);
     mqs_transport **ts = calloc(k->n ? k->n : 1, sizeof *ts);
+    long before = grew ? sup->growth_kb(sup->ctx) : 0;
     for (size_t i = 0; ts && i < k->n; i++) {
         ts[i] = mqs_transport_connect(&x->o->url, &tls, mqs_now_ms() + 2000, err, sizeof err);
         for (size_t j = 0; ts[i] && j < k->c[i].n; j++) {
@@ -135,6 +140,13 @@ static bool replay_once(crash_ctx *x, const nf_crash *k)
                 break; /* closed on us: the next connection goes on */
         }
         nanosleep(&(struct timespec){0, CRASH_CONN_PAUSE_MS * 1000000L}, NULL);
+        long now = grew ? sup->growth_kb(sup->ctx) : 0;
+        if (grew && now - before >= step_kb) {
+            grew[i] = true;
+            if (i)
+                grew[i - 1] = true;
+        }
+        before = now;
     }
     if (x->min_growth_kb > 0) /* the broker reads what was written before its memory is measured */
         nanosleep(&(struct timespec){0, CRASH_SETTLE_MS * 1000000L}, NULL);
@@ -146,6 +158,8 @@ static bool replay_once(crash_ctx *x, const nf_crash *k)
     free(ts);
     return crashed;
 }
+
+static bool replay_once(crash_ctx *x, const nf_crash *k) { return replay_watching(x, k, NULL, 0); }
 
 /* Did the input reproduce the finding?  A memory reading is noisier than a death: a growth must show twice. */
 static bool replay_crashes(crash_ctx *x, const nf_crash *k)
@@ -288,8 +302,39 @@ static void try_last_alone(crash_ctx *x, nf_crash *k)
     }
 }
 
+/*
+ * A memory finding spread over many connections (a leak per refused CONNECT): replay the whole input once,
+ * reading the broker's memory after each connection, and try the connections after which it grew by a
+ * step (a 32nd of the bound) on their own.
+ */
+static void try_memory_steps(crash_ctx *x, nf_crash *k)
+{
+    long step = x->o->sup->memory_bound_kb / 32;
+    bool *grew = calloc(k->n ? k->n : 1, sizeof *grew);
+    if (!grew || step <= 0 || k->n < 2 || !budget_left(x)) {
+        free(grew);
+        return;
+    }
+    replay_watching(x, k, grew, step);
+    nf_crash t = *k;
+    t.c = calloc(k->n, sizeof *t.c);
+    t.n = 0;
+    for (size_t i = 0; t.c && i < k->n; i++)
+        if (grew[i])
+            t.c[t.n++] = k->c[i];
+    if (t.c && t.n && t.n < k->n && replay_crashes(x, &t)) {
+        for (size_t i = k->n; i-- > 0;) /* from the end: the indices before i stay valid */
+            if (!grew[i])
+                without_conns_known(k, i, 1);
+    }
+    free(t.c);
+    free(grew);
+}
+
 static void minimise(crash_ctx *x, nf_crash *k)
 {
+    if (x->min_growth_kb > 0)
+        try_memory_steps(x, k);
     try_last_alone(x, k);
     ddmin(x, k, LEVEL_CONNS, 0, 0);
     for (size_t ci = 0; ci < k->n && budget_left(x); ci++)
