@@ -192,6 +192,11 @@ unsigned mqs_chaos_groups(const mqs_chaos_checker *c)
     return c->groups;
 }
 
+unsigned mqs_chaos_subscriber_count(const mqs_chaos_checker *c)
+{
+    return c->subs;
+}
+
 uint32_t mqs_chaos_group_of(const mqs_chaos_checker *c, uint32_t sub)
 {
     return sub < c->subs ? c->group[sub] : MQS_CHAOS_NONE;

@@ -388,8 +388,8 @@ static bool send_subscribe(chaos_run *run, chaos_worker *w)
     mqtt_writer_init(&wr, list, sizeof list);
     uint8_t qos = run->o->qos_mask & 4 ? 2 : run->o->qos_mask & 2 ? 1 : 0;
     for (uint32_t t = 0; t < run->o->topics; t++) {
-        char topic[64];
-        topic_name(run, t, topic, sizeof topic);
+        char topic[96];
+        chaos_sub_filter(run, w, t, topic, sizeof topic);
         mqtt_write_sub_entry(&wr, (mqtt_bytes){(const uint8_t *)topic, (uint32_t)strlen(topic)}, qos);
     }
     if (wr.overflow)
@@ -494,6 +494,8 @@ static void on_connack(chaos_run *run, chaos_worker *w, const mqtt_packet *p)
     if (w->is_pub) {
         pub_resume(run, w, present);
         w->state = W_UP;
+    } else if (!chaos_shared_connack(run, w, ca->props)) {
+        w->state = W_UP; /* a member of a shared group the target refused: connected, subscribed to nothing */
     } else {
         sub_resume(run, w, present);
     }
@@ -505,7 +507,8 @@ static void on_packet(chaos_run *run, chaos_worker *w, const mqtt_packet *p)
     if (p->type == MQTT_CONNACK && w->state == W_CONNACK) {
         on_connack(run, w, p);
     } else if (p->type == MQTT_SUBACK && w->state == W_SUBACK) {
-        mqs_chaos_session_started(run->ck, w->index, chaos_now(run));
+        if (chaos_shared_suback(run, w, p))
+            mqs_chaos_session_started(run->ck, w->index, chaos_now(run));
         w->state = W_UP;
     } else if (p->type == MQTT_DISCONNECT) {
         chaos_worker_lost(run, w, "DISCONNECT from the broker");

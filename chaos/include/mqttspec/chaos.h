@@ -116,6 +116,7 @@ typedef struct mqs_chaos_group_counts {
     uint64_t unchecked;  /* not delivered, but a member's session did not persist (or unacknowledged) */
 } mqs_chaos_group_counts;
 unsigned mqs_chaos_groups(const mqs_chaos_checker *c);
+unsigned mqs_chaos_subscriber_count(const mqs_chaos_checker *c);
 /* After mqs_chaos_check; NULL for a group out of range. */
 const mqs_chaos_group_counts *mqs_chaos_group_counts_of(const mqs_chaos_checker *c, uint32_t group);
 /* The group of subscriber sub, or MQS_CHAOS_NONE; distinct messages it received (duplicates not counted). */
@@ -163,7 +164,15 @@ typedef struct mqs_chaos_opts {
     bool (*interrupted)(void); /* polled: true ends the workload early (then quiet period, check, report) */
     FILE *progress;           /* a line per second; NULL: quiet */
     const char *version_string; /* mqttspec's, for the JSON */
+    /* 5.0 shared subscriptions: shared_groups groups of shared_members subscribers each, in addition to the
+     * `subscribers` non-shared ones (subscriber indexes after theirs, group by group) */
+    unsigned shared_groups, shared_members;
 } mqs_chaos_opts;
+
+/* All subscribing connections: the non-shared ones and the members of the shared groups. */
+unsigned mqs_chaos_subscriber_total(const mqs_chaos_opts *o);
+/* "mqsc0000002ag1": the ShareName of group g in run run_id (unique per run, so no earlier session joins). */
+void mqs_chaos_share_name(uint32_t run_id, uint32_t g, char *buf, size_t cap);
 
 #define MQS_CHAOS_MIN_SIZE 32 /* the payload header: magic, run, publisher, sequence, send time */
 #define MQS_CHAOS_MAX_ANOMALIES 1000
@@ -213,6 +222,9 @@ typedef struct mqs_chaos_result {
     long harness_rss_kb;
     uint64_t reconnects, session_losses;
     mqs_chaos_checker *checker; /* counts and anomalies */
+    uint32_t run_id;            /* in client ids, topics and ShareNames */
+    bool shared_refused;        /* the target refused shared subscriptions: nothing checked for the members */
+    char shared_refusal[160];   /* how: "CONNACK Shared Subscription Available 0", "SUBACK 0x9E ..." */
     char notes[8][256];
     unsigned n_notes;
 } mqs_chaos_result;
