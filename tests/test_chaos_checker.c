@@ -413,6 +413,37 @@ static void shared_qos2_copy_before_session_end_is_not_moved(void **state)
     mqs_chaos_checker_free(c);
 }
 
+/* A clean session ends with its connection: a QoS 2 copy on another member after that is moved (4.8.2-5), even
+ * before the first member is back; one at the same member's new session is not a copy across members. */
+static void shared_qos2_moved_after_clean_session_lost(void **state)
+{
+    (void)state;
+    mqs_chaos_checker *c = fresh_group();
+    send_acked(c, 0, 2, 10);
+    send_acked(c, 1, 2, 11);
+    mqs_chaos_received(c, 0, 0, 0, 0, 2, false, 12);
+    mqs_chaos_received(c, 0, 0, 1, 0, 2, false, 13);
+    mqs_chaos_received(c, 1, 0, 0, 0, 2, false, 20);
+    mqs_chaos_received(c, 2, 0, 1, 0, 2, false, 21);
+    mqs_chaos_session_ended(c, 1, 20); /* the drop right after receiving seq 0 (same millisecond) */
+    mqs_chaos_received(c, 2, 0, 0, 0, 2, false, 25);
+    mqs_chaos_session_ended(c, 2, 35);
+    mqs_chaos_session_started(c, 2, 40);
+    mqs_chaos_received(c, 1, 0, 1, 0, 2, false, 30); /* seq 1 at sub-1 after sub-2 had it, before sub-2 lost it (35) */
+    mqs_chaos_check(c);
+    assert_int_equal(count(c, MQS_CHAOS_SHARED_QOS2_MOVED), 1);
+    assert_int_equal(count(c, MQS_CHAOS_DUP_SHARED), 1);
+    size_t na;
+    const mqs_chaos_anomaly *a = mqs_chaos_anomalies(c, &na);
+    assert_int_equal(na, 3); /* first the reorder-shared at sub-2 (1 then 0), allowed, found on receipt */
+    assert_int_equal(a[0].kind, MQS_CHAOS_REORDER_SHARED);
+    assert_int_equal(a[1].kind, MQS_CHAOS_SHARED_QOS2_MOVED);
+    assert_int_equal(a[1].seq, 0);
+    assert_int_equal(a[2].kind, MQS_CHAOS_DUP_SHARED);
+    assert_int_equal(a[2].seq, 1);
+    mqs_chaos_checker_free(c);
+}
+
 /* Order across members is no one's promise; within one member of a shared subscription it is not an Ordered
  * Topic by default (5.0 4.6.0-6 covers non-shared subscriptions): counted as reorder-shared, allowed. */
 static void shared_order_is_not_a_violation(void **state)
@@ -457,6 +488,7 @@ int main(void)
         cmocka_unit_test(shared_two_members_is_allowed),
         cmocka_unit_test(shared_qos2_moved_after_session_end),
         cmocka_unit_test(shared_qos2_copy_before_session_end_is_not_moved),
+        cmocka_unit_test(shared_qos2_moved_after_clean_session_lost),
         cmocka_unit_test(shared_order_is_not_a_violation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

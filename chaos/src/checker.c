@@ -34,6 +34,11 @@ typedef struct chaos_pub {
 } chaos_pub;
 
 #define NO_EPOCH INT64_MAX /* a subscriber that expects nothing */
+
+typedef struct chaos_ends { /* when a subscriber's sessions ended */
+    int64_t *t;
+    uint32_t n, cap;
+} chaos_ends;
 #define MAX_RESTARTS 256
 
 struct mqs_chaos_checker {
@@ -41,6 +46,7 @@ struct mqs_chaos_checker {
     chaos_pub *pub;
     uint32_t *group;    /* per subscriber: its shared group, or MQS_CHAOS_NONE */
     uint64_t *firsts;   /* per subscriber: distinct messages received */
+    chaos_ends *ends;   /* per subscriber, kept for members of shared groups only */
     mqs_chaos_group_counts *gcounts;
     int64_t *epoch;     /* per subscriber: since when its session has persisted */
     int64_t *last_seq;  /* per (sub, pub, topic, qos): highest sequence number first received */
@@ -132,10 +138,12 @@ mqs_chaos_checker *mqs_chaos_checker_new_groups(unsigned publishers, unsigned su
     c->epoch = malloc((subscribers ? subscribers : 1) * sizeof *c->epoch);
     c->group = malloc((subscribers ? subscribers : 1) * sizeof *c->group);
     c->firsts = calloc(subscribers ? subscribers : 1, sizeof *c->firsts);
+    c->ends = calloc(subscribers ? subscribers : 1, sizeof *c->ends);
     c->gcounts = calloc(groups ? groups : 1, sizeof *c->gcounts);
     c->last_seq = malloc((n_last ? n_last : 1) * sizeof *c->last_seq);
     c->anomalies = calloc(max_anomalies ? max_anomalies : 1, sizeof *c->anomalies);
-    if (!c->pub || !c->epoch || !c->group || !c->firsts || !c->gcounts || !c->last_seq || !c->anomalies) {
+    if (!c->pub || !c->epoch || !c->group || !c->firsts || !c->ends || !c->gcounts || !c->last_seq ||
+        !c->anomalies) {
         mqs_chaos_checker_free(c);
         return NULL;
     }
@@ -161,6 +169,9 @@ void mqs_chaos_checker_free(mqs_chaos_checker *c)
     free(c->epoch);
     free(c->group);
     free(c->firsts);
+    for (unsigned s = 0; c->ends && s < c->subs; s++)
+        free(c->ends[s].t);
+    free(c->ends);
     free(c->gcounts);
     free(c->last_seq);
     free(c->anomalies);
@@ -350,10 +361,40 @@ void mqs_chaos_received(mqs_chaos_checker *c, uint32_t sub, uint32_t pub, uint32
     }
 }
 
+void mqs_chaos_session_ended(mqs_chaos_checker *c, uint32_t sub, int64_t t_ms)
+{
+    if (sub >= c->subs || c->group[sub] == MQS_CHAOS_NONE)
+        return;
+    chaos_ends *e = &c->ends[sub];
+    if (e->n == e->cap) {
+        uint32_t cap = e->cap ? e->cap * 2 : 16;
+        int64_t *t = realloc(e->t, cap * sizeof *t);
+        if (!t)
+            return; /* out of memory: a move is missed, never invented */
+        e->t = t;
+        e->cap = cap;
+    }
+    e->t[e->n++] = t_ms;
+}
+
 void mqs_chaos_session_started(mqs_chaos_checker *c, uint32_t sub, int64_t t_ms)
 {
-    if (sub < c->subs)
-        c->epoch[sub] = t_ms;
+    if (sub >= c->subs)
+        return;
+    if (c->epoch[sub] != NO_EPOCH)
+        mqs_chaos_session_ended(c, sub, t_ms); /* by now at the latest */
+    c->epoch[sub] = t_ms;
+}
+
+/* Did sub's session end at some time in [from, to]? */
+static bool ended_between(const mqs_chaos_checker *c, uint32_t sub, int64_t from, int64_t to)
+{
+    const chaos_ends *e = &c->ends[sub];
+    for (uint32_t i = 0; i < e->n; i++) {
+        if (e->t[i] >= from && e->t[i] <= to)
+            return true;
+    }
+    return false;
 }
 
 void mqs_chaos_session_void(mqs_chaos_checker *c, uint32_t sub)
@@ -448,22 +489,21 @@ static void judge_group_missing(mqs_chaos_checker *c, uint32_t pub, uint32_t seq
 }
 
 /*
- * A message that reached two members.  QoS 2: if the first member's session had ended (a new one began after
- * its copy, before the other member's), 4.8.2-5 forbade the second copy.  Otherwise no MUST forbids it: QoS 1
+ * A message that reached two members.  QoS 2: if the first member's session had ended after its copy, before
+ * the other member's (its connection lost with a clean session, or a new session begun), 4.8.2-5 forbade it.  Otherwise no MUST forbids it: QoS 1
  * "MAY" go to another member once the connection is lost (4.8.2), and for QoS 0 and a QoS 2 whose first
  * member kept its session the spec's "only sent to ... one" is not a numbered requirement: allowed, counted.
  */
 static void judge_group_copies(mqs_chaos_checker *c, uint32_t pub, uint32_t seq, uint32_t g, const chaos_share *sh)
 {
     const chaos_msg *m = &c->pub[pub].msgs[seq];
-    int64_t renewed = c->epoch[sh->first_sub];
-    bool moved = sh->other_qos == 2 && renewed != NO_EPOCH && renewed > sh->first_t && renewed <= sh->other_t;
+    bool moved = sh->other_qos == 2 && ended_between(c, sh->first_sub, sh->first_t, sh->other_t);
     mqs_chaos_anomaly a = anomaly_at(sh->other_t, pub, MQS_CHAOS_NONE, m->topic, sh->other_qos, seq);
     a.group = g;
     c->gcounts[g].across++;
     if (moved) {
-        snprintf(a.detail, sizeof a.detail, "QoS 2 message of sub-%u sent to another member after sub-%u's session "
-                 "ended (at %lld ms)", sh->first_sub, sh->first_sub, (long long)renewed);
+        snprintf(a.detail, sizeof a.detail, "QoS 2 message of sub-%u (at %lld ms) sent to another member after "
+                 "sub-%u's session ended", sh->first_sub, (long long)sh->first_t, sh->first_sub);
         note(c, MQS_CHAOS_SHARED_QOS2_MOVED, &a);
     } else {
         snprintf(a.detail, sizeof a.detail, "QoS %u message delivered to more than one member (sub-%u first)",

@@ -190,6 +190,8 @@ bool chaos_worker_connect(chaos_run *run, chaos_worker *w, char *err, size_t err
 void chaos_worker_lost(chaos_run *run, chaos_worker *w, const char *why)
 {
     (void)why;
+    if (w->t && !w->is_pub && !run->o->persistent && w->state != W_CONNACK)
+        mqs_chaos_session_ended(run->ck, w->index, chaos_now(run)); /* a clean session ends with its connection */
     if (w->t) {
         mqs_transport_drop(w->t);
         w->t = NULL;

@@ -101,6 +101,9 @@ void mqs_chaos_received(mqs_chaos_checker *c, uint32_t sub, uint32_t pub, uint32
 /* Subscriber sub holds a new subscription (its session was not resumed) from t_ms: messages sent from
  * then on are expected at it, those sent before are not. */
 void mqs_chaos_session_started(mqs_chaos_checker *c, uint32_t sub, int64_t t_ms);
+/* Subscriber sub's session ended at t_ms (or by then): a clean session whose connection was lost.  A new
+ * session (mqs_chaos_session_started) also ends the one before.  Only shared groups use it (4.8.2-5). */
+void mqs_chaos_session_ended(mqs_chaos_checker *c, uint32_t sub, int64_t t_ms);
 /* Subscriber sub ended the run without a live session: nothing is expected at it. */
 void mqs_chaos_session_void(mqs_chaos_checker *c, uint32_t sub);
 /* The broker restarted at t_ms (a message sent before it may be lost without persistence). */
