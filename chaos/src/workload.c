@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/rand.h>
+
 #include "chaos_internal.h"
 
 void mqs_chaos_opts_init(mqs_chaos_opts *o)
@@ -338,11 +340,22 @@ static int setup(chaos_run *run, char *err, size_t err_cap)
     return 0;
 }
 
+/* Mixed into the run id: client ids, topics and ShareNames are new each run even with the same --seed, so a
+ * persistent session an earlier run left on the broker (expiry 3600 s) is neither resumed nor a member of
+ * this run's shared groups.  The faults stay a function of the seed. */
+static uint32_t run_nonce(void)
+{
+    unsigned char b[4];
+    if (RAND_bytes(b, sizeof b) != 1)
+        return (uint32_t)getpid() ^ (uint32_t)mqs_now_ms();
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
 int mqs_chaos_run(const mqs_chaos_opts *o, mqs_chaos_result *r, char *err, size_t err_cap)
 {
     memset(r, 0, sizeof *r);
     chaos_run run = {.o = o, .r = r, .rng = o->seed ? o->seed : 1, .restart_pid = 0};
-    run.run_id = r->run_id = (uint32_t)chaos_rand(&run.rng);
+    run.run_id = r->run_id = (uint32_t)chaos_rand(&run.rng) ^ run_nonce();
     run.t0_ms = mqs_now_ms();
     utc_now(r->started_at, sizeof r->started_at);
     if (o->shared_groups && (o->version != MQTT_V5 || !o->shared_members)) {
