@@ -114,7 +114,7 @@ int chaos_worker_fd(const chaos_worker *w);
 
 /* shared.c: a subscriber in a shared group (5.0 4.8.2) */
 /* The SUBSCRIBE entry for topic: "$share/<name>/<topic>" for a member, the topic itself otherwise. */
-void chaos_sub_filter(const chaos_run *run, const chaos_worker *w, uint32_t topic, char *buf, size_t cap);
+void chaos_sub_filter(const chaos_run *run, const chaos_worker *w, const char *topic, char *buf, size_t cap);
 /* A member's CONNACK: false when it says Shared Subscription Available 0 (then nothing is subscribed). */
 bool chaos_shared_connack(chaos_run *run, chaos_worker *w, mqtt_props props);
 /* A SUBACK: false when a member's shared subscription was refused (then it expects nothing). */

@@ -22,15 +22,15 @@ void mqs_chaos_share_name(uint32_t run_id, uint32_t g, char *buf, size_t cap)
     snprintf(buf, cap, "mqsc%08xg%u", run_id, g);
 }
 
-void chaos_sub_filter(const chaos_run *run, const chaos_worker *w, uint32_t topic, char *buf, size_t cap)
+void chaos_sub_filter(const chaos_run *run, const chaos_worker *w, const char *topic, char *buf, size_t cap)
 {
     char share[32];
     if (w->group == MQS_CHAOS_NONE) {
-        snprintf(buf, cap, "mqttspec-chaos/%08x/%u", run->run_id, topic);
+        snprintf(buf, cap, "%s", topic);
         return;
     }
     mqs_chaos_share_name(run->run_id, w->group, share, sizeof share);
-    snprintf(buf, cap, "$share/%s/mqttspec-chaos/%08x/%u", share, run->run_id, topic);
+    snprintf(buf, cap, "$share/%s/%s", share, topic);
 }
 
 /* The first refusal is kept and noted; every member stops subscribing (one refused, all would be). */

@@ -390,9 +390,10 @@ static bool send_subscribe(chaos_run *run, chaos_worker *w)
     mqtt_writer_init(&wr, list, sizeof list);
     uint8_t qos = run->o->qos_mask & 4 ? 2 : run->o->qos_mask & 2 ? 1 : 0;
     for (uint32_t t = 0; t < run->o->topics; t++) {
-        char topic[96];
-        chaos_sub_filter(run, w, t, topic, sizeof topic);
-        mqtt_write_sub_entry(&wr, (mqtt_bytes){(const uint8_t *)topic, (uint32_t)strlen(topic)}, qos);
+        char topic[64], filter[96];
+        topic_name(run, t, topic, sizeof topic);
+        chaos_sub_filter(run, w, topic, filter, sizeof filter);
+        mqtt_write_sub_entry(&wr, (mqtt_bytes){(const uint8_t *)filter, (uint32_t)strlen(filter)}, qos);
     }
     if (wr.overflow)
         return false;
