@@ -2,7 +2,8 @@
 # mqttspec chaos in CI (docs/chaos.md), well under a minute:
 #   1. the correct broker-sim, 3.1.1 and 5.0, QoS 0/1/2, persistent sessions, proxy cuts and client
 #      drops at every point of a QoS flow: no violation (exit 0);
-#      The same (5.0) on every legal variant of broker-sim.
+#      The same (5.0) on every legal variant of broker-sim; 5.0 with shared subscription groups
+#      (--shared-groups) on the correct sim and the variants about them.
 #   2. each broker-sim quirk that loses, duplicates or reorders messages (those `mqttspec sim
 #      --list-quirks` lists: some come with other branches) is reported as the violation it is
 #      (exit 1, and that kind counted in the JSON summary);
@@ -48,6 +49,12 @@ chaos() {
 # ---- 1. the correct broker-sim ----
 chaos sim-3.1.1 "" -V 3.1.1 --duration 5 "${faults[@]}"
 chaos sim-5.0 "" -V 5.0 --duration 5 "${faults[@]}"
+# 5.0 shared subscriptions: two groups of two members beside two plain subscribers; the variants that
+# choose members differently or lack the feature (then the run says SKIP for the groups, exit 0)
+chaos sim-5.0-shared "" -V 5.0 --duration 2 --shared-groups 2 "${faults[@]}"
+for variant in shared-first-member no-shared; do
+  chaos "variant-$variant-shared" "" -V 5.0 --duration 1 --shared-groups 2 --sim-variant "$variant" "${faults[@]}"
+done
 
 # ---- 1b. every legal variant of broker-sim (an allowed behaviour, e.g. QoS 2 forwarded at PUBREL, one
 # message in flight, Maximum QoS 1): still no violation ----
@@ -71,6 +78,7 @@ drop-offline-qos1 lost
 dup-redeliver duplicates_qos2 --qos 2 --drop-clients after-publish --drop-every 300
 chaos-lose-acked-qos1 lost
 chaos-qos2-dup-on-reconnect duplicates_qos2
+chaos-shared-lose lost --duration 2 --subscribers 0 --shared-groups 2
 reorder reordered --topics 1 --qos 1
 QUIRKS
 
@@ -88,6 +96,13 @@ if command -v mosquitto >/dev/null; then
     lost: .summary.lost, reordered: .summary.reordered, duplicates_qos2: .summary.duplicates_qos2}' \
     "$out/mosquitto-5.0.json" 2>/dev/null || echo "no JSON")"
   ((status <= 1)) || rc=1 # 2 or 3: the harness could not run
+  status=0
+  "$mqttspec" chaos --json "$out/mosquitto-5.0-shared.json" -V 5.0 --duration 3 --shared-groups 2 \
+    --target "mqtt://127.0.0.1:${port}" "${faults[@]}" >"$out/mosquitto-5.0-shared.log" 2>&1 || status=$?
+  echo "[mosquitto-5.0-shared] information: exit $status, $(jq -c '{verdict, violations: .summary.violations,
+    lost: .summary.lost, duplicates_shared: .summary.duplicates_shared, shared_qos2_moved: .summary.shared_qos2_moved,
+    supported: .shared.supported}' "$out/mosquitto-5.0-shared.json" 2>/dev/null || echo "no JSON")"
+  ((status <= 1)) || rc=1
   stop_child
 else
   echo "[mosquitto] not installed: skipped"

@@ -34,6 +34,9 @@ void cmd_chaos_usage(FILE *out)
           "  -V, --protocol-version V  3.1.1 or 5.0 (also mqttv311, mqttv5; default 3.1.1)\n"
           "      --publishers N        publishing connections (default 4)\n"
           "      --subscribers N       subscribing connections, each subscribed to every topic (default 2)\n"
+          "      --shared-groups N     5.0: N more groups of subscribers, each sharing one subscription to every\n"
+          "                            topic ($share/NAME/TOPIC): each message must reach one member of a group\n"
+          "      --shared-members M    members per shared group (default 2)\n"
           "      --topics N            topics (default 4)\n"
           "      --qos LIST            QoS levels the messages cycle through, e.g. 0,1,2 (default) or 1\n"
           "      --rate MSG/S          messages per second, all publishers together (default 1000)\n"
@@ -42,7 +45,8 @@ void cmd_chaos_usage(FILE *out)
           "      --persistent          persistent sessions (3.1.1 CleanSession 0, 5.0 Session Expiry 3600 s):\n"
           "                            only then is a lost acknowledged message a violation\n"
           "      --quiet-ms MS         at most this long after the workload for the last deliveries (default 2000)\n"
-          "      --seed N              faults and client ids are a function of the seed (default: random)\n"
+          "      --seed N              the faults are a function of the seed (default: random); client ids,\n"
+          "                            topics and ShareNames are new each run\n"
           "faults (each optional, each logged with its time):\n"
           "      --cut-every MS        a proxy between workers and broker cuts a connection about this often\n"
           "      --stall MS            the proxy holds a connection this long, about every 2 s\n"
@@ -82,7 +86,7 @@ typedef struct chaos_args {
     const char *username, *password_arg, *pw_file;
     char password_buf[256];
     const char *json, *html;
-    bool have_duration, have_seed, quiet;
+    bool have_duration, have_seed, quiet, have_members;
     sim_quirk_set quirks;
     sim_variant_set variants;
     mqs_chaos_opts o;
@@ -91,7 +95,8 @@ typedef struct chaos_args {
 enum {
     OPT_TARGET = 256, OPT_PUBS, OPT_SUBS, OPT_TOPICS, OPT_QOS, OPT_RATE, OPT_SIZE, OPT_INFLIGHT, OPT_PERSISTENT,
     OPT_QUIET_MS, OPT_SEED, OPT_CUT, OPT_STALL, OPT_LATENCY, OPT_DROP, OPT_DROP_EVERY, OPT_RESTART_CMD,
-    OPT_RESTART_EVERY, OPT_PW_FILE, OPT_CAFILE, OPT_INSECURE, OPT_SIM_QUIRK, OPT_SIM_VARIANT, OPT_JSON, OPT_HTML, OPT_HELP
+    OPT_RESTART_EVERY, OPT_PW_FILE, OPT_CAFILE, OPT_INSECURE, OPT_SIM_QUIRK, OPT_SIM_VARIANT, OPT_JSON, OPT_HTML, OPT_HELP,
+    OPT_SHARED_GROUPS, OPT_SHARED_MEMBERS
 };
 
 static const struct option long_opts[] = {
@@ -114,6 +119,8 @@ static const struct option long_opts[] = {
     {"sim-variant", required_argument, NULL, OPT_SIM_VARIANT},
     {"json", required_argument, NULL, OPT_JSON},         {"html", required_argument, NULL, OPT_HTML},
     {"quiet", no_argument, NULL, 'q'},                   {"help", no_argument, NULL, OPT_HELP},
+    {"shared-groups", required_argument, NULL, OPT_SHARED_GROUPS},
+    {"shared-members", required_argument, NULL, OPT_SHARED_MEMBERS},
     {NULL, 0, NULL, 0},
 };
 
@@ -205,7 +212,12 @@ static int take_workload(chaos_args *a, int opt, const char *arg)
         return 0;
     }
     case OPT_PUBS: return uint_arg("--publishers", arg, 1, 2000, &o->publishers);
-    case OPT_SUBS: return uint_arg("--subscribers", arg, 1, 2000, &o->subscribers);
+    case OPT_SUBS: return uint_arg("--subscribers", arg, 0, 2000, &o->subscribers);
+    /* the checker keeps 24 bytes per message and group: at most 100 groups keeps that near the rest */
+    case OPT_SHARED_GROUPS: return uint_arg("--shared-groups", arg, 1, 100, &o->shared_groups);
+    case OPT_SHARED_MEMBERS:
+        a->have_members = true;
+        return uint_arg("--shared-members", arg, 1, 1000, &o->shared_members);
     case OPT_TOPICS: return uint_arg("--topics", arg, 1, 100, &o->topics);
     case OPT_QOS: return qos_list(arg, &o->qos_mask);
     case OPT_RATE: return num_arg("--rate", arg, 0.1, 10000000, &o->rate);
@@ -254,6 +266,26 @@ static int take_option(void *ctx, int opt, const char *arg)
     }
 }
 
+/* Shared subscriptions are a 5.0 feature (4.8.2); 3.1.1 has none ("$share/..." would be an ordinary filter). */
+static int check_shared(const chaos_args *a)
+{
+    const mqs_chaos_opts *o = &a->o;
+    if (a->have_members && !o->shared_groups) {
+        fprintf(stderr, "mqttspec: --shared-members needs --shared-groups\n");
+        return -1;
+    }
+    if (o->shared_groups && o->version != MQTT_V5) {
+        fprintf(stderr, "mqttspec: --shared-groups needs -V 5.0: MQTT 3.1.1 has no shared subscriptions\n");
+        return -1;
+    }
+    if (mqs_chaos_subscriber_total(o) == 0 || mqs_chaos_subscriber_total(o) > 4000) {
+        fprintf(stderr, "mqttspec: chaos needs 1..4000 subscribers (--subscribers, --shared-groups x "
+                "--shared-members)\n");
+        return -1;
+    }
+    return 0;
+}
+
 static int check_args(chaos_args *a)
 {
     if (!a->have_duration) {
@@ -266,6 +298,8 @@ static int check_args(chaos_args *a)
         fprintf(stderr, "mqttspec: --sim-quirk and --sim-variant apply to the embedded broker-sim, not to a target\n");
         return -1;
     }
+    if (check_shared(a) < 0)
+        return -1;
     if ((a->o.restart_cmd != NULL) != (a->o.restart_every_s > 0)) {
         fprintf(stderr, "mqttspec: --restart-cmd and --restart-every go together\n");
         return -1;
@@ -340,6 +374,8 @@ static int run_chaos(chaos_args *a, const char *url, bool embedded)
            "%llu\n", url, embedded ? " (embedded broker-sim)" : "", mqtt_version_name(a->o.version),
            a->o.duration_s, a->o.publishers, a->o.subscribers, a->o.topics, a->o.rate,
            (unsigned long long)a->o.seed);
+    if (a->o.shared_groups)
+        printf("mqttspec chaos: %u shared groups of %u members each\n", a->o.shared_groups, a->o.shared_members);
     fflush(stdout);
     mqs_chaos_result r;
     if (mqs_chaos_run(&a->o, &r, err, sizeof err) < 0) {

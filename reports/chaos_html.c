@@ -49,6 +49,12 @@ static const chaos_kind ANOMALY_KINDS[] = {
     {"duplicate-qos1", "duplicates_qos1", "QoS 1 message delivered more than once (at least once allows it)", NULL},
     {"lost-qos0", "lost_qos0", "QoS 0 message not delivered (at most once allows it)", NULL},
     {"lost-after-restart", "lost_after_restart", "message lost across a broker restart", NULL},
+    /* 5.0 shared subscriptions (--shared-groups): a count of "—" in a result without them */
+    {"shared-qos2-moved", "shared_qos2_moved",
+     "QoS 2 message of a shared group sent to another member after its member's session ended", NULL},
+    {"duplicate-shared", "duplicates_shared", "message delivered to more than one member of a shared group", NULL},
+    {"reorder-shared", "reordered_shared", "out of order within one member of a shared group (not an Ordered Topic "
+     "by default)", NULL},
 };
 enum { N_ANOMALY_KINDS = sizeof ANOMALY_KINDS / sizeof ANOMALY_KINDS[0] };
 

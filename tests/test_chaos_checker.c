@@ -255,6 +255,217 @@ static void sequence_gaps_and_bad_ids_are_refused(void **state)
     mqs_chaos_checker_free(c);
 }
 
+/* ---- shared subscriptions: 1 publisher; sub-0 alone, sub-1 and sub-2 one group; all subscribed at t = 0 ---- */
+
+static mqs_chaos_checker *fresh_group(void)
+{
+    mqs_chaos_checker *c = mqs_chaos_checker_new_groups(1, 3, 1, 1, 100);
+    assert_non_null(c);
+    assert_true(mqs_chaos_member_of(c, 1, 0));
+    assert_true(mqs_chaos_member_of(c, 2, 0));
+    assert_false(mqs_chaos_member_of(c, 3, 0)); /* no sub-3 */
+    assert_false(mqs_chaos_member_of(c, 0, 1)); /* no group 1 */
+    for (uint32_t s = 0; s < 3; s++)
+        mqs_chaos_session_started(c, s, 0);
+    return c;
+}
+
+/* Each message at exactly one member (either): no anomaly, and nothing lost for the member that lacks it. */
+static void shared_one_member_each_is_clean(void **state)
+{
+    (void)state;
+    mqs_chaos_checker *c = fresh_group();
+    for (uint32_t seq = 0; seq < 9; seq++) {
+        send_acked(c, seq, (uint8_t)(seq % 3), seq * 10);
+        mqs_chaos_received(c, 0, 0, seq, 0, (uint8_t)(seq % 3), false, seq * 10 + 2);
+        mqs_chaos_received(c, 1 + seq % 2, 0, seq, 0, (uint8_t)(seq % 3), false, seq * 10 + 3);
+    }
+    mqs_chaos_check(c);
+    const mqs_chaos_counts *n = mqs_chaos_counts_of(c);
+    for (int k = 0; k < MQS_CHAOS_KIND_COUNT; k++)
+        assert_int_equal(count(c, (mqs_chaos_kind)k), 0);
+    assert_int_equal(n->unchecked, 0);
+    assert_int_equal(mqs_chaos_groups(c), 1);
+    assert_int_equal(mqs_chaos_group_of(c, 1), 0);
+    assert_int_equal(mqs_chaos_group_of(c, 0), MQS_CHAOS_NONE);
+    assert_int_equal(mqs_chaos_group_counts_of(c, 0)->messages, 9);
+    assert_int_equal(mqs_chaos_group_counts_of(c, 0)->across, 0);
+    assert_null(mqs_chaos_group_counts_of(c, 1));
+    assert_int_equal(mqs_chaos_first_deliveries(c, 1), 5);
+    assert_int_equal(mqs_chaos_first_deliveries(c, 2), 4);
+    mqs_chaos_checker_free(c);
+}
+
+/* An acknowledged QoS 1/2 message at no member of a group whose members all kept their sessions is lost
+ * (one anomaly for the group, not one per member); a QoS 0 one is allowed. */
+static void shared_loss_to_the_group(void **state)
+{
+    (void)state;
+    mqs_chaos_checker *c = fresh_group();
+    send_acked(c, 0, 1, 10);
+    send_acked(c, 1, 2, 20);
+    send_acked(c, 2, 0, 30);
+    for (uint32_t seq = 0; seq < 3; seq++)
+        mqs_chaos_received(c, 0, 0, seq, 0, (uint8_t)(seq == 2 ? 0 : seq + 1), false, 40 + seq);
+    mqs_chaos_check(c);
+    assert_int_equal(count(c, MQS_CHAOS_LOST), 2);
+    assert_int_equal(count(c, MQS_CHAOS_LOST_QOS0), 1);
+    assert_int_equal(mqs_chaos_counts_of(c)->violations, 2);
+    assert_int_equal(mqs_chaos_group_counts_of(c, 0)->lost, 2);
+    size_t na;
+    const mqs_chaos_anomaly *a = mqs_chaos_anomalies(c, &na);
+    assert_int_equal(na, 3);
+    assert_int_equal(a[0].kind, MQS_CHAOS_LOST);
+    assert_int_equal(a[0].group, 0);
+    assert_int_equal(a[0].subscriber, MQS_CHAOS_NONE);
+    assert_int_equal(a[0].seq, 0);
+    mqs_chaos_checker_free(c);
+}
+
+/* A member whose session did not persist may have been the one chosen: the group's loss is not judged. */
+static void shared_loss_unchecked_when_a_member_lost_its_session(void **state)
+{
+    (void)state;
+    mqs_chaos_checker *c = fresh_group();
+    send_acked(c, 0, 1, 10);
+    send_acked(c, 1, 1, 20);
+    mqs_chaos_session_started(c, 2, 15); /* sub-2's session was not resumed after seq 0 was sent */
+    mqs_chaos_received(c, 0, 0, 0, 0, 1, false, 30);
+    mqs_chaos_received(c, 0, 0, 1, 0, 1, false, 31);
+    mqs_chaos_check(c);
+    assert_int_equal(count(c, MQS_CHAOS_LOST), 1); /* seq 1, sent after sub-2's new session began */
+    assert_int_equal(mqs_chaos_counts_of(c)->unchecked, 1);
+    assert_int_equal(mqs_chaos_group_counts_of(c, 0)->unchecked, 1);
+    size_t na;
+    const mqs_chaos_anomaly *a = mqs_chaos_anomalies(c, &na);
+    assert_int_equal(na, 1);
+    assert_int_equal(a[0].seq, 1);
+    mqs_chaos_session_void(c, 1);
+    mqs_chaos_checker_free(c);
+}
+
+/* Two members with the same message: allowed (no MUST), counted; QoS 2 included while the first member's
+ * session lasted.  A second copy at one member is still that member's duplicate. */
+static void shared_two_members_is_allowed(void **state)
+{
+    (void)state;
+    mqs_chaos_checker *c = fresh_group();
+    send_acked(c, 0, 1, 10);
+    send_acked(c, 1, 2, 20);
+    for (uint32_t seq = 0; seq < 2; seq++) {
+        mqs_chaos_received(c, 0, 0, seq, 0, (uint8_t)(seq + 1), false, 30 + seq);
+        mqs_chaos_received(c, 1, 0, seq, 0, (uint8_t)(seq + 1), false, 40 + seq);
+        mqs_chaos_received(c, 2, 0, seq, 0, (uint8_t)(seq + 1), true, 50 + seq);
+    }
+    assert_int_equal(count(c, MQS_CHAOS_DUP_QOS2), 0);
+    mqs_chaos_check(c);
+    assert_int_equal(count(c, MQS_CHAOS_DUP_SHARED), 2);
+    assert_int_equal(count(c, MQS_CHAOS_SHARED_QOS2_MOVED), 0);
+    assert_int_equal(count(c, MQS_CHAOS_LOST), 0);
+    assert_int_equal(mqs_chaos_counts_of(c)->violations, 0);
+    assert_int_equal(mqs_chaos_group_counts_of(c, 0)->across, 2);
+    assert_int_equal(mqs_chaos_kind_severity(MQS_CHAOS_DUP_SHARED), MQS_CHAOS_ALLOWED);
+    mqs_chaos_received(c, 1, 0, 1, 0, 2, false, 60); /* sub-1 again: a QoS 2 duplicate at one session */
+    assert_int_equal(count(c, MQS_CHAOS_DUP_QOS2), 1);
+    mqs_chaos_checker_free(c);
+}
+
+/* A QoS 2 message at another member after the first member's session ended (4.8.2-5); QoS 1 may move. */
+static void shared_qos2_moved_after_session_end(void **state)
+{
+    (void)state;
+    mqs_chaos_checker *c = fresh_group();
+    send_acked(c, 0, 2, 10);
+    send_acked(c, 1, 1, 11);
+    mqs_chaos_received(c, 0, 0, 0, 0, 2, false, 15); /* the non-shared sub-0 has both */
+    mqs_chaos_received(c, 0, 0, 1, 0, 1, false, 16);
+    mqs_chaos_received(c, 1, 0, 0, 0, 2, false, 20);
+    mqs_chaos_received(c, 1, 0, 1, 0, 1, false, 21);
+    mqs_chaos_session_started(c, 1, 30); /* sub-1's session ended and a new one began */
+    mqs_chaos_received(c, 2, 0, 0, 0, 2, false, 40);
+    mqs_chaos_received(c, 2, 0, 1, 0, 1, false, 41);
+    mqs_chaos_check(c);
+    assert_int_equal(count(c, MQS_CHAOS_SHARED_QOS2_MOVED), 1);
+    assert_int_equal(count(c, MQS_CHAOS_DUP_SHARED), 1);
+    assert_int_equal(mqs_chaos_counts_of(c)->violations, 1);
+    assert_string_equal(mqs_chaos_kind_statement(MQS_CHAOS_SHARED_QOS2_MOVED, MQTT_V5), "5.0:MQTT-4.8.2-5");
+    size_t na;
+    const mqs_chaos_anomaly *a = mqs_chaos_anomalies(c, &na);
+    assert_int_equal(na, 2);
+    assert_int_equal(a[0].kind, MQS_CHAOS_SHARED_QOS2_MOVED);
+    assert_int_equal(a[0].seq, 0);
+    assert_int_equal(a[0].t_ms, 40);
+    mqs_chaos_checker_free(c);
+}
+
+/* The same QoS 2 copies with the session renewed only after the second copy: not shown to be moved. */
+static void shared_qos2_copy_before_session_end_is_not_moved(void **state)
+{
+    (void)state;
+    mqs_chaos_checker *c = fresh_group();
+    send_acked(c, 0, 2, 10);
+    mqs_chaos_received(c, 1, 0, 0, 0, 2, false, 20);
+    mqs_chaos_received(c, 2, 0, 0, 0, 2, false, 25);
+    mqs_chaos_session_started(c, 1, 30);
+    mqs_chaos_check(c);
+    assert_int_equal(count(c, MQS_CHAOS_SHARED_QOS2_MOVED), 0);
+    assert_int_equal(count(c, MQS_CHAOS_DUP_SHARED), 1);
+    mqs_chaos_checker_free(c);
+}
+
+/* A clean session ends with its connection: a QoS 2 copy on another member after that is moved (4.8.2-5), even
+ * before the first member is back; one at the same member's new session is not a copy across members. */
+static void shared_qos2_moved_after_clean_session_lost(void **state)
+{
+    (void)state;
+    mqs_chaos_checker *c = fresh_group();
+    send_acked(c, 0, 2, 10);
+    send_acked(c, 1, 2, 11);
+    mqs_chaos_received(c, 0, 0, 0, 0, 2, false, 12);
+    mqs_chaos_received(c, 0, 0, 1, 0, 2, false, 13);
+    mqs_chaos_received(c, 1, 0, 0, 0, 2, false, 20);
+    mqs_chaos_received(c, 2, 0, 1, 0, 2, false, 21);
+    mqs_chaos_session_ended(c, 1, 20); /* the drop right after receiving seq 0 (same millisecond) */
+    mqs_chaos_received(c, 2, 0, 0, 0, 2, false, 25);
+    mqs_chaos_session_ended(c, 2, 35);
+    mqs_chaos_session_started(c, 2, 40);
+    mqs_chaos_received(c, 1, 0, 1, 0, 2, false, 30); /* seq 1 at sub-1 after sub-2 had it, before sub-2 lost it (35) */
+    mqs_chaos_check(c);
+    assert_int_equal(count(c, MQS_CHAOS_SHARED_QOS2_MOVED), 1);
+    assert_int_equal(count(c, MQS_CHAOS_DUP_SHARED), 1);
+    size_t na;
+    const mqs_chaos_anomaly *a = mqs_chaos_anomalies(c, &na);
+    assert_int_equal(na, 3); /* first the reorder-shared at sub-2 (1 then 0), allowed, found on receipt */
+    assert_int_equal(a[0].kind, MQS_CHAOS_REORDER_SHARED);
+    assert_int_equal(a[1].kind, MQS_CHAOS_SHARED_QOS2_MOVED);
+    assert_int_equal(a[1].seq, 0);
+    assert_int_equal(a[2].kind, MQS_CHAOS_DUP_SHARED);
+    assert_int_equal(a[2].seq, 1);
+    mqs_chaos_checker_free(c);
+}
+
+/* Order across members is no one's promise; within one member of a shared subscription it is not an Ordered
+ * Topic by default (5.0 4.6.0-6 covers non-shared subscriptions): counted as reorder-shared, allowed. */
+static void shared_order_is_not_a_violation(void **state)
+{
+    (void)state;
+    mqs_chaos_checker *c = fresh_group();
+    for (uint32_t seq = 0; seq < 4; seq++) {
+        send_acked(c, seq, 1, 10 + seq);
+        mqs_chaos_received(c, 0, 0, seq, 0, 1, false, 15 + seq); /* the non-shared sub-0 has all, in order */
+    }
+    mqs_chaos_received(c, 2, 0, 3, 0, 1, false, 20); /* sub-2 gets 3 first, sub-1 then 0, 1 */
+    mqs_chaos_received(c, 1, 0, 0, 0, 1, false, 21);
+    mqs_chaos_received(c, 1, 0, 1, 0, 1, false, 22);
+    assert_int_equal(count(c, MQS_CHAOS_REORDER_SHARED), 0);
+    mqs_chaos_received(c, 2, 0, 2, 0, 1, false, 23); /* within sub-2: 3 then 2 */
+    mqs_chaos_check(c);
+    assert_int_equal(count(c, MQS_CHAOS_REORDER_SHARED), 1);
+    assert_int_equal(count(c, MQS_CHAOS_REORDER), 0);
+    assert_int_equal(mqs_chaos_counts_of(c)->violations, 0);
+    mqs_chaos_checker_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -271,6 +482,14 @@ int main(void)
         cmocka_unit_test(void_session_expects_nothing),
         cmocka_unit_test(anomalies_are_capped_counts_are_not),
         cmocka_unit_test(sequence_gaps_and_bad_ids_are_refused),
+        cmocka_unit_test(shared_one_member_each_is_clean),
+        cmocka_unit_test(shared_loss_to_the_group),
+        cmocka_unit_test(shared_loss_unchecked_when_a_member_lost_its_session),
+        cmocka_unit_test(shared_two_members_is_allowed),
+        cmocka_unit_test(shared_qos2_moved_after_session_end),
+        cmocka_unit_test(shared_qos2_copy_before_session_end_is_not_moved),
+        cmocka_unit_test(shared_qos2_moved_after_clean_session_lost),
+        cmocka_unit_test(shared_order_is_not_a_violation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

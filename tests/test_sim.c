@@ -1281,6 +1281,43 @@ static void test_quirk_chaos_lose_acked_qos1(void **state)
     stop(f);
 }
 
+/* chaos-shared-lose counts the QoS 1 messages routed to each shared group: of ten, the 5th and the 10th reach
+ * no member; a plain subscription of the same topic gets all ten, and a QoS 2 message is not counted. */
+static void test_quirk_chaos_shared_lose(void **state)
+{
+    (void)state;
+    fixture *f = start_quirky(SIM_QUIRK_BIT(SIM_Q_CHAOS_SHARED_LOSE));
+    client *member = connected(f->port, MQTT_V5, "member");
+    subscribe(member, "$share/g/cq/t", 2, 2);
+    client *plain = connected(f->port, MQTT_V5, "plain");
+    subscribe(plain, "cq/t", 1, 1);
+    client *pub = connected(f->port, MQTT_V5, "sharedpub");
+    static const char *const MSGS[] = {"m1", "m2", "m3", "m4", "q2", "m5", "m6", "m7", "m8", "m9", "m10"};
+    for (uint16_t i = 0; i < sizeof MSGS / sizeof MSGS[0]; i++) {
+        uint8_t qos = MSGS[i][0] == 'q' ? 2 : 1;
+        publish_acked(pub, MSGS[i], qos, (uint16_t)(i + 1));
+        mqtt_packet p;
+        expect_publish(plain, &p, "cq/t", MSGS[i], 1);
+        send_ack(plain, MQTT_PUBACK, p.u.publish.packet_id);
+        if (strcmp(MSGS[i], "m5") == 0 || strcmp(MSGS[i], "m10") == 0) {
+            expect_nothing(member); /* the 5th and 10th QoS 1 message of the group */
+            continue;
+        }
+        expect_publish(member, &p, "cq/t", MSGS[i], qos);
+        if (qos == 1) {
+            send_ack(member, MQTT_PUBACK, p.u.publish.packet_id);
+            continue;
+        }
+        send_ack(member, MQTT_PUBREC, p.u.publish.packet_id);
+        expect_packet(member, &p, MQTT_PUBREL);
+        send_ack(member, MQTT_PUBCOMP, p.u.ack.packet_id);
+    }
+    client_drop(member);
+    client_drop(plain);
+    client_drop(pub);
+    stop(f);
+}
+
 /* chaos-qos2-dup-on-reconnect: the interrupted delivery is resent (DUP 1, its packet id) as it must be, and a
  * copy follows under a new packet id with DUP 0; both flows complete, nothing else comes. */
 static void test_quirk_chaos_qos2_dup_on_reconnect(void **state)
@@ -1413,6 +1450,7 @@ int main(void)
         cmocka_unit_test(test_quirk_crash_on_client_connack),
         cmocka_unit_test(test_quirk_chaos_lose_acked_qos1),
         cmocka_unit_test(test_quirk_chaos_qos2_dup_on_reconnect),
+        cmocka_unit_test(test_quirk_chaos_shared_lose),
         cmocka_unit_test(test_tls_listener),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

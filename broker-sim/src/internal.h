@@ -162,6 +162,7 @@ typedef struct sim_share_group {
     struct sim_share_group *next;
     mqtt_bytes filter; /* owned: "$share/NAME/FILTER" */
     unsigned turn;
+    unsigned qos1_routed; /* chaos-shared-lose drops every 5th */
 } sim_share_group;
 
 typedef struct sim_listener {

@@ -331,6 +331,9 @@ static const sim_quirk_info quirk_table[SIM_Q_COUNT] = {
                                            "On session resume, a QoS 2 message whose delivery was interrupted is "
                                            "completed as usual and also sent again as a new message (new packet "
                                            "identifier, DUP 0)."},
+    [SIM_Q_CHAOS_SHARED_LOSE] = {"chaos-shared-lose", "5.0:MQTT-4.5.0-1",
+                                 "5.0: every 5th QoS 1 message routed to a shared subscription group (counted per "
+                                 "group) is delivered to no member, although its publisher had its PUBACK."},
     [SIM_Q_CRASH_ON_MALFORMED] = {"crash-on-malformed", "",
                                   "A malformed packet makes the broker exit (as its own process: exit status 1; "
                                   "embedded: every listener and connection closes)."},

@@ -105,11 +105,23 @@ static void deliver(const member *to, const member *first, sim_msg *m, mqtt_byte
     sim_session_enqueue_shared(to->s, m, qos, retain, &to->sub->sub_id, to->sub->sub_id ? 1 : 0, filter);
 }
 
+/* chaos-shared-lose: the message was acknowledged (the caller did or will), and goes nowhere. */
+static bool lost_by_quirk(sim_broker *b, const member *first, const sim_msg *m, mqtt_bytes filter)
+{
+    if (m->qos != 1 || !sim_quirk(first->s->quirks, SIM_Q_CHAOS_SHARED_LOSE) ||
+        ++group_of(b, filter)->qos1_routed % 5 != 0)
+        return false;
+    sim_log(b, "chaos-shared-lose drops a QoS 1 message for '%.*s'", (int)filter.len, (const char *)filter.ptr);
+    return true;
+}
+
 static void route_group(sim_broker *b, sim_msg *m, mqtt_bytes filter)
 {
     size_t n;
     member *ms = members_of(b, filter, NULL, &n);
-    if (n && sim_quirk(ms[0].s->quirks, SIM_Q_SHARED_EVERY_MEMBER)) {
+    if (n && lost_by_quirk(b, &ms[0], m, filter)) {
+        /* nobody gets it */
+    } else if (n && sim_quirk(ms[0].s->quirks, SIM_Q_SHARED_EVERY_MEMBER)) {
         for (size_t i = 0; i < n; i++)
             deliver(&ms[i], &ms[0], m, filter);
     } else if (n) {

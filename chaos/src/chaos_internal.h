@@ -64,6 +64,9 @@ typedef struct chaos_worker {
     /* --drop-clients */
     int64_t next_drop_ms;
     int armed_drop;      /* mqs_chaos_drop_point, -1: none */
+    /* shared subscriptions (shared.c) */
+    uint32_t group;      /* the shared group of a subscriber, or MQS_CHAOS_NONE */
+    bool shared_off;     /* the target refused them: subscribe no more, expect nothing */
 } chaos_worker;
 
 typedef struct chaos_proxy chaos_proxy;
@@ -108,6 +111,14 @@ void chaos_worker_lost(chaos_run *run, chaos_worker *w, const char *why);
 void chaos_worker_disconnect(chaos_run *run, chaos_worker *w); /* the orderly end */
 short chaos_worker_events(const chaos_worker *w);
 int chaos_worker_fd(const chaos_worker *w);
+
+/* shared.c: a subscriber in a shared group (5.0 4.8.2) */
+/* The SUBSCRIBE entry for topic: "$share/<name>/<topic>" for a member, the topic itself otherwise. */
+void chaos_sub_filter(const chaos_run *run, const chaos_worker *w, const char *topic, char *buf, size_t cap);
+/* A member's CONNACK: false when it says Shared Subscription Available 0 (then nothing is subscribed). */
+bool chaos_shared_connack(chaos_run *run, chaos_worker *w, mqtt_props props);
+/* A SUBACK: false when a member's shared subscription was refused (then it expects nothing). */
+bool chaos_shared_suback(chaos_run *run, chaos_worker *w, const mqtt_packet *p);
 
 /* proxy.c: a TCP proxy in the run's poll loop */
 chaos_proxy *chaos_proxy_start(chaos_run *run, char *err, size_t err_cap); /* sets run->worker_url */

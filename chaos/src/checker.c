@@ -17,18 +17,37 @@ typedef struct chaos_msg {
     uint8_t flags;
 } chaos_msg;
 
+/* One message at one shared group: who had it first, and when another member first had it too. */
+typedef struct chaos_share {
+    int64_t first_t, other_t; /* other_t: NOT_YET while only one member had it */
+    uint32_t first_sub;       /* MQS_CHAOS_NONE: no member yet */
+    uint8_t other_qos;
+} chaos_share;
+
+#define NOT_YET INT64_MIN
+
 typedef struct chaos_pub {
     chaos_msg *msgs;
-    uint8_t *rcv; /* n * subscribers receive counts (saturating) */
+    uint8_t *rcv;        /* n * subscribers receive counts (saturating) */
+    chaos_share *share;  /* n * groups */
     uint32_t n, cap;
 } chaos_pub;
 
 #define NO_EPOCH INT64_MAX /* a subscriber that expects nothing */
+
+typedef struct chaos_ends { /* when a subscriber's sessions ended */
+    int64_t *t;
+    uint32_t n, cap;
+} chaos_ends;
 #define MAX_RESTARTS 256
 
 struct mqs_chaos_checker {
-    unsigned pubs, subs, topics;
+    unsigned pubs, subs, topics, groups;
     chaos_pub *pub;
+    uint32_t *group;    /* per subscriber: its shared group, or MQS_CHAOS_NONE */
+    uint64_t *firsts;   /* per subscriber: distinct messages received */
+    chaos_ends *ends;   /* per subscriber, kept for members of shared groups only */
+    mqs_chaos_group_counts *gcounts;
     int64_t *epoch;     /* per subscriber: since when its session has persisted */
     int64_t *last_seq;  /* per (sub, pub, topic, qos): highest sequence number first received */
     int64_t restarts[MAX_RESTARTS];
@@ -51,6 +70,9 @@ static const struct {
     [MQS_CHAOS_LOST_QOS0] = {"lost-qos0", MQS_CHAOS_ALLOWED},
     [MQS_CHAOS_LOST_AFTER_RESTART] = {"lost-after-restart", MQS_CHAOS_INFO},
     [MQS_CHAOS_REORDER_RESEND] = {"reorder-resend", MQS_CHAOS_ALLOWED},
+    [MQS_CHAOS_DUP_SHARED] = {"duplicate-shared", MQS_CHAOS_ALLOWED},
+    [MQS_CHAOS_SHARED_QOS2_MOVED] = {"shared-qos2-moved", MQS_CHAOS_VIOLATION},
+    [MQS_CHAOS_REORDER_SHARED] = {"reorder-shared", MQS_CHAOS_ALLOWED},
 };
 
 const char *mqs_chaos_kind_name(mqs_chaos_kind k)
@@ -73,6 +95,8 @@ const char *mqs_chaos_severity_name(mqs_chaos_severity s)
  *   message into that session (3.1.2-5 in 3.1.1, 3.1.2-23 in 5.0 keep it across a disconnection).
  * duplicate-qos2: exactly once: a QoS 2 receiver must not deliver the message again (5.0 4.3.3-10, 3.1.1 4.3.3-2).
  * reorder: Ordered Topic: forwarded in the order received from that client, per topic and QoS.
+ * shared-qos2-moved (5.0 only: 3.1.1 has no shared subscriptions): a QoS 2 message whose member's session
+ *   ended "MUST NOT" go "to any other subscribed Client" (4.8.2-5).  A group's loss is 4.5.0-1 as above.
  */
 const char *mqs_chaos_kind_statement(mqs_chaos_kind k, mqtt_version v)
 {
@@ -80,6 +104,7 @@ const char *mqs_chaos_kind_statement(mqs_chaos_kind k, mqtt_version v)
         [MQS_CHAOS_LOST] = "5.0:MQTT-4.5.0-1",
         [MQS_CHAOS_DUP_QOS2] = "5.0:MQTT-4.3.3-10",
         [MQS_CHAOS_REORDER] = "5.0:MQTT-4.6.0-5",
+        [MQS_CHAOS_SHARED_QOS2_MOVED] = "5.0:MQTT-4.8.2-5",
     };
     static const char *const v311[MQS_CHAOS_KIND_COUNT] = {
         [MQS_CHAOS_LOST] = "3.1.1:MQTT-4.5.0-1",
@@ -94,24 +119,38 @@ const char *mqs_chaos_kind_statement(mqs_chaos_kind k, mqtt_version v)
 mqs_chaos_checker *mqs_chaos_checker_new(unsigned publishers, unsigned subscribers, unsigned topics,
                                          size_t max_anomalies)
 {
+    return mqs_chaos_checker_new_groups(publishers, subscribers, topics, 0, max_anomalies);
+}
+
+mqs_chaos_checker *mqs_chaos_checker_new_groups(unsigned publishers, unsigned subscribers, unsigned topics,
+                                                unsigned groups, size_t max_anomalies)
+{
     mqs_chaos_checker *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
     c->pubs = publishers;
     c->subs = subscribers;
     c->topics = topics;
+    c->groups = groups;
     c->max_anomalies = max_anomalies;
     size_t n_last = (size_t)subscribers * publishers * topics * 3;
     c->pub = calloc(publishers ? publishers : 1, sizeof *c->pub);
     c->epoch = malloc((subscribers ? subscribers : 1) * sizeof *c->epoch);
+    c->group = malloc((subscribers ? subscribers : 1) * sizeof *c->group);
+    c->firsts = calloc(subscribers ? subscribers : 1, sizeof *c->firsts);
+    c->ends = calloc(subscribers ? subscribers : 1, sizeof *c->ends);
+    c->gcounts = calloc(groups ? groups : 1, sizeof *c->gcounts);
     c->last_seq = malloc((n_last ? n_last : 1) * sizeof *c->last_seq);
     c->anomalies = calloc(max_anomalies ? max_anomalies : 1, sizeof *c->anomalies);
-    if (!c->pub || !c->epoch || !c->last_seq || !c->anomalies) {
+    if (!c->pub || !c->epoch || !c->group || !c->firsts || !c->ends || !c->gcounts || !c->last_seq ||
+        !c->anomalies) {
         mqs_chaos_checker_free(c);
         return NULL;
     }
-    for (unsigned s = 0; s < subscribers; s++)
+    for (unsigned s = 0; s < subscribers; s++) {
         c->epoch[s] = NO_EPOCH;
+        c->group[s] = MQS_CHAOS_NONE;
+    }
     for (size_t i = 0; i < n_last; i++)
         c->last_seq[i] = -1;
     return c;
@@ -124,9 +163,16 @@ void mqs_chaos_checker_free(mqs_chaos_checker *c)
     for (unsigned p = 0; c->pub && p < c->pubs; p++) {
         free(c->pub[p].msgs);
         free(c->pub[p].rcv);
+        free(c->pub[p].share);
     }
     free(c->pub);
     free(c->epoch);
+    free(c->group);
+    free(c->firsts);
+    for (unsigned s = 0; c->ends && s < c->subs; s++)
+        free(c->ends[s].t);
+    free(c->ends);
+    free(c->gcounts);
     free(c->last_seq);
     free(c->anomalies);
     free(c);
@@ -144,7 +190,53 @@ static void note(mqs_chaos_checker *c, mqs_chaos_kind k, const mqs_chaos_anomaly
     }
 }
 
-static bool pub_grow(chaos_pub *p, unsigned subs)
+bool mqs_chaos_member_of(mqs_chaos_checker *c, uint32_t sub, uint32_t group)
+{
+    if (sub >= c->subs || group >= c->groups)
+        return false;
+    c->group[sub] = group;
+    return true;
+}
+
+unsigned mqs_chaos_groups(const mqs_chaos_checker *c)
+{
+    return c->groups;
+}
+
+unsigned mqs_chaos_subscriber_count(const mqs_chaos_checker *c)
+{
+    return c->subs;
+}
+
+uint32_t mqs_chaos_group_of(const mqs_chaos_checker *c, uint32_t sub)
+{
+    return sub < c->subs ? c->group[sub] : MQS_CHAOS_NONE;
+}
+
+uint64_t mqs_chaos_first_deliveries(const mqs_chaos_checker *c, uint32_t sub)
+{
+    return sub < c->subs ? c->firsts[sub] : 0;
+}
+
+const mqs_chaos_group_counts *mqs_chaos_group_counts_of(const mqs_chaos_checker *c, uint32_t group)
+{
+    return group < c->groups ? &c->gcounts[group] : NULL;
+}
+
+static bool share_grow(chaos_pub *p, unsigned groups, uint32_t cap)
+{
+    if (!groups)
+        return true;
+    chaos_share *sh = realloc(p->share, (size_t)cap * groups * sizeof *sh);
+    if (!sh)
+        return false;
+    for (size_t i = (size_t)p->cap * groups; i < (size_t)cap * groups; i++)
+        sh[i] = (chaos_share){.first_t = NOT_YET, .other_t = NOT_YET, .first_sub = MQS_CHAOS_NONE};
+    p->share = sh;
+    return true;
+}
+
+static bool pub_grow(chaos_pub *p, unsigned subs, unsigned groups)
 {
     uint32_t cap = p->cap ? p->cap * 2 : 16; /* many publishers, few messages each: start small */
     chaos_msg *m = realloc(p->msgs, (size_t)cap * sizeof *m);
@@ -156,6 +248,8 @@ static bool pub_grow(chaos_pub *p, unsigned subs)
         return false;
     memset(r + (size_t)p->cap * subs, 0, (size_t)(cap - p->cap) * subs);
     p->rcv = r;
+    if (!share_grow(p, groups, cap))
+        return false;
     p->cap = cap;
     return true;
 }
@@ -167,7 +261,7 @@ bool mqs_chaos_sent(mqs_chaos_checker *c, uint32_t pub, uint32_t seq, uint32_t t
     chaos_pub *p = &c->pub[pub];
     if (seq != p->n) /* dense sequence numbers: the harness's own bug, never the broker's */
         return false;
-    if (p->n == p->cap && !pub_grow(p, c->subs))
+    if (p->n == p->cap && !pub_grow(p, c->subs, c->groups))
         return false;
     p->msgs[p->n++] = (chaos_msg){.sent_t = t_ms, .topic = topic, .qos = qos};
     c->counts.published++;
@@ -186,7 +280,7 @@ void mqs_chaos_acked(mqs_chaos_checker *c, uint32_t pub, uint32_t seq, int64_t t
 static mqs_chaos_anomaly anomaly_at(int64_t t, uint32_t pub, uint32_t sub, uint32_t topic, uint8_t qos, uint32_t seq)
 {
     return (mqs_chaos_anomaly){.t_ms = t, .publisher = pub, .subscriber = sub, .topic = topic, .qos = qos,
-                               .seq = seq};
+                               .seq = seq, .group = MQS_CHAOS_NONE};
 }
 
 /*
@@ -194,6 +288,8 @@ static mqs_chaos_anomaly anomaly_at(int64_t t, uint32_t pub, uint32_t sub, uint3
  * first copy marked DUP is a resend: the broker sent it before, in order, on a connection that was
  * lost, and 4.6 orders the PUBLISH packets a Server sends, not what survives a cut (its own note
  * promises receipt order only with one message in flight): counted, allowed.
+ * A member of a shared group: "A Server MUST treat every Topic as an Ordered Topic when it is forwarding
+ * messages on Non-shared Subscriptions" (5.0 4.6.0-6) says nothing of shared ones: counted, allowed.
  */
 static void check_order(mqs_chaos_checker *c, uint32_t sub, uint32_t pub, const chaos_msg *m, uint32_t seq,
                         bool dup, int64_t t)
@@ -201,12 +297,28 @@ static void check_order(mqs_chaos_checker *c, uint32_t sub, uint32_t pub, const 
     int64_t *last = &c->last_seq[(((size_t)sub * c->pubs + pub) * c->topics + m->topic) * 3 + m->qos];
     if (*last > (int64_t)seq) {
         mqs_chaos_anomaly a = anomaly_at(t, pub, sub, m->topic, m->qos, seq);
-        snprintf(a.detail, sizeof a.detail, "seq %u arrived %safter seq %lld of the same publisher, topic and QoS",
-                 seq, dup ? "as a resend (DUP 1) " : "", (long long)*last);
-        note(c, dup ? MQS_CHAOS_REORDER_RESEND : MQS_CHAOS_REORDER, &a);
+        a.group = c->group[sub];
+        snprintf(a.detail, sizeof a.detail, "seq %u arrived %safter seq %lld of the same publisher, topic and QoS%s",
+                 seq, dup ? "as a resend (DUP 1) " : "", (long long)*last,
+                 a.group != MQS_CHAOS_NONE ? " (shared subscription)" : "");
+        note(c, dup ? MQS_CHAOS_REORDER_RESEND
+                    : a.group != MQS_CHAOS_NONE ? MQS_CHAOS_REORDER_SHARED : MQS_CHAOS_REORDER, &a);
         return;
     }
     *last = seq;
+}
+
+/* A member's first copy: the group's first, or a copy on a second member (judged at the end, when it is known
+ * whether the first member's session ended in between). */
+static void share_received(chaos_share *sh, uint32_t sub, uint8_t qos, int64_t t)
+{
+    if (sh->first_sub == MQS_CHAOS_NONE) {
+        sh->first_sub = sub;
+        sh->first_t = t;
+    } else if (sh->other_t == NOT_YET) {
+        sh->other_t = t;
+        sh->other_qos = qos;
+    }
 }
 
 void mqs_chaos_received(mqs_chaos_checker *c, uint32_t sub, uint32_t pub, uint32_t seq, uint32_t topic,
@@ -224,8 +336,12 @@ void mqs_chaos_received(mqs_chaos_checker *c, uint32_t sub, uint32_t pub, uint32
     }
     const chaos_msg *m = &c->pub[pub].msgs[seq];
     uint8_t *count = &c->pub[pub].rcv[(size_t)seq * c->subs + sub];
+    a.group = c->group[sub];
     if (*count == 0) {
         *count = 1;
+        c->firsts[sub]++;
+        if (c->group[sub] != MQS_CHAOS_NONE)
+            share_received(&c->pub[pub].share[(size_t)seq * c->groups + c->group[sub]], sub, qos, t_ms);
         check_order(c, sub, pub, m, seq, dup, t_ms);
         return;
     }
@@ -245,10 +361,40 @@ void mqs_chaos_received(mqs_chaos_checker *c, uint32_t sub, uint32_t pub, uint32
     }
 }
 
+void mqs_chaos_session_ended(mqs_chaos_checker *c, uint32_t sub, int64_t t_ms)
+{
+    if (sub >= c->subs || c->group[sub] == MQS_CHAOS_NONE)
+        return;
+    chaos_ends *e = &c->ends[sub];
+    if (e->n == e->cap) {
+        uint32_t cap = e->cap ? e->cap * 2 : 16;
+        int64_t *t = realloc(e->t, cap * sizeof *t);
+        if (!t)
+            return; /* out of memory: a move is missed, never invented */
+        e->t = t;
+        e->cap = cap;
+    }
+    e->t[e->n++] = t_ms;
+}
+
 void mqs_chaos_session_started(mqs_chaos_checker *c, uint32_t sub, int64_t t_ms)
 {
-    if (sub < c->subs)
-        c->epoch[sub] = t_ms;
+    if (sub >= c->subs)
+        return;
+    if (c->epoch[sub] != NO_EPOCH)
+        mqs_chaos_session_ended(c, sub, t_ms); /* by now at the latest */
+    c->epoch[sub] = t_ms;
+}
+
+/* Did sub's session end at some time in [from, to]? */
+static bool ended_between(const mqs_chaos_checker *c, uint32_t sub, int64_t from, int64_t to)
+{
+    const chaos_ends *e = &c->ends[sub];
+    for (uint32_t i = 0; i < e->n; i++) {
+        if (e->t[i] >= from && e->t[i] <= to)
+            return true;
+    }
+    return false;
 }
 
 void mqs_chaos_session_void(mqs_chaos_checker *c, uint32_t sub)
@@ -298,6 +444,88 @@ static void judge_missing(mqs_chaos_checker *c, uint32_t pub, uint32_t seq, uint
     }
 }
 
+/* Did every member of group g hold its session from t on?  Then whichever member the Server chose kept the
+ * message (4.5.0-1 puts it in that session); otherwise the chosen one may be a session that ended. */
+static bool group_expects(const mqs_chaos_checker *c, uint32_t g, int64_t t)
+{
+    unsigned members = 0;
+    for (uint32_t s = 0; s < c->subs; s++) {
+        if (c->group[s] != g)
+            continue;
+        if (t < c->epoch[s])
+            return false;
+        members++;
+    }
+    return members > 0;
+}
+
+/* A message no member of group g received. */
+static void judge_group_missing(mqs_chaos_checker *c, uint32_t pub, uint32_t seq, uint32_t g)
+{
+    const chaos_msg *m = &c->pub[pub].msgs[seq];
+    bool acked = m->flags & ACKED;
+    bool expected = group_expects(c, g, m->sent_t);
+    mqs_chaos_anomaly a = anomaly_at(m->sent_t, pub, MQS_CHAOS_NONE, m->topic, m->qos, seq);
+    a.group = g;
+    if (restart_after(c, m->sent_t) && (acked || (expected && m->qos == 0))) {
+        snprintf(a.detail, sizeof a.detail, "%s message delivered to no member of the group; the broker restarted "
+                 "after it was sent", acked ? "acknowledged" : "QoS 0");
+        note(c, MQS_CHAOS_LOST_AFTER_RESTART, &a);
+    } else if (!expected) {
+        c->counts.unchecked++;
+        c->gcounts[g].unchecked++;
+    } else if (m->qos == 0) {
+        snprintf(a.detail, sizeof a.detail, "QoS 0 message delivered to no member (at most once allows it)");
+        note(c, MQS_CHAOS_LOST_QOS0, &a);
+    } else if (acked) {
+        snprintf(a.detail, sizeof a.detail, "acknowledged QoS %u message delivered to no member of the group, "
+                 "though every member's session lasted", m->qos);
+        note(c, MQS_CHAOS_LOST, &a);
+        c->gcounts[g].lost++;
+    } else {
+        c->counts.unchecked++;
+        c->gcounts[g].unchecked++;
+    }
+}
+
+/*
+ * A message that reached two members.  QoS 2: if the first member's session had ended after its copy, before
+ * the other member's (its connection lost with a clean session, or a new session begun), 4.8.2-5 forbade it.  Otherwise no MUST forbids it: QoS 1
+ * "MAY" go to another member once the connection is lost (4.8.2), and for QoS 0 and a QoS 2 whose first
+ * member kept its session the spec's "only sent to ... one" is not a numbered requirement: allowed, counted.
+ */
+static void judge_group_copies(mqs_chaos_checker *c, uint32_t pub, uint32_t seq, uint32_t g, const chaos_share *sh)
+{
+    const chaos_msg *m = &c->pub[pub].msgs[seq];
+    bool moved = sh->other_qos == 2 && ended_between(c, sh->first_sub, sh->first_t, sh->other_t);
+    mqs_chaos_anomaly a = anomaly_at(sh->other_t, pub, MQS_CHAOS_NONE, m->topic, sh->other_qos, seq);
+    a.group = g;
+    c->gcounts[g].across++;
+    if (moved) {
+        snprintf(a.detail, sizeof a.detail, "QoS 2 message of sub-%u (at %lld ms) sent to another member after "
+                 "sub-%u's session ended", sh->first_sub, (long long)sh->first_t, sh->first_sub);
+        note(c, MQS_CHAOS_SHARED_QOS2_MOVED, &a);
+    } else {
+        snprintf(a.detail, sizeof a.detail, "QoS %u message delivered to more than one member (sub-%u first)",
+                 sh->other_qos, sh->first_sub);
+        note(c, MQS_CHAOS_DUP_SHARED, &a);
+    }
+}
+
+static void check_groups(mqs_chaos_checker *c, uint32_t p, uint32_t seq)
+{
+    for (uint32_t g = 0; g < c->groups; g++) {
+        const chaos_share *sh = &c->pub[p].share[(size_t)seq * c->groups + g];
+        if (sh->first_sub == MQS_CHAOS_NONE) {
+            judge_group_missing(c, p, seq, g);
+            continue;
+        }
+        c->gcounts[g].messages++;
+        if (sh->other_t != NOT_YET)
+            judge_group_copies(c, p, seq, g, sh);
+    }
+}
+
 void mqs_chaos_check(mqs_chaos_checker *c)
 {
     if (c->checked)
@@ -306,9 +534,10 @@ void mqs_chaos_check(mqs_chaos_checker *c)
     for (uint32_t p = 0; p < c->pubs; p++) {
         for (uint32_t seq = 0; seq < c->pub[p].n; seq++) {
             for (uint32_t s = 0; s < c->subs; s++) {
-                if (c->pub[p].rcv[(size_t)seq * c->subs + s] == 0)
+                if (c->group[s] == MQS_CHAOS_NONE && c->pub[p].rcv[(size_t)seq * c->subs + s] == 0)
                     judge_missing(c, p, seq, s);
             }
+            check_groups(c, p, seq);
         }
     }
 }

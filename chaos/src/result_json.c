@@ -27,6 +27,8 @@ static cJSON *config_json(const mqs_chaos_opts *o)
     cJSON_AddNumberToObject(c, "duration_s", o->duration_s);
     cJSON_AddNumberToObject(c, "publishers", o->publishers);
     cJSON_AddNumberToObject(c, "subscribers", o->subscribers);
+    cJSON_AddNumberToObject(c, "shared_groups", o->shared_groups);
+    cJSON_AddNumberToObject(c, "shared_members", o->shared_groups ? o->shared_members : 0);
     cJSON_AddNumberToObject(c, "topics", o->topics);
     cJSON *qos = cJSON_AddArrayToObject(c, "qos");
     for (int q = 0; q < 3; q++) {
@@ -114,6 +116,7 @@ static cJSON *anomalies_json(const mqs_chaos_opts *opts, const mqs_chaos_result 
             cJSON_AddNullToObject(o, "statement");
         add_index(o, "publisher", "pub-", an[i].publisher);
         add_index(o, "subscriber", "sub-", an[i].subscriber);
+        add_index(o, "group", "share-", an[i].group);
         /* the topic as the workers name it, without the run's id */
         add_index(o, "topic", "chaos/", an[i].topic);
         cJSON_AddNumberToObject(o, "qos", an[i].qos);
@@ -144,6 +147,9 @@ static cJSON *summary_json(const mqs_chaos_result *r)
     cJSON_AddNumberToObject(s, "reordered_resends", (double)c->by_kind[MQS_CHAOS_REORDER_RESEND]);
     cJSON_AddNumberToObject(s, "never_published", (double)c->by_kind[MQS_CHAOS_NEVER_PUBLISHED]);
     cJSON_AddNumberToObject(s, "lost_after_restart", (double)c->by_kind[MQS_CHAOS_LOST_AFTER_RESTART]);
+    cJSON_AddNumberToObject(s, "duplicates_shared", (double)c->by_kind[MQS_CHAOS_DUP_SHARED]);
+    cJSON_AddNumberToObject(s, "shared_qos2_moved", (double)c->by_kind[MQS_CHAOS_SHARED_QOS2_MOVED]);
+    cJSON_AddNumberToObject(s, "reordered_shared", (double)c->by_kind[MQS_CHAOS_REORDER_SHARED]);
     cJSON_AddNumberToObject(s, "violations", (double)c->violations);
     cJSON_AddNumberToObject(s, "unchecked", (double)c->unchecked);
     cJSON_AddNumberToObject(s, "throughput_in_per_s", per_s(c->published, r->workload_ms));
@@ -157,6 +163,48 @@ static cJSON *summary_json(const mqs_chaos_result *r)
     cJSON_AddNumberToObject(s, "harness_rss_kb", (double)r->harness_rss_kb);
     cJSON_AddNumberToObject(s, "faults_not_listed", (double)r->faults_dropped);
     return s;
+}
+
+/* One shared group: its members, what each received and what the checker found for the group. */
+static cJSON *group_json(const mqs_chaos_result *r, uint32_t g)
+{
+    const mqs_chaos_checker *ck = r->checker;
+    const mqs_chaos_group_counts *gc = mqs_chaos_group_counts_of(ck, g);
+    cJSON *o = cJSON_CreateObject();
+    char name[32];
+    add_index(o, "name", "share-", g);
+    mqs_chaos_share_name(r->run_id, g, name, sizeof name);
+    cJSON_AddStringToObject(o, "share_name", name);
+    cJSON *members = cJSON_AddArrayToObject(o, "members");
+    cJSON *per = cJSON_AddArrayToObject(o, "delivered_per_member");
+    for (uint32_t s = 0; s < mqs_chaos_subscriber_count(ck); s++) {
+        if (mqs_chaos_group_of(ck, s) != g)
+            continue;
+        snprintf(name, sizeof name, "sub-%u", s);
+        cJSON_AddItemToArray(members, cJSON_CreateString(name));
+        cJSON_AddItemToArray(per, cJSON_CreateNumber((double)mqs_chaos_first_deliveries(ck, s)));
+    }
+    cJSON_AddNumberToObject(o, "messages", (double)gc->messages);
+    cJSON_AddNumberToObject(o, "lost", (double)gc->lost);
+    cJSON_AddNumberToObject(o, "across_members", (double)gc->across);
+    cJSON_AddNumberToObject(o, "unchecked", (double)gc->unchecked);
+    return o;
+}
+
+/* "shared": only with --shared-groups (the output of other runs is unchanged). */
+static void add_shared(cJSON *root, const mqs_chaos_opts *o, const mqs_chaos_result *r)
+{
+    if (!o->shared_groups)
+        return;
+    cJSON *sh = cJSON_AddObjectToObject(root, "shared");
+    cJSON_AddBoolToObject(sh, "supported", !r->shared_refused);
+    if (r->shared_refused)
+        cJSON_AddStringToObject(sh, "refusal", r->shared_refusal);
+    else
+        cJSON_AddNullToObject(sh, "refusal");
+    cJSON *groups = cJSON_AddArrayToObject(sh, "groups");
+    for (uint32_t g = 0; g < mqs_chaos_groups(r->checker); g++)
+        cJSON_AddItemToArray(groups, group_json(r, g));
 }
 
 cJSON *mqs_chaos_json(const mqs_chaos_opts *o, const mqs_chaos_result *r)
@@ -174,6 +222,7 @@ cJSON *mqs_chaos_json(const mqs_chaos_opts *o, const mqs_chaos_result *r)
     cJSON_AddItemToObject(root, "series", series_json(r));
     cJSON_AddItemToObject(root, "anomalies", anomalies_json(o, r));
     cJSON_AddItemToObject(root, "summary", summary_json(r));
+    add_shared(root, o, r);
     cJSON_AddStringToObject(root, "verdict", mqs_chaos_passed(r) ? "PASS" : "FAIL");
     cJSON *notes = cJSON_AddArrayToObject(root, "notes");
     for (unsigned i = 0; i < r->n_notes; i++)

@@ -3,9 +3,16 @@
 
 #define SHOWN_PER_KIND 3 /* examples printed per anomaly kind; all are in --json */
 
+static bool shared_kind(mqs_chaos_kind k)
+{
+    return k == MQS_CHAOS_DUP_SHARED || k == MQS_CHAOS_SHARED_QOS2_MOVED || k == MQS_CHAOS_REORDER_SHARED;
+}
+
 static void print_counts(FILE *out, const mqs_chaos_opts *o, const mqs_chaos_counts *c)
 {
     for (int k = 0; k < MQS_CHAOS_KIND_COUNT; k++) {
+        if (shared_kind((mqs_chaos_kind)k) && !o->shared_groups)
+            continue; /* a run without shared groups cannot have them */
         const char *st = mqs_chaos_kind_statement((mqs_chaos_kind)k, o->version);
         fprintf(out, "  %-20s %10llu  %-9s %s\n", mqs_chaos_kind_name((mqs_chaos_kind)k),
                 (unsigned long long)c->by_kind[k], mqs_chaos_severity_name(mqs_chaos_kind_severity((mqs_chaos_kind)k)),
@@ -21,9 +28,13 @@ static void print_examples(FILE *out, const mqs_chaos_result *r)
     for (size_t i = 0; i < n; i++) {
         if (mqs_chaos_kind_severity(a[i].kind) != MQS_CHAOS_VIOLATION || shown[a[i].kind]++ >= SHOWN_PER_KIND)
             continue;
-        fprintf(out, "  %8.3f s  %-15s pub-%u -> sub-%u topic %u QoS %u seq %u: %s\n", (double)a[i].t_ms / 1000.0,
-                mqs_chaos_kind_name(a[i].kind), a[i].publisher, a[i].subscriber, a[i].topic, a[i].qos, a[i].seq,
-                a[i].detail);
+        char to[24];
+        if (a[i].subscriber == MQS_CHAOS_NONE && a[i].group != MQS_CHAOS_NONE)
+            snprintf(to, sizeof to, "share-%u", a[i].group);
+        else
+            snprintf(to, sizeof to, "sub-%u", a[i].subscriber);
+        fprintf(out, "  %8.3f s  %-15s pub-%u -> %s topic %u QoS %u seq %u: %s\n", (double)a[i].t_ms / 1000.0,
+                mqs_chaos_kind_name(a[i].kind), a[i].publisher, to, a[i].topic, a[i].qos, a[i].seq, a[i].detail);
     }
 }
 
@@ -38,6 +49,33 @@ static void print_faults(FILE *out, const mqs_chaos_result *r)
             (unsigned long long)r->session_losses);
 }
 
+/* A line per shared group: what its members received and what the check found. */
+static void print_groups(FILE *out, const mqs_chaos_opts *o, const mqs_chaos_result *r)
+{
+    if (!o->shared_groups)
+        return;
+    if (r->shared_refused) {
+        fprintf(out, "shared subscriptions: SKIP, not supported by the target (%s): nothing checked for the %u "
+                "members\n", r->shared_refusal, o->shared_groups * o->shared_members);
+        return;
+    }
+    fprintf(out, "shared subscriptions: %u groups of %u members (each message to one member of each group):\n",
+            o->shared_groups, o->shared_members);
+    for (uint32_t g = 0; g < mqs_chaos_groups(r->checker); g++) {
+        const mqs_chaos_group_counts *gc = mqs_chaos_group_counts_of(r->checker, g);
+        fprintf(out, "  share-%u: %llu messages (", g, (unsigned long long)gc->messages);
+        const char *sep = "";
+        for (uint32_t s = 0; s < mqs_chaos_subscriber_count(r->checker); s++) {
+            if (mqs_chaos_group_of(r->checker, s) != g)
+                continue;
+            fprintf(out, "%ssub-%u %llu", sep, s, (unsigned long long)mqs_chaos_first_deliveries(r->checker, s));
+            sep = ", ";
+        }
+        fprintf(out, "), %llu lost, %llu on more than one member, %llu not checked\n", (unsigned long long)gc->lost,
+                (unsigned long long)gc->across, (unsigned long long)gc->unchecked);
+    }
+}
+
 void mqs_chaos_summary_print(FILE *out, const mqs_chaos_opts *o, const mqs_chaos_result *r)
 {
     const mqs_chaos_counts *c = mqs_chaos_counts_of(r->checker);
@@ -49,6 +87,7 @@ void mqs_chaos_summary_print(FILE *out, const mqs_chaos_opts *o, const mqs_chaos
             "not checked (session not kept)\n", (unsigned long long)c->published,
             (unsigned long long)c->acknowledged, (unsigned long long)c->delivered, (unsigned long long)c->unchecked);
     print_faults(out, r);
+    print_groups(out, o, r);
     fprintf(out, "anomalies:\n");
     print_counts(out, o, c);
     print_examples(out, r);

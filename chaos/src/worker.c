@@ -190,6 +190,8 @@ bool chaos_worker_connect(chaos_run *run, chaos_worker *w, char *err, size_t err
 void chaos_worker_lost(chaos_run *run, chaos_worker *w, const char *why)
 {
     (void)why;
+    if (w->t && !w->is_pub && !run->o->persistent && w->state != W_CONNACK)
+        mqs_chaos_session_ended(run->ck, w->index, chaos_now(run)); /* a clean session ends with its connection */
     if (w->t) {
         mqs_transport_drop(w->t);
         w->t = NULL;
@@ -388,9 +390,10 @@ static bool send_subscribe(chaos_run *run, chaos_worker *w)
     mqtt_writer_init(&wr, list, sizeof list);
     uint8_t qos = run->o->qos_mask & 4 ? 2 : run->o->qos_mask & 2 ? 1 : 0;
     for (uint32_t t = 0; t < run->o->topics; t++) {
-        char topic[64];
+        char topic[64], filter[96];
         topic_name(run, t, topic, sizeof topic);
-        mqtt_write_sub_entry(&wr, (mqtt_bytes){(const uint8_t *)topic, (uint32_t)strlen(topic)}, qos);
+        chaos_sub_filter(run, w, topic, filter, sizeof filter);
+        mqtt_write_sub_entry(&wr, (mqtt_bytes){(const uint8_t *)filter, (uint32_t)strlen(filter)}, qos);
     }
     if (wr.overflow)
         return false;
@@ -494,6 +497,8 @@ static void on_connack(chaos_run *run, chaos_worker *w, const mqtt_packet *p)
     if (w->is_pub) {
         pub_resume(run, w, present);
         w->state = W_UP;
+    } else if (!chaos_shared_connack(run, w, ca->props)) {
+        w->state = W_UP; /* a member of a shared group the target refused: connected, subscribed to nothing */
     } else {
         sub_resume(run, w, present);
     }
@@ -505,7 +510,8 @@ static void on_packet(chaos_run *run, chaos_worker *w, const mqtt_packet *p)
     if (p->type == MQTT_CONNACK && w->state == W_CONNACK) {
         on_connack(run, w, p);
     } else if (p->type == MQTT_SUBACK && w->state == W_SUBACK) {
-        mqs_chaos_session_started(run->ck, w->index, chaos_now(run));
+        if (chaos_shared_suback(run, w, p))
+            mqs_chaos_session_started(run->ck, w->index, chaos_now(run));
         w->state = W_UP;
     } else if (p->type == MQTT_DISCONNECT) {
         chaos_worker_lost(run, w, "DISCONNECT from the broker");

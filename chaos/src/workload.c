@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/rand.h>
+
 #include "chaos_internal.h"
 
 void mqs_chaos_opts_init(mqs_chaos_opts *o)
@@ -28,6 +30,7 @@ void mqs_chaos_opts_init(mqs_chaos_opts *o)
     o->quiet_ms = 2000;
     o->inflight = 32;
     o->drop_every_ms = 1000;
+    o->shared_members = 2;
 }
 
 int64_t chaos_now(const chaos_run *run)
@@ -260,13 +263,17 @@ static int loop_until(chaos_run *run, struct pollfd *fds, size_t cap, int64_t un
 static bool start_workers(chaos_run *run)
 {
     const mqs_chaos_opts *o = run->o;
-    run->n_workers = o->publishers + o->subscribers;
+    unsigned subs = mqs_chaos_subscriber_total(o);
+    run->n_workers = o->publishers + subs;
     run->w = calloc(run->n_workers ? run->n_workers : 1, sizeof *run->w);
     if (!run->w)
         return false;
     for (unsigned i = 0; i < run->n_workers; i++) {
-        bool pub = i >= o->subscribers;
-        if (!chaos_worker_init(&run->w[i], run, pub, pub ? i - o->subscribers : i))
+        bool pub = i >= subs;
+        if (!chaos_worker_init(&run->w[i], run, pub, pub ? i - subs : i))
+            return false;
+        run->w[i].group = pub || i < o->subscribers ? MQS_CHAOS_NONE : (i - o->subscribers) / o->shared_members;
+        if (run->w[i].group != MQS_CHAOS_NONE && !mqs_chaos_member_of(run->ck, i, run->w[i].group))
             return false;
         run->w[i].state = W_DOWN;
         run->w[i].next_connect_ms = pub ? INT64_MAX : 0; /* publishers once every subscriber is in */
@@ -333,19 +340,35 @@ static int setup(chaos_run *run, char *err, size_t err_cap)
     return 0;
 }
 
+/* Mixed into the run id: client ids, topics and ShareNames are new each run even with the same --seed, so a
+ * persistent session an earlier run left on the broker (expiry 3600 s) is neither resumed nor a member of
+ * this run's shared groups.  The faults stay a function of the seed. */
+static uint32_t run_nonce(void)
+{
+    unsigned char b[4];
+    if (RAND_bytes(b, sizeof b) != 1)
+        return (uint32_t)getpid() ^ (uint32_t)mqs_now_ms();
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
 int mqs_chaos_run(const mqs_chaos_opts *o, mqs_chaos_result *r, char *err, size_t err_cap)
 {
     memset(r, 0, sizeof *r);
     chaos_run run = {.o = o, .r = r, .rng = o->seed ? o->seed : 1, .restart_pid = 0};
-    run.run_id = (uint32_t)chaos_rand(&run.rng);
+    run.run_id = r->run_id = (uint32_t)chaos_rand(&run.rng) ^ run_nonce();
     run.t0_ms = mqs_now_ms();
     utc_now(r->started_at, sizeof r->started_at);
-    r->checker = run.ck = mqs_chaos_checker_new(o->publishers, o->subscribers, o->topics, MQS_CHAOS_MAX_ANOMALIES);
+    if (o->shared_groups && (o->version != MQTT_V5 || !o->shared_members)) {
+        snprintf(err, err_cap, "shared subscriptions need MQTT 5.0 and at least one member per group");
+        return -1;
+    }
+    r->checker = run.ck = mqs_chaos_checker_new_groups(o->publishers, mqs_chaos_subscriber_total(o), o->topics,
+                                                       o->shared_groups, MQS_CHAOS_MAX_ANOMALIES);
     if (!run.ck) {
         snprintf(err, err_cap, "out of memory");
         return -1;
     }
-    size_t cap = o->publishers + o->subscribers + 1 + 2 * 4096;
+    size_t cap = o->publishers + mqs_chaos_subscriber_total(o) + 1 + 2 * 4096;
     struct pollfd *fds = malloc(cap * sizeof *fds);
     if (!fds || setup(&run, err, err_cap) < 0) {
         if (!fds)

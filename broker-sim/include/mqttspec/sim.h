@@ -151,6 +151,7 @@ typedef enum sim_quirk_id {
     /* delivery guarantees across reconnects (what `mqttspec chaos` must catch) */
     SIM_Q_CHAOS_LOSE_ACKED_QOS1,      /* on resume, every 10th QoS 1 message queued while away is dropped */
     SIM_Q_CHAOS_QOS2_DUP_ON_RECONNECT, /* on resume, an interrupted QoS 2 delivery is also sent again as new */
+    SIM_Q_CHAOS_SHARED_LOSE,          /* every 5th QoS 1 message routed to a shared group reaches no member */
     SIM_Q_CRASH_ON_MALFORMED,         /* a malformed packet: exit(1) (planted.c) */
     SIM_Q_ABORT_ON_DOLLAR_PUBLISH,    /* a client PUBLISH to a $-topic: abort() */
     SIM_Q_DEEP_TOPIC_RECURSION,       /* one stack frame per topic level: deep topics overflow the stack */

@@ -35,6 +35,10 @@ typedef enum mqs_chaos_kind {
     MQS_CHAOS_LOST_QOS0,          /* a QoS 0 message missing (allowed) */
     MQS_CHAOS_LOST_AFTER_RESTART, /* missing, and the broker restarted after it was sent (information) */
     MQS_CHAOS_REORDER_RESEND,     /* first copy after a later message, but a resend (DUP 1): allowed */
+    /* shared subscriptions (5.0 4.8.2): a group of members shares one subscription */
+    MQS_CHAOS_DUP_SHARED,         /* a message delivered to two members of one group, no MUST against it: allowed */
+    MQS_CHAOS_SHARED_QOS2_MOVED,  /* a QoS 2 message sent to another member after its member's session ended */
+    MQS_CHAOS_REORDER_SHARED,     /* out of order within one member: not an Ordered Topic by default: allowed */
     MQS_CHAOS_KIND_COUNT
 } mqs_chaos_kind;
 
@@ -56,6 +60,7 @@ typedef struct mqs_chaos_anomaly {
     int64_t t_ms; /* since the start of the workload: when it was received, or (losses) sent */
     mqs_chaos_kind kind;
     uint32_t publisher, subscriber, topic; /* indexes, or MQS_CHAOS_NONE */
+    uint32_t group;                        /* shared group (its member, or the whole group), or MQS_CHAOS_NONE */
     uint8_t qos;
     uint32_t seq;
     char detail[128];
@@ -66,7 +71,7 @@ typedef struct mqs_chaos_counts {
     uint64_t published;    /* messages sent (first transmission) */
     uint64_t acknowledged; /* QoS 1 PUBACK / QoS 2 PUBCOMP received */
     uint64_t delivered;    /* PUBLISH received by subscribers, duplicates included */
-    uint64_t unchecked;    /* (message, subscriber) pairs not checked for loss: the session did not persist */
+    uint64_t unchecked;    /* (message, subscriber or group) pairs not checked for loss: a session did not persist */
     uint64_t violations;   /* sum of the kinds of severity violation */
 } mqs_chaos_counts;
 
@@ -77,6 +82,12 @@ typedef struct mqs_chaos_checker mqs_chaos_checker;
 /* At most max_anomalies are kept (all are counted).  NULL if out of memory. */
 mqs_chaos_checker *mqs_chaos_checker_new(unsigned publishers, unsigned subscribers, unsigned topics,
                                          size_t max_anomalies);
+/* The same with `groups` shared subscription groups (5.0 4.8.2); mqs_chaos_member_of puts subscribers in them.
+ * A group is judged as one: each message must reach one of its members (docs/chaos.md, "Shared subscriptions"). */
+mqs_chaos_checker *mqs_chaos_checker_new_groups(unsigned publishers, unsigned subscribers, unsigned topics,
+                                                unsigned groups, size_t max_anomalies);
+/* Subscriber sub is a member of group (before any event for it); false if either is out of range. */
+bool mqs_chaos_member_of(mqs_chaos_checker *c, uint32_t sub, uint32_t group);
 void mqs_chaos_checker_free(mqs_chaos_checker *c);
 /* Publisher pub sent message seq (0, 1, 2, ... without gaps) on topic at qos; false if out of memory. */
 bool mqs_chaos_sent(mqs_chaos_checker *c, uint32_t pub, uint32_t seq, uint32_t topic, uint8_t qos, int64_t t_ms);
@@ -90,6 +101,9 @@ void mqs_chaos_received(mqs_chaos_checker *c, uint32_t sub, uint32_t pub, uint32
 /* Subscriber sub holds a new subscription (its session was not resumed) from t_ms: messages sent from
  * then on are expected at it, those sent before are not. */
 void mqs_chaos_session_started(mqs_chaos_checker *c, uint32_t sub, int64_t t_ms);
+/* Subscriber sub's session ended at t_ms (or by then): a clean session whose connection was lost.  A new
+ * session (mqs_chaos_session_started) also ends the one before.  Only shared groups use it (4.8.2-5). */
+void mqs_chaos_session_ended(mqs_chaos_checker *c, uint32_t sub, int64_t t_ms);
 /* Subscriber sub ended the run without a live session: nothing is expected at it. */
 void mqs_chaos_session_void(mqs_chaos_checker *c, uint32_t sub);
 /* The broker restarted at t_ms (a message sent before it may be lost without persistence). */
@@ -97,6 +111,20 @@ void mqs_chaos_restarted(mqs_chaos_checker *c, int64_t t_ms);
 /* After the quiet period: count and list the losses.  Call once. */
 void mqs_chaos_check(mqs_chaos_checker *c);
 const mqs_chaos_counts *mqs_chaos_counts_of(const mqs_chaos_checker *c);
+
+typedef struct mqs_chaos_group_counts {
+    uint64_t messages;   /* distinct messages delivered to the group (to one member or more) */
+    uint64_t lost;       /* acknowledged, expected, delivered to no member (violations) */
+    uint64_t across;     /* messages delivered to more than one member */
+    uint64_t unchecked;  /* not delivered, but a member's session did not persist (or unacknowledged) */
+} mqs_chaos_group_counts;
+unsigned mqs_chaos_groups(const mqs_chaos_checker *c);
+unsigned mqs_chaos_subscriber_count(const mqs_chaos_checker *c);
+/* After mqs_chaos_check; NULL for a group out of range. */
+const mqs_chaos_group_counts *mqs_chaos_group_counts_of(const mqs_chaos_checker *c, uint32_t group);
+/* The group of subscriber sub, or MQS_CHAOS_NONE; distinct messages it received (duplicates not counted). */
+uint32_t mqs_chaos_group_of(const mqs_chaos_checker *c, uint32_t sub);
+uint64_t mqs_chaos_first_deliveries(const mqs_chaos_checker *c, uint32_t sub);
 /* The anomalies kept, in the order found. */
 const mqs_chaos_anomaly *mqs_chaos_anomalies(const mqs_chaos_checker *c, size_t *n);
 
@@ -139,7 +167,15 @@ typedef struct mqs_chaos_opts {
     bool (*interrupted)(void); /* polled: true ends the workload early (then quiet period, check, report) */
     FILE *progress;           /* a line per second; NULL: quiet */
     const char *version_string; /* mqttspec's, for the JSON */
+    /* 5.0 shared subscriptions: shared_groups groups of shared_members subscribers each, in addition to the
+     * `subscribers` non-shared ones (subscriber indexes after theirs, group by group) */
+    unsigned shared_groups, shared_members;
 } mqs_chaos_opts;
+
+/* All subscribing connections: the non-shared ones and the members of the shared groups. */
+unsigned mqs_chaos_subscriber_total(const mqs_chaos_opts *o);
+/* "mqsc0000002ag1": the ShareName of group g in run run_id (unique per run, so no earlier session joins). */
+void mqs_chaos_share_name(uint32_t run_id, uint32_t g, char *buf, size_t cap);
 
 #define MQS_CHAOS_MIN_SIZE 32 /* the payload header: magic, run, publisher, sequence, send time */
 #define MQS_CHAOS_MAX_ANOMALIES 1000
@@ -189,6 +225,9 @@ typedef struct mqs_chaos_result {
     long harness_rss_kb;
     uint64_t reconnects, session_losses;
     mqs_chaos_checker *checker; /* counts and anomalies */
+    uint32_t run_id;            /* in client ids, topics and ShareNames */
+    bool shared_refused;        /* the target refused shared subscriptions: nothing checked for the members */
+    char shared_refusal[160];   /* how: "CONNACK Shared Subscription Available 0", "SUBACK 0x9E ..." */
     char notes[8][256];
     unsigned n_notes;
 } mqs_chaos_result;
