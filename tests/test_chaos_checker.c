@@ -94,6 +94,39 @@ static void unacknowledged_or_unexpected_is_not_lost(void **state)
     mqs_chaos_checker_free(c);
 }
 
+/* A clean session that ended after the message was sent (its connection lost) and began again later: the
+ * message may have gone with it, even though the latest session began before the end of the run. */
+static void clean_session_ended_after_send_is_not_lost(void **state)
+{
+    (void)state;
+    mqs_chaos_checker *c = fresh();
+    send_acked(c, 0, 1, 10);
+    mqs_chaos_received(c, 0, 0, 0, 0, 1, false, 12);
+    mqs_chaos_session_ended(c, 1, 15); /* sub-1's connection lost before seq 0 reached it */
+    send_acked(c, 1, 1, 20);           /* sub-1 had no session then */
+    mqs_chaos_received(c, 0, 0, 1, 0, 1, false, 22);
+    mqs_chaos_check(c);
+    assert_int_equal(count(c, MQS_CHAOS_LOST), 0);
+    assert_int_equal(mqs_chaos_counts_of(c)->unchecked, 2);
+    mqs_chaos_checker_free(c);
+}
+
+/* Sent in the millisecond the subscriber's session began: it may have reached the broker before the
+ * SUBSCRIBE did, so it is not owed; a millisecond later it is. */
+static void sent_as_session_began_is_not_owed(void **state)
+{
+    (void)state;
+    mqs_chaos_checker *c = mqs_chaos_checker_new(1, 1, 1, 10);
+    assert_non_null(c);
+    mqs_chaos_session_started(c, 0, 50);
+    send_acked(c, 0, 1, 50);
+    send_acked(c, 1, 1, 51);
+    mqs_chaos_check(c);
+    assert_int_equal(count(c, MQS_CHAOS_LOST), 1);
+    assert_int_equal(mqs_chaos_counts_of(c)->unchecked, 1);
+    mqs_chaos_checker_free(c);
+}
+
 static void qos0_loss_is_allowed(void **state)
 {
     (void)state;
@@ -233,7 +266,7 @@ static void anomalies_are_capped_counts_are_not(void **state)
     mqs_chaos_checker *c = mqs_chaos_checker_new(1, 1, 1, 2);
     mqs_chaos_session_started(c, 0, 0);
     for (uint32_t seq = 0; seq < 5; seq++)
-        send_acked(c, seq, 1, seq);
+        send_acked(c, seq, 1, seq + 1);
     mqs_chaos_check(c);
     size_t na;
     mqs_chaos_anomalies(c, &na);
@@ -472,6 +505,8 @@ int main(void)
         cmocka_unit_test(clean_stream_has_no_anomaly),
         cmocka_unit_test(acknowledged_message_missing_is_lost),
         cmocka_unit_test(unacknowledged_or_unexpected_is_not_lost),
+        cmocka_unit_test(clean_session_ended_after_send_is_not_lost),
+        cmocka_unit_test(sent_as_session_began_is_not_owed),
         cmocka_unit_test(qos0_loss_is_allowed),
         cmocka_unit_test(qos2_duplicate_is_a_violation),
         cmocka_unit_test(qos1_duplicate_is_allowed),

@@ -363,7 +363,10 @@ void mqs_chaos_received(mqs_chaos_checker *c, uint32_t sub, uint32_t pub, uint32
 
 void mqs_chaos_session_ended(mqs_chaos_checker *c, uint32_t sub, int64_t t_ms)
 {
-    if (sub >= c->subs || c->group[sub] == MQS_CHAOS_NONE)
+    if (sub >= c->subs)
+        return;
+    c->epoch[sub] = NO_EPOCH; /* what it had not received went with the session; a new one owes from its start */
+    if (c->group[sub] == MQS_CHAOS_NONE)
         return;
     chaos_ends *e = &c->ends[sub];
     if (e->n == e->cap) {
@@ -418,12 +421,23 @@ static bool restart_after(const mqs_chaos_checker *c, int64_t t)
     return false;
 }
 
+/*
+ * Was sub's session there from t to the end of the run?  Only then is a message sent at t owed to it: a
+ * session that ended (a clean one, with its connection) took what it had not received with it.  Strictly
+ * after its start: times are in milliseconds, and a PUBLISH written in the millisecond the SUBACK was read
+ * may have been written before it (the broker then had it before the SUBSCRIBE).
+ */
+static bool session_held(const mqs_chaos_checker *c, uint32_t sub, int64_t t)
+{
+    return c->epoch[sub] != NO_EPOCH && t > c->epoch[sub];
+}
+
 /* One message that subscriber sub never received. */
 static void judge_missing(mqs_chaos_checker *c, uint32_t pub, uint32_t seq, uint32_t sub)
 {
     const chaos_msg *m = &c->pub[pub].msgs[seq];
     bool acked = m->flags & ACKED;
-    bool expected = m->sent_t >= c->epoch[sub];
+    bool expected = session_held(c, sub, m->sent_t);
     bool restart = restart_after(c, m->sent_t);
     mqs_chaos_anomaly a = anomaly_at(m->sent_t, pub, sub, m->topic, m->qos, seq);
     if (restart && (acked || (expected && m->qos == 0))) {
@@ -452,7 +466,7 @@ static bool group_expects(const mqs_chaos_checker *c, uint32_t g, int64_t t)
     for (uint32_t s = 0; s < c->subs; s++) {
         if (c->group[s] != g)
             continue;
-        if (t < c->epoch[s])
+        if (!session_held(c, s, t))
             return false;
         members++;
     }

@@ -102,7 +102,8 @@ void mqs_chaos_received(mqs_chaos_checker *c, uint32_t sub, uint32_t pub, uint32
  * then on are expected at it, those sent before are not. */
 void mqs_chaos_session_started(mqs_chaos_checker *c, uint32_t sub, int64_t t_ms);
 /* Subscriber sub's session ended at t_ms (or by then): a clean session whose connection was lost.  A new
- * session (mqs_chaos_session_started) also ends the one before.  Only shared groups use it (4.8.2-5). */
+ * session (mqs_chaos_session_started) also ends the one before.  What it had not received is no longer owed
+ * to it; for members of shared groups the time also decides 4.8.2-5. */
 void mqs_chaos_session_ended(mqs_chaos_checker *c, uint32_t sub, int64_t t_ms);
 /* Subscriber sub ended the run without a live session: nothing is expected at it. */
 void mqs_chaos_session_void(mqs_chaos_checker *c, uint32_t sub);
