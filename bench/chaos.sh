@@ -5,6 +5,8 @@
 #   idle  1000 connections (500 publishers, 500 subscribers) at 1 msg/s: RSS per connection
 #   load  1000 connections, 500 publishers at 100 msg/s together, each message to 500 subscribers:
 #         50 000 deliveries/s asked for
+#   rss   idle with 2, 1000 and 5000 connections (half publishers, half subscribers): RSS per idle
+#         connection as (peak RSS at N - peak RSS at 2) / (N - 2)
 # Each run's JSON goes to OUT_DIR; one line per run on stdout.
 #
 #   usage: bench/chaos.sh [BUILD_DIR] [OUT_DIR] [SECONDS]
@@ -17,7 +19,7 @@ out=${2:-$build/bench-chaos}
 secs=${3:-10}
 mqttspec="$build/cli/mqttspec"
 mkdir -p "$out"
-ulimit -n 8192 # 1000 connections, and the proxy-free broker side of them
+ulimit -n 16384 # 5000 connections, and the broker side of them (broker-sim is in this process)
 scratch_and_child
 
 # run NAME [options]: one workload, its figures on one line.
@@ -30,8 +32,26 @@ run() {
     "$out/$name.json"
 }
 
+# rss LABEL [options]: idle runs at 2, 1000 and 5000 connections, RSS per connection beyond the first two.
+rss() {
+  local label=$1 base="" n
+  shift
+  for n in 1 500 2500; do
+    "$mqttspec" chaos -V 5.0 --duration 3 --publishers $n --subscribers $n --topics 1 --qos 1 --seed 1 --rate 1 \
+      -q --json "$out/$label-rss-$((2 * n)).json" "$@" >"$out/$label-rss-$((2 * n)).log" 2>&1 || true
+    local kb
+    kb=$(jq -r '.summary.harness_rss_kb' "$out/$label-rss-$((2 * n)).json")
+    [[ -z $base ]] && base=$kb
+    echo "$label-rss: $(jq -r '.summary.connections_max' "$out/$label-rss-$((2 * n)).json") connections idle," \
+      "RSS $kb KB, CPU $(jq -r '.summary.harness_cpu_s' "$out/$label-rss-$((2 * n)).json") s" \
+      "in $(jq -r '.elapsed_ms / 1000' "$out/$label-rss-$((2 * n)).json") s$( ((n > 1)) &&
+        echo ", $(((kb - base) * 1000 / (2 * n - 2))) bytes per connection beyond 2")"
+  done
+}
+
 run sim-idle --rate 1
 run sim-load --rate 100
+rss sim
 
 port=$(free_port)
 mosquitto_base_conf "$work/mosquitto.conf"
@@ -43,4 +63,5 @@ start_mosquitto "$out/mosquitto.log"
 wait_port "$port" 10
 run mosquitto-idle --rate 1 --target "mqtt://127.0.0.1:${port}"
 run mosquitto-load --rate 100 --target "mqtt://127.0.0.1:${port}"
+rss mosquitto --target "mqtt://127.0.0.1:${port}"
 stop_child

@@ -204,8 +204,8 @@ static int take_workload(chaos_args *a, int opt, const char *arg)
         o->version = v;
         return 0;
     }
-    case OPT_PUBS: return uint_arg("--publishers", arg, 1, 2000, &o->publishers);
-    case OPT_SUBS: return uint_arg("--subscribers", arg, 1, 2000, &o->subscribers);
+    case OPT_PUBS: return uint_arg("--publishers", arg, 1, 5000, &o->publishers);
+    case OPT_SUBS: return uint_arg("--subscribers", arg, 1, 5000, &o->subscribers);
     case OPT_TOPICS: return uint_arg("--topics", arg, 1, 100, &o->topics);
     case OPT_QOS: return qos_list(arg, &o->qos_mask);
     case OPT_RATE: return num_arg("--rate", arg, 0.1, 10000000, &o->rate);
