@@ -30,7 +30,8 @@ struct mqs_chaos_checker {
     unsigned pubs, subs, topics;
     chaos_pub *pub;
     int64_t *epoch;     /* per subscriber: since when its session has persisted */
-    int64_t *last_seq;  /* per (sub, pub, topic, qos): highest sequence number first received */
+    uint32_t *last_seq; /* per (sub, pub, topic, qos): highest sequence number first received + 1, 0: none
+                         * (zeroed by calloc: pages of pairs that never met are never touched) */
     int64_t restarts[MAX_RESTARTS];
     unsigned n_restarts;
     mqs_chaos_counts counts;
@@ -104,7 +105,7 @@ mqs_chaos_checker *mqs_chaos_checker_new(unsigned publishers, unsigned subscribe
     size_t n_last = (size_t)subscribers * publishers * topics * 3;
     c->pub = calloc(publishers ? publishers : 1, sizeof *c->pub);
     c->epoch = malloc((subscribers ? subscribers : 1) * sizeof *c->epoch);
-    c->last_seq = malloc((n_last ? n_last : 1) * sizeof *c->last_seq);
+    c->last_seq = calloc(n_last ? n_last : 1, sizeof *c->last_seq);
     c->anomalies = calloc(max_anomalies ? max_anomalies : 1, sizeof *c->anomalies);
     if (!c->pub || !c->epoch || !c->last_seq || !c->anomalies) {
         mqs_chaos_checker_free(c);
@@ -112,8 +113,6 @@ mqs_chaos_checker *mqs_chaos_checker_new(unsigned publishers, unsigned subscribe
     }
     for (unsigned s = 0; s < subscribers; s++)
         c->epoch[s] = NO_EPOCH;
-    for (size_t i = 0; i < n_last; i++)
-        c->last_seq[i] = -1;
     return c;
 }
 
@@ -198,15 +197,15 @@ static mqs_chaos_anomaly anomaly_at(int64_t t, uint32_t pub, uint32_t sub, uint3
 static void check_order(mqs_chaos_checker *c, uint32_t sub, uint32_t pub, const chaos_msg *m, uint32_t seq,
                         bool dup, int64_t t)
 {
-    int64_t *last = &c->last_seq[(((size_t)sub * c->pubs + pub) * c->topics + m->topic) * 3 + m->qos];
-    if (*last > (int64_t)seq) {
+    uint32_t *last = &c->last_seq[(((size_t)sub * c->pubs + pub) * c->topics + m->topic) * 3 + m->qos];
+    if (*last > seq + 1) {
         mqs_chaos_anomaly a = anomaly_at(t, pub, sub, m->topic, m->qos, seq);
         snprintf(a.detail, sizeof a.detail, "seq %u arrived %safter seq %lld of the same publisher, topic and QoS",
-                 seq, dup ? "as a resend (DUP 1) " : "", (long long)*last);
+                 seq, dup ? "as a resend (DUP 1) " : "", (long long)*last - 1);
         note(c, dup ? MQS_CHAOS_REORDER_RESEND : MQS_CHAOS_REORDER, &a);
         return;
     }
-    *last = seq;
+    *last = seq + 1;
 }
 
 void mqs_chaos_received(mqs_chaos_checker *c, uint32_t sub, uint32_t pub, uint32_t seq, uint32_t topic,

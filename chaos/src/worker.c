@@ -48,22 +48,31 @@ bool chaos_worker_init(chaos_worker *w, const chaos_run *run, bool is_pub, uint3
     w->max_flight = run->o->inflight;
     snprintf(w->name, sizeof w->name, "%s-%u", is_pub ? "pub" : "sub", index);
     snprintf(w->client_id, sizeof w->client_id, "mqttspec-chaos-%08x-%s", run->run_id, w->name);
-    w->inbuf = malloc(CHAOS_IN_CAP);
-    w->out = malloc(CHAOS_OUT_CAP);
-    w->awaiting_pubrel = is_pub ? NULL : calloc(65536 / 8, 1);
-    if (!w->inbuf || !w->out || (!is_pub && !w->awaiting_pubrel))
-        return false;
-    mqtt_stream_init(&w->in, w->inbuf, CHAOS_IN_CAP);
-    return true;
+    return true; /* buffers come when needed */
+}
+
+static void partial_free(chaos_worker *w)
+{
+    free(w->partial);
+    w->partial = NULL;
+    w->partial_len = 0;
+}
+
+static void out_free(chaos_worker *w)
+{
+    free(w->out);
+    w->out = NULL;
+    w->out_len = w->out_cap = 0;
 }
 
 void chaos_worker_free(chaos_worker *w)
 {
     if (w->t)
         mqs_transport_drop(w->t);
-    free(w->inbuf);
-    free(w->out);
-    free(w->awaiting_pubrel);
+    partial_free(w);
+    out_free(w);
+    free(w->flight);
+    chaos_idset_clear(&w->awaiting_pubrel);
     memset(w, 0, sizeof *w);
 }
 
@@ -79,13 +88,34 @@ short chaos_worker_events(const chaos_worker *w)
 
 /* ---- output ---- */
 
+/* Room for need more bytes of output, growing the buffer (doubling) up to CHAOS_OUT_CAP. */
+static bool out_reserve(chaos_worker *w, size_t need)
+{
+    if (need > CHAOS_OUT_CAP - w->out_len)
+        return false;
+    size_t want = w->out_len + need;
+    if (want <= w->out_cap)
+        return true;
+    size_t cap = w->out_cap ? w->out_cap : CHAOS_OUT_MIN;
+    while (cap < want)
+        cap *= 2;
+    if (cap > CHAOS_OUT_CAP)
+        cap = CHAOS_OUT_CAP;
+    uint8_t *out = realloc(w->out, cap);
+    if (!out)
+        return false;
+    w->out = out;
+    w->out_cap = cap;
+    return true;
+}
+
 /* Queue an encoded packet; false if it does not fit (the caller treats the connection as stuck). */
 static bool send_packet(chaos_run *run, chaos_worker *w, const mqtt_packet *p)
 {
     size_t need = mqtt_encoded_size(p, run->o->version);
-    if (!w->t || need == 0 || need > CHAOS_OUT_CAP - w->out_len)
+    if (!w->t || need == 0 || !out_reserve(w, need))
         return false;
-    w->out_len += mqtt_encode(p, run->o->version, w->out + w->out_len, CHAOS_OUT_CAP - w->out_len);
+    w->out_len += mqtt_encode(p, run->o->version, w->out + w->out_len, w->out_cap - w->out_len);
     return true;
 }
 
@@ -99,7 +129,7 @@ void chaos_worker_flush(chaos_run *run, chaos_worker *w)
             chaos_worker_lost(run, w, "write failed");
             return;
         }
-        w->out_len = 0;
+        out_free(w);
     } else {
         ssize_t n = send(mqs_transport_fd(w->t), w->out, w->out_len, MSG_DONTWAIT | MSG_NOSIGNAL);
         if (n < 0) {
@@ -109,6 +139,8 @@ void chaos_worker_flush(chaos_run *run, chaos_worker *w)
         }
         memmove(w->out, w->out + n, w->out_len - (size_t)n);
         w->out_len -= (size_t)n;
+        if (w->out_len == 0)
+            out_free(w); /* drained: an idle connection holds no output buffer */
     }
     w->last_write_ms = mqs_now_ms();
 }
@@ -175,8 +207,8 @@ bool chaos_worker_connect(chaos_run *run, chaos_worker *w, char *err, size_t err
     w->t = mqs_transport_connect(&run->worker_url, &run->o->tls, mqs_now_ms() + 3000, err, err_cap);
     if (!w->t)
         return false;
-    mqtt_stream_init(&w->in, w->inbuf, CHAOS_IN_CAP);
-    w->out_len = 0;
+    partial_free(w);
+    out_free(w);
     w->state = W_CONNACK;
     if (!send_connect(run, w)) {
         chaos_worker_lost(run, w, "CONNECT does not fit");
@@ -196,7 +228,8 @@ void chaos_worker_lost(chaos_run *run, chaos_worker *w, const char *why)
         run->r->reconnects++;
     }
     w->state = W_DOWN;
-    w->out_len = 0;
+    partial_free(w);
+    out_free(w);
     w->next_connect_ms = chaos_now(run) + 20 + (int64_t)(chaos_rand(&run->rng) % 100);
 }
 
@@ -289,6 +322,8 @@ static bool publish_one(chaos_run *run, chaos_worker *w)
     chaos_flight f = {.seq = seq, .qos = qos_of(run, w, seq), .send_ns = chaos_now_ns()};
     f.topic = (uint32_t)((seq + w->index) % run->o->topics);
     if (f.qos > 0 && w->n_flight >= w->max_flight)
+        return false;
+    if (f.qos > 0 && !w->flight && !(w->flight = malloc(run->o->inflight * sizeof *w->flight)))
         return false;
     if (w->out_len > CHAOS_OUT_CAP / 2)
         return false; /* the connection is slow (a stalled proxy): wait, as a client with a full socket would */
@@ -400,19 +435,6 @@ static bool send_subscribe(chaos_run *run, chaos_worker *w)
     return send_packet(run, w, &p);
 }
 
-static bool pubrel_awaited(const chaos_worker *w, uint16_t pid)
-{
-    return w->awaiting_pubrel[pid / 8] & (1u << (pid % 8));
-}
-
-static void set_awaited(chaos_worker *w, uint16_t pid, bool on)
-{
-    if (on)
-        w->awaiting_pubrel[pid / 8] |= (uint8_t)(1u << (pid % 8));
-    else
-        w->awaiting_pubrel[pid / 8] &= (uint8_t)~(1u << (pid % 8));
-}
-
 static void record_delivery(chaos_run *run, chaos_worker *w, const mqtt_publish *pub)
 {
     const uint8_t *d = pub->payload.ptr;
@@ -438,11 +460,12 @@ static void on_sub_publish(chaos_run *run, chaos_worker *w, const mqtt_packet *p
 {
     const mqtt_publish *pub = &p->u.publish;
     uint32_t seq = pub->payload.len >= 16 ? get32(pub->payload.ptr + 12) : 0;
-    if (pub->qos == 2 && pubrel_awaited(w, pub->packet_id)) {
+    if (pub->qos == 2 && chaos_idset_has(&w->awaiting_pubrel, pub->packet_id)) {
         /* a resend of a packet still awaiting PUBREL: not a new message (4.3.3 receiver) */
     } else {
-        if (pub->qos == 2)
-            set_awaited(w, pub->packet_id, true);
+        if (pub->qos == 2 && !chaos_idset_add(&w->awaiting_pubrel, pub->packet_id))
+            chaos_note(run->r, "%s: out of memory: a resend of packet id %u may count as a second delivery",
+                       w->name, pub->packet_id);
         record_delivery(run, w, pub);
     }
     if (pub->qos == 0 || drop_here(run, w, MQS_DROP_SUB_BEFORE_ACK, seq))
@@ -452,7 +475,7 @@ static void on_sub_publish(chaos_run *run, chaos_worker *w, const mqtt_packet *p
 
 static void on_sub_pubrel(chaos_run *run, chaos_worker *w, uint16_t pid)
 {
-    set_awaited(w, pid, false);
+    chaos_idset_del(&w->awaiting_pubrel, pid);
     if (drop_here(run, w, MQS_DROP_SUB_AFTER_PUBREL, pid))
         return;
     send_ack(run, w, MQTT_PUBCOMP, pid);
@@ -469,7 +492,7 @@ static void sub_resume(chaos_run *run, chaos_worker *w, bool session_present)
         chaos_note(run->r, "%s: the broker did not resume its session (Session Present 0): messages sent before "
                    "are not expected at it", w->name);
     }
-    memset(w->awaiting_pubrel, 0, 65536 / 8);
+    chaos_idset_clear(&w->awaiting_pubrel);
     w->state = send_subscribe(run, w) ? W_SUBACK : W_DOWN;
 }
 
@@ -518,11 +541,52 @@ static void on_packet(chaos_run *run, chaos_worker *w, const mqtt_packet *p)
     }
 }
 
+/* Decode and handle the complete packets in s; false if the connection ended meanwhile. */
+static bool take_packets(chaos_run *run, chaos_worker *w, mqtt_stream *s)
+{
+    mqtt_decode_opts opts = {.version = run->o->version, .role = MQTT_ROLE_CLIENT};
+    mqtt_packet p;
+    mqtt_bytes raw;
+    mqtt_error err;
+    mqtt_status st = MQTT_NEED_MORE;
+    while (w->t && (st = mqtt_stream_next(s, &opts, &p, &raw, &err)) == MQTT_COMPLETE)
+        on_packet(run, w, &p);
+    if (w->t && st == MQTT_MALFORMED) {
+        char why[200];
+        mqtt_err_format(&err, run->o->version, why, sizeof why);
+        chaos_note(run->r, "%s: malformed packet from the broker: %s", w->name, why);
+        chaos_worker_lost(run, w, "malformed");
+    }
+    return w->t != NULL;
+}
+
+/* Keep the incomplete packet left in s (exactly its bytes; nothing when there is none). */
+static bool keep_partial(chaos_worker *w, const mqtt_stream *s)
+{
+    size_t left = s->end - s->start;
+    if (left == 0) {
+        partial_free(w);
+        return true;
+    }
+    uint8_t *p = realloc(w->partial, left);
+    if (!p)
+        return false;
+    memcpy(p, s->buf + s->start, left);
+    w->partial = p;
+    w->partial_len = left;
+    return true;
+}
+
 void chaos_worker_readable(chaos_run *run, chaos_worker *w)
 {
     for (int rounds = 0; w->t && rounds < 16; rounds++) {
+        /* the run's scratch buffer: what was kept of an incomplete packet, then what the socket has */
+        mqtt_stream s;
+        mqtt_stream_init(&s, run->scratch, CHAOS_IN_CAP);
+        if (w->partial_len)
+            mqtt_stream_append(&s, w->partial, w->partial_len);
         size_t avail;
-        uint8_t *space = mqtt_stream_space(&w->in, &avail);
+        uint8_t *space = mqtt_stream_space(&s, &avail);
         if (avail == 0)
             break;
         ssize_t n = mqs_transport_read(w->t, space, avail);
@@ -532,19 +596,12 @@ void chaos_worker_readable(chaos_run *run, chaos_worker *w)
             chaos_worker_lost(run, w, n == 0 ? "closed by the peer" : "read failed");
             return;
         }
-        mqtt_stream_commit(&w->in, (size_t)n);
-        mqtt_decode_opts opts = {.version = run->o->version, .role = MQTT_ROLE_CLIENT};
-        mqtt_packet p;
-        mqtt_bytes raw;
-        mqtt_error err;
-        mqtt_status st;
-        while (w->t && (st = mqtt_stream_next(&w->in, &opts, &p, &raw, &err)) == MQTT_COMPLETE)
-            on_packet(run, w, &p);
-        if (w->t && st == MQTT_MALFORMED) {
-            char why[200];
-            mqtt_err_format(&err, run->o->version, why, sizeof why);
-            chaos_note(run->r, "%s: malformed packet from the broker: %s", w->name, why);
-            chaos_worker_lost(run, w, "malformed");
+        mqtt_stream_commit(&s, (size_t)n);
+        if (!take_packets(run, w, &s))
+            return;
+        if (!keep_partial(w, &s)) {
+            chaos_note(run->r, "%s: out of memory for an incomplete packet: connection dropped", w->name);
+            chaos_worker_lost(run, w, "out of memory");
             return;
         }
     }

@@ -262,7 +262,8 @@ static bool start_workers(chaos_run *run)
     const mqs_chaos_opts *o = run->o;
     run->n_workers = o->publishers + o->subscribers;
     run->w = calloc(run->n_workers ? run->n_workers : 1, sizeof *run->w);
-    if (!run->w)
+    run->scratch = malloc(CHAOS_IN_CAP);
+    if (!run->w || !run->scratch)
         return false;
     for (unsigned i = 0; i < run->n_workers; i++) {
         bool pub = i >= o->subscribers;
@@ -279,6 +280,7 @@ static void free_run(chaos_run *run)
     for (unsigned i = 0; run->w && i < run->n_workers; i++)
         chaos_worker_free(&run->w[i]);
     free(run->w);
+    free(run->scratch);
     chaos_proxy_free(run->proxy);
     if (run->restart_pid > 0) {
         int status;
