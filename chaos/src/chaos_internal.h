@@ -48,6 +48,7 @@ typedef struct chaos_flight {
 #define CHAOS_OUT_CAP (64 * 1024)  /* the most a worker queues for writing */
 #define CHAOS_OUT_MIN 512          /* its first output allocation (a PUBLISH of the default size fits) */
 #define CHAOS_IN_CAP (256 * 1024)  /* the largest packet a worker takes */
+#define CHAOS_MAX_CONNECTING 256   /* connects and CONNECTs in flight at once (a listen backlog is finite) */
 
 /* Idle, a worker holds no buffer: input is read into the run's scratch buffer and only an
  * incomplete packet is kept (partial); output is allocated while bytes wait to be written. */
@@ -94,6 +95,7 @@ typedef struct chaos_run {
     chaos_worker *w;
     unsigned n_workers;
     uint8_t *scratch;    /* CHAOS_IN_CAP: every worker reads into it (one read at a time) */
+    unsigned connecting; /* workers between connect and CONNACK, at most CHAOS_MAX_CONNECTING */
     chaos_proxy *proxy;
     bool faults_on;      /* off during the quiet period */
     bool publishing;
@@ -114,8 +116,11 @@ void chaos_note(mqs_chaos_result *r, const char *fmt, ...) __attribute__((format
 /* worker.c */
 bool chaos_worker_init(chaos_worker *w, const chaos_run *run, bool is_pub, uint32_t index);
 void chaos_worker_free(chaos_worker *w);
-/* Connect if it is time (false: the TCP connection failed, err says why). */
+/* Connect now, waiting for it (false: the TCP connection failed, err says why). */
 bool chaos_worker_connect(chaos_run *run, chaos_worker *w, char *err, size_t err_cap);
+/* W_TCP: the socket is writable or failed: CONNECT, or back to W_DOWN to retry. */
+void chaos_worker_connecting(chaos_run *run, chaos_worker *w);
+void chaos_worker_pin_address(chaos_run *run, const chaos_worker *first);
 void chaos_worker_readable(chaos_run *run, chaos_worker *w);
 void chaos_worker_tick(chaos_run *run, chaos_worker *w, int64_t now_ms);
 void chaos_worker_flush(chaos_run *run, chaos_worker *w);

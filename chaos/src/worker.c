@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netdb.h>
 #include <sys/socket.h>
 
 #include "chaos_internal.h"
@@ -15,6 +16,7 @@
 #define MAGIC "MQSC"
 #define SESSION_EXPIRY_S 3600u
 #define KEEP_ALIVE_S 60u
+#define CONNECT_TIMEOUT_MS 3000
 
 static const char *const drop_names[MQS_DROP_POINT_COUNT] = {
     [MQS_DROP_PUB_AFTER_PUBLISH] = "after-publish",
@@ -83,6 +85,8 @@ int chaos_worker_fd(const chaos_worker *w)
 
 short chaos_worker_events(const chaos_worker *w)
 {
+    if (w->state == W_TCP)
+        return POLLOUT; /* the connect has ended */
     return (short)(POLLIN | (w->out_len ? POLLOUT : 0));
 }
 
@@ -202,11 +206,9 @@ static bool send_connect(chaos_run *run, chaos_worker *w)
     return send_packet(run, w, &p);
 }
 
-bool chaos_worker_connect(chaos_run *run, chaos_worker *w, char *err, size_t err_cap)
+/* The connection is up: the MQTT session starts with CONNECT. */
+static bool begin_mqtt(chaos_run *run, chaos_worker *w, char *err, size_t err_cap)
 {
-    w->t = mqs_transport_connect(&run->worker_url, &run->o->tls, mqs_now_ms() + 3000, err, err_cap);
-    if (!w->t)
-        return false;
     partial_free(w);
     out_free(w);
     w->state = W_CONNACK;
@@ -217,6 +219,55 @@ bool chaos_worker_connect(chaos_run *run, chaos_worker *w, char *err, size_t err
     }
     chaos_worker_flush(run, w);
     return true;
+}
+
+bool chaos_worker_connect(chaos_run *run, chaos_worker *w, char *err, size_t err_cap)
+{
+    w->t = mqs_transport_connect(&run->worker_url, &run->o->tls, mqs_now_ms() + CONNECT_TIMEOUT_MS, err, err_cap);
+    return w->t && begin_mqtt(run, w, err, err_cap);
+}
+
+/* Plain TCP connects without waiting (W_TCP until its socket is writable); TLS and WebSocket, whose
+ * handshakes the transport runs to their end, connect as before. */
+static bool connect_start(chaos_run *run, chaos_worker *w, char *err, size_t err_cap)
+{
+    if (run->worker_url.tls || run->worker_url.ws)
+        return chaos_worker_connect(run, w, err, err_cap);
+    if (!(w->t = mqs_transport_connect_start(&run->worker_url, err, err_cap)))
+        return false;
+    w->state = W_TCP;
+    w->connect_by_ms = mqs_now_ms() + CONNECT_TIMEOUT_MS;
+    return true;
+}
+
+void chaos_worker_connecting(chaos_run *run, chaos_worker *w)
+{
+    int rc = mqs_transport_connect_result(w->t);
+    if (rc == MQS_IO_AGAIN && mqs_now_ms() < w->connect_by_ms)
+        return;
+    char err[200];
+    if (rc != 0 || !begin_mqtt(run, w, err, sizeof err)) {
+        /* a failed attempt, not a lost connection: retried as a failed blocking connect was */
+        if (w->t)
+            mqs_transport_drop(w->t);
+        w->t = NULL;
+        w->state = W_DOWN;
+        w->next_connect_ms = chaos_now(run) + 100;
+    }
+}
+
+/* Where workers connect from now on: the address the first connection reached, as a numeric
+ * host (mqs_transport_connect_start tries only the first address a name resolves to). */
+void chaos_worker_pin_address(chaos_run *run, const chaos_worker *first)
+{
+    struct sockaddr_storage sa;
+    socklen_t len = sizeof sa;
+    char host[sizeof run->worker_url.host];
+    if (run->worker_url.tls || run->worker_url.ws || !first->t ||
+        getpeername(mqs_transport_fd(first->t), (struct sockaddr *)&sa, &len) != 0 ||
+        getnameinfo((struct sockaddr *)&sa, len, host, sizeof host, NULL, 0, NI_NUMERICHOST) != 0)
+        return;
+    memcpy(run->worker_url.host, host, sizeof host);
 }
 
 void chaos_worker_lost(chaos_run *run, chaos_worker *w, const char *why)
@@ -630,8 +681,16 @@ void chaos_worker_tick(chaos_run *run, chaos_worker *w, int64_t now)
 {
     if (w->state == W_DOWN) {
         char err[200];
-        if (now >= w->next_connect_ms && !chaos_worker_connect(run, w, err, sizeof err))
+        if (now < w->next_connect_ms || run->connecting >= CHAOS_MAX_CONNECTING)
+            return;
+        run->connecting++;
+        if (!connect_start(run, w, err, sizeof err))
             w->next_connect_ms = now + 100;
+        return;
+    }
+    if (w->state == W_TCP) {
+        if (mqs_now_ms() >= w->connect_by_ms)
+            chaos_worker_connecting(run, w); /* gives up */
         return;
     }
     if (w->state != W_UP)

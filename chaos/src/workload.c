@@ -124,7 +124,7 @@ static unsigned connections_up(const chaos_run *run)
 {
     unsigned n = 0;
     for (unsigned i = 0; i < run->n_workers; i++)
-        n += run->w[i].state != W_DOWN;
+        n += run->w[i].state > W_TCP;
     return n;
 }
 
@@ -178,7 +178,9 @@ static int poll_once(chaos_run *run, struct pollfd *fds, size_t cap, int timeout
         short re = fds[first_worker + i].revents;
         if (!w->t || fds[first_worker + i].fd != chaos_worker_fd(w))
             continue;
-        if (re & (POLLIN | POLLHUP | POLLERR))
+        if (w->state == W_TCP && re)
+            chaos_worker_connecting(run, w);
+        else if (re & (POLLIN | POLLHUP | POLLERR))
             chaos_worker_readable(run, w);
         else if (re & POLLOUT)
             chaos_worker_flush(run, w);
@@ -192,6 +194,9 @@ static void tick_all(chaos_run *run, double *last_credit_ms)
     double per_pub = run->o->rate / (run->o->publishers ? run->o->publishers : 1);
     double dt = (double)now - *last_credit_ms;
     *last_credit_ms = (double)now;
+    run->connecting = 0;
+    for (unsigned i = 0; i < run->n_workers; i++)
+        run->connecting += run->w[i].state == W_TCP || run->w[i].state == W_CONNACK;
     for (unsigned i = 0; i < run->n_workers; i++) {
         chaos_worker *w = &run->w[i];
         if (w->is_pub && run->publishing) {
@@ -270,7 +275,7 @@ static bool start_workers(chaos_run *run)
         if (!chaos_worker_init(&run->w[i], run, pub, pub ? i - o->subscribers : i))
             return false;
         run->w[i].state = W_DOWN;
-        run->w[i].next_connect_ms = pub ? INT64_MAX : 0; /* publishers once every subscriber is in */
+        run->w[i].next_connect_ms = 0; /* all at once (publishers publish once every subscriber is in) */
     }
     return true;
 }
@@ -332,6 +337,7 @@ static int setup(chaos_run *run, char *err, size_t err_cap)
     chaos_worker *first = &run->w[0];
     if (!chaos_worker_connect(run, first, err, err_cap))
         return -1;
+    chaos_worker_pin_address(run, first);
     return 0;
 }
 
@@ -362,10 +368,6 @@ int mqs_chaos_run(const mqs_chaos_opts *o, mqs_chaos_result *r, char *err, size_
         free(fds);
         free_run(&run);
         return -1;
-    }
-    for (unsigned i = 0; i < run.n_workers; i++) {
-        if (run.w[i].is_pub)
-            run.w[i].next_connect_ms = 0;
     }
     run.publishing = true;
     int64_t start = chaos_now(&run);
