@@ -6,6 +6,7 @@
  * at a chosen point of a QoS flow (--drop-clients).
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <netdb.h>
@@ -367,17 +368,24 @@ static uint8_t qos_of(const chaos_run *run, const chaos_worker *w, uint32_t seq)
     return q > w->max_qos ? w->max_qos : q;
 }
 
+/* Whether the next message may go now, credit aside (else an acknowledgement or a write must come first). */
+static bool may_publish(const chaos_run *run, const chaos_worker *w)
+{
+    if (qos_of(run, w, w->next_seq) > 0 && w->n_flight >= w->max_flight)
+        return false;
+    /* the connection is slow (a stalled proxy): wait, as a client with a full socket would */
+    return w->t && w->out_len <= CHAOS_OUT_CAP / 2;
+}
+
 static bool publish_one(chaos_run *run, chaos_worker *w)
 {
     uint32_t seq = w->next_seq;
     chaos_flight f = {.seq = seq, .qos = qos_of(run, w, seq), .send_ns = chaos_now_ns()};
     f.topic = (uint32_t)((seq + w->index) % run->o->topics);
-    if (f.qos > 0 && w->n_flight >= w->max_flight)
+    if (!may_publish(run, w))
         return false;
     if (f.qos > 0 && !w->flight && !(w->flight = malloc(run->o->inflight * sizeof *w->flight)))
         return false;
-    if (w->out_len > CHAOS_OUT_CAP / 2)
-        return false; /* the connection is slow (a stalled proxy): wait, as a client with a full socket would */
     if (f.qos > 0)
         f.pid = free_pid(w);
     if (!send_publish(run, w, &f, false))
@@ -661,9 +669,43 @@ void chaos_worker_readable(chaos_run *run, chaos_worker *w)
 
 /* ---- time ---- */
 
+static int64_t earlier(int64_t a, int64_t b)
+{
+    return a < b ? a : b;
+}
+
+static unsigned drop_points_of(const chaos_run *run, const chaos_worker *w)
+{
+    return run->o->drop_mask & (w->is_pub ? 0x7u : 0x18u);
+}
+
+int64_t chaos_worker_due(const chaos_run *run, const chaos_worker *w, double per_pub)
+{
+    int64_t now = mqs_now_ms();
+    switch (w->state) {
+    case W_DOWN: /* with every connect slot taken, a slot freed (I/O) comes first */
+        return run->connecting < CHAOS_MAX_CONNECTING ? run->t0_ms + w->next_connect_ms : INT64_MAX;
+    case W_TCP:
+        return w->connect_by_ms;
+    case W_CONNACK:
+    case W_SUBACK:
+        return INT64_MAX;
+    case W_UP:
+        break;
+    }
+    int64_t due = w->last_write_ms + (int64_t)KEEP_ALIVE_S * 500 + 1;
+    if (drop_points_of(run, w) && run->faults_on && w->armed_drop < 0)
+        due = earlier(due, w->next_drop_ms ? run->t0_ms + w->next_drop_ms : now);
+    if (w->is_pub && run->publishing && may_publish(run, w) && per_pub > 0) {
+        double wait_ms = w->credit >= 1.0 ? 0 : (1.0 - w->credit) * 1000.0 / per_pub;
+        due = earlier(due, now + (int64_t)ceil(wait_ms));
+    }
+    return due;
+}
+
 static void maybe_arm_drop(chaos_run *run, chaos_worker *w, int64_t now)
 {
-    unsigned mine = run->o->drop_mask & (w->is_pub ? 0x7u : 0x18u);
+    unsigned mine = drop_points_of(run, w);
     if (!mine || !run->faults_on || w->armed_drop >= 0)
         return;
     if (w->next_drop_ms == 0)

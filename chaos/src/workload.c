@@ -188,10 +188,15 @@ static int poll_once(chaos_run *run, struct pollfd *fds, size_t cap, int timeout
     return 0;
 }
 
+static double per_publisher(const chaos_run *run)
+{
+    return run->o->rate / (run->o->publishers ? run->o->publishers : 1);
+}
+
 static void tick_all(chaos_run *run, double *last_credit_ms)
 {
     int64_t now = mqs_now_ms();
-    double per_pub = run->o->rate / (run->o->publishers ? run->o->publishers : 1);
+    double per_pub = per_publisher(run);
     double dt = (double)now - *last_credit_ms;
     *last_credit_ms = (double)now;
     run->connecting = 0;
@@ -209,6 +214,11 @@ static void tick_all(chaos_run *run, double *last_credit_ms)
     if (run->proxy)
         chaos_proxy_tick(run, run->proxy, now);
     restart_tick(run);
+}
+
+static int64_t earlier(int64_t a, int64_t b)
+{
+    return a < b ? a : b;
 }
 
 static bool all_subscribed(const chaos_run *run)
@@ -231,6 +241,27 @@ static bool settled(const chaos_run *run, int64_t silence_ms)
     return run->restart_pid <= 0 && chaos_now(run) - run->last_delivery_ms >= silence_ms;
 }
 
+#define IDLE_WAKE_MS 100 /* the longest poll: a restart command's end, an interruption flag are looked at this often */
+
+/* How long poll may wait: until the next thing due (a publisher's next message, a connect, a
+ * keep-alive, a sample, the end of the phase), at least 1 ms (a due worker that could not move
+ * waits for I/O), at most IDLE_WAKE_MS.  The proxy times its delays and stalls to the millisecond. */
+static int poll_timeout(const chaos_run *run, int64_t due)
+{
+    if (run->proxy)
+        return 1;
+    double per_pub = per_publisher(run);
+    for (unsigned i = 0; i < run->n_workers; i++) {
+        int64_t d = chaos_worker_due(run, &run->w[i], per_pub);
+        if (d < due)
+            due = d;
+    }
+    if (run->o->restart_cmd && run->faults_on && run->restart_pid <= 0 && run->next_restart_ms)
+        due = earlier(due, run->t0_ms + run->next_restart_ms);
+    int64_t left = due - mqs_now_ms();
+    return left < 1 ? 1 : left > IDLE_WAKE_MS ? IDLE_WAKE_MS : (int)left;
+}
+
 static int loop_until(chaos_run *run, struct pollfd *fds, size_t cap, int64_t until_ms, int mode)
 {
     double last_credit = (double)mqs_now_ms();
@@ -247,7 +278,11 @@ static int loop_until(chaos_run *run, struct pollfd *fds, size_t cap, int64_t un
         }
         if (mode == 2 && (settled(run, silence) || chaos_now(run) - run->last_delivery_ms >= run->o->quiet_ms))
             return 0;
-        if (poll_once(run, fds, cap, 1) < 0)
+        int64_t due = run->t0_ms + (mode >= 1 && next_sample < until_ms ? next_sample : until_ms);
+        if (mode == 2) /* when the quiet period may end */
+            due = earlier(due, run->t0_ms + run->last_delivery_ms + (silence < run->o->quiet_ms ? silence
+                                                                                                 : run->o->quiet_ms));
+        if (poll_once(run, fds, cap, poll_timeout(run, due)) < 0)
             return -1;
         tick_all(run, &last_credit);
         if (mode >= 1 && chaos_now(run) >= next_sample) {
