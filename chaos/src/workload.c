@@ -311,6 +311,8 @@ static bool start_workers(chaos_run *run)
             return false;
         run->w[i].state = W_DOWN;
         run->w[i].next_connect_ms = 0; /* all at once (publishers publish once every subscriber is in) */
+        if (pub) /* rate clocks out of phase: publishers' messages spread over time, not all in one instant */
+            run->w[i].credit = (double)run->w[i].index / o->publishers;
     }
     return true;
 }
