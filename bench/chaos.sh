@@ -2,7 +2,9 @@
 # Capacity of the chaos workers themselves (docs/performance.md, "mqttspec chaos"): figures, not a
 # timed test.  Against broker-sim (embedded, in the same process: its CPU is counted as the harness's)
 # and mosquitto (started here on a free loopback port, stopped by pid):
-#   idle  1000 connections (500 publishers, 500 subscribers) at 1 msg/s: RSS per connection
+#   idle  1000 connections (500 publishers, 500 subscribers) at 0.1 msg/s, the least --rate takes:
+#         the publishers' rate clocks are spread over one period (5000 s each), so at most one
+#         message is due in 10 s: RSS per connection, CPU when idle
 #   load  1000 connections, 500 publishers at 100 msg/s together, each message to 500 subscribers:
 #         50 000 deliveries/s asked for
 #   rss   idle with 2, 1000 and 5000 connections (half publishers, half subscribers): RSS per idle
@@ -37,7 +39,7 @@ rss() {
   local label=$1 base="" n
   shift
   for n in 1 500 2500; do
-    "$mqttspec" chaos -V 5.0 --duration 3 --publishers $n --subscribers $n --topics 1 --qos 1 --seed 1 --rate 1 \
+    "$mqttspec" chaos -V 5.0 --duration 3 --publishers $n --subscribers $n --topics 1 --qos 1 --seed 1 --rate 0.1 \
       -q --json "$out/$label-rss-$((2 * n)).json" "$@" >"$out/$label-rss-$((2 * n)).log" 2>&1 || true
     local kb
     kb=$(jq -r '.summary.harness_rss_kb' "$out/$label-rss-$((2 * n)).json")
@@ -49,7 +51,7 @@ rss() {
   done
 }
 
-run sim-idle --rate 1
+run sim-idle --rate 0.1
 run sim-load --rate 100
 rss sim
 
@@ -61,7 +63,7 @@ mosquitto_base_conf "$work/mosquitto.conf"
 } >>"$work/mosquitto.conf"
 start_mosquitto "$out/mosquitto.log"
 wait_port "$port" 10
-run mosquitto-idle --rate 1 --target "mqtt://127.0.0.1:${port}"
+run mosquitto-idle --rate 0.1 --target "mqtt://127.0.0.1:${port}"
 run mosquitto-load --rate 100 --target "mqtt://127.0.0.1:${port}"
 rss mosquitto --target "mqtt://127.0.0.1:${port}"
 stop_child
