@@ -211,8 +211,8 @@ static int take_workload(chaos_args *a, int opt, const char *arg)
         o->version = v;
         return 0;
     }
-    case OPT_PUBS: return uint_arg("--publishers", arg, 1, 2000, &o->publishers);
-    case OPT_SUBS: return uint_arg("--subscribers", arg, 0, 2000, &o->subscribers);
+    case OPT_PUBS: return uint_arg("--publishers", arg, 1, 5000, &o->publishers);
+    case OPT_SUBS: return uint_arg("--subscribers", arg, 0, 5000, &o->subscribers);
     /* the checker keeps 24 bytes per message and group: at most 100 groups keeps that near the rest */
     case OPT_SHARED_GROUPS: return uint_arg("--shared-groups", arg, 1, 100, &o->shared_groups);
     case OPT_SHARED_MEMBERS:

@@ -363,6 +363,53 @@ mqs_transport *mqs_transport_connect(const mqs_url *url, const mqs_tls_opts *tls
     return t;
 }
 
+/* Only the first address: a caller that opens many connections resolves once, to the address
+ * that answered a blocking connect, and gives it here as a numeric host. */
+mqs_transport *mqs_transport_connect_start(const mqs_url *url, char *err, size_t err_cap)
+{
+    if (url == NULL || url->tls || url->ws) {
+        mqs_set_err(err, err_cap, "a connect without waiting is for mqtt:// only");
+        return NULL;
+    }
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
+    struct addrinfo *ai = NULL;
+    int rc = getaddrinfo(url->host, url->port, &hints, &ai);
+    if (rc != 0) {
+        mqs_set_err(err, err_cap, "resolve %s: %s", url->host, rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+        return NULL;
+    }
+    char where[NI_MAXHOST + NI_MAXSERV + 4];
+    addr_text(ai->ai_addr, ai->ai_addrlen, where, sizeof where);
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0 || (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS && errno != EINTR)) {
+        mqs_set_err(err, err_cap, "connect %s: %s", where, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        freeaddrinfo(ai);
+        return NULL;
+    }
+    freeaddrinfo(ai);
+    set_nodelay(fd);
+    return transport_new(fd, NULL, err, err_cap);
+}
+
+int mqs_transport_connect_result(mqs_transport *t)
+{
+    struct pollfd p = {.fd = t->fd, .events = POLLOUT};
+    int r = poll(&p, 1, 0);
+    if (r == 0 || (r < 0 && errno == EINTR))
+        return MQS_IO_AGAIN;
+    int soerr = r < 0 ? errno : 0;
+    socklen_t len = sizeof soerr;
+    if (r > 0 && getsockopt(t->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0)
+        soerr = errno;
+    if (soerr != 0) {
+        mqs_set_err(t->err, sizeof t->err, "connect: %s", strerror(soerr));
+        return MQS_IO_ERROR;
+    }
+    return 0;
+}
+
 static ssize_t plain_read(mqs_transport *t, void *buf, size_t len)
 {
     for (;;) {

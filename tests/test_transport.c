@@ -284,6 +284,48 @@ static void test_tcp_refused(void **state)
         fail_msg("unexpected message: %s", err);
 }
 
+/* Wait until a connect started without waiting has ended; its result. */
+static int connect_outcome(mqs_transport *t)
+{
+    int64_t deadline = mqs_now_ms() + WAIT_MS;
+    int rc;
+    while ((rc = mqs_transport_connect_result(t)) == MQS_IO_AGAIN && mqs_now_ms() < deadline) {
+        struct pollfd p = {.fd = mqs_transport_fd(t), .events = POLLOUT};
+        poll(&p, 1, 100);
+    }
+    return rc;
+}
+
+/* A connect that does not wait: it completes and carries bytes; refused is reported by the result. */
+static void test_tcp_connect_start(void **state)
+{
+    (void)state;
+    mqs_listener *l = listen_on("mqtt://127.0.0.1:0", NULL);
+    mqs_url u = url_port("mqtt://127.0.0.1", mqs_listener_port(l));
+    char err[ERR_CAP] = "";
+    mqs_transport *c = mqs_transport_connect_start(&u, err, sizeof err);
+    assert_non_null(c);
+    assert_int_equal(connect_outcome(c), 0);
+    mqs_transport *s = accept_until(l, mqs_now_ms() + WAIT_MS, err, sizeof err);
+    assert_non_null(s);
+    send_text(c, GREETING);
+    read_exact(s, GREETING);
+    mqs_transport_drop(s);
+    mqs_transport_drop(c);
+    mqs_listener_close(l); /* nobody listens there now */
+    c = mqs_transport_connect_start(&u, err, sizeof err);
+    if (c) { /* on loopback a refusal may already come with connect(2) */
+        assert_int_equal(connect_outcome(c), MQS_IO_ERROR);
+        snprintf(err, sizeof err, "%s", mqs_transport_error(c));
+        mqs_transport_drop(c);
+    }
+    if (strstr(err, "refused") == NULL)
+        fail_msg("unexpected message: %s", err);
+    mqs_url tls = url_of("mqtts://127.0.0.1:8883");
+    assert_null(mqs_transport_connect_start(&tls, err, sizeof err));
+    assert_non_null(strstr(err, "mqtt:// only"));
+}
+
 static void test_tcp_write_deadline(void **state)
 {
     (void)state;
@@ -678,6 +720,7 @@ int main(void)
         cmocka_unit_test(test_tcp_ipv6),
         cmocka_unit_test(test_tcp_drop),
         cmocka_unit_test(test_tcp_refused),
+        cmocka_unit_test(test_tcp_connect_start),
         cmocka_unit_test(test_tcp_write_deadline),
         cmocka_unit_test(test_tls_verified_sni),
         cmocka_unit_test(test_tls_verified_ip),

@@ -22,8 +22,18 @@ void chaos_usage(double *cpu_s, long *rss_kb); /* this process: user + system CP
 uint64_t chaos_rand(uint64_t *state);
 int64_t chaos_jitter(uint64_t *state, int64_t mean); /* uniform in [mean/2, 3*mean/2] */
 
+/* ---- a set of packet ids (idset.c): sorted, grown on demand, freed when empty ---- */
+typedef struct chaos_idset {
+    uint16_t *ids;
+    uint32_t n, cap;
+} chaos_idset;
+bool chaos_idset_has(const chaos_idset *s, uint16_t id);
+bool chaos_idset_add(chaos_idset *s, uint16_t id); /* false: out of memory */
+void chaos_idset_del(chaos_idset *s, uint16_t id);
+void chaos_idset_clear(chaos_idset *s);
+
 /* ---- workers: one MQTT client connection each ---- */
-typedef enum chaos_wstate { W_DOWN, W_CONNACK, W_SUBACK, W_UP } chaos_wstate;
+typedef enum chaos_wstate { W_DOWN, W_TCP, W_CONNACK, W_SUBACK, W_UP } chaos_wstate; /* W_TCP: connect in progress */
 
 typedef struct chaos_flight {
     uint16_t pid;
@@ -35,9 +45,16 @@ typedef struct chaos_flight {
 } chaos_flight;
 
 #define CHAOS_MAX_INFLIGHT 256
-#define CHAOS_OUT_CAP (64 * 1024)
-#define CHAOS_IN_CAP (256 * 1024)
+#define CHAOS_OUT_CAP (64 * 1024)  /* the most a worker queues for writing */
+#define CHAOS_OUT_MIN 512          /* its first output allocation (a PUBLISH of the default size fits) */
+#define CHAOS_IN_CAP (256 * 1024)  /* the largest packet a worker takes */
+/* Connects and CONNECTs in flight at once: below the broker's listen backlog (broker-sim's is 128),
+ * whose overflow drops SYNs that come back only after TCP's 1 s retransmission: with 256,
+ * 1000 connections to mosquitto took 1.1 s, with 64 0.1 s. */
+#define CHAOS_MAX_CONNECTING 64
 
+/* Idle, a worker holds no buffer: input is read into the run's scratch buffer and only an
+ * incomplete packet is kept (partial); output is allocated while bytes wait to be written. */
 typedef struct chaos_worker {
     bool is_pub;
     uint32_t index;
@@ -47,20 +64,21 @@ typedef struct chaos_worker {
     chaos_wstate state;
     bool had_session;   /* a session was established before (resume it when persistent) */
     int64_t next_connect_ms;
+    int64_t connect_by_ms; /* W_TCP: give up at this time (mqs_now_ms) */
     int64_t last_write_ms;
-    mqtt_stream in;
-    uint8_t *inbuf;
+    uint8_t *partial;   /* the start of a packet not yet complete */
+    size_t partial_len;
     uint8_t *out;       /* bytes not yet written */
-    size_t out_len;
+    size_t out_len, out_cap;
     /* publisher */
-    chaos_flight flight[CHAOS_MAX_INFLIGHT];
+    chaos_flight *flight; /* run->o->inflight entries, allocated at the first QoS 1/2 message */
     unsigned n_flight, max_flight;
     uint16_t next_pid;
     uint32_t next_seq;
     double credit;       /* messages it may send now (rate) */
     uint8_t max_qos;     /* 5.0 CONNACK Maximum QoS */
     /* subscriber */
-    uint8_t *awaiting_pubrel; /* bit per packet id: QoS 2 received, PUBREL not yet */
+    chaos_idset awaiting_pubrel; /* QoS 2 packet ids received, PUBREL not yet */
     /* --drop-clients */
     int64_t next_drop_ms;
     int armed_drop;      /* mqs_chaos_drop_point, -1: none */
@@ -82,6 +100,8 @@ typedef struct chaos_run {
     mqs_url worker_url; /* the broker, or the proxy in front of it */
     chaos_worker *w;
     unsigned n_workers;
+    uint8_t *scratch;    /* CHAOS_IN_CAP: every worker reads into it (one read at a time) */
+    unsigned connecting; /* workers between connect and CONNACK, at most CHAOS_MAX_CONNECTING */
     chaos_proxy *proxy;
     bool faults_on;      /* off during the quiet period */
     bool publishing;
@@ -102,10 +122,16 @@ void chaos_note(mqs_chaos_result *r, const char *fmt, ...) __attribute__((format
 /* worker.c */
 bool chaos_worker_init(chaos_worker *w, const chaos_run *run, bool is_pub, uint32_t index);
 void chaos_worker_free(chaos_worker *w);
-/* Connect if it is time (false: the TCP connection failed, err says why). */
+/* Connect now, waiting for it (false: the TCP connection failed, err says why). */
 bool chaos_worker_connect(chaos_run *run, chaos_worker *w, char *err, size_t err_cap);
+/* W_TCP: the socket is writable or failed: CONNECT, or back to W_DOWN to retry. */
+void chaos_worker_connecting(chaos_run *run, chaos_worker *w);
+void chaos_worker_pin_address(chaos_run *run, const chaos_worker *first);
 void chaos_worker_readable(chaos_run *run, chaos_worker *w);
 void chaos_worker_tick(chaos_run *run, chaos_worker *w, int64_t now_ms);
+/* When w next needs a tick (mqs_now_ms; may be past), INT64_MAX when only I/O can move it;
+ * per_pub: each publisher's messages per second. */
+int64_t chaos_worker_due(const chaos_run *run, const chaos_worker *w, double per_pub);
 void chaos_worker_flush(chaos_run *run, chaos_worker *w);
 void chaos_worker_lost(chaos_run *run, chaos_worker *w, const char *why);
 void chaos_worker_disconnect(chaos_run *run, chaos_worker *w); /* the orderly end */

@@ -49,7 +49,8 @@ struct mqs_chaos_checker {
     chaos_ends *ends;   /* per subscriber, kept for members of shared groups only */
     mqs_chaos_group_counts *gcounts;
     int64_t *epoch;     /* per subscriber: since when its session has persisted */
-    int64_t *last_seq;  /* per (sub, pub, topic, qos): highest sequence number first received */
+    uint32_t *last_seq; /* per (sub, pub, topic, qos): highest sequence number first received + 1, 0: none
+                         * (zeroed by calloc: pages of pairs that never met are never touched) */
     int64_t restarts[MAX_RESTARTS];
     unsigned n_restarts;
     mqs_chaos_counts counts;
@@ -140,7 +141,7 @@ mqs_chaos_checker *mqs_chaos_checker_new_groups(unsigned publishers, unsigned su
     c->firsts = calloc(subscribers ? subscribers : 1, sizeof *c->firsts);
     c->ends = calloc(subscribers ? subscribers : 1, sizeof *c->ends);
     c->gcounts = calloc(groups ? groups : 1, sizeof *c->gcounts);
-    c->last_seq = malloc((n_last ? n_last : 1) * sizeof *c->last_seq);
+    c->last_seq = calloc(n_last ? n_last : 1, sizeof *c->last_seq);
     c->anomalies = calloc(max_anomalies ? max_anomalies : 1, sizeof *c->anomalies);
     if (!c->pub || !c->epoch || !c->group || !c->firsts || !c->ends || !c->gcounts || !c->last_seq ||
         !c->anomalies) {
@@ -151,8 +152,6 @@ mqs_chaos_checker *mqs_chaos_checker_new_groups(unsigned publishers, unsigned su
         c->epoch[s] = NO_EPOCH;
         c->group[s] = MQS_CHAOS_NONE;
     }
-    for (size_t i = 0; i < n_last; i++)
-        c->last_seq[i] = -1;
     return c;
 }
 
@@ -294,18 +293,18 @@ static mqs_chaos_anomaly anomaly_at(int64_t t, uint32_t pub, uint32_t sub, uint3
 static void check_order(mqs_chaos_checker *c, uint32_t sub, uint32_t pub, const chaos_msg *m, uint32_t seq,
                         bool dup, int64_t t)
 {
-    int64_t *last = &c->last_seq[(((size_t)sub * c->pubs + pub) * c->topics + m->topic) * 3 + m->qos];
-    if (*last > (int64_t)seq) {
+    uint32_t *last = &c->last_seq[(((size_t)sub * c->pubs + pub) * c->topics + m->topic) * 3 + m->qos];
+    if (*last > seq + 1) {
         mqs_chaos_anomaly a = anomaly_at(t, pub, sub, m->topic, m->qos, seq);
         a.group = c->group[sub];
         snprintf(a.detail, sizeof a.detail, "seq %u arrived %safter seq %lld of the same publisher, topic and QoS%s",
-                 seq, dup ? "as a resend (DUP 1) " : "", (long long)*last,
+                 seq, dup ? "as a resend (DUP 1) " : "", (long long)*last - 1,
                  a.group != MQS_CHAOS_NONE ? " (shared subscription)" : "");
         note(c, dup ? MQS_CHAOS_REORDER_RESEND
                     : a.group != MQS_CHAOS_NONE ? MQS_CHAOS_REORDER_SHARED : MQS_CHAOS_REORDER, &a);
         return;
     }
-    *last = seq;
+    *last = seq + 1;
 }
 
 /* A member's first copy: the group's first, or a copy on a second member (judged at the end, when it is known

@@ -6,8 +6,10 @@
  * at a chosen point of a QoS flow (--drop-clients).
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netdb.h>
 #include <sys/socket.h>
 
 #include "chaos_internal.h"
@@ -15,6 +17,7 @@
 #define MAGIC "MQSC"
 #define SESSION_EXPIRY_S 3600u
 #define KEEP_ALIVE_S 60u
+#define CONNECT_TIMEOUT_MS 3000
 
 static const char *const drop_names[MQS_DROP_POINT_COUNT] = {
     [MQS_DROP_PUB_AFTER_PUBLISH] = "after-publish",
@@ -48,22 +51,31 @@ bool chaos_worker_init(chaos_worker *w, const chaos_run *run, bool is_pub, uint3
     w->max_flight = run->o->inflight;
     snprintf(w->name, sizeof w->name, "%s-%u", is_pub ? "pub" : "sub", index);
     snprintf(w->client_id, sizeof w->client_id, "mqttspec-chaos-%08x-%s", run->run_id, w->name);
-    w->inbuf = malloc(CHAOS_IN_CAP);
-    w->out = malloc(CHAOS_OUT_CAP);
-    w->awaiting_pubrel = is_pub ? NULL : calloc(65536 / 8, 1);
-    if (!w->inbuf || !w->out || (!is_pub && !w->awaiting_pubrel))
-        return false;
-    mqtt_stream_init(&w->in, w->inbuf, CHAOS_IN_CAP);
-    return true;
+    return true; /* buffers come when needed */
+}
+
+static void partial_free(chaos_worker *w)
+{
+    free(w->partial);
+    w->partial = NULL;
+    w->partial_len = 0;
+}
+
+static void out_free(chaos_worker *w)
+{
+    free(w->out);
+    w->out = NULL;
+    w->out_len = w->out_cap = 0;
 }
 
 void chaos_worker_free(chaos_worker *w)
 {
     if (w->t)
         mqs_transport_drop(w->t);
-    free(w->inbuf);
-    free(w->out);
-    free(w->awaiting_pubrel);
+    partial_free(w);
+    out_free(w);
+    free(w->flight);
+    chaos_idset_clear(&w->awaiting_pubrel);
     memset(w, 0, sizeof *w);
 }
 
@@ -74,18 +86,41 @@ int chaos_worker_fd(const chaos_worker *w)
 
 short chaos_worker_events(const chaos_worker *w)
 {
+    if (w->state == W_TCP)
+        return POLLOUT; /* the connect has ended */
     return (short)(POLLIN | (w->out_len ? POLLOUT : 0));
 }
 
 /* ---- output ---- */
 
+/* Room for need more bytes of output, growing the buffer (doubling) up to CHAOS_OUT_CAP. */
+static bool out_reserve(chaos_worker *w, size_t need)
+{
+    if (need > CHAOS_OUT_CAP - w->out_len)
+        return false;
+    size_t want = w->out_len + need;
+    if (want <= w->out_cap)
+        return true;
+    size_t cap = w->out_cap ? w->out_cap : CHAOS_OUT_MIN;
+    while (cap < want)
+        cap *= 2;
+    if (cap > CHAOS_OUT_CAP)
+        cap = CHAOS_OUT_CAP;
+    uint8_t *out = realloc(w->out, cap);
+    if (!out)
+        return false;
+    w->out = out;
+    w->out_cap = cap;
+    return true;
+}
+
 /* Queue an encoded packet; false if it does not fit (the caller treats the connection as stuck). */
 static bool send_packet(chaos_run *run, chaos_worker *w, const mqtt_packet *p)
 {
     size_t need = mqtt_encoded_size(p, run->o->version);
-    if (!w->t || need == 0 || need > CHAOS_OUT_CAP - w->out_len)
+    if (!w->t || need == 0 || !out_reserve(w, need))
         return false;
-    w->out_len += mqtt_encode(p, run->o->version, w->out + w->out_len, CHAOS_OUT_CAP - w->out_len);
+    w->out_len += mqtt_encode(p, run->o->version, w->out + w->out_len, w->out_cap - w->out_len);
     return true;
 }
 
@@ -99,7 +134,7 @@ void chaos_worker_flush(chaos_run *run, chaos_worker *w)
             chaos_worker_lost(run, w, "write failed");
             return;
         }
-        w->out_len = 0;
+        out_free(w);
     } else {
         ssize_t n = send(mqs_transport_fd(w->t), w->out, w->out_len, MSG_DONTWAIT | MSG_NOSIGNAL);
         if (n < 0) {
@@ -109,6 +144,8 @@ void chaos_worker_flush(chaos_run *run, chaos_worker *w)
         }
         memmove(w->out, w->out + n, w->out_len - (size_t)n);
         w->out_len -= (size_t)n;
+        if (w->out_len == 0)
+            out_free(w); /* drained: an idle connection holds no output buffer */
     }
     w->last_write_ms = mqs_now_ms();
 }
@@ -170,13 +207,11 @@ static bool send_connect(chaos_run *run, chaos_worker *w)
     return send_packet(run, w, &p);
 }
 
-bool chaos_worker_connect(chaos_run *run, chaos_worker *w, char *err, size_t err_cap)
+/* The connection is up: the MQTT session starts with CONNECT. */
+static bool begin_mqtt(chaos_run *run, chaos_worker *w, char *err, size_t err_cap)
 {
-    w->t = mqs_transport_connect(&run->worker_url, &run->o->tls, mqs_now_ms() + 3000, err, err_cap);
-    if (!w->t)
-        return false;
-    mqtt_stream_init(&w->in, w->inbuf, CHAOS_IN_CAP);
-    w->out_len = 0;
+    partial_free(w);
+    out_free(w);
     w->state = W_CONNACK;
     if (!send_connect(run, w)) {
         chaos_worker_lost(run, w, "CONNECT does not fit");
@@ -185,6 +220,55 @@ bool chaos_worker_connect(chaos_run *run, chaos_worker *w, char *err, size_t err
     }
     chaos_worker_flush(run, w);
     return true;
+}
+
+bool chaos_worker_connect(chaos_run *run, chaos_worker *w, char *err, size_t err_cap)
+{
+    w->t = mqs_transport_connect(&run->worker_url, &run->o->tls, mqs_now_ms() + CONNECT_TIMEOUT_MS, err, err_cap);
+    return w->t && begin_mqtt(run, w, err, err_cap);
+}
+
+/* Plain TCP connects without waiting (W_TCP until its socket is writable); TLS and WebSocket, whose
+ * handshakes the transport runs to their end, connect as before. */
+static bool connect_start(chaos_run *run, chaos_worker *w, char *err, size_t err_cap)
+{
+    if (run->worker_url.tls || run->worker_url.ws)
+        return chaos_worker_connect(run, w, err, err_cap);
+    if (!(w->t = mqs_transport_connect_start(&run->worker_url, err, err_cap)))
+        return false;
+    w->state = W_TCP;
+    w->connect_by_ms = mqs_now_ms() + CONNECT_TIMEOUT_MS;
+    return true;
+}
+
+void chaos_worker_connecting(chaos_run *run, chaos_worker *w)
+{
+    int rc = mqs_transport_connect_result(w->t);
+    if (rc == MQS_IO_AGAIN && mqs_now_ms() < w->connect_by_ms)
+        return;
+    char err[200];
+    if (rc != 0 || !begin_mqtt(run, w, err, sizeof err)) {
+        /* a failed attempt, not a lost connection: retried as a failed blocking connect was */
+        if (w->t)
+            mqs_transport_drop(w->t);
+        w->t = NULL;
+        w->state = W_DOWN;
+        w->next_connect_ms = chaos_now(run) + 100;
+    }
+}
+
+/* Where workers connect from now on: the address the first connection reached, as a numeric
+ * host (mqs_transport_connect_start tries only the first address a name resolves to). */
+void chaos_worker_pin_address(chaos_run *run, const chaos_worker *first)
+{
+    struct sockaddr_storage sa;
+    socklen_t len = sizeof sa;
+    char host[sizeof run->worker_url.host];
+    if (run->worker_url.tls || run->worker_url.ws || !first->t ||
+        getpeername(mqs_transport_fd(first->t), (struct sockaddr *)&sa, &len) != 0 ||
+        getnameinfo((struct sockaddr *)&sa, len, host, sizeof host, NULL, 0, NI_NUMERICHOST) != 0)
+        return;
+    memcpy(run->worker_url.host, host, sizeof host);
 }
 
 void chaos_worker_lost(chaos_run *run, chaos_worker *w, const char *why)
@@ -198,7 +282,8 @@ void chaos_worker_lost(chaos_run *run, chaos_worker *w, const char *why)
         run->r->reconnects++;
     }
     w->state = W_DOWN;
-    w->out_len = 0;
+    partial_free(w);
+    out_free(w);
     w->next_connect_ms = chaos_now(run) + 20 + (int64_t)(chaos_rand(&run->rng) % 100);
 }
 
@@ -285,15 +370,24 @@ static uint8_t qos_of(const chaos_run *run, const chaos_worker *w, uint32_t seq)
     return q > w->max_qos ? w->max_qos : q;
 }
 
+/* Whether the next message may go now, credit aside (else an acknowledgement or a write must come first). */
+static bool may_publish(const chaos_run *run, const chaos_worker *w)
+{
+    if (qos_of(run, w, w->next_seq) > 0 && w->n_flight >= w->max_flight)
+        return false;
+    /* the connection is slow (a stalled proxy): wait, as a client with a full socket would */
+    return w->t && w->out_len <= CHAOS_OUT_CAP / 2;
+}
+
 static bool publish_one(chaos_run *run, chaos_worker *w)
 {
     uint32_t seq = w->next_seq;
     chaos_flight f = {.seq = seq, .qos = qos_of(run, w, seq), .send_ns = chaos_now_ns()};
     f.topic = (uint32_t)((seq + w->index) % run->o->topics);
-    if (f.qos > 0 && w->n_flight >= w->max_flight)
+    if (!may_publish(run, w))
         return false;
-    if (w->out_len > CHAOS_OUT_CAP / 2)
-        return false; /* the connection is slow (a stalled proxy): wait, as a client with a full socket would */
+    if (f.qos > 0 && !w->flight && !(w->flight = malloc(run->o->inflight * sizeof *w->flight)))
+        return false;
     if (f.qos > 0)
         f.pid = free_pid(w);
     if (!send_publish(run, w, &f, false))
@@ -403,19 +497,6 @@ static bool send_subscribe(chaos_run *run, chaos_worker *w)
     return send_packet(run, w, &p);
 }
 
-static bool pubrel_awaited(const chaos_worker *w, uint16_t pid)
-{
-    return w->awaiting_pubrel[pid / 8] & (1u << (pid % 8));
-}
-
-static void set_awaited(chaos_worker *w, uint16_t pid, bool on)
-{
-    if (on)
-        w->awaiting_pubrel[pid / 8] |= (uint8_t)(1u << (pid % 8));
-    else
-        w->awaiting_pubrel[pid / 8] &= (uint8_t)~(1u << (pid % 8));
-}
-
 static void record_delivery(chaos_run *run, chaos_worker *w, const mqtt_publish *pub)
 {
     const uint8_t *d = pub->payload.ptr;
@@ -441,11 +522,12 @@ static void on_sub_publish(chaos_run *run, chaos_worker *w, const mqtt_packet *p
 {
     const mqtt_publish *pub = &p->u.publish;
     uint32_t seq = pub->payload.len >= 16 ? get32(pub->payload.ptr + 12) : 0;
-    if (pub->qos == 2 && pubrel_awaited(w, pub->packet_id)) {
+    if (pub->qos == 2 && chaos_idset_has(&w->awaiting_pubrel, pub->packet_id)) {
         /* a resend of a packet still awaiting PUBREL: not a new message (4.3.3 receiver) */
     } else {
-        if (pub->qos == 2)
-            set_awaited(w, pub->packet_id, true);
+        if (pub->qos == 2 && !chaos_idset_add(&w->awaiting_pubrel, pub->packet_id))
+            chaos_note(run->r, "%s: out of memory: a resend of packet id %u may count as a second delivery",
+                       w->name, pub->packet_id);
         record_delivery(run, w, pub);
     }
     if (pub->qos == 0 || drop_here(run, w, MQS_DROP_SUB_BEFORE_ACK, seq))
@@ -455,7 +537,7 @@ static void on_sub_publish(chaos_run *run, chaos_worker *w, const mqtt_packet *p
 
 static void on_sub_pubrel(chaos_run *run, chaos_worker *w, uint16_t pid)
 {
-    set_awaited(w, pid, false);
+    chaos_idset_del(&w->awaiting_pubrel, pid);
     if (drop_here(run, w, MQS_DROP_SUB_AFTER_PUBREL, pid))
         return;
     send_ack(run, w, MQTT_PUBCOMP, pid);
@@ -472,7 +554,7 @@ static void sub_resume(chaos_run *run, chaos_worker *w, bool session_present)
         chaos_note(run->r, "%s: the broker did not resume its session (Session Present 0): messages sent before "
                    "are not expected at it", w->name);
     }
-    memset(w->awaiting_pubrel, 0, 65536 / 8);
+    chaos_idset_clear(&w->awaiting_pubrel);
     w->state = send_subscribe(run, w) ? W_SUBACK : W_DOWN;
 }
 
@@ -524,11 +606,52 @@ static void on_packet(chaos_run *run, chaos_worker *w, const mqtt_packet *p)
     }
 }
 
+/* Decode and handle the complete packets in s; false if the connection ended meanwhile. */
+static bool take_packets(chaos_run *run, chaos_worker *w, mqtt_stream *s)
+{
+    mqtt_decode_opts opts = {.version = run->o->version, .role = MQTT_ROLE_CLIENT};
+    mqtt_packet p;
+    mqtt_bytes raw;
+    mqtt_error err;
+    mqtt_status st = MQTT_NEED_MORE;
+    while (w->t && (st = mqtt_stream_next(s, &opts, &p, &raw, &err)) == MQTT_COMPLETE)
+        on_packet(run, w, &p);
+    if (w->t && st == MQTT_MALFORMED) {
+        char why[200];
+        mqtt_err_format(&err, run->o->version, why, sizeof why);
+        chaos_note(run->r, "%s: malformed packet from the broker: %s", w->name, why);
+        chaos_worker_lost(run, w, "malformed");
+    }
+    return w->t != NULL;
+}
+
+/* Keep the incomplete packet left in s (exactly its bytes; nothing when there is none). */
+static bool keep_partial(chaos_worker *w, const mqtt_stream *s)
+{
+    size_t left = s->end - s->start;
+    if (left == 0) {
+        partial_free(w);
+        return true;
+    }
+    uint8_t *p = realloc(w->partial, left);
+    if (!p)
+        return false;
+    memcpy(p, s->buf + s->start, left);
+    w->partial = p;
+    w->partial_len = left;
+    return true;
+}
+
 void chaos_worker_readable(chaos_run *run, chaos_worker *w)
 {
     for (int rounds = 0; w->t && rounds < 16; rounds++) {
+        /* the run's scratch buffer: what was kept of an incomplete packet, then what the socket has */
+        mqtt_stream s;
+        mqtt_stream_init(&s, run->scratch, CHAOS_IN_CAP);
+        if (w->partial_len)
+            mqtt_stream_append(&s, w->partial, w->partial_len);
         size_t avail;
-        uint8_t *space = mqtt_stream_space(&w->in, &avail);
+        uint8_t *space = mqtt_stream_space(&s, &avail);
         if (avail == 0)
             break;
         ssize_t n = mqs_transport_read(w->t, space, avail);
@@ -538,19 +661,12 @@ void chaos_worker_readable(chaos_run *run, chaos_worker *w)
             chaos_worker_lost(run, w, n == 0 ? "closed by the peer" : "read failed");
             return;
         }
-        mqtt_stream_commit(&w->in, (size_t)n);
-        mqtt_decode_opts opts = {.version = run->o->version, .role = MQTT_ROLE_CLIENT};
-        mqtt_packet p;
-        mqtt_bytes raw;
-        mqtt_error err;
-        mqtt_status st;
-        while (w->t && (st = mqtt_stream_next(&w->in, &opts, &p, &raw, &err)) == MQTT_COMPLETE)
-            on_packet(run, w, &p);
-        if (w->t && st == MQTT_MALFORMED) {
-            char why[200];
-            mqtt_err_format(&err, run->o->version, why, sizeof why);
-            chaos_note(run->r, "%s: malformed packet from the broker: %s", w->name, why);
-            chaos_worker_lost(run, w, "malformed");
+        mqtt_stream_commit(&s, (size_t)n);
+        if (!take_packets(run, w, &s))
+            return;
+        if (!keep_partial(w, &s)) {
+            chaos_note(run->r, "%s: out of memory for an incomplete packet: connection dropped", w->name);
+            chaos_worker_lost(run, w, "out of memory");
             return;
         }
     }
@@ -559,9 +675,43 @@ void chaos_worker_readable(chaos_run *run, chaos_worker *w)
 
 /* ---- time ---- */
 
+static int64_t earlier(int64_t a, int64_t b)
+{
+    return a < b ? a : b;
+}
+
+static unsigned drop_points_of(const chaos_run *run, const chaos_worker *w)
+{
+    return run->o->drop_mask & (w->is_pub ? 0x7u : 0x18u);
+}
+
+int64_t chaos_worker_due(const chaos_run *run, const chaos_worker *w, double per_pub)
+{
+    int64_t now = mqs_now_ms();
+    switch (w->state) {
+    case W_DOWN: /* with every connect slot taken, a slot freed (I/O) comes first */
+        return run->connecting < CHAOS_MAX_CONNECTING ? run->t0_ms + w->next_connect_ms : INT64_MAX;
+    case W_TCP:
+        return w->connect_by_ms;
+    case W_CONNACK:
+    case W_SUBACK:
+        return INT64_MAX;
+    case W_UP:
+        break;
+    }
+    int64_t due = w->last_write_ms + (int64_t)KEEP_ALIVE_S * 500 + 1;
+    if (drop_points_of(run, w) && run->faults_on && w->armed_drop < 0)
+        due = earlier(due, w->next_drop_ms ? run->t0_ms + w->next_drop_ms : now);
+    if (w->is_pub && run->publishing && may_publish(run, w) && per_pub > 0) {
+        double wait_ms = w->credit >= 1.0 ? 0 : (1.0 - w->credit) * 1000.0 / per_pub;
+        due = earlier(due, now + (int64_t)ceil(wait_ms));
+    }
+    return due;
+}
+
 static void maybe_arm_drop(chaos_run *run, chaos_worker *w, int64_t now)
 {
-    unsigned mine = run->o->drop_mask & (w->is_pub ? 0x7u : 0x18u);
+    unsigned mine = drop_points_of(run, w);
     if (!mine || !run->faults_on || w->armed_drop >= 0)
         return;
     if (w->next_drop_ms == 0)
@@ -579,8 +729,16 @@ void chaos_worker_tick(chaos_run *run, chaos_worker *w, int64_t now)
 {
     if (w->state == W_DOWN) {
         char err[200];
-        if (now >= w->next_connect_ms && !chaos_worker_connect(run, w, err, sizeof err))
+        if (now < w->next_connect_ms || run->connecting >= CHAOS_MAX_CONNECTING)
+            return;
+        run->connecting++;
+        if (!connect_start(run, w, err, sizeof err))
             w->next_connect_ms = now + 100;
+        return;
+    }
+    if (w->state == W_TCP) {
+        if (mqs_now_ms() >= w->connect_by_ms)
+            chaos_worker_connecting(run, w); /* gives up */
         return;
     }
     if (w->state != W_UP)

@@ -127,7 +127,7 @@ static unsigned connections_up(const chaos_run *run)
 {
     unsigned n = 0;
     for (unsigned i = 0; i < run->n_workers; i++)
-        n += run->w[i].state != W_DOWN;
+        n += run->w[i].state > W_TCP;
     return n;
 }
 
@@ -181,7 +181,9 @@ static int poll_once(chaos_run *run, struct pollfd *fds, size_t cap, int timeout
         short re = fds[first_worker + i].revents;
         if (!w->t || fds[first_worker + i].fd != chaos_worker_fd(w))
             continue;
-        if (re & (POLLIN | POLLHUP | POLLERR))
+        if (w->state == W_TCP && re)
+            chaos_worker_connecting(run, w);
+        else if (re & (POLLIN | POLLHUP | POLLERR))
             chaos_worker_readable(run, w);
         else if (re & POLLOUT)
             chaos_worker_flush(run, w);
@@ -189,12 +191,20 @@ static int poll_once(chaos_run *run, struct pollfd *fds, size_t cap, int timeout
     return 0;
 }
 
+static double per_publisher(const chaos_run *run)
+{
+    return run->o->rate / (run->o->publishers ? run->o->publishers : 1);
+}
+
 static void tick_all(chaos_run *run, double *last_credit_ms)
 {
     int64_t now = mqs_now_ms();
-    double per_pub = run->o->rate / (run->o->publishers ? run->o->publishers : 1);
+    double per_pub = per_publisher(run);
     double dt = (double)now - *last_credit_ms;
     *last_credit_ms = (double)now;
+    run->connecting = 0;
+    for (unsigned i = 0; i < run->n_workers; i++)
+        run->connecting += run->w[i].state == W_TCP || run->w[i].state == W_CONNACK;
     for (unsigned i = 0; i < run->n_workers; i++) {
         chaos_worker *w = &run->w[i];
         if (w->is_pub && run->publishing) {
@@ -207,6 +217,11 @@ static void tick_all(chaos_run *run, double *last_credit_ms)
     if (run->proxy)
         chaos_proxy_tick(run, run->proxy, now);
     restart_tick(run);
+}
+
+static int64_t earlier(int64_t a, int64_t b)
+{
+    return a < b ? a : b;
 }
 
 static bool all_subscribed(const chaos_run *run)
@@ -229,6 +244,27 @@ static bool settled(const chaos_run *run, int64_t silence_ms)
     return run->restart_pid <= 0 && chaos_now(run) - run->last_delivery_ms >= silence_ms;
 }
 
+#define IDLE_WAKE_MS 100 /* the longest poll: a restart command's end, an interruption flag are looked at this often */
+
+/* How long poll may wait: until the next thing due (a publisher's next message, a connect, a
+ * keep-alive, a sample, the end of the phase), at least 1 ms (a due worker that could not move
+ * waits for I/O), at most IDLE_WAKE_MS.  The proxy times its delays and stalls to the millisecond. */
+static int poll_timeout(const chaos_run *run, int64_t due)
+{
+    if (run->proxy)
+        return 1;
+    double per_pub = per_publisher(run);
+    for (unsigned i = 0; i < run->n_workers; i++) {
+        int64_t d = chaos_worker_due(run, &run->w[i], per_pub);
+        if (d < due)
+            due = d;
+    }
+    if (run->o->restart_cmd && run->faults_on && run->restart_pid <= 0 && run->next_restart_ms)
+        due = earlier(due, run->t0_ms + run->next_restart_ms);
+    int64_t left = due - mqs_now_ms();
+    return left < 1 ? 1 : left > IDLE_WAKE_MS ? IDLE_WAKE_MS : (int)left;
+}
+
 static int loop_until(chaos_run *run, struct pollfd *fds, size_t cap, int64_t until_ms, int mode)
 {
     double last_credit = (double)mqs_now_ms();
@@ -245,7 +281,11 @@ static int loop_until(chaos_run *run, struct pollfd *fds, size_t cap, int64_t un
         }
         if (mode == 2 && (settled(run, silence) || chaos_now(run) - run->last_delivery_ms >= run->o->quiet_ms))
             return 0;
-        if (poll_once(run, fds, cap, 1) < 0)
+        int64_t due = run->t0_ms + (mode >= 1 && next_sample < until_ms ? next_sample : until_ms);
+        if (mode == 2) /* when the quiet period may end */
+            due = earlier(due, run->t0_ms + run->last_delivery_ms + (silence < run->o->quiet_ms ? silence
+                                                                                                 : run->o->quiet_ms));
+        if (poll_once(run, fds, cap, poll_timeout(run, due)) < 0)
             return -1;
         tick_all(run, &last_credit);
         if (mode >= 1 && chaos_now(run) >= next_sample) {
@@ -266,7 +306,8 @@ static bool start_workers(chaos_run *run)
     unsigned subs = mqs_chaos_subscriber_total(o);
     run->n_workers = o->publishers + subs;
     run->w = calloc(run->n_workers ? run->n_workers : 1, sizeof *run->w);
-    if (!run->w)
+    run->scratch = malloc(CHAOS_IN_CAP);
+    if (!run->w || !run->scratch)
         return false;
     for (unsigned i = 0; i < run->n_workers; i++) {
         bool pub = i >= subs;
@@ -276,7 +317,9 @@ static bool start_workers(chaos_run *run)
         if (run->w[i].group != MQS_CHAOS_NONE && !mqs_chaos_member_of(run->ck, i, run->w[i].group))
             return false;
         run->w[i].state = W_DOWN;
-        run->w[i].next_connect_ms = pub ? INT64_MAX : 0; /* publishers once every subscriber is in */
+        run->w[i].next_connect_ms = 0; /* all at once (publishers publish once every subscriber is in) */
+        if (pub) /* rate clocks out of phase: publishers' messages spread over time, not all in one instant */
+            run->w[i].credit = (double)run->w[i].index / o->publishers;
     }
     return true;
 }
@@ -286,6 +329,7 @@ static void free_run(chaos_run *run)
     for (unsigned i = 0; run->w && i < run->n_workers; i++)
         chaos_worker_free(&run->w[i]);
     free(run->w);
+    free(run->scratch);
     chaos_proxy_free(run->proxy);
     if (run->restart_pid > 0) {
         int status;
@@ -337,6 +381,7 @@ static int setup(chaos_run *run, char *err, size_t err_cap)
     chaos_worker *first = &run->w[0];
     if (!chaos_worker_connect(run, first, err, err_cap))
         return -1;
+    chaos_worker_pin_address(run, first);
     return 0;
 }
 
@@ -383,10 +428,6 @@ int mqs_chaos_run(const mqs_chaos_opts *o, mqs_chaos_result *r, char *err, size_
         free(fds);
         free_run(&run);
         return -1;
-    }
-    for (unsigned i = 0; i < run.n_workers; i++) {
-        if (run.w[i].is_pub)
-            run.w[i].next_connect_ms = 0;
     }
     run.publishing = true;
     int64_t start = chaos_now(&run);

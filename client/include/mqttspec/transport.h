@@ -54,6 +54,12 @@ typedef struct mqs_transport mqs_transport;
  * NULL on failure with a message in err ("connection refused", "certificate verify failed: ..."). */
 mqs_transport *mqs_transport_connect(const mqs_url *url, const mqs_tls_opts *tls, int64_t deadline_ms, char *err,
                                      size_t err_cap);
+/* mqtt:// only: start a TCP connect to the first address of the URL's host and return at once (many
+ * connections opened together by one poll loop).  Poll the fd for POLLOUT, then ask how it ended.
+ * NULL with err when it failed at once. */
+mqs_transport *mqs_transport_connect_start(const mqs_url *url, char *err, size_t err_cap);
+/* 0 connected, MQS_IO_AGAIN still connecting, MQS_IO_ERROR failed (mqs_transport_error says why). */
+int mqs_transport_connect_result(mqs_transport *t);
 /* >0 bytes read, 0 orderly close by the peer, MQS_IO_AGAIN, or MQS_IO_ERROR. */
 ssize_t mqs_transport_read(mqs_transport *t, void *buf, size_t len);
 /* Write everything before the deadline. 0 on success, MQS_IO_ERROR on failure or timeout. */
