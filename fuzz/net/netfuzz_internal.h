@@ -190,7 +190,9 @@ bool nf_reaction_allowed(nf_requirement req, const nf_reaction *r, mqtt_version 
 /*
  * Do valid bytes give the receiver a licence to close the connection?  A string with a control character
  * or a non-character (3.1.1 section 1.5.3, 5.0 section 1.5.4: the receiver MAY close), a 5.0 Topic Alias
- * (the target's Topic Alias Maximum decides), a 5.0 payload announced as UTF-8 that is not (0x99).
+ * (the target's Topic Alias Maximum decides), a 5.0 payload announced as UTF-8 that is not (0x99), a
+ * topic or filter of more than 256 levels (a topic the server does not accept), a QoS 1/2 PUBLISH repeating the packet id of an earlier one in the bytes (5.0: no resend on the same
+ * connection, MQTT-4.4.0-1; 3.1.1: a reused id without DUP, MQTT-2.3.1-2).
  */
 bool nf_may_close(const uint8_t *p, size_t n, mqtt_version version);
 

@@ -127,6 +127,22 @@ nf_verdict nf_judge(const uint8_t *p, size_t n, mqtt_version version, bool first
     return out;
 }
 
+/*
+ * A topic of more levels than this is one a server may decline: nothing in either specification bounds the
+ * levels, but a server may refuse a topic it does not accept -- 5.0 names it (0x90 Topic Name invalid: "correctly
+ * formed, but is not accepted by this Client or Server"; 0x8F for filters), 3.1.1 lets a server that does not
+ * perform a PUBLISH close the connection (MQTT-3.3.5-2).  mosquitto 2.0 closes on topics deeper than 200 levels.
+ */
+#define NF_DEEP_LEVELS 256
+
+static bool deep(mqtt_bytes b)
+{
+    unsigned levels = 1;
+    for (uint32_t i = 0; b.ptr && i < b.len && levels <= NF_DEEP_LEVELS; i++)
+        levels += b.ptr[i] == '/';
+    return levels > NF_DEEP_LEVELS;
+}
+
 /* A code point the spec discourages (1.5.3 / 1.5.4): controls and non-characters; a receiver MAY close on them. */
 static bool discouraged(mqtt_bytes b)
 {
@@ -169,7 +185,7 @@ static bool list_discouraged(mqtt_list list, bool with_options)
     mqtt_sub_entry e;
     mqtt_list_iter_init(&it, list, with_options);
     while (mqtt_list_next(&it, &e))
-        if (discouraged(e.filter))
+        if (discouraged(e.filter) || deep(e.filter))
             return true;
     return false;
 }
@@ -190,7 +206,7 @@ static bool packet_may_close(const mqtt_packet *pkt, mqtt_version v)
     }
     case MQTT_PUBLISH: {
         const mqtt_publish *p = &pkt->u.publish;
-        if (discouraged(p->topic) || props_discouraged(p->props))
+        if (discouraged(p->topic) || deep(p->topic) || props_discouraged(p->props))
             return true;
         if (v == MQTT_V5 && mqtt_prop_find(p->props, MQTT_PROP_TOPIC_ALIAS, &pr))
             return true; /* the target's Topic Alias Maximum decides */
@@ -217,10 +233,34 @@ static bool packet_may_close(const mqtt_packet *pkt, mqtt_version v)
     }
 }
 
+/*
+ * A QoS 1/2 PUBLISH whose packet id an earlier one in the same bytes had: 5.0 forbids resending on the same
+ * connection ("Clients and Servers MUST NOT resend messages at any other time", MQTT-4.4.0-1) and a new
+ * message must take an unused id (MQTT-2.2.1-3); 3.1.1 allows a resend (DUP 1), not a reused id
+ * (MQTT-2.3.1-2).  Either way the receiver may take it for a protocol error.
+ */
+typedef struct seen_ids {
+    uint16_t id[64];
+    unsigned n;
+} seen_ids;
+
+static bool publish_id_reused(seen_ids *s, const mqtt_publish *p, mqtt_version v)
+{
+    if (p->qos == 0)
+        return false;
+    for (unsigned i = 0; i < s->n; i++)
+        if (s->id[i] == p->packet_id)
+            return v == MQTT_V5 || !p->dup;
+    if (s->n < sizeof s->id / sizeof s->id[0])
+        s->id[s->n++] = p->packet_id;
+    return false;
+}
+
 bool nf_may_close(const uint8_t *p, size_t n, mqtt_version version)
 {
     size_t off = 0;
     mqtt_version cur = n && p[0] >> 4 == MQTT_CONNECT ? MQTT_VERSION_UNKNOWN : version;
+    seen_ids ids = {.n = 0};
     while (off < n) {
         mqtt_decode_opts o = {cur, MQTT_ROLE_SERVER, 0};
         mqtt_packet pkt;
@@ -231,6 +271,8 @@ bool nf_may_close(const uint8_t *p, size_t n, mqtt_version version)
         if (pkt.type == MQTT_CONNECT)
             cur = (mqtt_version)pkt.u.connect.protocol_level;
         if (packet_may_close(&pkt, cur))
+            return true;
+        if (pkt.type == MQTT_PUBLISH && publish_id_reused(&ids, &pkt.u.publish, cur))
             return true;
         off += used;
     }
