@@ -131,7 +131,7 @@ nf_verdict nf_judge(const uint8_t *p, size_t n, mqtt_version version, bool first
  * A topic of more levels than this is one a server may decline: nothing in either specification bounds the
  * levels, but a server may refuse a topic it does not accept -- 5.0 names it (0x90 Topic Name invalid: "correctly
  * formed, but is not accepted by this Client or Server"; 0x8F for filters), 3.1.1 lets a server that does not
- * perform a PUBLISH close the connection (MQTT-3.3.5-2).  mosquitto 2.0 closes on topics deeper than 200 levels.
+ * perform a PUBLISH close the connection (MQTT-3.3.5-2).  mosquitto 2.0.11 closes on topics of 202 levels or more.
  */
 #define NF_DEEP_LEVELS 256
 
