@@ -273,6 +273,15 @@ static int preflight(fuzz_args *a, const char *url)
     return 0;
 }
 
+static void print_stall(const nf_options *o, const nf_stats *st)
+{
+    if (o->stall_hold_ms > 0)
+        printf("mqttspec fuzz: a client that stops reading: %llu connections, %llu bytes taken, the target stopped "
+               "taking them %llu times\n",
+               (unsigned long long)st->stall_connections, (unsigned long long)st->stall_bytes,
+               (unsigned long long)st->stall_full);
+}
+
 /*
  * --broker-cmd: campaigns one after another until the time is up.  A crash ends a campaign: it is
  * minimised against fresh brokers (nf_run), the broker restarted, and the next campaign goes on with the
@@ -295,6 +304,7 @@ static int supervised_campaign(fuzz_args *a, sfuzz *sup, nf_stats *st)
         fuzzed += st->seconds;
         printf("mqttspec fuzz: seed %llu: %llu cases in %.1f s, %u findings\n", (unsigned long long)a->o.seed,
                (unsigned long long)st->cases, st->seconds, st->findings);
+        print_stall(&a->o, st);
         if (!st->liveness_failed)
             break;
         crashes++;
@@ -430,11 +440,7 @@ static int fuzz_target(fuzz_args *a)
            (unsigned long long)st.valid, (unsigned long long)st.batches, (unsigned long long)st.judged,
            (unsigned long long)st.connections, (unsigned long long)st.bytes, (unsigned long long)st.probe_pings,
            (long long)st.probe_max_ms);
-    if (a->o.stall_hold_ms > 0)
-        printf("mqttspec fuzz: a client that stops reading: %llu connections, %llu bytes taken, the target stopped "
-               "taking them %llu times\n",
-               (unsigned long long)st.stall_connections, (unsigned long long)st.stall_bytes,
-               (unsigned long long)st.stall_full);
+    print_stall(&a->o, &st);
     printf("mqttspec fuzz: reactions to the cases judged one by one: %llu carried on, %llu closed, %llu silent; %llu "
            "connections stalled\n",
            (unsigned long long)st.reactions[NF_R_CONTINUED], (unsigned long long)st.reactions[NF_R_CLOSED],
