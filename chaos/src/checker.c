@@ -431,29 +431,45 @@ static bool session_held(const mqs_chaos_checker *c, uint32_t sub, int64_t t)
     return c->epoch[sub] != NO_EPOCH && t > c->epoch[sub];
 }
 
+/* What a message missing at a subscriber (or at every member of a group) is, by what it was owed. */
+typedef enum { MISSING_AFTER_RESTART, MISSING_UNCHECKED, MISSING_QOS0, MISSING_LOST } missing_kind;
+
+/* expected: the subscriber's session (every member's) held from the message's sending on. */
+static missing_kind classify_missing(const mqs_chaos_checker *c, const chaos_msg *m, bool expected)
+{
+    bool acked = m->flags & ACKED;
+    if (restart_after(c, m->sent_t) && (acked || (expected && m->qos == 0)))
+        return MISSING_AFTER_RESTART;
+    if (!expected)
+        return MISSING_UNCHECKED;
+    if (m->qos == 0)
+        return MISSING_QOS0;
+    return acked ? MISSING_LOST : MISSING_UNCHECKED; /* never acknowledged: the broker may not have it */
+}
+
 /* One message that subscriber sub never received. */
 static void judge_missing(mqs_chaos_checker *c, uint32_t pub, uint32_t seq, uint32_t sub)
 {
     const chaos_msg *m = &c->pub[pub].msgs[seq];
-    bool acked = m->flags & ACKED;
-    bool expected = session_held(c, sub, m->sent_t);
-    bool restart = restart_after(c, m->sent_t);
     mqs_chaos_anomaly a = anomaly_at(m->sent_t, pub, sub, m->topic, m->qos, seq);
-    if (restart && (acked || (expected && m->qos == 0))) {
+    switch (classify_missing(c, m, session_held(c, sub, m->sent_t))) {
+    case MISSING_AFTER_RESTART:
         snprintf(a.detail, sizeof a.detail, "%s message not delivered; the broker restarted after it was sent",
-                 acked ? "acknowledged" : "QoS 0");
+                 m->flags & ACKED ? "acknowledged" : "QoS 0");
         note(c, MQS_CHAOS_LOST_AFTER_RESTART, &a);
-    } else if (!expected) {
+        return;
+    case MISSING_UNCHECKED:
         c->counts.unchecked++;
-    } else if (m->qos == 0) {
+        return;
+    case MISSING_QOS0:
         snprintf(a.detail, sizeof a.detail, "QoS 0 message not delivered (at most once allows it)");
         note(c, MQS_CHAOS_LOST_QOS0, &a);
-    } else if (acked) {
+        return;
+    case MISSING_LOST:
         snprintf(a.detail, sizeof a.detail, "acknowledged QoS %u message never delivered to a subscriber whose "
                  "session lasted", m->qos);
         note(c, MQS_CHAOS_LOST, &a);
-    } else {
-        c->counts.unchecked++; /* never acknowledged: the broker may not have it */
+        return;
     }
 }
 
@@ -476,28 +492,28 @@ static bool group_expects(const mqs_chaos_checker *c, uint32_t g, int64_t t)
 static void judge_group_missing(mqs_chaos_checker *c, uint32_t pub, uint32_t seq, uint32_t g)
 {
     const chaos_msg *m = &c->pub[pub].msgs[seq];
-    bool acked = m->flags & ACKED;
-    bool expected = group_expects(c, g, m->sent_t);
     mqs_chaos_anomaly a = anomaly_at(m->sent_t, pub, MQS_CHAOS_NONE, m->topic, m->qos, seq);
     a.group = g;
-    if (restart_after(c, m->sent_t) && (acked || (expected && m->qos == 0))) {
+    switch (classify_missing(c, m, group_expects(c, g, m->sent_t))) {
+    case MISSING_AFTER_RESTART:
         snprintf(a.detail, sizeof a.detail, "%s message delivered to no member of the group; the broker restarted "
-                 "after it was sent", acked ? "acknowledged" : "QoS 0");
+                 "after it was sent", m->flags & ACKED ? "acknowledged" : "QoS 0");
         note(c, MQS_CHAOS_LOST_AFTER_RESTART, &a);
-    } else if (!expected) {
+        return;
+    case MISSING_UNCHECKED:
         c->counts.unchecked++;
         c->gcounts[g].unchecked++;
-    } else if (m->qos == 0) {
+        return;
+    case MISSING_QOS0:
         snprintf(a.detail, sizeof a.detail, "QoS 0 message delivered to no member (at most once allows it)");
         note(c, MQS_CHAOS_LOST_QOS0, &a);
-    } else if (acked) {
+        return;
+    case MISSING_LOST:
         snprintf(a.detail, sizeof a.detail, "acknowledged QoS %u message delivered to no member of the group, "
                  "though every member's session lasted", m->qos);
         note(c, MQS_CHAOS_LOST, &a);
         c->gcounts[g].lost++;
-    } else {
-        c->counts.unchecked++;
-        c->gcounts[g].unchecked++;
+        return;
     }
 }
 
