@@ -273,7 +273,8 @@ static int wait_connected(int fd, int64_t deadline_ms)
     return soerr;
 }
 
-static int try_connect(const struct addrinfo *ai, int64_t deadline_ms, char *err, size_t cap)
+/* A socket connecting to ai: connected before deadline_ms, or (wait false) only started.  -1 with err. */
+static int try_connect(const struct addrinfo *ai, bool wait, int64_t deadline_ms, char *err, size_t cap)
 {
     char where[NI_MAXHOST + NI_MAXSERV + 4];
     addr_text(ai->ai_addr, ai->ai_addrlen, where, sizeof where);
@@ -284,7 +285,7 @@ static int try_connect(const struct addrinfo *ai, int64_t deadline_ms, char *err
     }
     int e = 0;
     if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0)
-        e = (errno == EINPROGRESS || errno == EINTR) ? wait_connected(fd, deadline_ms) : errno;
+        e = errno != EINPROGRESS && errno != EINTR ? errno : wait ? wait_connected(fd, deadline_ms) : 0;
     if (e != 0) {
         mqs_set_err(err, cap, "connect %s: %s", where, e == ETIMEDOUT ? "timed out" : strerror(e));
         close(fd);
@@ -298,15 +299,23 @@ static int try_connect(const struct addrinfo *ai, int64_t deadline_ms, char *err
  * left, so one black-holed address cannot eat the budget of the others.
  * (getaddrinfo itself has no deadline; for the loopback and literal
  * addresses used in practice it does not wait.) */
-static int tcp_connect(const char *host, const char *port, int64_t deadline_ms, char *err, size_t cap)
+static struct addrinfo *resolve(const char *host, const char *port, char *err, size_t cap)
 {
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
     struct addrinfo *list = NULL;
     int rc = getaddrinfo(host, port, &hints, &list);
     if (rc != 0) {
         mqs_set_err(err, cap, "resolve %s: %s", host, rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
-        return -1;
+        return NULL;
     }
+    return list;
+}
+
+static int tcp_connect(const char *host, const char *port, int64_t deadline_ms, char *err, size_t cap)
+{
+    struct addrinfo *list = resolve(host, port, err, cap);
+    if (list == NULL)
+        return -1;
     int left = 0, fd = -1;
     for (const struct addrinfo *ai = list; ai != NULL; ai = ai->ai_next)
         left++;
@@ -316,7 +325,7 @@ static int tcp_connect(const char *host, const char *port, int64_t deadline_ms, 
             mqs_set_err(err, cap, "connect %s port %s: timed out", host, port);
             break;
         }
-        fd = try_connect(ai, now + (deadline_ms - now) / left, err, cap);
+        fd = try_connect(ai, true, now + (deadline_ms - now) / left, err, cap);
     }
     freeaddrinfo(list);
     return fd;
@@ -371,26 +380,12 @@ mqs_transport *mqs_transport_connect_start(const mqs_url *url, char *err, size_t
         mqs_set_err(err, err_cap, "a connect without waiting is for mqtt:// only");
         return NULL;
     }
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
-    struct addrinfo *ai = NULL;
-    int rc = getaddrinfo(url->host, url->port, &hints, &ai);
-    if (rc != 0) {
-        mqs_set_err(err, err_cap, "resolve %s: %s", url->host, rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+    struct addrinfo *ai = resolve(url->host, url->port, err, err_cap);
+    if (ai == NULL)
         return NULL;
-    }
-    char where[NI_MAXHOST + NI_MAXSERV + 4];
-    addr_text(ai->ai_addr, ai->ai_addrlen, where, sizeof where);
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
-    if (fd < 0 || (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS && errno != EINTR)) {
-        mqs_set_err(err, err_cap, "connect %s: %s", where, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        freeaddrinfo(ai);
-        return NULL;
-    }
+    int fd = try_connect(ai, false, 0, err, err_cap);
     freeaddrinfo(ai);
-    set_nodelay(fd);
-    return transport_new(fd, NULL, err, err_cap);
+    return fd < 0 ? NULL : transport_new(fd, NULL, err, err_cap);
 }
 
 int mqs_transport_connect_result(mqs_transport *t)
