@@ -3,6 +3,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -244,6 +246,44 @@ static void loss_after_restart_is_information(void **state)
     assert_null(mqs_chaos_kind_statement(MQS_CHAOS_LOST_AFTER_RESTART, MQTT_V5));
     assert_int_equal(mqs_chaos_counts_of(c)->violations, 0);
     assert_true(mqs_chaos_counts_of(c)->unchecked == 1); /* QoS 0 seq 2 at sub-1, whose session ended */
+    mqs_chaos_checker_free(c);
+}
+
+/* The terminal summary says why a restart's losses are not a verdict, and only when there are some. */
+static char *summary_of(mqs_chaos_checker *c, uint64_t session_losses)
+{
+    mqs_chaos_opts o = {.version = MQTT_V5, .target_shown = "mqtt://127.0.0.1:1883"};
+    mqs_chaos_result r = {.checker = c, .session_losses = session_losses};
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_non_null(f);
+    mqs_chaos_summary_print(f, &o, &r);
+    fclose(f);
+    return text;
+}
+
+static void summary_explains_restart_losses(void **state)
+{
+    (void)state;
+    mqs_chaos_checker *c = fresh();
+    send_acked(c, 0, 1, 10);
+    mqs_chaos_restarted(c, 30);
+    mqs_chaos_check(c);
+    char *text = summary_of(c, 2);
+    assert_non_null(strstr(text, "why lost-after-restart is information: 2 messages were not delivered"));
+    assert_non_null(strstr(text, "2 sessions were not resumed"));
+    assert_non_null(strstr(text, "verdict: PASS"));
+    free(text);
+    mqs_chaos_checker_free(c);
+
+    c = fresh();
+    send_acked(c, 0, 1, 10);
+    deliver_both(c, 0, 1, 12);
+    mqs_chaos_check(c);
+    text = summary_of(c, 0);
+    assert_null(strstr(text, "why lost-after-restart"));
+    free(text);
     mqs_chaos_checker_free(c);
 }
 
@@ -514,6 +554,7 @@ int main(void)
         cmocka_unit_test(late_resend_is_allowed),
         cmocka_unit_test(never_published),
         cmocka_unit_test(loss_after_restart_is_information),
+        cmocka_unit_test(summary_explains_restart_losses),
         cmocka_unit_test(void_session_expects_nothing),
         cmocka_unit_test(anomalies_are_capped_counts_are_not),
         cmocka_unit_test(sequence_gaps_and_bad_ids_are_refused),

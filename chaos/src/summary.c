@@ -38,6 +38,19 @@ static void print_examples(FILE *out, const mqs_chaos_result *r)
     }
 }
 
+/* Why an information count is not a verdict, where the run has one: a reader of the summary alone should
+ * not take lost messages for a failure (docs/chaos.md, "What is not a violation"). */
+static void print_why_information(FILE *out, const mqs_chaos_result *r, const mqs_chaos_counts *c)
+{
+    unsigned long long lost = c->by_kind[MQS_CHAOS_LOST_AFTER_RESTART];
+    if (!lost)
+        return;
+    fprintf(out, "  why lost-after-restart is information: %llu messages were not delivered, each sent before a broker "
+            "restart; MQTT keeps a session while the Server has it (4.1 Storing state), and whether sessions survive "
+            "a restart is the broker's choice (persistence): %llu sessions were not resumed in this run\n",
+            lost, (unsigned long long)r->session_losses);
+}
+
 static void print_faults(FILE *out, const mqs_chaos_result *r)
 {
     unsigned per_kind[5] = {0};
@@ -91,6 +104,7 @@ void mqs_chaos_summary_print(FILE *out, const mqs_chaos_opts *o, const mqs_chaos
     fprintf(out, "anomalies:\n");
     print_counts(out, o, c);
     print_examples(out, r);
+    print_why_information(out, r, c);
     fprintf(out, "throughput: %.0f msg/s in, %.0f msg/s out; latency p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms\n",
             (double)c->published / s, (double)c->delivered / s_out, r->latency.p50, r->latency.p99, r->latency.p999);
     fprintf(out, "harness: %u connections at most, %.2f s CPU, %ld KB RSS (peak)\n", r->connections_max,
