@@ -258,19 +258,23 @@ static void set_nodelay(int fd)
     (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
+/* Of a socket whose non-blocking connect has ended (writable): 0 connected, else the errno it failed with. */
+static int connect_outcome(int fd)
+{
+    int soerr = 0;
+    socklen_t len = sizeof soerr;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0)
+        return errno;
+    return soerr;
+}
+
 /* 0 once the non-blocking connect has completed, else the errno it failed with. */
 static int wait_connected(int fd, int64_t deadline_ms)
 {
     int r = mqs_poll_fd(fd, POLLOUT, deadline_ms);
     if (r == 0)
         return ETIMEDOUT;
-    if (r < 0)
-        return errno;
-    int soerr = 0;
-    socklen_t len = sizeof soerr;
-    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0)
-        return errno;
-    return soerr;
+    return r < 0 ? errno : connect_outcome(fd);
 }
 
 /* A socket connecting to ai: connected before deadline_ms, or (wait false) only started.  -1 with err. */
@@ -394,10 +398,7 @@ int mqs_transport_connect_result(mqs_transport *t)
     int r = poll(&p, 1, 0);
     if (r == 0 || (r < 0 && errno == EINTR))
         return MQS_IO_AGAIN;
-    int soerr = r < 0 ? errno : 0;
-    socklen_t len = sizeof soerr;
-    if (r > 0 && getsockopt(t->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0)
-        soerr = errno;
+    int soerr = r < 0 ? errno : connect_outcome(t->fd);
     if (soerr != 0) {
         mqs_set_err(t->err, sizeof t->err, "connect: %s", strerror(soerr));
         return MQS_IO_ERROR;
