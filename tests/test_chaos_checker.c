@@ -249,6 +249,51 @@ static void loss_after_restart_is_information(void **state)
     mqs_chaos_checker_free(c);
 }
 
+/* A subscription granted below the publisher's QoS: owed at the lower QoS (3.8.4); refused: nothing owed. */
+static void grants_cap_what_is_owed(void **state)
+{
+    (void)state;
+    mqs_chaos_checker *c = fresh();
+    mqs_chaos_granted(c, 0, 0, 0);    /* sub-0 took topic 0 at QoS 0 */
+    mqs_chaos_granted(c, 1, 0, 0x87); /* sub-1 was refused it (5.0 Not authorized) */
+    send_acked(c, 0, 1, 10);
+    send_acked(c, 1, 2, 11);
+    mqs_chaos_check(c);
+    assert_int_equal(count(c, MQS_CHAOS_LOST), 0);
+    assert_int_equal(count(c, MQS_CHAOS_LOST_QOS0), 2); /* both at sub-0 */
+    assert_int_equal(mqs_chaos_counts_of(c)->unchecked, 2); /* both at sub-1 */
+    assert_int_equal(mqs_chaos_counts_of(c)->violations, 0);
+    mqs_chaos_checker_free(c);
+
+    c = fresh();
+    mqs_chaos_granted(c, 0, 0, 1); /* QoS 1 granted: an acknowledged QoS 2 message is still owed */
+    send_acked(c, 0, 2, 10);
+    mqs_chaos_check(c);
+    assert_int_equal(count(c, MQS_CHAOS_LOST), 2);
+    mqs_chaos_checker_free(c);
+}
+
+/* A repeated delivery is judged by the QoS it was published at as well as the one it came at. */
+static void repeats_by_published_and_delivered_qos(void **state)
+{
+    (void)state;
+    mqs_chaos_checker *c = fresh();
+    send_acked(c, 0, 1, 10);
+    send_acked(c, 1, 2, 11);
+    send_acked(c, 2, 0, 12);
+    for (int i = 0; i < 2; i++) {
+        mqs_chaos_received(c, 0, 0, 0, 0, 0, false, 20 + i); /* QoS 1 at QoS 0 twice: a publisher resend */
+        mqs_chaos_received(c, 0, 0, 1, 0, 0, false, 20 + i); /* QoS 2 at QoS 0 twice: the broker's copy */
+        mqs_chaos_received(c, 0, 0, 2, 0, 0, false, 20 + i); /* QoS 0 twice: never sent twice */
+        mqs_chaos_received(c, 1, 0, 1, 0, 1, i > 0, 20 + i); /* QoS 2 at QoS 1 twice: at least once */
+    }
+    assert_int_equal(count(c, MQS_CHAOS_DUP_QOS1), 2);
+    assert_int_equal(count(c, MQS_CHAOS_DUP_QOS2), 1);
+    assert_int_equal(count(c, MQS_CHAOS_NEVER_PUBLISHED), 1);
+    assert_int_equal(mqs_chaos_counts_of(c)->violations, 2);
+    mqs_chaos_checker_free(c);
+}
+
 /* The terminal summary says why a restart's losses are not a verdict, and only when there are some. */
 static char *summary_of(mqs_chaos_checker *c, uint64_t session_losses)
 {
@@ -555,6 +600,8 @@ int main(void)
         cmocka_unit_test(never_published),
         cmocka_unit_test(loss_after_restart_is_information),
         cmocka_unit_test(summary_explains_restart_losses),
+        cmocka_unit_test(grants_cap_what_is_owed),
+        cmocka_unit_test(repeats_by_published_and_delivered_qos),
         cmocka_unit_test(void_session_expects_nothing),
         cmocka_unit_test(anomalies_are_capped_counts_are_not),
         cmocka_unit_test(sequence_gaps_and_bad_ids_are_refused),

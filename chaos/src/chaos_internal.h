@@ -77,6 +77,7 @@ typedef struct chaos_worker {
     uint32_t next_seq;
     double credit;       /* messages it may send now (rate) */
     uint8_t max_qos;     /* 5.0 CONNACK Maximum QoS */
+    bool qos2_puback_noted; /* the target answered a QoS 2 PUBLISH with PUBACK (said once) */
     /* subscriber */
     chaos_idset awaiting_pubrel; /* QoS 2 packet ids received, PUBREL not yet */
     /* --drop-clients */

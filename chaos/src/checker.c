@@ -40,6 +40,7 @@ typedef struct chaos_ends { /* when a subscriber's sessions ended */
     uint32_t n, cap;
 } chaos_ends;
 #define MAX_RESTARTS 256
+#define REFUSED 0x80 /* a SUBACK failure code (3.1.1 0x80, 5.0 0x80 and above) in granted[] */
 
 struct mqs_chaos_checker {
     unsigned pubs, subs, topics, groups;
@@ -49,6 +50,7 @@ struct mqs_chaos_checker {
     chaos_ends *ends;   /* per subscriber, kept for members of shared groups only */
     mqs_chaos_group_counts *gcounts;
     int64_t *epoch;     /* per subscriber: since when its session has persisted */
+    uint8_t *granted;   /* per (sub, topic): the QoS its SUBACK granted (2 until one says less), REFUSED */
     uint32_t *last_seq; /* per (sub, pub, topic, qos): highest sequence number first received + 1, 0: none
                          * (zeroed by calloc: pages of pairs that never met are never touched) */
     int64_t restarts[MAX_RESTARTS];
@@ -142,9 +144,10 @@ mqs_chaos_checker *mqs_chaos_checker_new_groups(unsigned publishers, unsigned su
     c->ends = calloc(subscribers ? subscribers : 1, sizeof *c->ends);
     c->gcounts = calloc(groups ? groups : 1, sizeof *c->gcounts);
     c->last_seq = calloc(n_last ? n_last : 1, sizeof *c->last_seq);
+    c->granted = malloc((size_t)(subscribers ? subscribers : 1) * (topics ? topics : 1));
     c->anomalies = calloc(max_anomalies ? max_anomalies : 1, sizeof *c->anomalies);
     if (!c->pub || !c->epoch || !c->group || !c->firsts || !c->ends || !c->gcounts || !c->last_seq ||
-        !c->anomalies) {
+        !c->granted || !c->anomalies) {
         mqs_chaos_checker_free(c);
         return NULL;
     }
@@ -152,6 +155,7 @@ mqs_chaos_checker *mqs_chaos_checker_new_groups(unsigned publishers, unsigned su
         c->epoch[s] = NO_EPOCH;
         c->group[s] = MQS_CHAOS_NONE;
     }
+    memset(c->granted, 2, (size_t)subscribers * topics);
     return c;
 }
 
@@ -173,6 +177,7 @@ void mqs_chaos_checker_free(mqs_chaos_checker *c)
     free(c->ends);
     free(c->gcounts);
     free(c->last_seq);
+    free(c->granted);
     free(c->anomalies);
     free(c);
 }
@@ -320,6 +325,30 @@ static void share_received(chaos_share *sh, uint32_t sub, uint8_t qos, int64_t t
     }
 }
 
+/*
+ * A message delivered again, judged by the QoS it was published at (sent) and delivered at (got), which a
+ * subscription granted below the publisher's QoS makes lower.  Delivered at QoS 1: at least once allows it.
+ * Published at QoS 2: the broker had it exactly once (4.3.3), so a second copy at 0 or 2 is its duplicate.
+ * Published at QoS 1 and delivered at QoS 0: the publisher may send it twice (a resend after a lost PUBACK
+ * is a new message to the broker), allowed.  Published at QoS 0: never sent twice, so the broker made a
+ * copy; "at most once" (4.3.1) has no numbered MUST for it: reported as never published.
+ */
+static void note_repeat(mqs_chaos_checker *c, mqs_chaos_anomaly *a, uint8_t sent, uint8_t got, unsigned times)
+{
+    const char *at = got < sent ? (got ? " at QoS 1" : " at QoS 0") : "";
+    if (got == 2 || (got == 0 && sent == 2)) {
+        snprintf(a->detail, sizeof a->detail, "QoS 2 message delivered %u times%s", times, at);
+        note(c, MQS_CHAOS_DUP_QOS2, a);
+    } else if (got == 1 || sent == 1) {
+        snprintf(a->detail, sizeof a->detail, "QoS %u message delivered %u times%s (at least once allows it)",
+                 got == 1 ? sent : 1u, times, at);
+        note(c, MQS_CHAOS_DUP_QOS1, a);
+    } else {
+        snprintf(a->detail, sizeof a->detail, "QoS 0 message delivered %u times but sent once", times);
+        note(c, MQS_CHAOS_NEVER_PUBLISHED, a);
+    }
+}
+
 void mqs_chaos_received(mqs_chaos_checker *c, uint32_t sub, uint32_t pub, uint32_t seq, uint32_t topic,
                         uint8_t qos, bool dup, int64_t t_ms)
 {
@@ -346,18 +375,13 @@ void mqs_chaos_received(mqs_chaos_checker *c, uint32_t sub, uint32_t pub, uint32
     }
     if (*count < UINT8_MAX)
         (*count)++;
-    if (qos == 2) {
-        snprintf(a.detail, sizeof a.detail, "QoS 2 message delivered %u times", *count);
-        note(c, MQS_CHAOS_DUP_QOS2, &a);
-    } else if (qos == 1) {
-        snprintf(a.detail, sizeof a.detail, "QoS 1 message delivered %u times (at least once allows it)", *count);
-        note(c, MQS_CHAOS_DUP_QOS1, &a);
-    } else {
-        /* A QoS 0 message twice: never sent twice, so the broker made a copy; the
-         * spec's "at most once" (4.3.1) has no numbered MUST for it: reported as never published. */
-        snprintf(a.detail, sizeof a.detail, "QoS 0 message delivered %u times but sent once", *count);
-        note(c, MQS_CHAOS_NEVER_PUBLISHED, &a);
-    }
+    note_repeat(c, &a, m->qos, qos, *count);
+}
+
+void mqs_chaos_granted(mqs_chaos_checker *c, uint32_t sub, uint32_t topic, uint8_t code)
+{
+    if (sub < c->subs && topic < c->topics)
+        c->granted[(size_t)sub * c->topics + topic] = code >= 0x80 ? REFUSED : code > 2 ? 2 : code;
 }
 
 void mqs_chaos_session_ended(mqs_chaos_checker *c, uint32_t sub, int64_t t_ms)
@@ -434,15 +458,25 @@ static bool session_held(const mqs_chaos_checker *c, uint32_t sub, int64_t t)
 /* What a message missing at a subscriber (or at every member of a group) is, by what it was owed. */
 typedef enum { MISSING_AFTER_RESTART, MISSING_UNCHECKED, MISSING_QOS0, MISSING_LOST } missing_kind;
 
-/* expected: the subscriber's session (every member's) held from the message's sending on. */
-static missing_kind classify_missing(const mqs_chaos_checker *c, const chaos_msg *m, bool expected)
+/* The QoS message m is owed to sub at: what it was published at, at most what sub's SUBACK granted for
+ * its topic (the Server delivers at the lower of the two, 3.1.1 3.8.4 / 5.0 3.8.4), or REFUSED. */
+static uint8_t owed_qos(const mqs_chaos_checker *c, uint32_t sub, const chaos_msg *m)
 {
+    uint8_t g = c->granted[(size_t)sub * c->topics + m->topic];
+    return g == REFUSED ? REFUSED : m->qos < g ? m->qos : g;
+}
+
+/* expected: the subscriber's session (every member's) held from the message's sending on; q: owed_qos. */
+static missing_kind classify_missing(const mqs_chaos_checker *c, const chaos_msg *m, bool expected, uint8_t q)
+{
+    if (q == REFUSED)
+        return MISSING_UNCHECKED; /* the Server refused the subscription: nothing is owed */
     bool acked = m->flags & ACKED;
-    if (restart_after(c, m->sent_t) && (acked || (expected && m->qos == 0)))
+    if (restart_after(c, m->sent_t) && (acked || (expected && q == 0)))
         return MISSING_AFTER_RESTART;
     if (!expected)
         return MISSING_UNCHECKED;
-    if (m->qos == 0)
+    if (q == 0)
         return MISSING_QOS0;
     return acked ? MISSING_LOST : MISSING_UNCHECKED; /* never acknowledged: the broker may not have it */
 }
@@ -452,7 +486,8 @@ static void judge_missing(mqs_chaos_checker *c, uint32_t pub, uint32_t seq, uint
 {
     const chaos_msg *m = &c->pub[pub].msgs[seq];
     mqs_chaos_anomaly a = anomaly_at(m->sent_t, pub, sub, m->topic, m->qos, seq);
-    switch (classify_missing(c, m, session_held(c, sub, m->sent_t))) {
+    uint8_t q = owed_qos(c, sub, m);
+    switch (classify_missing(c, m, session_held(c, sub, m->sent_t), q)) {
     case MISSING_AFTER_RESTART:
         snprintf(a.detail, sizeof a.detail, "%s message not delivered; the broker restarted after it was sent",
                  m->flags & ACKED ? "acknowledged" : "QoS 0");
@@ -462,12 +497,13 @@ static void judge_missing(mqs_chaos_checker *c, uint32_t pub, uint32_t seq, uint
         c->counts.unchecked++;
         return;
     case MISSING_QOS0:
-        snprintf(a.detail, sizeof a.detail, "QoS 0 message not delivered (at most once allows it)");
+        snprintf(a.detail, sizeof a.detail, "QoS %u message%s not delivered (at most once allows it)", m->qos,
+                 m->qos ? " the subscription took at QoS 0" : "");
         note(c, MQS_CHAOS_LOST_QOS0, &a);
         return;
     case MISSING_LOST:
         snprintf(a.detail, sizeof a.detail, "acknowledged QoS %u message never delivered to a subscriber whose "
-                 "session lasted", m->qos);
+                 "session lasted%s", m->qos, q < m->qos ? " (its subscription granted QoS 1)" : "");
         note(c, MQS_CHAOS_LOST, &a);
         return;
     }
@@ -488,13 +524,25 @@ static bool group_expects(const mqs_chaos_checker *c, uint32_t g, int64_t t)
     return members > 0;
 }
 
+/* The QoS a message is owed to group g at: the lowest any member was granted (REFUSED if all refused). */
+static uint8_t group_owed_qos(const mqs_chaos_checker *c, uint32_t g, const chaos_msg *m)
+{
+    uint8_t q = REFUSED;
+    for (uint32_t s = 0; s < c->subs; s++) {
+        uint8_t qs = c->group[s] == g ? owed_qos(c, s, m) : REFUSED;
+        if (qs != REFUSED && (q == REFUSED || qs < q))
+            q = qs;
+    }
+    return q;
+}
+
 /* A message no member of group g received. */
 static void judge_group_missing(mqs_chaos_checker *c, uint32_t pub, uint32_t seq, uint32_t g)
 {
     const chaos_msg *m = &c->pub[pub].msgs[seq];
     mqs_chaos_anomaly a = anomaly_at(m->sent_t, pub, MQS_CHAOS_NONE, m->topic, m->qos, seq);
     a.group = g;
-    switch (classify_missing(c, m, group_expects(c, g, m->sent_t))) {
+    switch (classify_missing(c, m, group_expects(c, g, m->sent_t), group_owed_qos(c, g, m))) {
     case MISSING_AFTER_RESTART:
         snprintf(a.detail, sizeof a.detail, "%s message delivered to no member of the group; the broker restarted "
                  "after it was sent", m->flags & ACKED ? "acknowledged" : "QoS 0");

@@ -422,6 +422,20 @@ static void flight_done(chaos_run *run, chaos_worker *w, unsigned i, bool acked)
     w->n_flight--;
 }
 
+/* A QoS 2 PUBLISH answered with PUBACK (seen from RabbitMQ 3.10): its flow is broken, so the message is
+ * neither acknowledged nor resent (no loss verdict on it), and the publisher is not left waiting for a PUBREC
+ * that will not come. */
+static void qos2_answered_with_puback(chaos_run *run, chaos_worker *w, unsigned i)
+{
+    if (!w->qos2_puback_noted) {
+        w->qos2_puback_noted = true;
+        chaos_note(run->r, "%s: the broker answered a QoS 2 PUBLISH (packet id %u) with PUBACK, not PUBREC "
+                   "(%s:MQTT-3.3.4-1): such messages count as unacknowledged; --qos 0,1 tests what it supports",
+                   w->name, w->flight[i].pid, mqtt_version_name(run->o->version));
+    }
+    flight_done(run, w, i, false);
+}
+
 static void on_pub_ack(chaos_run *run, chaos_worker *w, const mqtt_packet *p)
 {
     uint16_t pid = p->u.ack.packet_id;
@@ -431,6 +445,8 @@ static void on_pub_ack(chaos_run *run, chaos_worker *w, const mqtt_packet *p)
     case MQTT_PUBACK:
         if ((i = find_flight(w, pid, 1, false)) >= 0)
             flight_done(run, w, (unsigned)i, !failed);
+        else if ((i = find_flight(w, pid, 2, false)) >= 0)
+            qos2_answered_with_puback(run, w, (unsigned)i);
         break;
     case MQTT_PUBREC:
         if ((i = find_flight(w, pid, 2, false)) < 0)
@@ -587,11 +603,28 @@ static void on_connack(chaos_run *run, chaos_worker *w, const mqtt_packet *p)
     w->had_session = true;
 }
 
+/* What the SUBACK granted, topic by topic (the SUBSCRIBE lists them in order): a lower QoS caps what is owed,
+ * a refusal owes nothing (a plain subscriber's is noted; a shared member's makes the group unsupported). */
+static void record_grants(chaos_run *run, chaos_worker *w, const mqtt_packet *p)
+{
+    bool noted = false;
+    for (uint32_t i = 0; i < p->u.subs.list.len && i < run->o->topics; i++) {
+        uint8_t code = p->u.subs.list.ptr[i];
+        mqs_chaos_granted(run->ck, w->index, i, code);
+        if (code >= 0x80 && w->group == MQS_CHAOS_NONE && !noted) {
+            noted = true;
+            chaos_note(run->r, "%s: SUBACK refused its subscription to topic %u (0x%02X): nothing sent there is "
+                       "expected at it", w->name, i, code);
+        }
+    }
+}
+
 static void on_packet(chaos_run *run, chaos_worker *w, const mqtt_packet *p)
 {
     if (p->type == MQTT_CONNACK && w->state == W_CONNACK) {
         on_connack(run, w, p);
     } else if (p->type == MQTT_SUBACK && w->state == W_SUBACK) {
+        record_grants(run, w, p);
         if (chaos_shared_suback(run, w, p))
             mqs_chaos_session_started(run->ck, w->index, chaos_now(run));
         w->state = W_UP;

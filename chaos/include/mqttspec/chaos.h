@@ -101,6 +101,10 @@ void mqs_chaos_received(mqs_chaos_checker *c, uint32_t sub, uint32_t pub, uint32
 /* Subscriber sub holds a new subscription (its session was not resumed) from t_ms: messages sent from
  * then on are expected at it, those sent before are not. */
 void mqs_chaos_session_started(mqs_chaos_checker *c, uint32_t sub, int64_t t_ms);
+/* Subscriber sub's SUBACK answered its subscription to topic with code: the QoS granted (0, 1, 2), which
+ * caps the QoS its messages are owed at (a QoS 1 message granted at QoS 0 may be lost), or a failure
+ * (0x80 and above): nothing on that topic is owed to it.  Until then 2 is assumed. */
+void mqs_chaos_granted(mqs_chaos_checker *c, uint32_t sub, uint32_t topic, uint8_t code);
 /* Subscriber sub's session ended at t_ms (or by then): a clean session whose connection was lost.  A new
  * session (mqs_chaos_session_started) also ends the one before.  What it had not received is no longer owed
  * to it; for members of shared groups the time also decides 4.8.2-5. */
