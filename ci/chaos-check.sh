@@ -88,6 +88,7 @@ chaos-lose-acked-qos1 lost
 chaos-qos2-dup-on-reconnect duplicates_qos2
 chaos-shared-lose lost --duration 2 --subscribers 0 --shared-groups 2
 reorder reordered --topics 1 --qos 1
+packet-id-in-use packet_ids_in_use --qos 2
 QUIRKS
 
 # ---- 3. mosquitto on loopback, network faults only: no violation either ----

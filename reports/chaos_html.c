@@ -46,6 +46,8 @@ static const chaos_kind ANOMALY_KINDS[] = {
     {"duplicate-qos2", "duplicates_qos2", "QoS 2 message delivered more than once", NULL},
     {"reorder", "reordered", "messages of one publisher on one topic delivered out of order", NULL},
     {"never-published", "never_published", "delivered message that no publisher sent", NULL},
+    {"packet-id-in-use", "packet_ids_in_use", "QoS 2 PUBLISH under a packet id still awaiting PUBREL: taken for a "
+     "resend, so the message it carried is not delivered", NULL},
     {"duplicate-qos1", "duplicates_qos1", "QoS 1 message delivered more than once (at least once allows it)", NULL},
     {"lost-qos0", "lost_qos0", "QoS 0 message not delivered (at most once allows it)", NULL},
     {"lost-after-restart", "lost_after_restart", "message lost across a broker restart", NULL},

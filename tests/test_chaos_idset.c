@@ -13,17 +13,27 @@ static void add_has_del(void **state)
     (void)state;
     chaos_idset s = {0};
     assert_false(chaos_idset_has(&s, 1));
-    assert_true(chaos_idset_add(&s, 7));
-    assert_true(chaos_idset_add(&s, 3));
-    assert_true(chaos_idset_add(&s, 65535));
-    assert_true(chaos_idset_add(&s, 7)); /* already in: no second entry */
+    assert_true(chaos_idset_add(&s, 7, 70));
+    assert_true(chaos_idset_add(&s, 3, 30));
+    assert_true(chaos_idset_add(&s, 65535, 655350));
+    assert_true(chaos_idset_add(&s, 7, 71)); /* already in: no second entry, the tag replaced */
     assert_int_equal(s.n, 3);
     assert_true(chaos_idset_has(&s, 3) && chaos_idset_has(&s, 7) && chaos_idset_has(&s, 65535));
     assert_false(chaos_idset_has(&s, 4));
+    uint64_t tag = 0;
+    assert_true(chaos_idset_find(&s, 3, &tag));
+    assert_int_equal(tag, 30);
+    assert_true(chaos_idset_find(&s, 7, &tag));
+    assert_int_equal(tag, 71);
+    assert_true(chaos_idset_find(&s, 65535, &tag));
+    assert_int_equal(tag, 655350);
+    assert_false(chaos_idset_find(&s, 4, &tag));
     chaos_idset_del(&s, 7);
     chaos_idset_del(&s, 8); /* not in: nothing happens */
     assert_false(chaos_idset_has(&s, 7));
     assert_int_equal(s.n, 2);
+    assert_true(chaos_idset_find(&s, 65535, &tag)); /* tags move with their ids */
+    assert_int_equal(tag, 655350);
     chaos_idset_clear(&s);
     assert_int_equal(s.n, 0);
     assert_null(s.ids);
@@ -35,7 +45,7 @@ static void all_ids(void **state)
     (void)state;
     chaos_idset s = {0};
     for (uint32_t i = 0; i < 65536; i++)
-        assert_true(chaos_idset_add(&s, (uint16_t)(i * 40503u))); /* odd multiplier: a permutation */
+        assert_true(chaos_idset_add(&s, (uint16_t)(i * 40503u), i * 40503u % 65536)); /* odd multiplier: a permutation */
     assert_int_equal(s.n, 65536);
     for (uint32_t i = 1; i < s.n; i++)
         assert_true(s.ids[i - 1] < s.ids[i]);
@@ -43,11 +53,14 @@ static void all_ids(void **state)
         chaos_idset_del(&s, (uint16_t)id);
     assert_int_equal(s.n, 32768);
     assert_false(chaos_idset_has(&s, 100));
-    assert_true(chaos_idset_has(&s, 101));
+    uint64_t tag = 0;
+    assert_true(chaos_idset_find(&s, 101, &tag));
+    assert_int_equal(tag, 101); /* each id's tag is the id itself here */
     for (uint32_t id = 1; id < 65536; id += 2)
         chaos_idset_del(&s, (uint16_t)id);
     assert_int_equal(s.n, 0);
     assert_null(s.ids); /* empty: the memory is given back */
+    assert_null(s.tags);
 }
 
 int main(void)

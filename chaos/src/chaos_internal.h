@@ -22,13 +22,16 @@ void chaos_usage(double *cpu_s, long *rss_kb); /* this process: user + system CP
 uint64_t chaos_rand(uint64_t *state);
 int64_t chaos_jitter(uint64_t *state, int64_t mean); /* uniform in [mean/2, 3*mean/2] */
 
-/* ---- a set of packet ids (idset.c): sorted, grown on demand, freed when empty ---- */
+/* ---- a set of packet ids (idset.c): sorted, grown on demand, freed when empty; each id carries a tag
+ * (what the subscriber received under it: publisher and sequence number) ---- */
 typedef struct chaos_idset {
     uint16_t *ids;
+    uint64_t *tags;
     uint32_t n, cap;
 } chaos_idset;
 bool chaos_idset_has(const chaos_idset *s, uint16_t id);
-bool chaos_idset_add(chaos_idset *s, uint16_t id); /* false: out of memory */
+bool chaos_idset_find(const chaos_idset *s, uint16_t id, uint64_t *tag); /* false: not in the set */
+bool chaos_idset_add(chaos_idset *s, uint16_t id, uint64_t tag); /* false: out of memory */
 void chaos_idset_del(chaos_idset *s, uint16_t id);
 void chaos_idset_clear(chaos_idset *s);
 

@@ -76,6 +76,7 @@ static const struct {
     [MQS_CHAOS_DUP_SHARED] = {"duplicate-shared", MQS_CHAOS_ALLOWED},
     [MQS_CHAOS_SHARED_QOS2_MOVED] = {"shared-qos2-moved", MQS_CHAOS_VIOLATION},
     [MQS_CHAOS_REORDER_SHARED] = {"reorder-shared", MQS_CHAOS_ALLOWED},
+    [MQS_CHAOS_ID_IN_USE] = {"packet-id-in-use", MQS_CHAOS_VIOLATION},
 };
 
 const char *mqs_chaos_kind_name(mqs_chaos_kind k)
@@ -98,6 +99,8 @@ const char *mqs_chaos_severity_name(mqs_chaos_severity s)
  *   message into that session (3.1.2-5 in 3.1.1, 3.1.2-23 in 5.0 keep it across a disconnection).
  * duplicate-qos2: exactly once: a QoS 2 receiver must not deliver the message again (5.0 4.3.3-10, 3.1.1 4.3.3-2).
  * reorder: Ordered Topic: forwarded in the order received from that client, per topic and QoS.
+ * packet-id-in-use: a Server gives each new QoS > 0 PUBLISH a Packet Identifier not in use (3.1.1 2.3.1-4,
+ *   5.0 2.2.1-4); one awaiting the subscriber's PUBCOMP (it had PUBREC, not yet PUBREL) is in use.
  * shared-qos2-moved (5.0 only: 3.1.1 has no shared subscriptions): a QoS 2 message whose member's session
  *   ended "MUST NOT" go "to any other subscribed Client" (4.8.2-5).  A group's loss is 4.5.0-1 as above.
  */
@@ -108,11 +111,13 @@ const char *mqs_chaos_kind_statement(mqs_chaos_kind k, mqtt_version v)
         [MQS_CHAOS_DUP_QOS2] = "5.0:MQTT-4.3.3-10",
         [MQS_CHAOS_REORDER] = "5.0:MQTT-4.6.0-5",
         [MQS_CHAOS_SHARED_QOS2_MOVED] = "5.0:MQTT-4.8.2-5",
+        [MQS_CHAOS_ID_IN_USE] = "5.0:MQTT-2.2.1-4",
     };
     static const char *const v311[MQS_CHAOS_KIND_COUNT] = {
         [MQS_CHAOS_LOST] = "3.1.1:MQTT-4.5.0-1",
         [MQS_CHAOS_DUP_QOS2] = "3.1.1:MQTT-4.3.3-2",
         [MQS_CHAOS_REORDER] = "3.1.1:MQTT-4.6.0-6",
+        [MQS_CHAOS_ID_IN_USE] = "3.1.1:MQTT-2.3.1-4",
     };
     if ((unsigned)k >= MQS_CHAOS_KIND_COUNT)
         return NULL;
@@ -376,6 +381,18 @@ void mqs_chaos_received(mqs_chaos_checker *c, uint32_t sub, uint32_t pub, uint32
     if (*count < UINT8_MAX)
         (*count)++;
     note_repeat(c, &a, m->qos, qos, *count);
+}
+
+void mqs_chaos_id_in_use(mqs_chaos_checker *c, uint32_t sub, uint32_t pub, uint32_t seq, uint32_t topic,
+                         uint16_t pid, uint32_t held_pub, uint32_t held_seq, int64_t t_ms)
+{
+    if (sub >= c->subs)
+        return;
+    mqs_chaos_anomaly a = anomaly_at(t_ms, pub < c->pubs ? pub : MQS_CHAOS_NONE, sub, topic, 2, seq);
+    a.group = c->group[sub];
+    snprintf(a.detail, sizeof a.detail, "packet id %u still awaited the PUBREL of pub-%u seq %u: taken for a resend",
+             pid, held_pub, held_seq);
+    note(c, MQS_CHAOS_ID_IN_USE, &a);
 }
 
 void mqs_chaos_granted(mqs_chaos_checker *c, uint32_t sub, uint32_t topic, uint8_t code)

@@ -28,21 +28,37 @@ bool chaos_idset_has(const chaos_idset *s, uint16_t id)
     return i < s->n && s->ids[i] == id;
 }
 
-bool chaos_idset_add(chaos_idset *s, uint16_t id)
+bool chaos_idset_find(const chaos_idset *s, uint16_t id, uint64_t *tag)
 {
     uint32_t i = idset_pos(s, id);
-    if (i < s->n && s->ids[i] == id)
+    if (i == s->n || s->ids[i] != id)
+        return false;
+    *tag = s->tags[i];
+    return true;
+}
+
+bool chaos_idset_add(chaos_idset *s, uint16_t id, uint64_t tag)
+{
+    uint32_t i = idset_pos(s, id);
+    if (i < s->n && s->ids[i] == id) {
+        s->tags[i] = tag;
         return true;
+    }
     if (s->n == s->cap) {
         uint32_t cap = s->cap ? s->cap * 2 : 8;
         uint16_t *ids = realloc(s->ids, cap * sizeof *ids);
-        if (!ids)
+        if (ids)
+            s->ids = ids;
+        uint64_t *tags = ids ? realloc(s->tags, cap * sizeof *tags) : NULL;
+        if (!tags)
             return false;
-        s->ids = ids;
+        s->tags = tags;
         s->cap = cap;
     }
     memmove(&s->ids[i + 1], &s->ids[i], (s->n - i) * sizeof *s->ids);
+    memmove(&s->tags[i + 1], &s->tags[i], (s->n - i) * sizeof *s->tags);
     s->ids[i] = id;
+    s->tags[i] = tag;
     s->n++;
     return true;
 }
@@ -53,6 +69,7 @@ void chaos_idset_del(chaos_idset *s, uint16_t id)
     if (i == s->n || s->ids[i] != id)
         return;
     memmove(&s->ids[i], &s->ids[i + 1], (s->n - i - 1) * sizeof *s->ids);
+    memmove(&s->tags[i], &s->tags[i + 1], (s->n - i - 1) * sizeof *s->tags);
     if (--s->n == 0)
         chaos_idset_clear(s); /* empty again: give the memory back */
 }
@@ -60,5 +77,6 @@ void chaos_idset_del(chaos_idset *s, uint16_t id)
 void chaos_idset_clear(chaos_idset *s)
 {
     free(s->ids);
+    free(s->tags);
     memset(s, 0, sizeof *s);
 }

@@ -150,6 +150,7 @@ static cJSON *summary_json(const mqs_chaos_result *r)
     cJSON_AddNumberToObject(s, "duplicates_shared", (double)c->by_kind[MQS_CHAOS_DUP_SHARED]);
     cJSON_AddNumberToObject(s, "shared_qos2_moved", (double)c->by_kind[MQS_CHAOS_SHARED_QOS2_MOVED]);
     cJSON_AddNumberToObject(s, "reordered_shared", (double)c->by_kind[MQS_CHAOS_REORDER_SHARED]);
+    cJSON_AddNumberToObject(s, "packet_ids_in_use", (double)c->by_kind[MQS_CHAOS_ID_IN_USE]);
     cJSON_AddNumberToObject(s, "violations", (double)c->violations);
     cJSON_AddNumberToObject(s, "unchecked", (double)c->unchecked);
     cJSON_AddNumberToObject(s, "throughput_in_per_s", per_s(c->published, r->workload_ms));

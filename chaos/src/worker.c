@@ -534,14 +534,37 @@ static void record_delivery(chaos_run *run, chaos_worker *w, const mqtt_publish 
                        chaos_now(run));
 }
 
+/* Which message a payload is (publisher << 32 | sequence number), or NOT_OURS. */
+#define NOT_OURS UINT64_MAX
+static uint64_t message_tag(const chaos_run *run, const mqtt_publish *pub)
+{
+    const uint8_t *d = pub->payload.ptr;
+    if (pub->payload.len < MQS_CHAOS_MIN_SIZE || memcmp(d, MAGIC, 4) != 0 || get32(d + 4) != run->run_id)
+        return NOT_OURS;
+    return (uint64_t)get32(d + 8) << 32 | get32(d + 12);
+}
+
+/* A QoS 2 PUBLISH under a packet id still awaiting PUBREL: a resend (4.3.3 receiver), not a new message.  If it
+ * carries another message than the one received under that id, the broker reused an id in use. */
+static void on_qos2_resend(chaos_run *run, chaos_worker *w, const mqtt_publish *pub, uint64_t held)
+{
+    uint64_t tag = message_tag(run, pub);
+    if (tag == held || tag == NOT_OURS || held == NOT_OURS)
+        return;
+    const uint8_t *d = pub->payload.ptr;
+    mqs_chaos_id_in_use(run->ck, w->index, (uint32_t)(tag >> 32), (uint32_t)tag, get32(d + 24), pub->packet_id,
+                        (uint32_t)(held >> 32), (uint32_t)held, chaos_now(run));
+}
+
 static void on_sub_publish(chaos_run *run, chaos_worker *w, const mqtt_packet *p)
 {
     const mqtt_publish *pub = &p->u.publish;
     uint32_t seq = pub->payload.len >= 16 ? get32(pub->payload.ptr + 12) : 0;
-    if (pub->qos == 2 && chaos_idset_has(&w->awaiting_pubrel, pub->packet_id)) {
-        /* a resend of a packet still awaiting PUBREL: not a new message (4.3.3 receiver) */
+    uint64_t held;
+    if (pub->qos == 2 && chaos_idset_find(&w->awaiting_pubrel, pub->packet_id, &held)) {
+        on_qos2_resend(run, w, pub, held);
     } else {
-        if (pub->qos == 2 && !chaos_idset_add(&w->awaiting_pubrel, pub->packet_id))
+        if (pub->qos == 2 && !chaos_idset_add(&w->awaiting_pubrel, pub->packet_id, message_tag(run, pub)))
             chaos_note(run->r, "%s: out of memory: a resend of packet id %u may count as a second delivery",
                        w->name, pub->packet_id);
         record_delivery(run, w, pub);

@@ -39,6 +39,7 @@ typedef enum mqs_chaos_kind {
     MQS_CHAOS_DUP_SHARED,         /* a message delivered to two members of one group, no MUST against it: allowed */
     MQS_CHAOS_SHARED_QOS2_MOVED,  /* a QoS 2 message sent to another member after its member's session ended */
     MQS_CHAOS_REORDER_SHARED,     /* out of order within one member: not an Ordered Topic by default: allowed */
+    MQS_CHAOS_ID_IN_USE,          /* a QoS 2 PUBLISH under a packet id still awaiting PUBREL, another message */
     MQS_CHAOS_KIND_COUNT
 } mqs_chaos_kind;
 
@@ -101,6 +102,11 @@ void mqs_chaos_received(mqs_chaos_checker *c, uint32_t sub, uint32_t pub, uint32
 /* Subscriber sub holds a new subscription (its session was not resumed) from t_ms: messages sent from
  * then on are expected at it, those sent before are not. */
 void mqs_chaos_session_started(mqs_chaos_checker *c, uint32_t sub, int64_t t_ms);
+/* Subscriber sub received a QoS 2 PUBLISH (pub, seq, topic as in mqs_chaos_received) under packet id pid,
+ * which still awaited the PUBREL of another message it had received (held_pub, held_seq): the Server reused a
+ * Packet Identifier in use, and the subscriber takes the PUBLISH for a resend (4.3.3), not a new message. */
+void mqs_chaos_id_in_use(mqs_chaos_checker *c, uint32_t sub, uint32_t pub, uint32_t seq, uint32_t topic,
+                         uint16_t pid, uint32_t held_pub, uint32_t held_seq, int64_t t_ms);
 /* Subscriber sub's SUBACK answered its subscription to topic with code: the QoS granted (0, 1, 2), which
  * caps the QoS its messages are owed at (a QoS 1 message granted at QoS 0 may be lost), or a failure
  * (0x80 and above): nothing on that topic is owed to it.  Until then 2 is assumed. */
