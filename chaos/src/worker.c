@@ -513,13 +513,24 @@ static bool send_subscribe(chaos_run *run, chaos_worker *w)
     return send_packet(run, w, &p);
 }
 
+/* Which message a payload is (publisher << 32 | sequence number), or NOT_OURS. */
+#define NOT_OURS UINT64_MAX
+static uint64_t message_tag(const chaos_run *run, const mqtt_publish *pub)
+{
+    const uint8_t *d = pub->payload.ptr;
+    if (pub->payload.len < MQS_CHAOS_MIN_SIZE || memcmp(d, MAGIC, 4) != 0 || get32(d + 4) != run->run_id)
+        return NOT_OURS;
+    return (uint64_t)get32(d + 8) << 32 | get32(d + 12);
+}
+
 static void record_delivery(chaos_run *run, chaos_worker *w, const mqtt_publish *pub)
 {
     const uint8_t *d = pub->payload.ptr;
     run->last_delivery_ms = chaos_now(run);
     run->sec_received++;
     run->total_received++;
-    if (pub->payload.len < MQS_CHAOS_MIN_SIZE || memcmp(d, MAGIC, 4) != 0 || get32(d + 4) != run->run_id) {
+    uint64_t tag = message_tag(run, pub);
+    if (tag == NOT_OURS) {
         mqs_chaos_received(run->ck, w->index, MQS_CHAOS_NONE, 0, MQS_CHAOS_NONE, pub->qos, pub->dup,
                            chaos_now(run));
         return;
@@ -530,18 +541,8 @@ static void record_delivery(chaos_run *run, chaos_worker *w, const mqtt_publish 
         chaos_hist_add(&run->lat_all, (uint64_t)lat_ns / 1000);
         chaos_hist_add(&run->lat_sec, (uint64_t)lat_ns / 1000);
     }
-    mqs_chaos_received(run->ck, w->index, get32(d + 8), get32(d + 12), get32(d + 24), pub->qos, pub->dup,
+    mqs_chaos_received(run->ck, w->index, (uint32_t)(tag >> 32), (uint32_t)tag, get32(d + 24), pub->qos, pub->dup,
                        chaos_now(run));
-}
-
-/* Which message a payload is (publisher << 32 | sequence number), or NOT_OURS. */
-#define NOT_OURS UINT64_MAX
-static uint64_t message_tag(const chaos_run *run, const mqtt_publish *pub)
-{
-    const uint8_t *d = pub->payload.ptr;
-    if (pub->payload.len < MQS_CHAOS_MIN_SIZE || memcmp(d, MAGIC, 4) != 0 || get32(d + 4) != run->run_id)
-        return NOT_OURS;
-    return (uint64_t)get32(d + 8) << 32 | get32(d + 12);
 }
 
 /* A QoS 2 PUBLISH under a packet id still awaiting PUBREL: a resend (4.3.3 receiver), not a new message.  If it
