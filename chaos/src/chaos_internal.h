@@ -29,7 +29,6 @@ typedef struct chaos_idset {
     uint64_t *tags;
     uint32_t n, cap;
 } chaos_idset;
-bool chaos_idset_has(const chaos_idset *s, uint16_t id);
 bool chaos_idset_find(const chaos_idset *s, uint16_t id, uint64_t *tag); /* false: not in the set */
 bool chaos_idset_add(chaos_idset *s, uint16_t id, uint64_t tag); /* false: out of memory */
 void chaos_idset_del(chaos_idset *s, uint16_t id);

@@ -22,12 +22,6 @@ static uint32_t idset_pos(const chaos_idset *s, uint16_t id)
     return lo;
 }
 
-bool chaos_idset_has(const chaos_idset *s, uint16_t id)
-{
-    uint32_t i = idset_pos(s, id);
-    return i < s->n && s->ids[i] == id;
-}
-
 bool chaos_idset_find(const chaos_idset *s, uint16_t id, uint64_t *tag)
 {
     uint32_t i = idset_pos(s, id);
